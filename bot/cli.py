@@ -1,0 +1,140 @@
+"""The ``tinbao`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings
+from storage.schema import SchemaOutdated
+
+
+def _init(args: argparse.Namespace) -> int:
+    from bot.envfile import ensure_secret
+
+    written = ensure_secret(Path(args.env_file))
+    print(f"{args.env_file}: {'wrote a new' if written else 'kept the existing'} TINBAO_SECRET_KEY")
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from storage import schema
+    from storage.db import Database
+
+    settings = load_settings()
+    if args.action == "upgrade":
+        schema.upgrade(settings.database_url)
+        print(f"database is at revision {schema.head_revision()}")
+        return 0
+
+    async def show() -> str | None:
+        database = Database(settings.database_url)
+        try:
+            return await schema.current_revision(database)
+        finally:
+            await database.close()
+
+    current = asyncio.run(show())
+    print(f"current: {current or 'none'}; head: {schema.head_revision()}")
+    return 0 if current == schema.head_revision() else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot import logs
+    from bot.runtime.service import serve
+    from handlers import register
+
+    settings = load_settings()
+    settings.token()
+    settings.secret()
+    logs.configure(settings.log_level)
+    asyncio.run(serve(settings, register))
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox_mode import run_sandbox
+
+    asyncio.run(run_sandbox(host=args.host, port=args.port))
+    return 0
+
+
+def _talk(args: argparse.Namespace) -> int:
+    from bot.sandbox_mode import talk
+
+    for line in asyncio.run(talk(args.url, args.text, user_id=args.user, timeout=args.timeout)):
+        print(line)
+    return 0
+
+
+def _communes(args: argparse.Namespace) -> int:
+    from bot.domain.communes import CommuneDirectory, format_match, format_near
+
+    directory = CommuneDirectory.load()
+    if args.action == "search":
+        matches = directory.search(" ".join(args.text), province_code=args.province)
+        for match in matches:
+            print(format_match(match))
+        return 0 if matches else 1
+    for commune, km in directory.nearest(args.lat, args.lon, count=3):
+        print(format_near(commune, km))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinbao", description="Anonymous crime tips for commune police, on Telegram."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create .env with a random TINBAO_SECRET_KEY")
+    init.add_argument("--env-file", default=".env")
+    init.set_defaults(func=_init)
+
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(func=_db)
+
+    run = commands.add_parser("run", help="serve Telegram (needs TINBAO_BOT_TOKEN)")
+    run.set_defaults(func=_run)
+
+    sandbox = commands.add_parser("sandbox", help="run offline against an emulated Telegram")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.set_defaults(func=_sandbox)
+
+    talk = commands.add_parser("talk", help="say something to the bot in a running sandbox")
+    talk.add_argument("text")
+    talk.add_argument("--url", default="http://127.0.0.1:8081")
+    talk.add_argument("--user", type=int, default=None, help="sandbox user id (default: demo)")
+    talk.add_argument("--timeout", type=float, default=10.0)
+    talk.set_defaults(func=_talk)
+
+    communes = commands.add_parser("communes", help="the commune directory")
+    actions = communes.add_subparsers(dest="action", required=True)
+    search = actions.add_parser("search", help="find communes by name")
+    search.add_argument("text", nargs="+")
+    search.add_argument("--province", default=None, help="province code, e.g. 79")
+    near = actions.add_parser("near", help="the three communes nearest a point")
+    near.add_argument("lat", type=float)
+    near.add_argument("lon", type=float)
+    communes.set_defaults(func=_communes)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ConfigError, SchemaOutdated) as exc:
+        print(f"tinbao: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Settings read from the environment and ``.env`` (prefix ``TINBAO_``).
+
+Everything configurable lives here so that a misconfiguration is caught once, at start-up,
+with one line that names the setting, instead of as a traceback deep in a handler.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/tinbao.db"
+TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+SUPPORTED_DATABASE_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line fit for an operator."""
+
+
+class Settings(BaseSettings):
+    """The service's settings. Field names map to ``TINBAO_<NAME>`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TINBAO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = Field(
+        default=None, description="Bot token from @BotFather; empty runs only the sandbox."
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API server root; the bot calls <root>/bot<token>/<method>.",
+    )
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy async URL.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key for pseudonyms and encryption at rest (tinbao init)."
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids of administrators, comma-separated."
+    )
+    language: Literal["vi", "en"] = Field(default="vi", description="Default language.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    workers: int = Field(default=8, ge=1, le=256, description="Inbox workers (chats in parallel).")
+    global_rate: float = Field(default=30.0, gt=0, description="Outgoing messages per second.")
+    private_chat_rate: float = Field(default=1.0, gt=0, description="Per private chat, per second.")
+    group_rate_per_minute: float = Field(default=20.0, gt=0, description="Per group, per minute.")
+    poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates long-poll seconds.")
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("expected the form 123456789:ABC-DEF… given by @BotFather")
+        return value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (run `tinbao init`)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(SUPPORTED_DATABASE_PREFIXES):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:/// or postgresql+asyncpg:// "
+                "(e.g. postgresql+asyncpg://user:pass@host/tinbao)"
+            )
+        return value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, so that start-up can create its folder; None for other databases."""
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split(":///", 1)[1].split("?", 1)[0]
+        return None if raw in ("", ":memory:") else Path(raw)
+
+    def token(self) -> str:
+        """The bot token, or ConfigError naming the setting when none is configured."""
+        if self.bot_token is None:
+            raise ConfigError(
+                "TINBAO_BOT_TOKEN is not set: put the token from @BotFather in .env, "
+                "or run `tinbao sandbox` to try tinbao offline"
+            )
+        return self.bot_token.get_secret_value()
+
+    def secret(self) -> bytes:
+        """The key material for pseudonyms and encryption, or ConfigError naming the setting."""
+        if self.secret_key is None:
+            raise ConfigError("TINBAO_SECRET_KEY is not set: run `tinbao init` to create one")
+        return self.secret_key.get_secret_value().encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning the first validation problem into a one-line ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"TINBAO_{field.upper()} is invalid: {message}") from None

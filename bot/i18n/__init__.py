@@ -1,0 +1,53 @@
+"""Message catalogs: every text a person reads comes from here (Vietnamese first, English second).
+
+Catalogs are TOML files, one per language, keyed by dotted message ids. Placeholders use
+``str.format`` names; a test checks that every language has the same ids and placeholders.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib.resources import files
+from string import Formatter
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in table.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(name, value, out)
+        else:
+            out[name] = str(value)
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """All messages of ``language`` as a flat id → text mapping."""
+    raw = tomllib.loads(files(__package__).joinpath(f"{language}.toml").read_text("utf-8"))
+    flat: dict[str, str] = {}
+    _flatten("", raw, flat)
+    return flat
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+def normalize_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Map a Telegram language_code such as "en-US" to a supported catalog."""
+    if code:
+        base = code.split("-", 1)[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+def t(key: str, language: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
+    """The text ``key`` in ``language`` (falling back to Vietnamese), formatted with ``values``."""
+    text = catalog(language).get(key) or catalog(DEFAULT_LANGUAGE)[key]
+    return text.format(**values) if values else text

@@ -1,0 +1,1 @@
+"""The durable message path: inbox → handlers → outbox → Telegram."""

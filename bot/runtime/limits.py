@@ -1,0 +1,55 @@
+"""Telegram's sending limits, enforced process-wide before each call.
+
+Telegram allows about 30 messages per second overall, one per second to a private chat and 20
+per minute to a group. The sender spaces its calls evenly at those rates, leaving Telegram's own
+short bursts as slack for timing jitter, so a well-behaved sender never meets a 429.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiolimiter import AsyncLimiter
+
+GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
+PRUNE_ABOVE = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class RateSettings:
+    global_per_second: float = 30.0
+    private_per_second: float = 1.0
+    group_per_minute: float = 20.0
+
+
+def _spaced(per_second: float, window: float) -> AsyncLimiter:
+    """A limiter allowing ``per_second`` on average, in bursts no longer than ``window``."""
+    capacity = max(1.0, per_second * window)
+    return AsyncLimiter(capacity, capacity / per_second)
+
+
+class SendLimits:
+    def __init__(self, settings: RateSettings) -> None:
+        self.settings = settings
+        self.overall = _spaced(settings.global_per_second, window=0.1)
+        self._lanes: dict[str, AsyncLimiter] = {}
+
+    def for_lane(self, lane: str, chat_kind: str) -> AsyncLimiter:
+        limiter = self._lanes.get(lane)
+        if limiter is None:
+            if len(self._lanes) > PRUNE_ABOVE:
+                self._prune()
+            if chat_kind in GROUP_KINDS:
+                limiter = _spaced(self.settings.group_per_minute / 60.0, window=0)
+            else:
+                limiter = _spaced(self.settings.private_per_second, window=0)
+            self._lanes[lane] = limiter
+        return limiter
+
+    def _prune(self) -> None:
+        """Forget limiters that are fully drained; a new one starts in the same state."""
+        idle = [
+            lane for lane, limiter in self._lanes.items() if limiter.has_capacity(limiter.max_rate)
+        ]
+        for lane in idle:
+            del self._lanes[lane]

@@ -1,0 +1,207 @@
+"""The outbox sender: delivers queued calls within Telegram's limits, exactly once where it can.
+
+Each call is claimed (committed as "sending") before it goes out and recorded as sent, with
+its message_id, right after. A crash between the two leaves the row "sending"; the next start
+sends it again — the only duplicate a crash can cause, at most one per chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.clock import Clock
+from bot.runtime.limits import SendLimits
+from storage.models import OutboxStatus
+from storage.outbox import QueuedCall
+from storage.uow import Storage
+
+log = logging.getLogger(__name__)
+
+EDIT_METHODS = frozenset(
+    {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage"}
+)
+NOT_MODIFIED = "message is not modified"
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = 300.0
+BATCH = 500
+IDLE_POLL = 1.0
+LANE_POLL = 0.05
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2.0**attempts, MAX_BACKOFF))
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        limits: SendLimits,
+        clock: Clock,
+        concurrency: int = 64,
+    ) -> None:
+        self._bot = bot
+        self._storage = storage
+        self._limits = limits
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._inflight: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.fatal: BaseException | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def recover(self, single_process: bool) -> int:
+        """Requeue calls a stopped process left "sending" (all of them when it ran alone)."""
+        async with self._storage.transaction() as uow:
+            expired = None if single_process else self._clock.now()
+            return await uow.outbox.release_claims(expired)
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            async with self._storage.transaction() as uow:
+                calls = await uow.outbox.heads(self._clock.now(), set(self._inflight), BATCH)
+            started, waiting = await self._dispatch(calls)
+            if not started:
+                await self._idle(LANE_POLL if waiting else IDLE_POLL)
+
+    async def _dispatch(self, calls: list[QueuedCall]) -> tuple[int, bool]:
+        started, waiting = 0, False
+        for call in calls:
+            if self._stopping:
+                break
+            lane = self._limits.for_lane(call.lane, call.chat_kind)
+            if call.lane in self._inflight or not lane.has_capacity():
+                waiting = True
+                continue
+            await self._slots.acquire()
+            await self._limits.overall.acquire()
+            await lane.acquire()
+            self._inflight.add(call.lane)
+            task = asyncio.create_task(self._deliver(call))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started, waiting
+
+    async def _idle(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _deliver(self, call: QueuedCall) -> None:
+        try:
+            await self._deliver_claimed(call)
+        except Exception as exc:  # a database failure: leave the row for the next attempt
+            log.error("outbox row %d: %s", call.id, type(exc).__name__)
+        finally:
+            self._inflight.discard(call.lane)
+            self._slots.release()
+            self._wake.set()
+
+    async def _deliver_claimed(self, call: QueuedCall) -> None:
+        async with self._storage.transaction() as uow:
+            if not await uow.outbox.claim(call.id, self._clock.now() + LEASE):
+                return
+            params = dict(call.params)
+            referred: int | None = None
+            if call.refers_to is not None:
+                status, referred = await uow.outbox.sent_message_id(call.refers_to)
+                if referred is None:
+                    await uow.outbox.mark_failed(
+                        call.id, OutboxStatus.FAILED, f"referred message is {status}"
+                    )
+                    return
+                self._point_at(call.method, params, referred)
+        try:
+            result = await self._bot.do_api_request(call.method, api_kwargs=params)
+        except TelegramError as exc:
+            await self._record_error(call, exc, referred)
+            return
+        await self._record_sent(call, self._message_id(result))
+
+    @staticmethod
+    def _point_at(method: str, params: dict[str, Any], message_id: int) -> None:
+        if method in EDIT_METHODS:
+            params["message_id"] = message_id
+        else:
+            params["reply_parameters"] = {
+                "message_id": message_id,
+                "allow_sending_without_reply": True,
+            }
+
+    @staticmethod
+    def _message_id(result: Any) -> int | None:
+        if isinstance(result, dict):
+            return result.get("message_id")
+        if isinstance(result, list) and result and isinstance(result[0], dict):
+            return result[0].get("message_id")
+        return None
+
+    async def _record_sent(self, call: QueuedCall, message_id: int | None) -> None:
+        async with self._storage.transaction() as uow:
+            await uow.outbox.mark_sent(call.id, message_id, self._clock.now())
+
+    async def _record_error(
+        self, call: QueuedCall, exc: TelegramError, referred: int | None
+    ) -> None:
+        now = self._clock.now()
+        kind = type(exc).__name__
+        async with self._storage.transaction() as uow:
+            if isinstance(exc, RetryAfter):
+                seconds = exc.retry_after
+                delay = seconds.total_seconds() if isinstance(seconds, timedelta) else seconds
+                log.warning("429 from Telegram; row %d waits %.0f s", call.id, delay)
+                await uow.outbox.reschedule(
+                    call.id, now + timedelta(seconds=float(delay)), call.attempts, "429"
+                )
+            elif isinstance(exc, Forbidden):
+                await uow.outbox.mark_failed(call.id, OutboxStatus.BLOCKED, exc.message)
+                await uow.outbox.block_lane(call.lane)
+                await uow.chats.set_blocked(call.lane, True, now)
+            elif isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message:
+                await uow.outbox.mark_sent(call.id, referred, now)
+            elif isinstance(exc, InvalidToken):
+                await uow.outbox.reschedule(
+                    call.id, now + timedelta(seconds=30), call.attempts, kind
+                )
+                self.fatal = exc
+            elif isinstance(exc, BadRequest | ChatMigrated):
+                log.warning("outbox row %d refused: %s", call.id, exc.message)
+                await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, exc.message)
+            elif isinstance(exc, TimedOut | NetworkError) and call.attempts + 1 < MAX_ATTEMPTS:
+                await uow.outbox.reschedule(
+                    call.id, now + backoff(call.attempts), call.attempts + 1, kind
+                )
+            else:
+                log.warning("outbox row %d given up after %s", call.id, kind)
+                await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, kind)
+
+    async def stop(self) -> None:
+        """Stop starting calls; let the ones in flight finish and be recorded."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,20 @@
+"""Telegram-facing handlers: they translate updates into domain calls and outbox messages.
+
+Handlers never call the Bot API directly; everything they say goes through ``context.reply`` /
+``context.send`` into the outbox, inside the update's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers import fallback, general, language
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Install every handler, most specific first; the fallback answers whatever is left."""
+    general.register(application)
+    language.register(application)
+    fallback.register(application)

@@ -1,0 +1,134 @@
+"""The inbox: every update from Telegram, stored (sealed) before its receipt is confirmed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.security import Keyring
+from storage.models import InboxStatus, InboxUpdate
+from storage.upsert import insert_ignoring_conflicts
+
+SEAL_CONTEXT = b"inbox"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedUpdate:
+    """An update as it arrived, with the lane (chat pseudonym) it must be ordered in."""
+
+    update_id: int
+    lane: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUpdate:
+    update_id: int
+    lane: str
+    attempts: int
+    payload: dict[str, Any]
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    async def store(self, updates: list[ReceivedUpdate], now: datetime) -> int:
+        """Insert the updates, ignoring ones already stored; returns how many were new."""
+        if not updates:
+            return 0
+        rows = [
+            {
+                "update_id": u.update_id,
+                "lane": u.lane,
+                "payload": self._keyring.seal_json(u.payload, SEAL_CONTEXT),
+                "status": InboxStatus.PENDING,
+                "attempts": 0,
+                "not_before": now,
+                "received_at": now,
+            }
+            for u in updates
+        ]
+        table = InboxUpdate.__table__
+        statement = (
+            insert_ignoring_conflicts(self._session.bind.dialect.name, table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(table.c.update_id)
+        )
+        return len((await self._session.execute(statement)).all())
+
+    async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[PendingUpdate]:
+        """The oldest pending update of each lane that is due and not already being handled.
+
+        Only a lane's head is returned, so a later update never overtakes an earlier one that
+        waits for a retry.
+        """
+        heads = (
+            select(func.min(InboxUpdate.update_id))
+            .where(InboxUpdate.status == InboxStatus.PENDING)
+            .group_by(InboxUpdate.lane)
+        )
+        statement = (
+            select(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(heads), InboxUpdate.not_before <= now)
+            .order_by(InboxUpdate.update_id)
+            .limit(limit + len(busy_lanes))
+        )
+        rows = (await self._session.execute(statement)).scalars().all()
+        return [
+            PendingUpdate(
+                row.update_id,
+                row.lane,
+                row.attempts,
+                self._keyring.open_json(row.payload, SEAL_CONTEXT),
+            )
+            for row in rows
+            if row.lane not in busy_lanes
+        ][:limit]
+
+    async def claim(self, update_id: int) -> bool:
+        """Lock the row for this transaction; False when it was handled meanwhile."""
+        statement = (
+            select(InboxUpdate.status).where(InboxUpdate.update_id == update_id).with_for_update()
+        )
+        status = (await self._session.execute(statement)).scalar_one_or_none()
+        return status == InboxStatus.PENDING
+
+    async def mark_done(self, update_id: int, now: datetime) -> None:
+        await self._set(update_id, status=InboxStatus.DONE, processed_at=now, error=None)
+
+    async def schedule_retry(
+        self, update_id: int, attempts: int, error: str, not_before: datetime
+    ) -> None:
+        await self._set(update_id, attempts=attempts, error=error[:200], not_before=not_before)
+
+    async def mark_dead(self, update_id: int, attempts: int, error: str, now: datetime) -> None:
+        await self._set(
+            update_id,
+            status=InboxStatus.DEAD,
+            attempts=attempts,
+            error=error[:200],
+            processed_at=now,
+        )
+
+    async def counts(self) -> dict[str, int]:
+        statement = select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status)
+        return dict((await self._session.execute(statement)).tuples().all())
+
+    async def purge_handled(self, older_than: datetime) -> int:
+        """Forget handled updates once they can no longer be redelivered (kept 24 h upstream)."""
+        statement = delete(InboxUpdate).where(
+            InboxUpdate.status != InboxStatus.PENDING, InboxUpdate.processed_at < older_than
+        )
+        return (await self._session.execute(statement)).rowcount or 0
+
+    async def _set(self, update_id: int, **values: Any) -> None:
+        await self._session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(**values)
+        )

@@ -1,0 +1,93 @@
+"""Tables. Created only by the Alembic migrations in ``storage/migrations``.
+
+No table holds a Telegram user id, name, username or phone in clear: chats are named by a
+keyed pseudonym (``lane``), and whatever must reach a chat again is sealed with AES-GCM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class InboxStatus:
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class InboxUpdate(SQLModel, table=True):
+    """One update received from Telegram, stored before its receipt is confirmed."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (Index("ix_inbox_status_lane", "status", "lane", "update_id"),)
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    lane: str = Field(max_length=32, description="Chat pseudonym; a lane runs in order.")
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default=InboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    not_before: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    error: str | None = Field(default=None, max_length=200)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One Bot API call that must reach a chat, written with the state change that causes it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index("ix_outbox_status_lane", "status", "lane", "id"),
+        Index("ix_outbox_source_update", "source_update_id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    lane: str = Field(max_length=32)
+    chat_kind: str = Field(max_length=12, description="private, group, supergroup or channel")
+    method: str = Field(max_length=40)
+    request: bytes = Field(
+        sa_column=Column(LargeBinary, nullable=False),
+        description="Sealed JSON of the call's parameters, chat_id included.",
+    )
+    status: str = Field(default=OutboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    not_before: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    refers_to: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger),
+        description="Outbox row whose sent message_id this call edits or replies to.",
+    )
+    source_update_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    purpose: str | None = Field(default=None, max_length=40)
+    sent_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class ChatProfile(SQLModel, table=True):
+    """What the service remembers about a chat: its language and whether it blocked the bot."""
+
+    __tablename__ = "chat_profile"
+
+    lane: str = Field(primary_key=True, max_length=32)
+    language: str | None = Field(default=None, max_length=5)
+    blocked: bool = False
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -1,0 +1,201 @@
+"""The outbox: Bot API calls that must reach a chat, sent later by the sender.
+
+A row is written in the same transaction as the state change that causes it, so a message is
+never lost to a crash and never sent for a change that was rolled back. The call's parameters,
+chat id included, are sealed: the table alone does not say who is being written to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.security import Keyring
+from storage.models import OutboxMessage, OutboxStatus
+
+SEAL_CONTEXT = b"outbox"
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a message goes: the chat, its kind (for rate limits) and its pseudonym."""
+
+    chat_id: int
+    chat_kind: str
+    lane: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedCall:
+    id: int
+    lane: str
+    chat_kind: str
+    method: str
+    params: dict[str, Any]
+    attempts: int
+    refers_to: int | None
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    async def enqueue(
+        self,
+        destination: Destination,
+        method: str,
+        params: dict[str, Any],
+        now: datetime,
+        *,
+        refers_to: int | None = None,
+        source_update_id: int | None = None,
+        purpose: str | None = None,
+    ) -> int:
+        """Queue ``method`` for ``destination``; returns the row id (usable as ``refers_to``)."""
+        row = OutboxMessage(
+            lane=destination.lane,
+            chat_kind=destination.chat_kind,
+            method=method,
+            request=self._keyring.seal_json(
+                {"chat_id": destination.chat_id, **params}, SEAL_CONTEXT
+            ),
+            status=OutboxStatus.PENDING,
+            not_before=now,
+            created_at=now,
+            refers_to=refers_to,
+            source_update_id=source_update_id,
+            purpose=purpose,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[QueuedCall]:
+        """The oldest unsent call of each lane, when it is due and its lane is idle.
+
+        Taking only a lane's head keeps each chat's messages in order even when an earlier one
+        waits out a ``retry_after``.
+        """
+        heads = (
+            select(func.min(OutboxMessage.id))
+            .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+            .group_by(OutboxMessage.lane)
+        )
+        statement = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(heads),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit + len(busy_lanes))
+        )
+        rows = (await self._session.execute(statement)).scalars().all()
+        return [self._queued(row) for row in rows if row.lane not in busy_lanes][:limit]
+
+    async def next_due(self) -> datetime | None:
+        statement = select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def claim(self, row_id: int, lease_until: datetime) -> bool:
+        """Mark the row as being sent; False if another sender took it first."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, lease_until=lease_until)
+        )
+        return result.rowcount == 1
+
+    async def sent_message_id(self, row_id: int) -> tuple[str, int | None]:
+        statement = select(OutboxMessage.status, OutboxMessage.sent_message_id).where(
+            OutboxMessage.id == row_id
+        )
+        status, message_id = (await self._session.execute(statement)).one()
+        return status, message_id
+
+    async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
+        await self._set(
+            row_id,
+            status=OutboxStatus.SENT,
+            sent_message_id=message_id,
+            sent_at=now,
+            lease_until=None,
+            last_error=None,
+        )
+
+    async def reschedule(
+        self, row_id: int, not_before: datetime, attempts: int, error: str | None
+    ) -> None:
+        await self._set(
+            row_id,
+            status=OutboxStatus.PENDING,
+            not_before=not_before,
+            attempts=attempts,
+            lease_until=None,
+            last_error=error[:200] if error else None,
+        )
+
+    async def mark_failed(self, row_id: int, status: str, error: str) -> None:
+        await self._set(row_id, status=status, lease_until=None, last_error=error[:200])
+
+    async def block_lane(self, lane: str) -> int:
+        """Stop everything still queued for a chat that blocked the bot."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.lane == lane, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.BLOCKED, last_error="blocked by the recipient")
+        )
+        return result.rowcount or 0
+
+    async def release_claims(self, expired_before: datetime | None = None) -> int:
+        """Return rows left "sending" by a stopped process to the queue.
+
+        Their send may or may not have reached Telegram: resending is the at-most-one
+        duplicate per chat that a crash can cost.
+        """
+        statement = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+        if expired_before is not None:
+            statement = statement.where(OutboxMessage.lease_until < expired_before)
+        result = await self._session.execute(
+            statement.values(status=OutboxStatus.PENDING, lease_until=None)
+        )
+        return result.rowcount or 0
+
+    async def counts(self) -> dict[str, int]:
+        statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return dict((await self._session.execute(statement)).tuples().all())
+
+    async def by_source_update(self) -> dict[int, int]:
+        """How many calls each inbound update caused (for exactly-once checks)."""
+        statement = (
+            select(OutboxMessage.source_update_id, func.count())
+            .where(OutboxMessage.source_update_id.is_not(None))
+            .group_by(OutboxMessage.source_update_id)
+        )
+        return dict((await self._session.execute(statement)).tuples().all())
+
+    def _queued(self, row: OutboxMessage) -> QueuedCall:
+        assert row.id is not None
+        return QueuedCall(
+            id=row.id,
+            lane=row.lane,
+            chat_kind=row.chat_kind,
+            method=row.method,
+            params=self._keyring.open_json(row.request, SEAL_CONTEXT),
+            attempts=row.attempts,
+            refers_to=row.refers_to,
+        )
+
+    async def _set(self, row_id: int, **values: Any) -> None:
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        )

@@ -1,0 +1,45 @@
+"""A unit of work: one transaction and the repositories that share it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.security import Keyring
+from storage.chats import ChatProfileRepository
+from storage.db import Database
+from storage.inbox import InboxRepository
+from storage.outbox import OutboxRepository
+
+
+@dataclass(slots=True)
+class UnitOfWork:
+    session: AsyncSession
+    inbox: InboxRepository
+    outbox: OutboxRepository
+    chats: ChatProfileRepository
+
+
+class Storage:
+    """The database plus the keyring: everything needed to open a unit of work."""
+
+    def __init__(self, database: Database, keyring: Keyring) -> None:
+        self.database = database
+        self.keyring = keyring
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """Commit on success, roll back on any exception."""
+        async with self.database.session() as session:
+            yield UnitOfWork(
+                session=session,
+                inbox=InboxRepository(session, self.keyring),
+                outbox=OutboxRepository(session, self.keyring),
+                chats=ChatProfileRepository(session),
+            )
+
+    async def close(self) -> None:
+        await self.database.close()

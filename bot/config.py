@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     private_chat_rate: float = Field(default=1.0, gt=0, description="Per private chat, per second.")
     group_rate_per_minute: float = Field(default=20.0, gt=0, description="Per group, per minute.")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates long-poll seconds.")
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to; empty = polling."
+    )
+    webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -89,6 +94,18 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         return value.rstrip("/")
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _empty_webhook_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+/\S*$", value):
+            raise ValueError("must be a full URL with a path, e.g. https://bot.example.vn/telegram")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -93,9 +93,12 @@ class InboxRepository:
         ][:limit]
 
     async def claim(self, update_id: int) -> bool:
-        """Lock the row for this transaction; False when it was handled meanwhile."""
+        """Lock the row for this transaction; False when handled meanwhile or locked by another
+        worker (PostgreSQL skips locked rows, so two workers never run one update)."""
         statement = (
-            select(InboxUpdate.status).where(InboxUpdate.update_id == update_id).with_for_update()
+            select(InboxUpdate.status)
+            .where(InboxUpdate.update_id == update_id)
+            .with_for_update(skip_locked=True)
         )
         status = (await self._session.execute(statement)).scalar_one_or_none()
         return status == InboxStatus.PENDING

@@ -156,17 +156,16 @@ class OutboxRepository:
         )
         return result.rowcount or 0
 
-    async def release_claims(self, expired_before: datetime | None = None) -> int:
+    async def release_claims(self) -> int:
         """Return rows left "sending" by a stopped process to the queue.
 
         Their send may or may not have reached Telegram: resending is the at-most-one
         duplicate per chat that a crash can cost.
         """
-        statement = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
-        if expired_before is not None:
-            statement = statement.where(OutboxMessage.lease_until < expired_before)
         result = await self._session.execute(
-            statement.values(status=OutboxStatus.PENDING, lease_until=None)
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, lease_until=None)
         )
         return result.rowcount or 0
 

@@ -15,10 +15,10 @@ from storage.db import Database
 from storage.schema import upgrade_async
 from storage.uow import Storage
 from tests.support.postgres import ThrowawayPostgres
+from tests.support.service import SECRET as TEST_SECRET
 
-# SANDBOX_PLUGIN pytest_plugins = ["sandbox.pytest_plugin"]
+pytest_plugins = ["sandbox.pytest_plugin"]
 
-TEST_SECRET = "test-secret-key-0123456789abcdef-0123456789abcdef"
 BACKEND = os.environ.get("TINBAO_TEST_DATABASE", "sqlite")
 
 

@@ -46,7 +46,10 @@ def test_a_bad_database_url_gives_one_line_naming_it(tmp_path: Path) -> None:
 
 def test_an_unmigrated_database_names_the_upgrade_command(tmp_path: Path) -> None:
     result = tinbao(
-        "run", cwd=tmp_path, TINBAO_BOT_TOKEN="123:abc", TINBAO_SECRET_KEY=SECRET,
+        "run",
+        cwd=tmp_path,
+        TINBAO_BOT_TOKEN="123:abc",
+        TINBAO_SECRET_KEY=SECRET,
         TINBAO_TELEGRAM_API_URL="http://127.0.0.1:9",
     )
     assert result.returncode == 2
@@ -54,7 +57,9 @@ def test_an_unmigrated_database_names_the_upgrade_command(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
-def test_settings_are_read_from_the_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_are_read_from_the_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key in [k for k in os.environ if k.startswith("TINBAO_")]:
         monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)

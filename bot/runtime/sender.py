@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 EDIT_METHODS = frozenset(
     {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage"}
 )
-NOT_MODIFIED = "message is not modified"
+NOT_MODIFIED = "message is not modified"  # compared lower-case: PTB capitalises it
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
@@ -71,11 +71,11 @@ class OutboxSender:
     def wake(self) -> None:
         self._wake.set()
 
-    async def recover(self, single_process: bool) -> int:
-        """Requeue calls a stopped process left "sending" (all of them when it ran alone)."""
+    async def recover(self) -> int:
+        """Requeue calls a stopped sender left "sending"; only the leader calls this, and a
+        new leader means the previous one is gone."""
         async with self._storage.transaction() as uow:
-            expired = None if single_process else self._clock.now()
-            return await uow.outbox.release_claims(expired)
+            return await uow.outbox.release_claims()
 
     async def run(self) -> None:
         while not self._stopping:
@@ -181,7 +181,7 @@ class OutboxSender:
                 await uow.outbox.mark_failed(call.id, OutboxStatus.BLOCKED, exc.message)
                 await uow.outbox.block_lane(call.lane)
                 await uow.chats.set_blocked(call.lane, True, now)
-            elif isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message:
+            elif isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message.lower():
                 await uow.outbox.mark_sent(call.id, referred, now)
             elif isinstance(exc, InvalidToken):
                 await uow.outbox.reschedule(

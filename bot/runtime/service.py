@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
@@ -18,16 +20,19 @@ from bot.config import ConfigError, Settings
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.limits import RateSettings, SendLimits
-from bot.runtime.poller import Poller
+from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
+from bot.runtime.webhook import webhook_app
 from bot.security import Keyring
 from scheduler import build_scheduler
 from storage.db import Database
+from storage.leadership import Leadership
 from storage.schema import ensure_current
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
 
+LEADERSHIP_RETRY = 5.0
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
 
@@ -95,21 +100,62 @@ class Service:
         self.dispatcher = InboxDispatcher(
             self.storage, self.application, self.clock, settings.workers, self.sender.wake
         )
-        self.poller = Poller(
-            bot, self.storage, self.clock, self.dispatcher.wake, settings.poll_timeout
-        )
-        await self.sender.recover(single_process=settings.is_sqlite)
+        self.leadership = Leadership(database)
         self.scheduler = build_scheduler(self.storage, self.clock)
         self.scheduler.start()
+        intake = await self._start_intake()
         for name, coro in (
-            ("poller", self.poller.run()),
+            *intake,
             ("dispatcher", self.dispatcher.run()),
-            ("sender", self.sender.run()),
+            ("sender", self._lead_then_send()),
         ):
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(self._on_task_done)
             self._tasks.append(task)
         log.info("tinbao started as @%s", bot.username)
+
+    async def _lead_then_send(self) -> None:
+        """Wait to become the one sender, requeue what a dead leader left, then send."""
+        # Another process holds the lock; only polling can tell when it is gone.
+        while not await self.leadership.try_acquire():  # noqa: ASYNC110
+            await asyncio.sleep(LEADERSHIP_RETRY)
+        released = await self.sender.recover()
+        if released:
+            log.info("requeued %d calls left in flight by a stopped process", released)
+        await self.sender.run()
+
+    async def _start_intake(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+        """Long polling by default; a webhook server when TINBAO_WEBHOOK_URL is set."""
+        settings, bot = self.settings, self.application.bot
+        self.poller: Poller | None = None
+        self._webhook: web.AppRunner | None = None
+        if settings.webhook_url is None:
+            await bot.do_api_request("deleteWebhook", api_kwargs={"drop_pending_updates": False})
+            self.poller = Poller(
+                bot, self.storage, self.clock, self.dispatcher.wake, settings.poll_timeout
+            )
+            return [("poller", self.poller.run())]
+        secret = self.storage.keyring.pseudonym("webhook", "secret")
+        app = webhook_app(
+            self.storage,
+            self.clock,
+            secret,
+            urlsplit(settings.webhook_url).path or "/",
+            self.dispatcher.wake,
+        )
+        self._webhook = web.AppRunner(app, access_log=None)
+        await self._webhook.setup()
+        await web.TCPSite(self._webhook, settings.webhook_listen, settings.webhook_port).start()
+        await bot.do_api_request(
+            "setWebhook",
+            api_kwargs={
+                "url": settings.webhook_url,
+                "secret_token": secret,
+                "allowed_updates": ALLOWED_UPDATES,
+                "max_connections": 40,
+            },
+        )
+        return []
 
     def _on_task_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -125,18 +171,24 @@ class Service:
     async def stop(self) -> None:
         """Finish the work in flight, stop polling, close the database."""
         log.info("stopping")
-        self.poller.stop()
-        poller_task = self._tasks[0]
-        poller_task.cancel()
-        await asyncio.gather(poller_task, return_exceptions=True)
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        polling = [task for task in self._tasks if task.get_name() == "poller"]
+        if self.poller is not None:
+            self.poller.stop()
+            for task in polling:
+                task.cancel()
+            await asyncio.gather(*polling, return_exceptions=True)
         await self.dispatcher.stop()
         await self.sender.stop()
-        for task in self._tasks[1:]:
+        for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks[1:], return_exceptions=True)
-        await self.poller.confirm()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.poller is not None:
+            await self.poller.confirm()
         self.scheduler.shutdown(wait=False)
         await self.application.shutdown()
+        await self.leadership.release()
         await self.storage.close()
         log.info("stopped")
 

@@ -1,0 +1,49 @@
+"""Webhook intake: Telegram POSTs updates to us; each is stored in the inbox before we answer.
+
+Telegram retries any update whose POST did not get a 2xx, so answering 200 only after the
+commit keeps the same promise as long polling: stored first, confirmed second. The secret
+header proves a request comes from Telegram (or the sandbox) and not from a stranger.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.runtime.poller import received
+from storage.uow import Storage
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_app(
+    storage: Storage, clock: Clock, secret: str, path: str, on_stored: Callable[[], None]
+) -> web.Application:
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=403)
+        try:
+            payload: Any = await request.json()
+            update = received(payload, storage.keyring)
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400)
+        async with storage.transaction() as uow:
+            await uow.inbox.store([update], clock.now())
+        on_stored()
+        return web.Response(status=200)
+
+    async def health(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(path, receive)
+    app.router.add_get("/healthz", health)
+    return app

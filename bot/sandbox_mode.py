@@ -1,0 +1,73 @@
+"""``tinbao sandbox``: the whole service on one machine, against the offline Telegram.
+
+It starts the emulated Bot API, points the bot at it, keeps its data in the embedded SQLite
+database, and prints how to talk to it with ``tinbao talk``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from bot import logs
+from bot.config import load_settings
+from bot.envfile import ensure_secret
+from bot.i18n import t
+from bot.runtime.service import Service
+from handlers import register
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxServer
+from storage.schema import upgrade_async
+
+SANDBOX_TOKEN = "1000001:sandbox-token-for-offline-use"
+BOT_USERNAME = "tinbao_sandbox_bot"
+DEMO_USER_ID = 10001
+DEMO_USER = {"first_name": "Người dân", "last_name": "Thử", "language_code": "vi"}
+
+
+async def run_sandbox(host: str, port: int) -> None:
+    ensure_secret(Path(".env"))
+    settings = load_settings(bot_token=SANDBOX_TOKEN, telegram_api_url=f"http://{host}:{port}")
+    logs.configure(settings.log_level)
+    await upgrade_async(settings.database_url)
+    server = SandboxServer(token=SANDBOX_TOKEN, bot_username=BOT_USERNAME, host=host, port=port)
+    await server.start()
+    await server.client.create_user(id=DEMO_USER_ID, **DEMO_USER)
+    service = Service(settings, register)
+    await service.start()
+    print(
+        t(
+            "sandbox.banner",
+            settings.language,
+            api_url=server.url,
+            bot_username=BOT_USERNAME,
+            user_id=DEMO_USER_ID,
+            client_command='tinbao talk "/start"',
+        ),
+        flush=True,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, service.request_stop)
+    try:
+        await service.wait()
+    finally:
+        await service.stop()
+        await server.stop()
+
+
+async def talk(url: str, text: str, user_id: int | None, timeout: float) -> list[str]:
+    """Send ``text`` as a sandbox user and return what the bot answered."""
+    client = SandboxClient(url)
+    try:
+        user = user_id or DEMO_USER_ID
+        await client.ensure_user(id=user, **DEMO_USER)
+        before = len(await client.bot_messages(user))
+        await client.send_text(user, user, text)
+        messages = await client.wait_for_bot_messages(user, before + 1, timeout=timeout)
+        return [
+            m.get("text") or m.get("caption") or f"[{m.get('kind')}]" for m in messages[before:]
+        ]
+    finally:
+        await client.close()

@@ -1,0 +1,301 @@
+"""The "people" side: HTTP endpoints under /sandbox/ that act as users and read what the bot did."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+import time
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.limits import Limits
+from sandbox.world import ApiError, CallbackQuery, Chat, World
+
+COMMAND_PATTERN_END = (" ", "\n")
+
+
+def _command_entity(text: str) -> list[dict[str, Any]]:
+    if not text.startswith("/"):
+        return []
+    end = len(text)
+    for stop in COMMAND_PATTERN_END:
+        position = text.find(stop)
+        if position != -1:
+            end = min(end, position)
+    return [{"type": "bot_command", "offset": 0, "length": end}]
+
+
+def message_view(chat: Chat, message_id: int) -> dict[str, Any]:
+    stored = chat.messages[message_id]
+    data = stored.data
+    view = {k: v for k, v in data.items() if not k.startswith("_")}
+    view.update(
+        kind=stored.kind,
+        parse_mode=data.get("_parse_mode"),
+        edits=stored.edits,
+        deleted=stored.deleted,
+        reply_to_message_id=(data.get("reply_to_message") or {}).get("message_id"),
+    )
+    return view
+
+
+class Control:
+    def __init__(self, world: World, api: Any) -> None:
+        self.world, self.api = world, api
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/sandbox/users", self.create_user),
+            web.post("/sandbox/groups", self.create_group),
+            web.post("/sandbox/chats/{chat_id}/members", self.set_member),
+            web.post("/sandbox/chats/{chat_id}/messages", self.send),
+            web.post("/sandbox/chats/{chat_id}/messages/{message_id}/edit", self.edit),
+            web.post("/sandbox/chats/{chat_id}/messages/{message_id}/press", self.press),
+            web.get("/sandbox/chats/{chat_id}/bot_messages", self.bot_messages),
+            web.get("/sandbox/callbacks/{query_id}", self.callback_answer),
+            web.post("/sandbox/users/{user_id}/block", self.block),
+            web.post("/sandbox/users/{user_id}/unblock", self.unblock),
+            web.get("/sandbox/counters", self.counters),
+            web.post("/sandbox/counters/reset", self.reset_counters),
+            web.get("/sandbox/limits", self.get_limits),
+            web.post("/sandbox/limits", self.set_limits),
+            web.get("/sandbox/updates/pending", self.pending),
+        ]
+
+    # people and chats ---------------------------------------------------------------------------
+    async def create_user(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        allowed = {"id", "first_name", "last_name", "username", "language_code"}
+        user = self.world.add_user(**{k: v for k, v in body.items() if k in allowed})
+        return web.json_response(user.to_dict())
+
+    async def create_group(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        chat = self.world.add_group(
+            body.get("title", "Group"),
+            forum=bool(body.get("is_forum")),
+            members=[int(m) for m in body.get("members", [])],
+        )
+        for admin in body.get("admins", []):
+            chat.members[int(admin)] = "administrator"
+        return web.json_response(chat.to_dict())
+
+    async def set_member(self, request: web.Request) -> web.Response:
+        chat = self.world.chat(request.match_info["chat_id"])
+        body = await request.json()
+        status = body.get("status", "member")
+        if body.get("bot"):
+            chat.bot_status = status
+        else:
+            chat.members[int(body["user_id"])] = status
+        return web.json_response({"ok": True})
+
+    # messages from people -----------------------------------------------------------------------
+    async def send(self, request: web.Request) -> web.Response:
+        chat = self.world.chat(request.match_info["chat_id"])
+        body = await request.json()
+        sender = self.world.user(body["from"])
+        content: dict[str, Any] = {}
+        if "text" in body:
+            content["text"] = body["text"]
+            entities = _command_entity(body["text"])
+            if entities:
+                content["entities"] = entities
+        if "location" in body:
+            content["location"] = body["location"]
+        if "contact" in body:
+            content["contact"] = body["contact"]
+        kind = "text"
+        for media in ("photo", "document", "video", "voice"):
+            if media in body:
+                kind = media
+                raw = base64.b64decode(body[media]["content"])
+                stored = self.world.add_file(raw, f"{media}s", body[media].get("extension", "bin"))
+                if media == "photo":
+                    content["photo"] = [
+                        self.api.file_dict(stored, width=320, height=240),
+                        self.api.file_dict(stored, width=1280, height=960),
+                    ]
+                else:
+                    extra = {
+                        k: body[media][k] for k in ("file_name", "mime_type") if k in body[media]
+                    }
+                    content[media] = self.api.file_dict(stored, **extra)
+        if "location" in body:
+            kind = "location"
+        if "caption" in body:
+            content["caption"] = body["caption"]
+        if body.get("reply_to") is not None:
+            original = chat.messages.get(int(body["reply_to"]))
+            if original is None:
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            content["reply_to_message"] = message_view(chat, original.data["message_id"])
+            for key in ("kind", "parse_mode", "edits", "deleted", "reply_to_message_id"):
+                content["reply_to_message"].pop(key, None)
+        if body.get("message_thread_id") is not None:
+            content["message_thread_id"] = int(body["message_thread_id"])
+            content["is_topic_message"] = True
+        data = self.world.new_message(chat, sender, **content)
+        self.world.store(chat, data, from_bot=False, kind=kind)
+        update_id = await self.world.push_update("message", data)
+        return web.json_response({"update_id": update_id, "message": data})
+
+    async def edit(self, request: web.Request) -> web.Response:
+        chat = self.world.chat(request.match_info["chat_id"])
+        stored = self.world.message(
+            chat, request.match_info["message_id"], "message to edit not found"
+        )
+        body = await request.json()
+        stored.edits.append(dict(stored.data))
+        if "text" in body:
+            stored.data["text"] = body["text"]
+        if "location" in body:
+            stored.data["location"] = {**stored.data.get("location", {}), **body["location"]}
+        stored.data["edit_date"] = int(time.time())
+        update_id = await self.world.push_update("edited_message", dict(stored.data))
+        return web.json_response({"update_id": update_id, "message": stored.data})
+
+    async def press(self, request: web.Request) -> web.Response:
+        chat = self.world.chat(request.match_info["chat_id"])
+        stored = self.world.message(chat, request.match_info["message_id"], "message not found")
+        body = await request.json()
+        data = body["data"]
+        offered = [
+            button.get("callback_data")
+            for row in (stored.data.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+        ]
+        if data not in offered and not body.get("forged"):
+            raise ApiError(400, "Sandbox: no such button on this message (pass forged=true)")
+        sender = self.world.user(body["from"])
+        query = CallbackQuery(id=str(secrets.randbits(60)), created=time.monotonic())
+        self.world.callbacks[query.id] = query
+        update_id = await self.world.push_update(
+            "callback_query",
+            {
+                "id": query.id,
+                "from": sender.to_dict(),
+                "message": message_view(chat, stored.data["message_id"]) | {"kind": None},
+                "chat_instance": chat.instance,
+                "data": data,
+            },
+        )
+        return web.json_response({"update_id": update_id, "callback_query_id": query.id})
+
+    async def block(self, request: web.Request) -> web.Response:
+        self.world.user(request.match_info["user_id"]).blocked_bot = True
+        return web.json_response({"ok": True})
+
+    async def unblock(self, request: web.Request) -> web.Response:
+        self.world.user(request.match_info["user_id"]).blocked_bot = False
+        return web.json_response({"ok": True})
+
+    # reading what the bot did -------------------------------------------------------------------
+    async def bot_messages(self, request: web.Request) -> web.Response:
+        chat = self.world.chat(request.match_info["chat_id"])
+        count = int(request.query.get("min_count", 0))
+        timeout = float(request.query.get("timeout", 0))
+        deadline = time.monotonic() + timeout
+        async with self.world.changed:
+            while len(chat.bot_message_ids) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.world.closing:
+                    break
+                try:
+                    await asyncio.wait_for(self.world.changed.wait(), timeout=remaining)
+                except TimeoutError:
+                    break
+        messages = [message_view(chat, m) for m in chat.bot_message_ids]
+        return web.json_response({"complete": len(messages) >= count, "messages": messages})
+
+    async def callback_answer(self, request: web.Request) -> web.Response:
+        query = self.world.callbacks.get(request.match_info["query_id"])
+        if query is None:
+            raise ApiError(404, "Sandbox: unknown callback query")
+        timeout = float(request.query.get("timeout", 0))
+        deadline = time.monotonic() + timeout
+        async with self.world.changed:
+            while not query.answered and time.monotonic() < deadline and not self.world.closing:
+                try:
+                    await asyncio.wait_for(
+                        self.world.changed.wait(), timeout=deadline - time.monotonic()
+                    )
+                except TimeoutError:
+                    break
+        return web.json_response({"answered": query.answered, "answer": query.answer})
+
+    async def counters(self, request: web.Request) -> web.Response:
+        wait_for = request.query.get("wait_for")
+        reached = True
+        if wait_for:
+            deadline = time.monotonic() + float(request.query.get("timeout", 0))
+            target = int(request.query.get("at_least", 1))
+            method = request.query.get("method")
+            async with self.world.changed:
+                while (
+                    self._counter(wait_for, method) < target
+                    and time.monotonic() < deadline
+                    and not self.world.closing
+                ):
+                    try:
+                        await asyncio.wait_for(
+                            self.world.changed.wait(), timeout=deadline - time.monotonic()
+                        )
+                    except TimeoutError:
+                        break
+                reached = self._counter(wait_for, method) >= target
+        return web.json_response({**self._counters(), "reached": reached})
+
+    def _counter(self, name: str, method: str | None) -> int:
+        counters = self._counters()
+        if name == "requests":
+            requests = counters["requests"]
+            return requests.get(method.lower(), 0) if method else sum(requests.values())
+        if name == "too_many_requests":
+            return sum(counters["too_many_requests"].values())
+        return int(counters[name])
+
+    def _counters(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.world.requests),
+            "too_many_requests": {
+                kind: self.world.too_many.get(kind, 0) for kind in ("global", "private", "group")
+            },
+            "forbidden": self.world.forbidden,
+            "pending_updates": len(self.world.updates),
+            "confirmed_below": self.world.confirmed_below,
+        }
+
+    async def reset_counters(self, request: web.Request) -> web.Response:
+        self.world.requests.clear()
+        self.world.too_many.clear()
+        self.world.forbidden = 0
+        return web.json_response({"ok": True})
+
+    async def get_limits(self, request: web.Request) -> web.Response:
+        return web.json_response(vars(self.api.limits))
+
+    async def set_limits(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.api.configure(Limits(**{**vars(self.api.limits), **body}))
+        return web.json_response(vars(self.api.limits))
+
+    async def pending(self, request: web.Request) -> web.Response:
+        """Wait until the bot has confirmed every update up to ``update_id``."""
+        target = int(request.query["update_id"])
+        deadline = time.monotonic() + float(request.query.get("timeout", 0))
+        async with self.world.changed:
+            while (
+                self.world.confirmed_below <= target
+                and time.monotonic() < deadline
+                and not self.world.closing
+            ):
+                try:
+                    await asyncio.wait_for(
+                        self.world.changed.wait(), timeout=deadline - time.monotonic()
+                    )
+                except TimeoutError:
+                    break
+        return web.json_response({"confirmed": self.world.confirmed_below > target})

@@ -1,0 +1,39 @@
+"""Sender leadership: one process at a time delivers the outbox.
+
+Telegram's limits are per bot, so when several workers share one PostgreSQL only one of them
+may send. The leader holds a session-level advisory lock on a connection of its own; if it
+dies, PostgreSQL releases the lock and another worker takes over. SQLite runs one process,
+which always leads.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import Database
+
+LOCK_KEY = 0x74696E62  # "tinb"
+
+
+class Leadership:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: AsyncConnection | None = None
+
+    async def try_acquire(self) -> bool:
+        if self._database.dialect != "postgresql":
+            return True
+        if self._connection is None:
+            self._connection = await self._database.engine.connect()
+        result = await self._connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}
+        )
+        acquired = bool(result.scalar())
+        await self._connection.commit()
+        return acquired
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()  # closing the session releases the lock
+            self._connection = None

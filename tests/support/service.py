@@ -1,0 +1,81 @@
+"""Run tinbao's real service against the sandbox: in-process, or as a subprocess to kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Settings, load_settings
+from bot.runtime.service import Service
+from handlers import register
+
+SECRET = "test-secret-key-0123456789abcdef-0123456789abcdef"
+
+
+def settings_for(sandbox: Any, database_url: str, **overrides: Any) -> Settings:
+    return load_settings(
+        bot_token=sandbox.token,
+        telegram_api_url=sandbox.url,
+        database_url=database_url,
+        secret_key=SECRET,
+        poll_timeout=overrides.pop("poll_timeout", 5),
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def running_service(
+    sandbox: Any, database_url: str, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[Service]:
+    service = Service(settings_for(sandbox, database_url, **overrides), register, clock)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+class ServiceProcess:
+    """``tinbao run`` as a child process, for crash tests."""
+
+    def __init__(self, sandbox: Any, database_url: str, log_path: Path, **env: str) -> None:
+        self._env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")},
+            "TINBAO_BOT_TOKEN": sandbox.token,
+            "TINBAO_TELEGRAM_API_URL": sandbox.url,
+            "TINBAO_DATABASE_URL": database_url,
+            "TINBAO_SECRET_KEY": SECRET,
+            "TINBAO_POLL_TIMEOUT": "5",
+            "TINBAO_LOG_LEVEL": "DEBUG",
+            **env,
+        }
+        self._log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self._log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=self._env,
+            stdout=log,
+            stderr=log,
+            cwd=self._log_path.parent,
+        )
+        log.close()
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def terminate(self, timeout: float = 60) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)

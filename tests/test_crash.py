@@ -1,0 +1,100 @@
+"""Crash test: the service is SIGKILLed twice while 50 chats talk to it; nothing is lost.
+
+Each chat sends ten unknown commands ``/c<chat>_<n>``; the bot's answer quotes the command, so
+the sandbox's record of each chat shows which update every reply answers and in what order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.server import SandboxServer
+from tests.support.service import ServiceProcess
+
+CHATS = 50
+PER_CHAT = 10
+
+
+def in_flight(database: Path) -> int:
+    """Replies claimed but not recorded as sent: the ones a kill may duplicate."""
+    with sqlite3.connect(database) as connection:
+        (count,) = connection.execute(
+            "SELECT count(*) FROM outbox_message WHERE status = 'sending'"
+        ).fetchone()
+    return int(count)
+
+
+def rows_per_update(database: Path) -> tuple[dict[str, int], dict[int, int]]:
+    with sqlite3.connect(database) as connection:
+        inbox = dict(
+            connection.execute("SELECT status, count(*) FROM inbox_update GROUP BY status")
+        )
+        outbox = dict(
+            connection.execute(
+                "SELECT source_update_id, count(*) FROM outbox_message GROUP BY source_update_id"
+            )
+        )
+    return inbox, outbox
+
+
+def command_of(message: dict[str, Any]) -> str:
+    text = message.get("text") or ""
+    start, end = text.find("«"), text.find("»")
+    return text[start + 1 : end]
+
+
+async def test_two_kills_lose_nothing_and_duplicate_only_in_flight_replies(
+    tmp_path: Path, sandbox: SandboxServer, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the crash test inspects the SQLite file directly")
+    database = Path(database_url.split(":///", 1)[1])
+    client = sandbox.client
+    service = ServiceProcess(sandbox, database_url, tmp_path / "service.log")
+    rng = random.Random(20260819)
+
+    users = [await client.create_user(first_name=f"Dân {i}") for i in range(CHATS)]
+    service.start()
+    sends = [
+        (user["id"], f"/c{index}_{n}") for n in range(PER_CHAT) for index, user in enumerate(users)
+    ]
+
+    async def send_all() -> None:
+        for chat_id, text in sends:
+            await client.send_text(chat_id, chat_id, text)
+
+    sender = asyncio.create_task(send_all())
+    allowance = 0
+    for low, high in ((2, 4), (5, 8)):
+        # Crash at a random moment: once a random chat has seen a random number of replies.
+        witness = rng.choice(users)["id"]
+        await client.wait_for_bot_messages(witness, rng.randint(low, high), timeout=120)
+        service.kill()
+        allowance += in_flight(database)
+        service.start()
+    await sender
+
+    replies: dict[int, list[dict[str, Any]]] = {}
+    for user in users:
+        replies[user["id"]] = await client.wait_for_bot_messages(user["id"], PER_CHAT, timeout=120)
+    assert service.terminate() == 0
+
+    duplicates = 0
+    for index, user in enumerate(users):
+        commands = [command_of(m) for m in await client.bot_messages(user["id"])]
+        deduplicated = [c for i, c in enumerate(commands) if i == 0 or c != commands[i - 1]]
+        duplicates += len(commands) - len(deduplicated)
+        assert deduplicated == [f"/c{index}_{n}" for n in range(PER_CHAT)]
+    print(f"kills: in flight {allowance}, duplicates {duplicates}")
+    assert duplicates <= allowance
+
+    inbox, outbox = rows_per_update(database)
+    assert inbox == {"done": CHATS * PER_CHAT}
+    assert len(outbox) == CHATS * PER_CHAT
+    assert set(outbox.values()) == {1}

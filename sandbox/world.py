@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import secrets
 import time
@@ -168,7 +169,9 @@ class World:
         async with self.changed:
             update_id = self.next_update_id
             self.next_update_id += 1
-            self.updates.append((update_id, {"update_id": update_id, kind: body}))
+            # A snapshot: later edits of the stored message must not rewrite delivered history.
+            snapshot = copy.deepcopy(body)
+            self.updates.append((update_id, {"update_id": update_id, kind: snapshot}))
             self.changed.notify_all()
         return update_id
 

@@ -32,7 +32,10 @@ def main() -> None:
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--username", default="tinbao_sandbox_bot")
     parser.add_argument("--no-limits", action="store_true")
-    asyncio.run(serve(parser.parse_args()))
+    try:
+        asyncio.run(serve(parser.parse_args()))
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

@@ -593,11 +593,13 @@ class BotApi:
         return web.Response(body=stored.content, content_type="application/octet-stream")
 
     async def setMyCommands(self, params: Params, uploads: dict[str, bytes]) -> Any:
-        self.world.commands = list(params.get("commands") or [])
+        self.world.commands[str(params.get("language_code") or "")] = list(
+            params.get("commands") or []
+        )
         return True
 
     async def getMyCommands(self, params: Params, uploads: dict[str, bytes]) -> Any:
-        return self.world.commands
+        return self.world.commands.get(str(params.get("language_code") or ""), [])
 
     async def sendChatAction(self, params: Params, uploads: dict[str, bytes]) -> Any:
         self._writable_chat(params)

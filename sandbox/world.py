@@ -121,7 +121,7 @@ class World:
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.webhook = Webhook()
-        self.commands: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # by language_code ("" = default)
         self.requests: Counter[str] = Counter()
         self.too_many: Counter[str] = Counter()
         self.forbidden = 0

@@ -82,3 +82,14 @@ async def test_a_telegram_english_user_is_answered_in_english_by_default(
     async with running_service(sandbox, database_url):
         reply = await say(sandbox, user, "/start")
     assert reply["text"].startswith("Hello!")
+
+
+async def test_the_command_menu_is_published_in_both_languages(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    async with running_service(sandbox, database_url):
+        pass
+    default, english = sandbox.world.commands[""], sandbox.world.commands["en"]
+    assert [c["command"] for c in default] == ["start", "help", "language"]
+    assert default[0]["description"] == "Giới thiệu dịch vụ"
+    assert english[0]["description"] == "What this service is"

@@ -165,9 +165,13 @@ class InboxDispatcher:
             purpose="error",
         )
 
+    async def drained(self) -> None:
+        """Wait until the updates being handled now are finished (done, retried or dead)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self) -> None:
         """Stop taking new updates and let the ones in flight finish."""
         self._stopping = True
         self._wake.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.drained()

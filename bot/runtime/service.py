@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+from bot.i18n import LANGUAGES, t
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.limits import RateSettings, SendLimits
@@ -33,6 +34,7 @@ from storage.uow import Storage
 log = logging.getLogger(__name__)
 
 LEADERSHIP_RETRY = 5.0
+MENU_COMMANDS = ("start", "help", "language")
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
 
@@ -86,6 +88,7 @@ class Service:
             ),
         )
         self._register(self.application)
+        await self._publish_commands()
         bot = self.application.bot
         self.sender = OutboxSender(
             bot,
@@ -113,6 +116,19 @@ class Service:
             task.add_done_callback(self._on_task_done)
             self._tasks.append(task)
         log.info("tinbao started as @%s", bot.username)
+
+    async def _publish_commands(self) -> None:
+        """The command menu Telegram shows, in Vietnamese by default and in English for English
+        clients. Idempotent, so every start simply sets it again."""
+        for language in LANGUAGES:
+            commands = [
+                {"command": name, "description": t(f"commands.{name}", language)}
+                for name in MENU_COMMANDS
+            ]
+            params: dict[str, Any] = {"commands": commands}
+            if language != self.settings.language:
+                params["language_code"] = language
+            await self.application.bot.do_api_request("setMyCommands", api_kwargs=params)
 
     async def _lead_then_send(self) -> None:
         """Wait to become the one sender, requeue what a dead leader left, then send."""

@@ -181,6 +181,7 @@ class BotApi:
             )
         self.world.requests[method] += 1
         try:
+            self._injected_fault(method)
             params, uploads = await read_params(request)
             if method in SENDING_METHODS:
                 self._check_limits(params)
@@ -199,6 +200,14 @@ class BotApi:
             return web.json_response(body, status=error.code)
         await self.world.notify()
         return web.json_response({"ok": True, "result": result})
+
+    def _injected_fault(self, method: str) -> None:
+        """Fail the call if a test asked for faults on this method (5xx, like a bad day)."""
+        faults = self.world.faults
+        remaining = faults.get(method, 0)
+        if remaining > 0:
+            faults[method] = remaining - 1
+            raise ApiError(502, "Bad Gateway")
 
     def _check_limits(self, params: Params) -> None:
         chat_id = params.get("chat_id")
@@ -246,6 +255,8 @@ class BotApi:
             self._check_markup(markup)
             if "inline_keyboard" in markup:
                 extra["reply_markup"] = markup
+            else:  # a reply keyboard, its removal or force_reply: shown to people, not returned
+                extra["_reply_keyboard"] = markup
         thread = params.get("message_thread_id")
         if thread is not None and chat.is_forum:
             extra["message_thread_id"] = thread

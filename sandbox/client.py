@@ -171,6 +171,10 @@ class SandboxClient:
             raise SandboxTimeout(f"{name} {method or ''} stayed below {at_least}: {counters}")
         return counters
 
+    async def fail_next(self, method: str, count: int = 1) -> None:
+        """Make the bot's next ``count`` calls of ``method`` fail with 502 Bad Gateway."""
+        await self._call("POST", "/faults", json={"method": method, "count": count})
+
     async def reset_counters(self) -> None:
         await self._call("POST", "/counters/reset")
 

@@ -27,12 +27,18 @@ def _command_entity(text: str) -> list[dict[str, Any]]:
     return [{"type": "bot_command", "offset": 0, "length": end}]
 
 
+def public(chat: Chat, message_id: int) -> dict[str, Any]:
+    """The message exactly as Telegram would put it inside an update."""
+    return {k: v for k, v in chat.messages[message_id].data.items() if not k.startswith("_")}
+
+
 def message_view(chat: Chat, message_id: int) -> dict[str, Any]:
     stored = chat.messages[message_id]
     data = stored.data
     view = {k: v for k, v in data.items() if not k.startswith("_")}
     view.update(
         kind=stored.kind,
+        reply_keyboard=data.get("_reply_keyboard"),
         parse_mode=data.get("_parse_mode"),
         edits=stored.edits,
         deleted=stored.deleted,
@@ -62,6 +68,7 @@ class Control:
             web.get("/sandbox/limits", self.get_limits),
             web.post("/sandbox/limits", self.set_limits),
             web.get("/sandbox/updates/pending", self.pending),
+            web.post("/sandbox/faults", self.inject_faults),
         ]
 
     # people and chats ---------------------------------------------------------------------------
@@ -131,9 +138,7 @@ class Control:
             original = chat.messages.get(int(body["reply_to"]))
             if original is None:
                 raise ApiError(400, "Bad Request: message to be replied not found")
-            content["reply_to_message"] = message_view(chat, original.data["message_id"])
-            for key in ("kind", "parse_mode", "edits", "deleted", "reply_to_message_id"):
-                content["reply_to_message"].pop(key, None)
+            content["reply_to_message"] = public(chat, original.data["message_id"])
         if body.get("message_thread_id") is not None:
             content["message_thread_id"] = int(body["message_thread_id"])
             content["is_topic_message"] = True
@@ -177,7 +182,7 @@ class Control:
             {
                 "id": query.id,
                 "from": sender.to_dict(),
-                "message": message_view(chat, stored.data["message_id"]) | {"kind": None},
+                "message": public(chat, stored.data["message_id"]),
                 "chat_instance": chat.instance,
                 "data": data,
             },
@@ -281,6 +286,12 @@ class Control:
         body = await request.json()
         self.api.configure(Limits(**{**vars(self.api.limits), **body}))
         return web.json_response(vars(self.api.limits))
+
+    async def inject_faults(self, request: web.Request) -> web.Response:
+        """Make the next ``count`` calls of ``method`` fail with 502 Bad Gateway."""
+        body = await request.json()
+        self.world.faults[str(body["method"]).lower()] = int(body.get("count", 1))
+        return web.json_response({"ok": True})
 
     async def pending(self, request: web.Request) -> web.Response:
         """Wait until the bot has confirmed every update up to ``update_id``."""

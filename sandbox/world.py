@@ -126,6 +126,7 @@ class World:
         self.too_many: Counter[str] = Counter()
         self.forbidden = 0
         self.closing = False
+        self.faults: Counter[str] = Counter()  # method (lower case) → calls left to fail
         self._user_ids = itertools.count(700_000_001)
         self._group_ids = itertools.count(1)
 

@@ -119,3 +119,17 @@ async def test_a_database_reopened_after_stop_shows_no_message_in_flight(
     async with storage.transaction() as uow:
         assert OutboxStatus.SENDING not in await uow.outbox.counts()
     await storage.close()
+
+
+async def test_a_server_error_is_retried_with_backoff(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    user = await sandbox.client.create_user(first_name="Lan")
+    await sandbox.client.fail_next("sendMessage", 1)
+    rows = await queue_texts(storage, private(user, storage.keyring), ["một", "hai"])
+    async with running_service(sandbox, database_url) as service:
+        service.sender.wake()
+        delivered = await sandbox.client.wait_for_bot_messages(user["id"], 2, timeout=15)
+    assert [m["text"] for m in delivered] == ["một", "hai"]
+    assert [status for status, _ in await statuses(storage, rows)] == [OutboxStatus.SENT] * 2
+    assert (await sandbox.client.counters())["requests"]["sendmessage"] == 3

@@ -187,3 +187,22 @@ async def test_chat_and_member_lookups(bot: Bot, sandbox: SandboxServer) -> None
     await bot.set_my_commands([("start", "Bắt đầu")])
     assert [c.command for c in await bot.get_my_commands()] == ["start"]
     assert await bot.send_chat_action(group["id"], "typing")
+
+
+async def test_a_reply_keyboard_is_shown_to_the_person(bot: Bot, sandbox: SandboxServer) -> None:
+    user = await sandbox.client.create_user(first_name="Lan")
+    keyboard = {"keyboard": [[{"text": "Gửi vị trí", "request_location": True}]]}
+    await bot.send_message(user["id"], "Vị trí?", reply_markup=keyboard)
+    [seen] = await sandbox.client.bot_messages(user["id"])
+    assert seen["reply_keyboard"]["keyboard"][0][0]["request_location"] is True
+    assert "reply_markup" not in seen
+
+
+async def test_injected_faults_answer_bad_gateway(bot: Bot, sandbox: SandboxServer) -> None:
+    from telegram.error import NetworkError
+
+    user = await sandbox.client.create_user(first_name="Lan")
+    await sandbox.client.fail_next("sendMessage", 1)
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.send_message(user["id"], "alo")
+    assert await bot.send_message(user["id"], "alo")

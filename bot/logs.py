@@ -18,6 +18,7 @@ QUIET_LOGGERS = (
     "aiosqlite",
     "sqlalchemy",
     "asyncio",
+    "alembic",
 )
 
 

@@ -89,3 +89,19 @@ def test_db_upgrade_then_current_reports_the_head(tmp_path: Path) -> None:
     assert tinbao("db", "upgrade", cwd=tmp_path, TINBAO_DATABASE_URL=url).returncode == 0
     current = tinbao("db", "current", cwd=tmp_path, TINBAO_DATABASE_URL=url)
     assert current.returncode == 0, current.stderr
+
+
+def test_an_unreachable_bot_api_gives_one_line_naming_the_url(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    assert tinbao("db", "upgrade", cwd=tmp_path, TINBAO_DATABASE_URL=url).returncode == 0
+    result = tinbao(
+        "run",
+        cwd=tmp_path,
+        TINBAO_BOT_TOKEN="123:abc",
+        TINBAO_SECRET_KEY=SECRET,
+        TINBAO_DATABASE_URL=url,
+        TINBAO_TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TINBAO_TELEGRAM_API_URL=http://127.0.0.1:9" in lines[0]

@@ -6,15 +6,13 @@ database, and prints how to talk to it with ``tinbao talk``.
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from pathlib import Path
 
 from bot import logs
 from bot.config import load_settings
 from bot.envfile import ensure_secret
 from bot.i18n import t
-from bot.runtime.service import Service
+from bot.runtime.service import Service, run_until_signalled
 from handlers import register
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
@@ -47,13 +45,9 @@ async def run_sandbox(host: str, port: int) -> None:
         ),
         flush=True,
     )
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, service.request_stop)
     try:
-        await service.wait()
+        await run_until_signalled(service)
     finally:
-        await service.stop()
         await server.stop()
 
 

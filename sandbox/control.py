@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import secrets
 import time
@@ -202,16 +201,7 @@ class Control:
         chat = self.world.chat(request.match_info["chat_id"])
         count = int(request.query.get("min_count", 0))
         timeout = float(request.query.get("timeout", 0))
-        deadline = time.monotonic() + timeout
-        async with self.world.changed:
-            while len(chat.bot_message_ids) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.world.closing:
-                    break
-                try:
-                    await asyncio.wait_for(self.world.changed.wait(), timeout=remaining)
-                except TimeoutError:
-                    break
+        await self.world.wait_until(lambda: len(chat.bot_message_ids) >= count, timeout)
         messages = [message_view(chat, m) for m in chat.bot_message_ids]
         return web.json_response({"complete": len(messages) >= count, "messages": messages})
 
@@ -220,37 +210,19 @@ class Control:
         if query is None:
             raise ApiError(404, "Sandbox: unknown callback query")
         timeout = float(request.query.get("timeout", 0))
-        deadline = time.monotonic() + timeout
-        async with self.world.changed:
-            while not query.answered and time.monotonic() < deadline and not self.world.closing:
-                try:
-                    await asyncio.wait_for(
-                        self.world.changed.wait(), timeout=deadline - time.monotonic()
-                    )
-                except TimeoutError:
-                    break
+        await self.world.wait_until(lambda: query.answered, timeout)
         return web.json_response({"answered": query.answered, "answer": query.answer})
 
     async def counters(self, request: web.Request) -> web.Response:
         wait_for = request.query.get("wait_for")
         reached = True
         if wait_for:
-            deadline = time.monotonic() + float(request.query.get("timeout", 0))
             target = int(request.query.get("at_least", 1))
             method = request.query.get("method")
-            async with self.world.changed:
-                while (
-                    self._counter(wait_for, method) < target
-                    and time.monotonic() < deadline
-                    and not self.world.closing
-                ):
-                    try:
-                        await asyncio.wait_for(
-                            self.world.changed.wait(), timeout=deadline - time.monotonic()
-                        )
-                    except TimeoutError:
-                        break
-                reached = self._counter(wait_for, method) >= target
+            reached = await self.world.wait_until(
+                lambda: self._counter(wait_for, method) >= target,
+                float(request.query.get("timeout", 0)),
+            )
         return web.json_response({**self._counters(), "reached": reached})
 
     def _counter(self, name: str, method: str | None) -> int:
@@ -296,17 +268,7 @@ class Control:
     async def pending(self, request: web.Request) -> web.Response:
         """Wait until the bot has confirmed every update up to ``update_id``."""
         target = int(request.query["update_id"])
-        deadline = time.monotonic() + float(request.query.get("timeout", 0))
-        async with self.world.changed:
-            while (
-                self.world.confirmed_below <= target
-                and time.monotonic() < deadline
-                and not self.world.closing
-            ):
-                try:
-                    await asyncio.wait_for(
-                        self.world.changed.wait(), timeout=deadline - time.monotonic()
-                    )
-                except TimeoutError:
-                    break
-        return web.json_response({"confirmed": self.world.confirmed_below > target})
+        confirmed = await self.world.wait_until(
+            lambda: self.world.confirmed_below > target, float(request.query.get("timeout", 0))
+        )
+        return web.json_response({"confirmed": confirmed})

@@ -8,6 +8,7 @@ import itertools
 import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,6 +190,20 @@ class World:
         """Release every long poll so the server can stop at once."""
         self.closing = True
         await self.notify()
+
+    async def wait_until(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Wait, without polling, until ``done()`` holds or ``timeout`` passes; returns done()."""
+        deadline = time.monotonic() + timeout
+        async with self.changed:
+            while not done() and not self.closing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self.changed.wait(), timeout=remaining)
+                except TimeoutError:
+                    break
+        return done()
 
     async def notify(self) -> None:
         async with self.changed:

@@ -209,10 +209,8 @@ class Service:
         log.info("stopped")
 
 
-async def serve(settings: Settings, register: Registrar) -> None:
-    """Run until SIGTERM or SIGINT, then stop gracefully."""
-    service = Service(settings, register)
-    await service.start()
+async def run_until_signalled(service: Service) -> None:
+    """Serve a started service until SIGTERM or SIGINT, then stop it gracefully."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, service.request_stop)
@@ -220,3 +218,9 @@ async def serve(settings: Settings, register: Registrar) -> None:
         await service.wait()
     finally:
         await service.stop()
+
+
+async def serve(settings: Settings, register: Registrar) -> None:
+    service = Service(settings, register)
+    await service.start()
+    await run_until_signalled(service)

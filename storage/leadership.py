@@ -34,6 +34,10 @@ class Leadership:
         return acquired
 
     async def release(self) -> None:
+        """Give up leadership. Closing would only return the connection to the pool, where the
+        session, and so the lock, lives on; unlock explicitly first."""
         if self._connection is not None:
-            await self._connection.close()  # closing the session releases the lock
+            await self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            await self._connection.commit()
+            await self._connection.close()
             self._connection = None

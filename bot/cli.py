@@ -9,14 +9,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, load_settings
+from bot.domain.units import SetupError
+from bot.i18n import t
 from storage.schema import SchemaOutdated
+
+
+def _language() -> str:
+    """The operator's language for CLI output; settings problems surface in the command."""
+    try:
+        return load_settings().language
+    except ConfigError:
+        return "vi"
 
 
 def _init(args: argparse.Namespace) -> int:
     from bot.envfile import ensure_secret
 
     written = ensure_secret(Path(args.env_file))
-    print(f"{args.env_file}: {'wrote a new' if written else 'kept the existing'} TINBAO_SECRET_KEY")
+    key = "cli.secret_written" if written else "cli.secret_kept"
+    print(t(key, _language(), path=args.env_file))
     return 0
 
 
@@ -27,7 +38,7 @@ def _db(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.action == "upgrade":
         schema.upgrade(settings.database_url)
-        print(f"database is at revision {schema.head_revision()}")
+        print(t("cli.db_at", settings.language, revision=schema.head_revision()))
         return 0
 
     async def show() -> str | None:
@@ -38,7 +49,9 @@ def _db(args: argparse.Namespace) -> int:
             await database.close()
 
     current = asyncio.run(show())
-    print(f"current: {current or 'none'}; head: {schema.head_revision()}")
+    none = t("cli.db_none", settings.language)
+    head = schema.head_revision()
+    print(t("cli.db_state", settings.language, current=current or none, head=head))
     return 0 if current == schema.head_revision() else 1
 
 
@@ -84,6 +97,26 @@ def _communes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unit(args: argparse.Namespace) -> int:
+    from bot.setup_commands import add_unit, list_units
+
+    lines = asyncio.run(
+        add_unit(args.commune, args.province, args.chat, args.name)
+        if args.action == "add"
+        else list_units()
+    )
+    for line in lines:
+        print(line)
+    return 0
+
+
+def _officer(args: argparse.Namespace) -> int:
+    from bot.setup_commands import invite
+
+    print(asyncio.run(invite(args.unit, args.hours)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinbao", description="Anonymous crime tips for commune police, on Telegram."
@@ -122,6 +155,24 @@ def build_parser() -> argparse.ArgumentParser:
     near.add_argument("lat", type=float)
     near.add_argument("lon", type=float)
     communes.set_defaults(func=_communes)
+
+    unit = commands.add_parser("unit", help="police units and their groups")
+    unit_actions = unit.add_subparsers(dest="action", required=True)
+    add = unit_actions.add_parser("add", help="link a commune (or a province) to a police group")
+    area = add.add_mutually_exclusive_group(required=True)
+    area.add_argument("--commune", help="GSO commune code, e.g. 26743")
+    area.add_argument("--province", help="GSO province code, e.g. 79")
+    add.add_argument("--chat", type=int, required=True, help="the group's chat id")
+    add.add_argument("--name", default=None, help="default: Công an <commune or province>")
+    unit_actions.add_parser("list", help="every unit with its area and officers")
+    unit.set_defaults(func=_unit)
+
+    officer = commands.add_parser("officer", help="officers of a unit")
+    officer_actions = officer.add_subparsers(dest="action", required=True)
+    invite = officer_actions.add_parser("invite", help="a one-time code for /join")
+    invite.add_argument("--unit", type=int, required=True)
+    invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
+    officer.set_defaults(func=_officer)
     return parser
 
 
@@ -132,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, SchemaOutdated) as exc:
         print(f"tinbao: error: {exc}", file=sys.stderr)
         return 2
+    except SetupError as exc:
+        print(f"tinbao: {t(exc.key, _language(), **exc.values)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

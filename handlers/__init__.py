@@ -10,11 +10,12 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import fallback, general, language
+from handlers import fallback, general, language, setup
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
     general.register(application)
     language.register(application)
+    setup.register(application)
     fallback.register(application)

@@ -91,3 +91,50 @@ class ChatProfile(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=5)
     blocked: bool = False
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class PoliceUnit(SQLModel, table=True):
+    """A police unit and its Telegram group: a commune's police, or a province's.
+
+    One unit may cover several communes (merged units); each commune has at most one unit.
+    """
+
+    __tablename__ = "police_unit"
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    name: str = Field(max_length=200)
+    level: str = Field(max_length=10, description="commune or province")
+    province_code: str = Field(max_length=2, index=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class UnitCommune(SQLModel, table=True):
+    __tablename__ = "unit_commune"
+
+    commune_code: str = Field(primary_key=True, max_length=5)
+    unit_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+
+
+class Officer(SQLModel, table=True):
+    """A registered officer. Officers act under their own name; only tipsters are anonymous."""
+
+    __tablename__ = "officer"
+    __table_args__ = (Index("ux_officer_unit_user", "unit_id", "user_id", unique=True),)
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    unit_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    display_name: str = Field(max_length=200)
+    joined_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code an officer sends with /join; only its keyed hash is stored."""
+
+    __tablename__ = "invite"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    unit_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

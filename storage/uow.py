@@ -13,6 +13,7 @@ from storage.chats import ChatProfileRepository
 from storage.db import Database
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
+from storage.units import InviteRepository, OfficerRepository, UnitRepository
 
 
 @dataclass(slots=True)
@@ -21,6 +22,9 @@ class UnitOfWork:
     inbox: InboxRepository
     outbox: OutboxRepository
     chats: ChatProfileRepository
+    units: UnitRepository
+    officers: OfficerRepository
+    invites: InviteRepository
 
 
 class Storage:
@@ -39,6 +43,9 @@ class Storage:
                 inbox=InboxRepository(session, self.keyring),
                 outbox=OutboxRepository(session, self.keyring),
                 chats=ChatProfileRepository(session),
+                units=UnitRepository(session),
+                officers=OfficerRepository(session),
+                invites=InviteRepository(session),
             )
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.domain.communes import CommuneDirectory
 from bot.i18n import normalize_language
 from bot.security import Keyring
 from storage.outbox import Destination
@@ -27,6 +28,7 @@ class Services:
 
     keyring: Keyring
     default_language: str
+    directory: CommuneDirectory
     admin_ids: frozenset[int] = frozenset()
 
 

@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+from bot.domain.communes import CommuneDirectory
 from bot.i18n import LANGUAGES, t
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
@@ -84,6 +85,7 @@ class Service:
             Services(
                 keyring=keyring,
                 default_language=settings.language,
+                directory=CommuneDirectory.load(),
                 admin_ids=frozenset(settings.admin_ids),
             ),
         )

@@ -1,0 +1,129 @@
+"""Setting up police units and their officers, and routing to them.
+
+A tip goes to the unit linked to its commune; else to the province's unit; else to the
+administrators. It is never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.codes import new_code, normalize_code
+from bot.domain.communes import CommuneDirectory
+from bot.security import Keyring
+from storage.models import PoliceUnit
+from storage.uow import UnitOfWork
+
+INVITE_LIFETIME = timedelta(hours=48)
+
+
+class SetupError(Exception):
+    """A setup request that cannot be done; ``key`` names the catalog message explaining why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a commune's tips go: a unit, or (unit None) the administrators."""
+
+    unit: PoliceUnit | None
+    fallback: str | None = None  # "province" or "admins" when the commune has no unit
+
+
+async def add_commune_unit(
+    uow: UnitOfWork,
+    directory: CommuneDirectory,
+    commune_code: str,
+    chat_id: int,
+    now: datetime,
+    name: str | None = None,
+) -> PoliceUnit:
+    """Link a commune to the unit of ``chat_id``, creating the unit when the group has none.
+
+    Linking a second commune to the same group makes a merged unit.
+    """
+    commune = directory.get(commune_code)
+    if commune is None:
+        raise SetupError("setup.unknown_commune", code=commune_code)
+    unit = await uow.units.by_chat(chat_id)
+    if unit is None:
+        unit = await uow.units.add(
+            name or f"Công an {commune.name}", "commune", commune.province_code, chat_id, now
+        )
+    elif unit.level != "commune":
+        raise SetupError("setup.chat_taken", name=unit.name)
+    assert unit.id is not None
+    await uow.units.cover(unit.id, commune.code)
+    return unit
+
+
+async def add_province_unit(
+    uow: UnitOfWork,
+    directory: CommuneDirectory,
+    province_code: str,
+    chat_id: int,
+    now: datetime,
+    name: str | None = None,
+) -> PoliceUnit:
+    province = directory.province(province_code)
+    if province is None:
+        raise SetupError("setup.unknown_province", code=province_code)
+    existing = await uow.units.by_chat(chat_id)
+    if existing is not None:
+        raise SetupError("setup.chat_taken", name=existing.name)
+    return await uow.units.add(
+        name or f"Công an {province.name}", "province", province.code, chat_id, now
+    )
+
+
+async def route(uow: UnitOfWork, directory: CommuneDirectory, commune_code: str) -> Route:
+    unit = await uow.units.for_commune(commune_code)
+    if unit is not None:
+        return Route(unit)
+    commune = directory.get(commune_code)
+    if commune is not None:
+        province_unit = await uow.units.for_province(commune.province_code)
+        if province_unit is not None:
+            return Route(province_unit, fallback="province")
+    return Route(None, fallback="admins")
+
+
+async def invite_officer(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    unit_id: int,
+    now: datetime,
+    lifetime: timedelta = INVITE_LIFETIME,
+) -> str:
+    """A one-time code for /join; only its keyed hash is stored."""
+    if await uow.units.get(unit_id) is None:
+        raise SetupError("setup.unknown_unit", unit=unit_id)
+    code = new_code()
+    await uow.invites.add(keyring.pseudonym("invite", code), unit_id, now + lifetime)
+    return code
+
+
+async def join(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    text: str,
+    user_id: int,
+    display_name: str,
+    now: datetime,
+) -> PoliceUnit:
+    """Register the sender as an officer of the invite's unit, using up the invite."""
+    code_hash = keyring.pseudonym("invite", normalize_code(text))
+    invite = await uow.invites.get(code_hash)
+    if invite is None or not await uow.invites.redeem(code_hash, now):
+        reason = "setup.invite_invalid"
+        if invite is not None:
+            reason = "setup.invite_used" if invite.used_at else "setup.invite_expired"
+        raise SetupError(reason)
+    unit = await uow.units.get(invite.unit_id)
+    assert unit is not None
+    await uow.officers.add(invite.unit_id, user_id, display_name[:200], now)
+    return unit

@@ -1,0 +1,89 @@
+"""The set-up commands behind ``tinbao unit`` and ``tinbao officer``: plain calls on the domain,
+so an admin can set up a commune from a shell in a minute."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import load_settings
+from bot.domain.communes import CommuneDirectory
+from bot.domain.units import add_commune_unit, add_province_unit, invite_officer
+from bot.i18n import t
+from bot.security import Keyring
+from storage.db import Database
+from storage.schema import ensure_current
+from storage.uow import Storage, UnitOfWork
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@asynccontextmanager
+async def _transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
+    settings = load_settings()
+    keyring = Keyring(settings.secret())
+    database = Database(settings.database_url)
+    try:
+        await ensure_current(database)
+        async with Storage(database, keyring).transaction() as uow:
+            yield uow, settings.language, keyring
+    finally:
+        await database.close()
+
+
+async def add_unit(
+    commune: str | None, province: str | None, chat_id: int, name: str | None
+) -> list[str]:
+    directory = CommuneDirectory.load()
+    async with _transaction() as (uow, language, _):
+        now = Clock().now()
+        if commune is not None:
+            unit = await add_commune_unit(uow, directory, commune, chat_id, now, name)
+        else:
+            unit = await add_province_unit(uow, directory, str(province), chat_id, now, name)
+        covered = dict((u.id, communes) for u, communes in await uow.units.all())[unit.id]
+    return [
+        t(
+            "cli.unit_added",
+            language,
+            id=unit.id,
+            name=unit.name,
+            chat=unit.chat_id,
+            communes=", ".join(covered) or "—",
+        )
+    ]
+
+
+async def list_units() -> list[str]:
+    async with _transaction() as (uow, language, _):
+        units = await uow.units.all()
+        if not units:
+            return [t("cli.unit_none", language)]
+        return [
+            t(
+                "cli.unit_line",
+                language,
+                id=unit.id,
+                name=unit.name,
+                level=unit.level,
+                province=unit.province_code,
+                chat=unit.chat_id,
+                officers=await uow.officers.count(unit.id or 0),
+                communes=", ".join(communes) or "—",
+            )
+            for unit, communes in units
+        ]
+
+
+async def invite(unit_id: int, hours: float) -> str:
+    async with _transaction() as (uow, language, keyring):
+        now = Clock().now()
+        lifetime = timedelta(hours=hours)
+        code = await invite_officer(uow, keyring, unit_id, now, lifetime)
+        unit = await uow.units.get(unit_id)
+    expires = (now + lifetime).astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y")
+    assert unit is not None
+    return t("cli.invite_created", language, unit=unit.name, code=code, expires=expires)

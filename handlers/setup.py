@@ -1,0 +1,72 @@
+"""/join (an officer redeems an invite) and /link (an admin links a group to a commune)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.domain.units import SetupError, add_commune_unit, join
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext
+
+
+async def join_command(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if chat.type != "private":
+        await context.reply(update, t("setup.join_private_only", language))
+        return
+    if not context.args:
+        await context.reply(update, t("setup.join_usage", language))
+        return
+    try:
+        unit = await join(
+            context.uow,
+            context.services.keyring,
+            context.args[0][:32],
+            user.id,
+            user.full_name,
+            context.work.now,
+        )
+    except SetupError as refusal:
+        await context.reply(update, t(refusal.key, language, **refusal.values))
+        return
+    await context.reply(update, t("setup.joined", language, unit=unit.name), parse_mode=None)
+
+
+async def link_command(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if user.id not in context.services.admin_ids:
+        await context.reply(update, t("setup.link_admins_only", language))
+        return
+    if chat.type not in ("group", "supergroup"):
+        await context.reply(update, t("setup.link_groups_only", language))
+        return
+    if not context.args:
+        await context.reply(update, t("setup.link_usage", language))
+        return
+    directory = context.services.directory
+    try:
+        await add_commune_unit(
+            context.uow, directory, context.args[0][:8], chat.id, context.work.now
+        )
+    except SetupError as refusal:
+        await context.reply(update, t(refusal.key, language, **refusal.values), parse_mode=None)
+        return
+    commune = directory.get(context.args[0])
+    assert commune is not None
+    await context.reply(
+        update,
+        t("setup.linked", language, commune=commune.name, province=commune.province_name),
+        parse_mode=None,
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("join", join_command))
+    application.add_handler(CommandHandler("link", link_command))

@@ -1,0 +1,119 @@
+"""Police units, the communes they cover, their officers and officer invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Invite, Officer, PoliceUnit, UnitCommune
+
+
+class UnitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, name: str, level: str, province_code: str, chat_id: int, now: datetime
+    ) -> PoliceUnit:
+        unit = PoliceUnit(
+            name=name, level=level, province_code=province_code, chat_id=chat_id, created_at=now
+        )
+        self._session.add(unit)
+        await self._session.flush()
+        return unit
+
+    async def cover(self, unit_id: int, commune_code: str) -> None:
+        """Make ``unit_id`` the unit of the commune, replacing any earlier link."""
+        await self._session.execute(
+            delete(UnitCommune).where(UnitCommune.commune_code == commune_code)
+        )
+        self._session.add(UnitCommune(commune_code=commune_code, unit_id=unit_id))
+        await self._session.flush()
+
+    async def get(self, unit_id: int) -> PoliceUnit | None:
+        return await self._session.get(PoliceUnit, unit_id)
+
+    async def by_chat(self, chat_id: int) -> PoliceUnit | None:
+        statement = select(PoliceUnit).where(PoliceUnit.chat_id == chat_id)
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def for_commune(self, commune_code: str) -> PoliceUnit | None:
+        statement = (
+            select(PoliceUnit)
+            .join(UnitCommune, UnitCommune.unit_id == PoliceUnit.id)
+            .where(UnitCommune.commune_code == commune_code)
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def for_province(self, province_code: str) -> PoliceUnit | None:
+        statement = (
+            select(PoliceUnit)
+            .where(PoliceUnit.level == "province", PoliceUnit.province_code == province_code)
+            .order_by(PoliceUnit.id)
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def all(self) -> list[tuple[PoliceUnit, list[str]]]:
+        units = (
+            (await self._session.execute(select(PoliceUnit).order_by(PoliceUnit.id)))
+            .scalars()
+            .all()
+        )
+        links = (await self._session.execute(select(UnitCommune))).scalars().all()
+        covered: dict[int, list[str]] = {}
+        for link in links:
+            covered.setdefault(link.unit_id, []).append(link.commune_code)
+        return [(unit, sorted(covered.get(unit.id or 0, []))) for unit in units]
+
+
+class OfficerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, unit_id: int, user_id: int, display_name: str, now: datetime) -> Officer:
+        existing = await self.of_unit(unit_id, user_id)
+        if existing is not None:
+            existing.display_name = display_name
+            return existing
+        officer = Officer(
+            unit_id=unit_id, user_id=user_id, display_name=display_name, joined_at=now
+        )
+        self._session.add(officer)
+        await self._session.flush()
+        return officer
+
+    async def of_unit(self, unit_id: int, user_id: int) -> Officer | None:
+        statement = select(Officer).where(Officer.unit_id == unit_id, Officer.user_id == user_id)
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def count(self, unit_id: int) -> int:
+        statement = select(Officer.id).where(Officer.unit_id == unit_id)
+        return len((await self._session.execute(statement)).all())
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, code_hash: str, unit_id: int, expires_at: datetime) -> None:
+        self._session.add(Invite(code_hash=code_hash, unit_id=unit_id, expires_at=expires_at))
+        await self._session.flush()
+
+    async def get(self, code_hash: str) -> Invite | None:
+        return await self._session.get(Invite, code_hash)
+
+    async def redeem(self, code_hash: str, now: datetime) -> bool:
+        """Use the invite once; False when it is unknown, used or expired."""
+        result = await self._session.execute(
+            update(Invite)
+            .where(
+                Invite.code_hash == code_hash,
+                Invite.used_at.is_(None),
+                Invite.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return result.rowcount == 1

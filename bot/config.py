@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     private_chat_rate: float = Field(default=1.0, gt=0, description="Per private chat, per second.")
     group_rate_per_minute: float = Field(default=20.0, gt=0, description="Per group, per minute.")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates long-poll seconds.")
+    draft_ttl_hours: float = Field(
+        default=24, gt=0, description="Hours before an abandoned tip draft is deleted."
+    )
+    tips_per_hour: int = Field(default=5, ge=1, description="New tips per person per hour.")
     webhook_url: str | None = Field(
         default=None, description="Public HTTPS URL Telegram posts updates to; empty = polling."
     )

@@ -10,12 +10,14 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import fallback, general, language, setup
+from handlers import conversation, fallback, general, language, setup, tip_card
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
+    conversation.register(application)
     general.register(application)
     language.register(application)
     setup.register(application)
+    tip_card.register(application)
     fallback.register(application)

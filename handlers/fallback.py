@@ -1,4 +1,5 @@
-"""Whatever no other handler took gets a clear answer, never silence."""
+"""A command nobody knows gets a clear answer, never silence (private messages that are not
+commands are answered by the conversation)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,6 @@ async def unknown_command(update: Update, context: TinbaoContext) -> None:
     )
 
 
-async def not_understood(update: Update, context: TinbaoContext) -> None:
-    language = await context.language(update)
-    await context.reply(update, t("fallback.not_understood", language))
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register after every other handler of group 0: the first match in a group wins."""
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    application.add_handler(MessageHandler(private_message & ~filters.COMMAND, not_understood))

@@ -1,4 +1,4 @@
-"""/start and /help."""
+"""/help."""
 
 from __future__ import annotations
 
@@ -11,16 +11,10 @@ from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 
 
-async def start(update: Update, context: TinbaoContext) -> None:
-    language = await context.language(update)
-    await context.reply(update, t("start.greeting", language))
-
-
 async def help_command(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     await context.reply(update, t("help.text", language))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))

@@ -81,6 +81,13 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 Params = dict[str, Any]
+# Fields Telegram always includes for these kinds (python-telegram-bot requires them).
+MEDIA_FIELDS: dict[str, dict[str, Any]] = {
+    "video": {"width": 640, "height": 480, "duration": 5},
+    "voice": {"duration": 3},
+    "audio": {"duration": 3},
+    "video_note": {"length": 240, "duration": 3},
+}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -334,7 +341,7 @@ class BotApi:
     def _media_content(self, kind: str, stored: StoredFile) -> dict[str, Any]:
         if kind == "photo":
             return {"photo": [self.file_dict(stored, width=1280, height=960)]}
-        return {kind: self.file_dict(stored)}
+        return {kind: self.file_dict(stored, **MEDIA_FIELDS.get(kind, {}))}
 
     # methods --------------------------------------------------------------------------------
     async def getMe(self, params: Params, uploads: dict[str, bytes]) -> Any:

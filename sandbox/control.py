@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.botapi import MEDIA_FIELDS
 from sandbox.limits import Limits
 from sandbox.world import ApiError, CallbackQuery, Chat, World
 
@@ -128,7 +129,9 @@ class Control:
                     extra = {
                         k: body[media][k] for k in ("file_name", "mime_type") if k in body[media]
                     }
-                    content[media] = self.api.file_dict(stored, **extra)
+                    content[media] = self.api.file_dict(
+                        stored, **MEDIA_FIELDS.get(media, {}), **extra
+                    )
         if "location" in body:
             kind = "location"
         if "caption" in body:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -138,3 +138,61 @@ class Invite(SQLModel, table=True):
     unit_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class TipStatus:
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    OPEN = (NEW, ACKNOWLEDGED)
+
+
+class Tip(SQLModel, table=True):
+    """A resident's tip. The tipster is known only by a pseudonym and a sealed chat id."""
+
+    __tablename__ = "tip"
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    code: str = Field(max_length=8, unique=True)
+    category: str = Field(max_length=20)
+    commune_code: str = Field(max_length=5)
+    province_code: str = Field(max_length=2)
+    unit_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    latitude: float | None = None
+    longitude: float | None = None
+    occurred: str | None = Field(default=None, max_length=300)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    urgent: bool = False
+    attachments: int = 0
+    status: str = Field(default=TipStatus.NEW, max_length=20)
+    tipster: str = Field(max_length=32, index=True)
+    tipster_chat: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    tipster_language: str = Field(max_length=5)
+    card_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    acknowledged_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class TipEvent(SQLModel, table=True):
+    """The tip's history as the tipster and the officers see it."""
+
+    __tablename__ = "tip_event"
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    tip_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    kind: str = Field(max_length=20)
+    actor: str = Field(max_length=40)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Dialog(SQLModel, table=True):
+    """Where a person is in a multi-step conversation, so a restart resumes it."""
+
+    __tablename__ = "dialog"
+
+    lane: str = Field(primary_key=True, max_length=32)
+    flow: str = Field(max_length=20)
+    step: str = Field(max_length=20)
+    data: str = Field(sa_column=Column(Text, nullable=False), description="JSON of the draft")
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.security import Keyring
 from storage.chats import ChatProfileRepository
 from storage.db import Database
+from storage.dialogs import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
+from storage.tips import TipRepository
 from storage.units import InviteRepository, OfficerRepository, UnitRepository
 
 
@@ -25,6 +27,8 @@ class UnitOfWork:
     units: UnitRepository
     officers: OfficerRepository
     invites: InviteRepository
+    tips: TipRepository
+    dialogs: DialogRepository
 
 
 class Storage:
@@ -46,6 +50,8 @@ class Storage:
                 units=UnitRepository(session),
                 officers=OfficerRepository(session),
                 invites=InviteRepository(session),
+                tips=TipRepository(session),
+                dialogs=DialogRepository(session),
             )
 
     async def close(self) -> None:

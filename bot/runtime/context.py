@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Chat, Update
@@ -30,6 +30,8 @@ class Services:
     default_language: str
     directory: CommuneDirectory
     admin_ids: frozenset[int] = frozenset()
+    draft_ttl: timedelta = timedelta(hours=24)
+    tips_per_hour: int = 5
 
 
 @dataclass(slots=True)
@@ -105,6 +107,21 @@ class TinbaoContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
             work.now,
             source_update_id=work.update_id,
             **queue,
+        )
+
+    async def answer(self, update: Update, text: str | None = None, alert: bool = False) -> None:
+        """Answer the pressed button. Each answer gets a lane of its own, so it is never stuck
+        behind the chat's queued messages: Telegram expects it within seconds."""
+        query = update.callback_query
+        if query is None:
+            return
+        params: dict[str, Any] = {"callback_query_id": query.id}
+        if text:
+            params.update(text=text[:200], show_alert=alert)
+        keyring = self.services.keyring
+        lane = Destination(0, "callback", keyring.pseudonym("callback", query.id))
+        await self.uow.outbox.enqueue(
+            lane, "answerCallbackQuery", params, self.work.now, source_update_id=self.work.update_id
         )
 
     async def reply(self, update: Update, text: str, **params: Any) -> int:

@@ -39,7 +39,9 @@ class SendLimits:
         if limiter is None:
             if len(self._lanes) > PRUNE_ABOVE:
                 self._prune()
-            if chat_kind in GROUP_KINDS:
+            if chat_kind == "callback":  # answers to button presses: not chat messages
+                limiter = _spaced(100.0, window=1)
+            elif chat_kind in GROUP_KINDS:
                 limiter = _spaced(self.settings.group_per_minute / 60.0, window=0)
             else:
                 limiter = _spaced(self.settings.private_per_second, window=0)

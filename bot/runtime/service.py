@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,6 +88,8 @@ class Service:
                 default_language=settings.language,
                 directory=CommuneDirectory.load(),
                 admin_ids=frozenset(settings.admin_ids),
+                draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+                tips_per_hour=settings.tips_per_hour,
             ),
         )
         self._register(self.application)

@@ -1,0 +1,186 @@
+"""The tip mailbox: drafts become tips, tips reach a police unit, officers acknowledge them.
+
+Plain Python on the unit of work: no Telegram here beyond the shape of the outbox calls. The
+tipster is known only by a pseudonym of their user id (to find their own tips and limit
+floods) and by their chat id sealed for replies; cards never carry either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from vn_text import fold
+
+from bot.domain.codes import new_code
+from bot.domain.communes import CommuneDirectory
+from bot.domain.units import route
+from bot.security import Keyring
+from storage.models import Tip
+from storage.outbox import Destination
+from storage.uow import UnitOfWork
+
+CATEGORIES = ("drugs", "theft", "gambling", "fraud", "violence", "traffic", "fire", "other")
+URGENT_CATEGORIES = frozenset({"violence", "fire"})
+URGENT_WORDS = re.compile(
+    r"\b(dang xay ra|ngay bay gio|khan cap|sung|dao|chay|no|cuu|chet|bat coc|danh nhau|"
+    r"dam|hiep dam|tu tu)\b"
+)
+DESCRIPTION_LIMIT = 4096
+OCCURRED_LIMIT = 300
+TIPSTER_SEAL = b"tipster"
+
+
+class TipRefused(Exception):
+    """The tip was not accepted; ``key`` names the catalog message that says why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+@dataclass
+class Draft:
+    """A tip being written. Stored as JSON in the dialog row between messages."""
+
+    category: str | None = None
+    commune_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    description: str = ""
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    occurred: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_urgent(category: str, description: str) -> bool:
+    return category in URGENT_CATEGORIES or bool(URGENT_WORDS.search(fold(description)))
+
+
+@dataclass(frozen=True, slots=True)
+class Tipster:
+    """Who sent the tip, as far as tinbao ever writes it down."""
+
+    pseudonym: str
+    chat: Destination
+    language: str
+
+    @classmethod
+    def of(cls, keyring: Keyring, user_id: int, chat_id: int, language: str) -> Tipster:
+        return cls(
+            pseudonym=keyring.pseudonym("user", user_id),
+            chat=Destination(chat_id, "private", keyring.pseudonym("chat", chat_id)),
+            language=language,
+        )
+
+
+def tipster_destination(tip: Tip, keyring: Keyring) -> Destination:
+    chat_id = int(keyring.open_json(tip.tipster_chat, TIPSTER_SEAL))
+    return Destination(chat_id, "private", keyring.pseudonym("chat", chat_id))
+
+
+async def submit(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    directory: CommuneDirectory,
+    draft: Draft,
+    tipster: Tipster,
+    now: datetime,
+    hourly_limit: int,
+    admin_ids: frozenset[int],
+) -> tuple[Tip, list[Destination]]:
+    """Store the tip; return it with where its card must go: the unit's group, or when no
+    unit covers the commune or its province, every administrator. A tip is never dropped."""
+    if not (draft.category and draft.commune_code and draft.description.strip()):
+        raise TipRefused("tip.incomplete")
+    if await uow.tips.count_since(tipster.pseudonym, now - timedelta(hours=1)) >= hourly_limit:
+        raise TipRefused("tip.flood", limit=hourly_limit)
+    commune = directory.get(draft.commune_code)
+    if commune is None:
+        raise TipRefused("tip.incomplete")
+    target = await route(uow, directory, commune.code)
+    code = new_code()
+    while await uow.tips.code_taken(code):
+        code = new_code()
+    tip = await uow.tips.add(
+        Tip(
+            code=code,
+            category=draft.category,
+            commune_code=commune.code,
+            province_code=commune.province_code,
+            unit_id=target.unit.id if target.unit else None,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            occurred=draft.occurred,
+            description=draft.description.strip()[:DESCRIPTION_LIMIT],
+            urgent=is_urgent(draft.category, draft.description),
+            attachments=len(draft.attachments),
+            tipster=tipster.pseudonym,
+            tipster_chat=keyring.seal_json(tipster.chat.chat_id, TIPSTER_SEAL),
+            tipster_language=tipster.language,
+            created_at=now,
+        )
+    )
+    assert tip.id is not None
+    await uow.tips.record(tip.id, "created", "tipster", now)
+    return tip, await destinations(uow, keyring, tip, admin_ids)
+
+
+async def destinations(
+    uow: UnitOfWork, keyring: Keyring, tip: Tip, admin_ids: frozenset[int]
+) -> list[Destination]:
+    """Where news of a tip goes: its unit's group, or every administrator."""
+    unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
+    if unit is not None:
+        chat = unit.chat_id
+        kind = "supergroup" if chat < -1_000_000_000_000 else "group"
+        return [Destination(chat, kind, keyring.pseudonym("chat", chat))]
+    return [
+        Destination(admin, "private", keyring.pseudonym("chat", admin))
+        for admin in sorted(admin_ids)
+    ]
+
+
+class AckOutcome:
+    DONE = "done"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN = "unknown"
+
+
+async def acknowledge(
+    uow: UnitOfWork, tip_id: int, user_id: int, is_admin: bool, now: datetime
+) -> tuple[str, Tip | None, str | None]:
+    """Acknowledge a tip as ``user_id``. Returns the outcome, the tip and the officer's name.
+
+    Only an officer of the tip's unit (or an admin, for tips that reached no unit) may; the
+    status change is conditional, so two presses at once notify once.
+    """
+    tip = await uow.tips.get(tip_id)
+    if tip is None:
+        return AckOutcome.UNKNOWN, None, None
+    name: str | None = None
+    if tip.unit_id is not None:
+        officer = await uow.officers.of_unit(tip.unit_id, user_id)
+        if officer is None:
+            return AckOutcome.NOT_ALLOWED, tip, None
+        name = officer.display_name
+        officer_id = officer.id or 0
+    elif is_admin:
+        officer_id = 0
+    else:
+        return AckOutcome.NOT_ALLOWED, tip, None
+    if not await uow.tips.acknowledge(tip_id, officer_id, now):
+        return AckOutcome.ALREADY, tip, name
+    await uow.tips.record(tip_id, "acknowledged", f"officer:{officer_id}", now)
+    await uow.session.refresh(tip)
+    return AckOutcome.DONE, tip, name

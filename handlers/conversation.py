@@ -1,0 +1,119 @@
+"""The resident's private chat: the main menu, /cancel, and routing each message or button to
+the dialog the chat is in (its state comes from the database, never from memory)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain.preferences import choose_language
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext
+from handlers import follow_up, tip_dialog
+from handlers import keyboards as kb
+from storage.dialogs import draft_of
+from storage.models import Dialog
+
+DIALOG_BUTTONS = r"^(cat|place|desc|when|review|edit|follow):"
+MENU_BUTTONS = r"^(menu|lang):"
+
+
+async def current_dialog(update: Update, context: TinbaoContext, language: str) -> Dialog | None:
+    """The chat's dialog, unless it was abandoned too long ago (then it is deleted, and said)."""
+    dialog = await context.uow.dialogs.get(context.work.lane)
+    if dialog is None:
+        return None
+    if dialog.updated_at + context.services.draft_ttl < context.work.now:
+        await context.uow.dialogs.end(context.work.lane)
+        await context.reply(update, t("tip.expired", language))
+        return None
+    return dialog
+
+
+async def show_menu(update: Update, context: TinbaoContext, language: str) -> None:
+    await context.reply(update, t("menu.prompt", language), reply_markup=kb.main_menu(language))
+
+
+async def start(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    await context.reply(update, t("start.greeting", language))
+    if update.effective_chat and update.effective_chat.type == "private":
+        await show_menu(update, context, language)
+
+
+async def cancel(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    dialog = await context.uow.dialogs.get(context.work.lane)
+    await context.uow.dialogs.end(context.work.lane)
+    await context.reply(
+        update,
+        t("tip.cancelled" if dialog else "tip.nothing_to_cancel", language),
+        reply_markup=kb.REMOVE,
+    )
+    await show_menu(update, context, language)
+
+
+async def menu_button(update: Update, context: TinbaoContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = await context.language(update)
+    choice = query.data
+    if choice == "menu:tip":
+        await tip_dialog.begin(update, context, language)
+    elif choice == "menu:follow":
+        await follow_up.begin(update, context, language)
+    elif choice == "menu:help":
+        await context.reply(update, t("help.text", language))
+    elif choice == "menu:lang":
+        await context.reply(update, t("language.usage", language), reply_markup=kb.languages())
+    elif choice.startswith("lang:"):
+        chosen = await choose_language(context.uow, context.work.lane, choice[5:], context.work.now)
+        if chosen:
+            await context.reply(update, t("language.changed", chosen))
+            await show_menu(update, context, chosen)
+    await context.answer(update)
+
+
+async def dialog_button(update: Update, context: TinbaoContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = await context.language(update)
+    dialog = await current_dialog(update, context, language)
+    handled = False
+    if dialog is not None and dialog.flow == tip_dialog.FLOW:
+        handled = await tip_dialog.on_button(
+            update, context, dialog.step, draft_of(dialog), language
+        )
+    elif query.data.startswith("follow:"):
+        handled = await follow_up.on_button(update, context, query.data, language)
+    if not handled:
+        await context.answer(update, t("tip.button_stale", language))
+
+
+async def cancel_button(update: Update, context: TinbaoContext) -> None:
+    await context.answer(update)
+    await cancel(update, context)
+
+
+async def private_message(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    dialog = await current_dialog(update, context, language)
+    if dialog is None:
+        await context.reply(update, t("fallback.not_understood", language))
+        await show_menu(update, context, language)
+    elif dialog.flow == tip_dialog.FLOW:
+        await tip_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
+    else:
+        await follow_up.on_message(update, context, dialog.step, draft_of(dialog), language)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("cancel", cancel))
+    application.add_handler(CallbackQueryHandler(menu_button, pattern=MENU_BUTTONS))
+    application.add_handler(CallbackQueryHandler(cancel_button, pattern=r"^tip:cancel$"))
+    application.add_handler(CallbackQueryHandler(dialog_button, pattern=DIALOG_BUTTONS))
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    application.add_handler(MessageHandler(private, private_message))

@@ -1,0 +1,136 @@
+"""Following up a tip: by code or from one's own open tips; adding information to it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Update
+
+from bot.domain.codes import normalize_code
+from bot.domain.tip_notices import local_time
+from bot.domain.tips import destinations
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext
+from handlers import keyboards as kb
+from handlers.tip_dialog import attachment_of
+from storage.models import Tip
+
+FLOW = "follow"
+
+
+def my_pseudonym(update: Update, context: TinbaoContext) -> str:
+    assert update.effective_user is not None
+    return context.services.keyring.pseudonym("user", update.effective_user.id)
+
+
+async def begin(update: Update, context: TinbaoContext, language: str) -> None:
+    tips = await context.uow.tips.open_of(my_pseudonym(update, context))
+    await context.uow.dialogs.save(context.work.lane, FLOW, "code", {}, context.work.now)
+    if not tips:
+        await context.reply(update, t("follow.none_open", language))
+        return
+    rows = [
+        [
+            kb.button(
+                f"{tip.code} · {t(f'category.{tip.category}', language)}", f"follow:show:{tip.code}"
+            )
+        ]
+        for tip in tips[:10]
+    ]
+    await context.reply(update, t("follow.ask_code", language), reply_markup=kb.inline(*rows))
+
+
+async def find_mine(update: Update, context: TinbaoContext, text: str) -> Tip | None:
+    """A tip by code, only if the asker sent it: codes are not passwords to others' tips."""
+    tip = await context.uow.tips.by_code(normalize_code(text)[:8])
+    if tip is None or tip.tipster != my_pseudonym(update, context):
+        return None
+    return tip
+
+
+async def show(update: Update, context: TinbaoContext, tip: Tip, language: str) -> None:
+    events = await context.uow.tips.history(tip.id or 0)
+    history = "\n".join(
+        t(f"follow.event_{event.kind}", language, at=local_time(event.at)) for event in events
+    )
+    await context.reply(
+        update,
+        t(
+            "follow.status",
+            language,
+            code=tip.code,
+            category=t(f"category.{tip.category}", language),
+            status=t(f"follow.status_{tip.status}", language),
+            history=history,
+        ),
+        reply_markup=kb.inline(
+            [kb.button(t("follow.add_button", language), f"follow:add:{tip.code}")]
+        ),
+    )
+
+
+async def on_message(
+    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    if step == "code":
+        tip = await find_mine(update, context, message.text or "")
+        if tip is None:
+            await context.reply(update, t("follow.not_found", language))
+            return
+        await show(update, context, tip, language)
+        return
+    tip = await find_mine(update, context, str(data.get("code", "")))
+    if tip is None or not (message.text or attachment_of(message)):
+        await context.reply(update, t("follow.ask_info", language))
+        return
+    await relay(update, context, tip)
+    await context.uow.dialogs.end(context.work.lane)
+    await context.reply(update, t("follow.info_sent", language, code=html.escape(tip.code)))
+
+
+async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
+    """Pass the tipster's new information to the police, under the card, by copy."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    services, work = context.services, context.work
+    language = services.default_language
+    label = t("follow.info_card", language, code=tip.code)
+    for destination in await destinations(context.uow, services.keyring, tip, services.admin_ids):
+        queue = {"refers_to": tip.card_outbox_id, "source_update_id": work.update_id}
+        if message.text:
+            params = {"text": f"{label}\n{message.text}"}
+            await context.uow.outbox.enqueue(destination, "sendMessage", params, work.now, **queue)
+        else:
+            await context.uow.outbox.enqueue(
+                destination, "sendMessage", {"text": label}, work.now, **queue
+            )
+            await context.uow.outbox.enqueue(
+                destination,
+                "copyMessage",
+                {"from_chat_id": chat.id, "message_id": message.message_id},
+                work.now,
+                **queue,
+            )
+    await context.uow.tips.record(tip.id or 0, "info_added", "tipster", work.now, message.text)
+
+
+async def on_button(update: Update, context: TinbaoContext, data: str, language: str) -> bool:
+    action, _, code = data.removeprefix("follow:").partition(":")
+    tip = await find_mine(update, context, code)
+    if tip is None:
+        await context.answer(update, t("tip.button_stale", language), alert=True)
+        return True
+    if action == "show":
+        await show(update, context, tip, language)
+    elif action == "add":
+        await context.uow.dialogs.save(
+            context.work.lane, FLOW, "add", {"code": tip.code}, context.work.now
+        )
+        await context.reply(update, t("follow.ask_info", language))
+    else:
+        return False
+    await context.answer(update)
+    return True

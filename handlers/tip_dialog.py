@@ -1,0 +1,342 @@
+"""The resident's dialog that writes a tip, one step per message, state kept in the database.
+
+Steps: category → place → description → when → review. Each step answers a message of the
+wrong kind with that step's hint; /cancel works everywhere; an abandoned draft expires.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Message, Update
+
+from bot.domain.communes import Commune
+from bot.domain.tip_notices import occurred_text, queue_card, unit_name
+from bot.domain.tips import (
+    CATEGORIES,
+    DESCRIPTION_LIMIT,
+    OCCURRED_LIMIT,
+    Draft,
+    TipRefused,
+    Tipster,
+    is_urgent,
+    submit,
+)
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext
+from handlers import keyboards as kb
+
+FLOW = "tip"
+PLACE_CHOICES = 5
+EDITABLE = {"category": "category", "place": "place", "description": "description", "when": "when"}
+
+
+class Step:
+    CATEGORY, PLACE, DESCRIPTION, WHEN, WHEN_TEXT, REVIEW = (
+        "category",
+        "place",
+        "description",
+        "when",
+        "when_text",
+        "review",
+    )
+
+
+async def save(context: TinbaoContext, step: str, draft: Draft, editing: bool = False) -> None:
+    data = {**draft.to_dict(), "editing": editing}
+    await context.uow.dialogs.save(context.work.lane, FLOW, step, data, context.work.now)
+
+
+async def begin(update: Update, context: TinbaoContext, language: str) -> None:
+    await save(context, Step.CATEGORY, Draft())
+    await ask(update, context, Step.CATEGORY, Draft(), language)
+
+
+async def ask(
+    update: Update, context: TinbaoContext, step: str, draft: Draft, language: str
+) -> None:
+    """Send the question of ``step``."""
+    if step == Step.CATEGORY:
+        await context.reply(
+            update, t("tip.ask_category", language), reply_markup=kb.categories(language)
+        )
+    elif step == Step.PLACE:
+        await context.reply(
+            update, t("tip.ask_place", language), reply_markup=kb.share_location(language)
+        )
+    elif step == Step.DESCRIPTION:
+        await context.reply(
+            update,
+            t("tip.ask_description", language),
+            reply_markup=kb.inline(
+                [kb.button(t("tip.continue_button", language), "desc:done")],
+                kb.cancel_row(language),
+            ),
+        )
+    elif step == Step.WHEN:
+        await context.reply(
+            update,
+            t("tip.ask_when", language),
+            reply_markup=kb.inline(
+                [
+                    kb.button(t("tip.when_now", language), "when:now"),
+                    kb.button(t("tip.when_today", language), "when:today"),
+                ],
+                [
+                    kb.button(t("tip.when_earlier", language), "when:earlier"),
+                    kb.button(t("tip.when_skip", language), "when:skip"),
+                ],
+                kb.cancel_row(language),
+            ),
+        )
+    elif step == Step.WHEN_TEXT:
+        await context.reply(update, t("tip.ask_when_text", language))
+    elif step == Step.REVIEW:
+        await show_review(update, context, draft, language)
+
+
+async def show_review(update: Update, context: TinbaoContext, draft: Draft, language: str) -> None:
+    commune = context.services.directory.get(draft.commune_code or "")
+    assert commune is not None and draft.category is not None
+    text = t(
+        "tip.review",
+        language,
+        category=t(f"category.{draft.category}", language),
+        commune=commune.name,
+        province=commune.province_name,
+        occurred=html.escape(occurred_text(draft.occurred, language)),
+        attachments=len(draft.attachments),
+        description=html.escape(draft.description),
+    )
+    await context.reply(
+        update,
+        text,
+        reply_markup=kb.inline(
+            [kb.button(t("tip.confirm_button", language), "review:confirm")],
+            [
+                kb.button(t("tip.edit_button", language), "review:edit"),
+                kb.button(t("tip.cancel_button", language), "tip:cancel"),
+            ],
+        ),
+    )
+
+
+async def advance(
+    update: Update, context: TinbaoContext, draft: Draft, after: str, editing: bool, language: str
+) -> None:
+    """Go to the step after ``after``, or back to the review when a field was being edited."""
+    order = [Step.CATEGORY, Step.PLACE, Step.DESCRIPTION, Step.WHEN, Step.REVIEW]
+    following = Step.REVIEW if editing else order[order.index(after) + 1]
+    await save(context, following, draft)
+    await ask(update, context, following, draft, language)
+
+
+# Messages ------------------------------------------------------------------------------------
+async def on_message(
+    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    draft, editing = Draft.from_dict(data), bool(data.get("editing"))
+    if step == Step.PLACE:
+        await place_message(update, context, message, draft, editing, language)
+    elif step == Step.DESCRIPTION:
+        await description_message(update, context, message, draft, editing, language)
+    elif step == Step.WHEN_TEXT and message.text:
+        if len(message.text) > OCCURRED_LIMIT:
+            await context.reply(update, t("fallback.text_too_long", language, limit=OCCURRED_LIMIT))
+            return
+        draft.occurred = message.text.strip()
+        await advance(update, context, draft, Step.WHEN, editing, language)
+    else:
+        hints = {Step.WHEN_TEXT: "tip.when_hint", Step.REVIEW: "tip.review_hint"}
+        await context.reply(update, t(hints.get(step, "tip.step_hint"), language))
+
+
+async def place_message(
+    update: Update,
+    context: TinbaoContext,
+    message: Message,
+    draft: Draft,
+    editing: bool,
+    language: str,
+) -> None:
+    directory = context.services.directory
+    if message.location:
+        draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
+        choices = [commune for commune, _ in directory.nearest(draft.latitude, draft.longitude)]
+    elif message.text:
+        choices = [
+            match.commune for match in directory.search(message.text[:200], limit=PLACE_CHOICES)
+        ]
+        if not choices:
+            await context.reply(
+                update, t("tip.place_not_found", language, text=message.text[:60]), parse_mode=None
+            )
+            return
+    else:
+        await context.reply(update, t("tip.place_hint", language))
+        return
+    await save(context, Step.PLACE, draft, editing)
+    await context.reply(
+        update, t("tip.pick_place", language), reply_markup=place_keyboard(choices, language)
+    )
+
+
+def place_keyboard(choices: list[Commune], language: str) -> kb.Keyboard:
+    rows = [[kb.button(f"{c.name} — {c.province_name}", f"place:{c.code}")] for c in choices]
+    return kb.inline(
+        *rows, [kb.button(t("tip.none_of_these", language), "place:none")], kb.cancel_row(language)
+    )
+
+
+async def description_message(
+    update: Update,
+    context: TinbaoContext,
+    message: Message,
+    draft: Draft,
+    editing: bool,
+    language: str,
+) -> None:
+    text = message.text or message.caption or ""
+    attachment = attachment_of(message)
+    if message.document and (message.document.mime_type or "").startswith("image/"):
+        await context.reply(update, t("tip.document_refused", language))
+        return
+    if not text and attachment is None:
+        await context.reply(update, t("tip.description_hint", language))
+        return
+    joined = f"{draft.description}\n{text}".strip() if text else draft.description
+    if len(joined) > DESCRIPTION_LIMIT:
+        await context.reply(
+            update, t("tip.description_too_long", language, limit=DESCRIPTION_LIMIT)
+        )
+        return
+    draft.description = joined
+    if attachment is not None:
+        draft.attachments.append(attachment)
+    await save(context, Step.DESCRIPTION, draft, editing)
+    await context.reply(
+        update,
+        t("tip.description_received", language),
+        reply_markup=kb.inline(
+            [kb.button(t("tip.continue_button", language), "desc:done")], kb.cancel_row(language)
+        ),
+    )
+
+
+def attachment_of(message: Message) -> dict[str, Any] | None:
+    for kind in ("photo", "video", "voice", "location", "document", "video_note", "audio"):
+        if getattr(message, kind):
+            return {"kind": kind, "message_id": message.message_id}
+    return None
+
+
+# Buttons -------------------------------------------------------------------------------------
+async def on_button(
+    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
+) -> bool:
+    """Handle a dialog button; False when it does not belong to the current step."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    kind, _, value = query.data.partition(":")
+    draft, editing = Draft.from_dict(data), bool(data.get("editing"))
+    if kind == "cat" and step == Step.CATEGORY and value in CATEGORIES:
+        draft.category = value
+        await advance(update, context, draft, Step.CATEGORY, editing, language)
+    elif kind == "place" and step == Step.PLACE:
+        await place_button(update, context, draft, editing, value, language)
+    elif kind == "desc" and step == Step.DESCRIPTION and value == "done":
+        if not draft.description.strip():
+            await context.answer(update, t("tip.description_required", language), alert=True)
+            return True
+        await advance(update, context, draft, Step.DESCRIPTION, editing, language)
+    elif kind == "when" and step == Step.WHEN and value in ("now", "today", "earlier", "skip"):
+        if value == "earlier":
+            await save(context, Step.WHEN_TEXT, draft, editing)
+            await ask(update, context, Step.WHEN_TEXT, draft, language)
+        else:
+            draft.occurred = None if value == "skip" else value
+            await advance(update, context, draft, Step.WHEN, editing, language)
+    elif kind == "review" and step == Step.REVIEW and value == "edit":
+        await context.reply(
+            update,
+            t("tip.edit_which", language),
+            reply_markup=kb.inline(
+                [kb.button(t(f"tip.edit_{field}", language), f"edit:{field}") for field in EDITABLE]
+            ),
+        )
+    elif kind == "edit" and step == Step.REVIEW and value in EDITABLE:
+        await save(context, EDITABLE[value], draft, editing=True)
+        await ask(update, context, EDITABLE[value], draft, language)
+    elif kind == "review" and step == Step.REVIEW and value == "confirm":
+        await confirm(update, context, draft, language)
+    else:
+        return False
+    await context.answer(update)
+    return True
+
+
+async def place_button(
+    update: Update, context: TinbaoContext, draft: Draft, editing: bool, value: str, language: str
+) -> None:
+    if value == "none":
+        draft.latitude = draft.longitude = None
+        await save(context, Step.PLACE, draft, editing)
+        await context.reply(
+            update, t("tip.retype_place", language), reply_markup=kb.share_location(language)
+        )
+        return
+    commune = context.services.directory.get(value)
+    if commune is None:
+        await context.reply(update, t("tip.place_hint", language))
+        return
+    draft.commune_code = commune.code
+    await context.reply(
+        update,
+        t("tip.place_chosen", language, commune=commune.name, province=commune.province_name),
+        reply_markup=kb.REMOVE,
+    )
+    await advance(update, context, draft, Step.PLACE, editing, language)
+
+
+async def confirm(update: Update, context: TinbaoContext, draft: Draft, language: str) -> None:
+    services, work = context.services, context.work
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    tipster = Tipster.of(services.keyring, user.id, chat.id, language)
+    try:
+        tip, destinations = await submit(
+            context.uow,
+            services.keyring,
+            services.directory,
+            draft,
+            tipster,
+            work.now,
+            services.tips_per_hour,
+            services.admin_ids,
+        )
+    except TipRefused as refusal:
+        await context.reply(update, t(refusal.key, language, **refusal.values))
+        if refusal.key != "tip.flood":
+            await context.uow.dialogs.end(work.lane)
+        return
+    await queue_card(
+        context.uow,
+        tip,
+        draft,
+        tipster,
+        destinations,
+        services.directory,
+        services.default_language,
+        work.now,
+        work.update_id,
+    )
+    await context.uow.dialogs.end(work.lane)
+    unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None
+    await context.reply(
+        update, t("tip.sent", language, unit=html.escape(unit_name(unit, language)), code=tip.code)
+    )
+    if is_urgent(tip.category, tip.description):
+        await context.reply(update, t("tip.urgent_reminder", language))

@@ -1,0 +1,44 @@
+"""Shared set-up for tests of tips: a fast sandbox, a linked commune and a resident's tip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import Clock
+from bot.domain.communes import CommuneDirectory
+from bot.domain.units import add_commune_unit, invite_officer, join
+from sandbox.limits import Limits
+from storage.uow import Storage
+from tests.support.people import Person
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
+FAST = Limits(private_per_second=50, private_burst=50)
+FAST_SERVICE = {"private_chat_rate": 50}
+
+
+async def link_commune(storage: Storage, chat_id: int, commune: str = "26743") -> int:
+    async with storage.transaction() as uow:
+        unit = await add_commune_unit(uow, CommuneDirectory.load(), commune, chat_id, Clock().now())
+        assert unit.id is not None
+        return unit.id
+
+
+async def register_officer(storage: Storage, unit_id: int, user: dict[str, Any]) -> None:
+    async with storage.transaction() as uow:
+        now = Clock().now()
+        code = await invite_officer(uow, storage.keyring, unit_id, now)
+        await join(uow, storage.keyring, code, user["id"], user["first_name"], now)
+
+
+async def file_tip(person: Person, description: str = "Có người bán ma túy ở hẻm 12.") -> str:
+    """Walk the whole dialog; returns the resident's receipt text."""
+    await person.say("/start", expect=2)
+    await person.press("Gửi tin báo")
+    await person.press("Ma túy")
+    await person.say("ben thanh")
+    await person.press("Phường Bến Thành", expect=2)
+    await person.say(description)
+    await person.press("Tiếp tục")
+    await person.press("Hôm nay")
+    [receipt] = await person.press("Gửi tin báo")
+    return str(receipt["text"])

@@ -99,14 +99,14 @@ async def test_two_kills_lose_nothing_and_duplicate_only_in_flight_replies(
         # Crash at a random moment: once a random chat has seen a random number of replies.
         witness = rng.choice(users)["id"]
         await client.wait_for_bot_messages(witness, rng.randint(low, high), timeout=120)
-        service.kill()
+        await service.kill()
         allowance += await in_flight(database_url)
         service.start()
     await sender
 
     for user in users:
         await wait_for_distinct_replies(client, user["id"], PER_CHAT)
-    assert service.terminate() == 0
+    assert await service.terminate() == 0
 
     duplicates = 0
     for index, user in enumerate(users):

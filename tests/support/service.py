@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -70,12 +71,14 @@ class ServiceProcess:
         )
         log.close()
 
-    def kill(self) -> None:
+    async def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
+        await asyncio.to_thread(self.process.wait, 30)
 
-    def terminate(self, timeout: float = 60) -> int:
+    async def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM, then wait off the event loop: the sandbox in this process must keep
+        answering the calls the service finishes while it stops."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=timeout)
+        return await asyncio.to_thread(self.process.wait, timeout)

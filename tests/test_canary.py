@@ -1,0 +1,84 @@
+"""No tipster is ever exposed: a canary identity files a tip with a photo and a location, and
+its id, username and names appear nowhere — not in the database file, not in a DEBUG log, not
+in anything the police group received."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.server import SandboxServer
+from storage.uow import Storage
+from tests.support.people import Person
+from tests.support.service import ServiceProcess
+from tests.support.tips import FAST, PNG, link_commune, register_officer
+
+CANARY = {
+    "id": 7_012_345_678,
+    "username": "canary_tipster_q9z",
+    "first_name": "Zxqcanaryfirst",
+    "last_name": "Vwqcanarylast",
+    "language_code": "vi",
+}
+TRACES = [str(CANARY["id"]), CANARY["username"], CANARY["first_name"], CANARY["last_name"]]
+
+
+@pytest.fixture
+async def sandbox(sandbox_factory: Any) -> SandboxServer:
+    return await sandbox_factory(limits=FAST)
+
+
+def leaks(blob: bytes) -> list[str]:
+    return [trace for trace in TRACES if trace.encode() in blob]
+
+
+async def test_the_canary_tipster_leaves_no_trace(
+    tmp_path: Path, sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("reads the SQLite file's bytes")
+    client = sandbox.client
+    officer = await client.create_user(first_name="Trung úy Minh")
+    group = await client.create_group("CA Bến Thành", members=[officer["id"]])
+    await register_officer(storage, await link_commune(storage, group["id"]), officer)
+    await storage.close()
+    service = ServiceProcess(
+        sandbox,
+        database_url,
+        tmp_path / "service.log",
+        TINBAO_LOG_LEVEL="DEBUG",
+        TINBAO_PRIVATE_CHAT_RATE="50",
+    )
+    service.start()
+    try:
+        tipster = Person(client, await client.create_user(**CANARY), CANARY["id"])
+        await tipster.say("/start", expect=2)
+        await tipster.press("Gửi tin báo")
+        await tipster.press("Ma túy")
+        await tipster.share_location(10.7725, 106.6980)
+        await tipster.press("Phường Bến Thành", expect=2)
+        await tipster.say("Tôi là người báo. Có người bán ma túy ở hẻm 12.")
+        await tipster.send_file("photo", PNG, caption="ảnh hiện trường")
+        await tipster.press("Tiếp tục")
+        await tipster.press("Đang xảy ra")
+        await tipster.press("Gửi tin báo", expect=1)
+        card = await client.wait_for_bot_messages(group["id"], 3, timeout=30)
+        officer_person = Person(client, officer, group["id"])
+        data = card[0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await officer_person.press_data(card[0]["message_id"], data)
+        await client.wait_for_bot_messages(CANARY["id"], tipster.seen + 1, timeout=30)
+    finally:
+        assert await service.terminate() == 0
+
+    group_view = json.dumps(await client.bot_messages(group["id"]), ensure_ascii=False).encode()
+    assert leaks(group_view) == []
+    assert "forward_origin" not in group_view.decode()
+    database = Path(database_url.split(":///", 1)[1])
+    for path in [database, *database.parent.glob(database.name + "-*")]:
+        assert leaks(path.read_bytes()) == [], path.name
+    log = (tmp_path / "service.log").read_bytes()
+    assert b"DEBUG" in log, "the log was written at DEBUG"
+    assert leaks(log) == []

@@ -188,8 +188,8 @@ class BotApi:
             )
         self.world.requests[method] += 1
         try:
-            self._injected_fault(method)
             params, uploads = await read_params(request)
+            self._injected_fault(method, params.get("chat_id"))
             if method in SENDING_METHODS:
                 self._check_limits(params)
             result = await self.methods[method](params, uploads)
@@ -208,13 +208,14 @@ class BotApi:
         await self.world.notify()
         return web.json_response({"ok": True, "result": result})
 
-    def _injected_fault(self, method: str) -> None:
-        """Fail the call if a test asked for faults on this method (5xx, like a bad day)."""
+    def _injected_fault(self, method: str, chat_id: object) -> None:
+        """Fail the call if a test asked for faults on this method, to this chat or to any
+        (5xx, like a bad day at Telegram)."""
         faults = self.world.faults
-        remaining = faults.get(method, 0)
-        if remaining > 0:
-            faults[method] = remaining - 1
-            raise ApiError(502, "Bad Gateway")
+        for key in ((method, chat_id), (method, None)):
+            if faults.get(key, 0) > 0:
+                faults[key] -= 1
+                raise ApiError(502, "Bad Gateway")
 
     def _check_limits(self, params: Params) -> None:
         chat_id = params.get("chat_id")

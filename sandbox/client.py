@@ -171,9 +171,12 @@ class SandboxClient:
             raise SandboxTimeout(f"{name} {method or ''} stayed below {at_least}: {counters}")
         return counters
 
-    async def fail_next(self, method: str, count: int = 1) -> None:
-        """Make the bot's next ``count`` calls of ``method`` fail with 502 Bad Gateway."""
-        await self._call("POST", "/faults", json={"method": method, "count": count})
+    async def fail_next(self, method: str, count: int = 1, chat_id: int | None = None) -> None:
+        """Make the bot's next ``count`` calls of ``method`` (to ``chat_id``, or to any chat)
+        fail with 502 Bad Gateway; a count of 0 ends the faults."""
+        await self._call(
+            "POST", "/faults", json={"method": method, "count": count, "chat_id": chat_id}
+        )
 
     async def reset_counters(self) -> None:
         await self._call("POST", "/counters/reset")

@@ -263,9 +263,11 @@ class Control:
         return web.json_response(vars(self.api.limits))
 
     async def inject_faults(self, request: web.Request) -> web.Response:
-        """Make the next ``count`` calls of ``method`` fail with 502 Bad Gateway."""
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail with 502."""
         body = await request.json()
-        self.world.faults[str(body["method"]).lower()] = int(body.get("count", 1))
+        chat_id = body.get("chat_id")
+        key = (str(body["method"]).lower(), int(chat_id) if chat_id is not None else None)
+        self.world.faults[key] = int(body.get("count", 1))
         return web.json_response({"ok": True})
 
     async def pending(self, request: web.Request) -> web.Response:

@@ -127,7 +127,8 @@ class World:
         self.too_many: Counter[str] = Counter()
         self.forbidden = 0
         self.closing = False
-        self.faults: Counter[str] = Counter()  # method (lower case) → calls left to fail
+        # (method in lower case, chat id or None for any chat) → calls left to fail
+        self.faults: Counter[tuple[str, object]] = Counter()
         self._user_ids = itertools.count(700_000_001)
         self._group_ids = itertools.count(1)
 

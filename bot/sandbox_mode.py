@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import logs
+from bot.clock import Clock
 from bot.config import load_settings
+from bot.domain.communes import CommuneDirectory
+from bot.domain.units import add_commune_unit
 from bot.envfile import ensure_secret
 from bot.i18n import t
 from bot.runtime.service import Service, run_until_signalled
@@ -17,11 +20,31 @@ from handlers import register
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from storage.schema import upgrade_async
+from storage.uow import Storage
 
 SANDBOX_TOKEN = "1000001:sandbox-token-for-offline-use"
 BOT_USERNAME = "tinbao_sandbox_bot"
 DEMO_USER_ID = 10001
 DEMO_USER = {"first_name": "Người dân", "last_name": "Thử", "language_code": "vi"}
+DEMO_OFFICER_ID = 10002
+DEMO_OFFICER = {"first_name": "Trung úy", "last_name": "Minh", "language_code": "vi"}
+DEMO_COMMUNE = "26743"  # Phường Bến Thành, Hồ Chí Minh
+
+
+async def seed_demo(server: SandboxServer, storage: Storage) -> int:
+    """A resident, a commune police group with one officer, linked to Phường Bến Thành: enough
+    to file a tip and acknowledge it. Returns the group's chat id."""
+    client = server.client
+    await client.create_user(id=DEMO_USER_ID, **DEMO_USER)
+    await client.create_user(id=DEMO_OFFICER_ID, **DEMO_OFFICER)
+    group = await client.create_group("Công an phường Bến Thành", members=[DEMO_OFFICER_ID])
+    async with storage.transaction() as uow:
+        now = Clock().now()
+        unit = await add_commune_unit(uow, CommuneDirectory.load(), DEMO_COMMUNE, group["id"], now)
+        assert unit.id is not None
+        officer_name = f"{DEMO_OFFICER['first_name']} {DEMO_OFFICER['last_name']}"
+        await uow.officers.add(unit.id, DEMO_OFFICER_ID, officer_name, now)
+    return int(group["id"])
 
 
 async def run_sandbox(host: str, port: int) -> None:
@@ -31,9 +54,9 @@ async def run_sandbox(host: str, port: int) -> None:
     await upgrade_async(settings.database_url)
     server = SandboxServer(token=SANDBOX_TOKEN, bot_username=BOT_USERNAME, host=host, port=port)
     await server.start()
-    await server.client.create_user(id=DEMO_USER_ID, **DEMO_USER)
     service = Service(settings, register)
     await service.start()
+    group_id = await seed_demo(server, service.storage)
     print(
         t(
             "sandbox.banner",
@@ -42,6 +65,8 @@ async def run_sandbox(host: str, port: int) -> None:
             bot_username=BOT_USERNAME,
             user_id=DEMO_USER_ID,
             client_command='tinbao talk "/start"',
+            demo_url=f"{server.url}/sandbox/demo?resident={DEMO_USER_ID}"
+            f"&officer={DEMO_OFFICER_ID}&group={group_id}",
         ),
         flush=True,
     )

@@ -3,12 +3,18 @@ gets the greeting back."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.sandbox_mode import DEMO_OFFICER_ID, DEMO_USER_ID
+from sandbox.client import SandboxClient
+from tests.support.people import Person
+from tests.support.tips import file_tip
 
 
 def free_port() -> int:
@@ -17,8 +23,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> None:
-    port = free_port()
+def start_sandbox(tmp_path: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """``tinbao sandbox`` in a fresh folder; returns it once its banner says it is ready."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
     service = subprocess.Popen(
         [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
@@ -28,13 +34,20 @@ def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> Non
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert service.stdout is not None
+    banner = []
+    for line in service.stdout:  # the banner is printed once the bot is ready
+        banner.append(line)
+        if 'tinbao talk "/start"' in line:
+            break
+    return service, banner
+
+
+def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
+    service, banner = start_sandbox(tmp_path, port)
     try:
-        assert service.stdout is not None
-        banner = []
-        for line in service.stdout:  # the banner is printed once the bot is ready
-            banner.append(line)
-            if 'tinbao talk "/start"' in line:
-                break
         assert any(f"http://127.0.0.1:{port}" in line for line in banner), "".join(banner)
         talk = subprocess.run(
             [sys.executable, "-m", "bot", "talk", "/start", "--url", f"http://127.0.0.1:{port}"],
@@ -52,3 +65,27 @@ def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> Non
         assert service.wait(timeout=60) == 0
     assert (tmp_path / ".env").read_text().startswith("TINBAO_SECRET_KEY=")
     assert (tmp_path / "data" / "tinbao.db").exists()
+
+
+async def test_the_demo_lets_a_resident_file_a_tip_and_the_officer_acknowledge_it(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    service, banner = start_sandbox(tmp_path, port)
+    client = SandboxClient(f"http://127.0.0.1:{port}")
+    try:
+        demo = next(line for line in banner if "/sandbox/demo?" in line)
+        group_id = int(demo.rsplit("group=", 1)[1].split()[0])
+        lan = Person(client, {"id": DEMO_USER_ID}, DEMO_USER_ID)
+        receipt = await file_tip(lan)
+        officer = Person(client, {"id": DEMO_OFFICER_ID}, group_id)
+        [card] = await client.wait_for_bot_messages(group_id, 1, timeout=30)
+        data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await officer.press_data(card["message_id"], data)
+        notices = await client.wait_for_bot_messages(DEMO_USER_ID, lan.seen + 1, timeout=30)
+    finally:
+        await client.close()
+        service.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(service.wait, 60) == 0
+    assert "Công an Phường Bến Thành" in receipt
+    assert "đã được Công an Phường Bến Thành tiếp nhận" in notices[-1]["text"]

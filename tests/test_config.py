@@ -105,3 +105,14 @@ def test_an_unreachable_bot_api_gives_one_line_naming_the_url(tmp_path: Path) ->
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TINBAO_TELEGRAM_API_URL=http://127.0.0.1:9" in lines[0]
+
+
+def test_env_example_and_readme_document_every_setting() -> None:
+    from bot.config import Settings
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text()
+    readme = (root / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"TINBAO_{name.upper()}=" in example, name
+        assert f"`{name.upper()}`" in readme, name

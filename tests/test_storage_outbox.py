@@ -13,9 +13,7 @@ GROUP = Destination(chat_id=-100222, chat_kind="supergroup", lane="lane-group")
 
 async def enqueue(storage: Storage, destination: Destination, text: str, **kwargs: object) -> int:
     async with storage.transaction() as uow:
-        return await uow.outbox.enqueue(
-            destination, "sendMessage", {"text": text}, NOW, **kwargs
-        )
+        return await uow.outbox.enqueue(destination, "sendMessage", {"text": text}, NOW, **kwargs)
 
 
 async def test_enqueued_calls_come_back_with_their_chat(storage: Storage) -> None:

@@ -19,8 +19,8 @@ from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
+from tests.support.tips import PNG, reach_description, write_up_to_review
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
 CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
 
 
@@ -47,19 +47,8 @@ async def service(
         yield running
 
 
-async def write_tip_up_to_review(lan: Person) -> dict[str, object]:
-    """Go through every step with typical answers; returns the review message."""
-    await lan.say("/start", expect=2)
-    await lan.press("Gửi tin báo")
-    await lan.press("Ma túy")
-    choices = await lan.say("ben thanh")
-    assert "Phường Bến Thành — Thành phố Hồ Chí Minh" in str(choices[0]["reply_markup"])
-    await lan.press("Phường Bến Thành", expect=2)
-    await lan.say("Có người bán ma túy ở hẻm 12 mỗi tối.")
-    await lan.send_file("photo", PNG)
-    await lan.press("Tiếp tục")
-    [review] = await lan.press("Hôm nay")
-    return review
+async def write_tip_up_to_review(lan: Person) -> dict[str, Any]:
+    return await write_up_to_review(lan, "Có người bán ma túy ở hẻm 12 mỗi tối.", photo=True)
 
 
 async def test_start_explains_anonymity_and_emergencies_then_offers_the_menu(
@@ -115,7 +104,9 @@ async def test_none_of_these_asks_to_retype_the_place(
     await lan.say("/start", expect=2)
     await lan.press("Gửi tin báo")
     await lan.press("Cờ bạc")
-    await lan.say("tan phu")
+    [choices] = await lan.say("tan phu")
+    labels = [row[0]["text"] for row in choices["reply_markup"]["inline_keyboard"]]
+    assert "Xã Tân Phú — Tỉnh Đồng Nai" in labels and "Xã Tân Phú — Tỉnh Nghệ An" in labels
     [retype] = await lan.press("Không phải các nơi này")
     assert "gõ lại" in retype["text"]
     [unknown] = await lan.say("zzqqxx")
@@ -139,11 +130,7 @@ async def test_a_description_needs_text_and_has_a_length_limit(
     sandbox: SandboxServer, service: Service
 ) -> None:
     lan = await resident(sandbox.client)
-    await lan.say("/start", expect=2)
-    await lan.press("Gửi tin báo")
-    await lan.press("Lừa đảo")
-    await lan.say("ben thanh")
-    await lan.press("Phường Bến Thành", expect=2)
+    await reach_description(lan, "Lừa đảo")
     await lan.send_file("voice", b"OggS voice")
     message, data = await lan.find_button("Tiếp tục")
     query = await lan.press_data(message["message_id"], data)
@@ -158,11 +145,7 @@ async def test_an_image_sent_as_a_file_is_refused_with_the_reason(
     sandbox: SandboxServer, service: Service
 ) -> None:
     lan = await resident(sandbox.client)
-    await lan.say("/start", expect=2)
-    await lan.press("Gửi tin báo")
-    await lan.press("Ma túy")
-    await lan.say("ben thanh")
-    await lan.press("Phường Bến Thành", expect=2)
+    await reach_description(lan)
     [refusal] = await lan.send_file("document", PNG, file_name="anh.jpg", mime_type="image/jpeg")
     assert "GPS" in refusal["text"]
 

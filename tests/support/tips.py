@@ -30,15 +30,30 @@ async def register_officer(storage: Storage, unit_id: int, user: dict[str, Any])
         await join(uow, storage.keyring, code, user["id"], user["first_name"], now)
 
 
-async def file_tip(person: Person, description: str = "Có người bán ma túy ở hẻm 12.") -> str:
-    """Walk the whole dialog; returns the resident's receipt text."""
+async def reach_description(person: Person, category: str = "Ma túy") -> None:
+    """From /start to the description step, choosing Phường Bến Thành by name."""
     await person.say("/start", expect=2)
     await person.press("Gửi tin báo")
-    await person.press("Ma túy")
+    await person.press(category)
     await person.say("ben thanh")
     await person.press("Phường Bến Thành", expect=2)
+
+
+async def write_up_to_review(
+    person: Person, description: str = "Có người bán ma túy ở hẻm 12.", photo: bool = False
+) -> dict[str, Any]:
+    """Every step with typical answers; returns the review message."""
+    await reach_description(person)
     await person.say(description)
+    if photo:
+        await person.send_file("photo", PNG)
     await person.press("Tiếp tục")
-    await person.press("Hôm nay")
+    [review] = await person.press("Hôm nay")
+    return review
+
+
+async def file_tip(person: Person, description: str = "Có người bán ma túy ở hẻm 12.") -> str:
+    """Walk the whole dialog and confirm; returns the resident's receipt text."""
+    await write_up_to_review(person, description)
     [receipt] = await person.press("Gửi tin báo")
     return str(receipt["text"])

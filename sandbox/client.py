@@ -183,3 +183,43 @@ class SandboxClient:
 
     async def set_limits(self, **limits: Any) -> dict[str, Any]:
         return await self._call("POST", "/limits", json=limits)
+
+    # what the demo page reads -----------------------------------------------------------------
+    def demo_url(
+        self, resident: int | None = None, officer: int | None = None, group: int | None = None
+    ) -> str:
+        """The demo page's address: chat as ``resident`` (privately with the bot) and as
+        ``officer`` in ``group``; left out, the page picks them from the chats it finds."""
+        chosen = {"resident": resident, "officer": officer, "group": group}
+        query = "&".join(f"{k}={v}" for k, v in chosen.items() if v is not None)
+        return f"{self.url}/sandbox/demo" + (f"?{query}" if query else "")
+
+    async def users(self) -> list[dict[str, Any]]:
+        """Every person: the user dict plus ``blocked_bot``."""
+        return (await self._call("GET", "/users"))["users"]
+
+    async def chats(self) -> list[dict[str, Any]]:
+        """Every chat: id, type, title, is_forum, user (private chats), bot_status, members
+        ([{"user", "status"}]), topics ([{"message_thread_id", "name"}]) and version."""
+        return (await self._call("GET", "/chats"))["chats"]
+
+    async def chat_messages(
+        self, chat_id: int, after: int | None = None, timeout: float = 0
+    ) -> dict[str, Any]:
+        """Every message in the chat, people's and the bot's, in order: ``{"chat", "version",
+        "changed", "messages", "reply_keyboard", "reply_keyboard_message_id"}``. With ``after``,
+        waits up to ``timeout`` seconds for the chat's version to pass it."""
+        params: dict[str, Any] = {"timeout": timeout}
+        if after is not None:
+            params["after"] = after
+        return await self._call("GET", f"/chats/{chat_id}/messages", params=params)
+
+    async def wait_for_chat_change(
+        self, chat_id: int, after: int, timeout: float = 10
+    ) -> dict[str, Any]:
+        """Wait until a message in the chat is stored, edited or deleted past version
+        ``after``."""
+        body = await self.chat_messages(chat_id, after=after, timeout=timeout)
+        if not body["changed"]:
+            raise SandboxTimeout(f"chat {chat_id} stayed at version {after}")
+        return body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -277,3 +278,138 @@ class Control:
             lambda: self.world.confirmed_below > target, float(request.query.get("timeout", 0))
         )
         return web.json_response({"confirmed": confirmed})
+
+    # the demo page and what it reads -----------------------------------------------------------
+    def demo_routes(self) -> list[web.RouteDef]:
+        """The demo web page (chat as a resident and as an officer) and the reads it needs."""
+        return [
+            web.get("/sandbox/demo", self.demo_page),
+            web.get("/sandbox/web/{name}", self.demo_asset),
+            web.get("/sandbox/users", self.list_users),
+            web.get("/sandbox/chats", self.list_chats),
+            web.get("/sandbox/chats/{chat_id}/messages", self.chat_messages),
+        ]
+
+    async def demo_page(self, request: web.Request) -> web.Response:
+        return self._web_file("demo.html")
+
+    async def demo_asset(self, request: web.Request) -> web.Response:
+        return self._web_file(request.match_info["name"])
+
+    @staticmethod
+    def _web_file(name: str) -> web.Response:
+        content_type = WEB_FILES.get(name)
+        if content_type is None:
+            raise ApiError(404, "Not Found")
+        text = (WEB_DIR / name).read_text(encoding="utf-8")
+        return web.Response(
+            text=text,
+            content_type=content_type,
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    async def list_users(self, request: web.Request) -> web.Response:
+        users = [
+            {**user.to_dict(), "blocked_bot": user.blocked_bot}
+            for user in self.world.users.values()
+        ]
+        return web.json_response({"users": users})
+
+    async def list_chats(self, request: web.Request) -> web.Response:
+        return web.json_response({"chats": [self._chat_view(c) for c in self.world.chats.values()]})
+
+    def _chat_view(self, chat: Chat) -> dict[str, Any]:
+        members = []
+        for user_id, status in chat.members.items():
+            user = self.world.users.get(user_id)
+            members.append({"user": user.to_dict() if user else {"id": user_id}, "status": status})
+        topics = [
+            {
+                "message_thread_id": m.data["message_id"],
+                "name": m.data["forum_topic_created"]["name"],
+            }
+            for m in chat.messages.values()
+            if m.kind == "forum_topic_created" and not m.deleted
+        ]
+        return {
+            "id": chat.id,
+            "type": chat.type,
+            "title": chat.title,
+            "is_forum": chat.is_forum,
+            "user": chat.user.to_dict() if chat.user else None,
+            "bot_status": chat.bot_status,
+            "members": members,
+            "topics": topics,
+            "version": chat_version(chat),
+        }
+
+    async def chat_messages(self, request: web.Request) -> web.Response:
+        """Every message of the chat, people's and the bot's, in order, with the chat's version.
+
+        With ``after=<version>`` it waits (up to ``timeout`` seconds) until the chat changes past
+        that version; if nothing changed it answers ``changed: false`` with no messages.
+        """
+        chat = self.world.chat(request.match_info["chat_id"])
+        after_raw = request.query.get("after")
+        after = int(after_raw) if after_raw not in (None, "") else None
+        timeout = min(max(float(request.query.get("timeout", 0)), 0.0), 120.0)
+        if after is not None:
+            await self.world.wait_until(lambda: chat_version(chat) > after, timeout)
+        version = chat_version(chat)
+        changed = after is None or version > after
+        keyboard, keyboard_message_id = current_reply_keyboard(chat)
+        return web.json_response(
+            {
+                "chat": self._chat_view(chat),
+                "version": version,
+                "changed": changed,
+                "messages": [chat_message_view(chat, m) for m in chat.messages] if changed else [],
+                "reply_keyboard": keyboard,
+                "reply_keyboard_message_id": keyboard_message_id,
+            }
+        )
+
+
+WEB_DIR = Path(__file__).with_name("web")
+WEB_FILES = {
+    "demo.html": "text/html",
+    "demo.js": "text/javascript",
+    "demo.css": "text/css",
+}
+
+
+def chat_version(chat: Chat) -> int:
+    """A per-chat change counter: it grows by one whenever a message in the chat is stored,
+    edited or deleted (messages are never dropped, edits only accumulate, deletion is final)."""
+    return sum(1 + len(m.edits) + m.deleted for m in chat.messages.values())
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not k.startswith("_") and k != "reply_to_message"}
+
+
+def chat_message_view(chat: Chat, message_id: int) -> dict[str, Any]:
+    """A message as the demo page shows it: ``message_view`` plus who sent it, without the
+    quoted original (``reply_to_message_id`` points at it) and with clean earlier versions."""
+    stored = chat.messages[message_id]
+    view = message_view(chat, message_id)
+    view.pop("reply_to_message", None)
+    view.pop("chat", None)
+    view["from_bot"] = stored.from_bot
+    view["edits"] = [_clean(edit) for edit in stored.edits]
+    return view
+
+
+def current_reply_keyboard(chat: Chat) -> tuple[dict[str, Any] | None, int | None]:
+    """The reply keyboard people in the chat see now: the latest one the bot sent, unless a
+    later message removed it (a force_reply leaves it as it is)."""
+    keyboard: dict[str, Any] | None = None
+    keyboard_message_id: int | None = None
+    for message_id in chat.bot_message_ids:
+        markup = chat.messages[message_id].data.get("_reply_keyboard") or {}
+        if "keyboard" in markup:
+            keyboard, keyboard_message_id = markup, message_id
+        elif markup.get("remove_keyboard"):
+            keyboard, keyboard_message_id = None, None
+    return keyboard, keyboard_message_id

@@ -47,6 +47,7 @@ class SandboxServer:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[control_errors], client_max_size=60 * 1024 * 1024)
         app.router.add_routes(self.control.routes())
+        app.router.add_routes(self.control.demo_routes())  # the demo page: /sandbox/demo
         app.router.add_route("*", "/bot{token}/{method}", self.api.handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self.api.download)
         return app

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,33 +13,8 @@ from pathlib import Path
 from bot.sandbox_mode import DEMO_OFFICER_ID, DEMO_USER_ID
 from sandbox.client import SandboxClient
 from tests.support.people import Person
+from tests.support.sandbox_process import free_port, start_sandbox
 from tests.support.tips import file_tip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_sandbox(tmp_path: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
-    """``tinbao sandbox`` in a fresh folder; returns it once its banner says it is ready."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
-    service = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert service.stdout is not None
-    banner = []
-    for line in service.stdout:  # the banner is printed once the bot is ready
-        banner.append(line)
-        if 'tinbao talk "/start"' in line:
-            break
-    return service, banner
 
 
 def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> None:

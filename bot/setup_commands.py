@@ -68,7 +68,7 @@ async def list_units() -> list[str]:
                 language,
                 id=unit.id,
                 name=unit.name,
-                level=unit.level,
+                level=t(f"cli.level_{unit.level}", language),
                 province=unit.province_code,
                 chat=unit.chat_id,
                 officers=await uow.officers.count(unit.id or 0),

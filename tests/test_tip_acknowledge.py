@@ -162,3 +162,15 @@ async def test_a_commune_without_a_unit_sends_the_card_to_the_admins(
         [card] = await sandbox.client.wait_for_bot_messages(ADMIN, 1, timeout=15)
     assert "quản trị viên tinbao" in receipt
     assert CODE.search(receipt).group(0) in card["text"]
+
+
+async def test_a_resident_can_pick_one_of_their_open_tips_to_follow_up(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code = CODE.search(await file_tip(lan)).group(0)
+        await lan.say("/start", expect=2)
+        await lan.press("Theo dõi tin báo")
+        [status] = await lan.press(code)
+    assert f"Tin báo {code}" in status["text"] and "Đã gửi" in status["text"]

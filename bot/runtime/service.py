@@ -121,6 +121,11 @@ class Service:
             task.add_done_callback(self._on_task_done)
             self._tasks.append(task)
         log.info("tinbao started as @%s", bot.username)
+        if not settings.admin_ids:
+            log.warning(
+                "TINBAO_ADMIN_IDS is empty: tips from communes with no police unit (and no "
+                "province unit) are stored but reach nobody until an administrator is set"
+            )
 
     async def _publish_commands(self) -> None:
         """The command menu Telegram shows, in Vietnamese by default and in English for English

@@ -17,7 +17,7 @@ from bot.envfile import ensure_secret
 from bot.i18n import t
 from bot.runtime.service import Service, run_until_signalled
 from handlers import register
-from sandbox.client import SandboxClient
+from sandbox.client import SandboxClient, SandboxTimeout
 from sandbox.server import SandboxServer
 from storage.schema import upgrade_async
 from storage.uow import Storage
@@ -28,6 +28,7 @@ DEMO_USER_ID = 10001
 DEMO_USER = {"first_name": "Người dân", "last_name": "Thử", "language_code": "vi"}
 DEMO_OFFICER_ID = 10002
 DEMO_OFFICER = {"first_name": "Trung úy", "last_name": "Minh", "language_code": "vi"}
+QUIET_AFTER = 1.5  # seconds without a new message before `tinbao talk` stops listening
 DEMO_COMMUNE = "26743"  # Phường Bến Thành, Hồ Chí Minh
 
 
@@ -87,6 +88,13 @@ async def talk(url: str, text: str, user_id: int | None, timeout: float) -> list
         before = len(await client.bot_messages(user))
         await client.send_text(user, user, text)
         messages = await client.wait_for_bot_messages(user, before + 1, timeout=timeout)
+        while True:  # an answer may be several messages: take them until the bot falls quiet
+            try:
+                messages = await client.wait_for_bot_messages(
+                    user, len(messages) + 1, timeout=QUIET_AFTER
+                )
+            except SandboxTimeout:
+                break
         return [
             m.get("text") or m.get("caption") or f"[{m.get('kind')}]" for m in messages[before:]
         ]

@@ -34,6 +34,7 @@ def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> Non
         assert talk.returncode == 0, talk.stderr
         assert "Xin chào" in talk.stdout
         assert "113" in talk.stdout
+        assert "Bạn muốn làm gì?" in talk.stdout, "the menu follows the greeting"
     finally:
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=60) == 0

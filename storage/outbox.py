@@ -100,12 +100,6 @@ class OutboxRepository:
         rows = (await self._session.execute(statement)).scalars().all()
         return [self._queued(row) for row in rows if row.lane not in busy_lanes][:limit]
 
-    async def next_due(self) -> datetime | None:
-        statement = select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.status == OutboxStatus.PENDING
-        )
-        return (await self._session.execute(statement)).scalar_one_or_none()
-
     async def claim(self, row_id: int, lease_until: datetime) -> bool:
         """Mark the row as being sent; False if another sender took it first."""
         result = await self._session.execute(
@@ -171,15 +165,6 @@ class OutboxRepository:
 
     async def counts(self) -> dict[str, int]:
         statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        return dict((await self._session.execute(statement)).tuples().all())
-
-    async def by_source_update(self) -> dict[int, int]:
-        """How many calls each inbound update caused (for exactly-once checks)."""
-        statement = (
-            select(OutboxMessage.source_update_id, func.count())
-            .where(OutboxMessage.source_update_id.is_not(None))
-            .group_by(OutboxMessage.source_update_id)
-        )
         return dict((await self._session.execute(statement)).tuples().all())
 
     def _queued(self, row: OutboxMessage) -> QueuedCall:

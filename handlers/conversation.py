@@ -80,14 +80,15 @@ async def dialog_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     language = await context.language(update)
-    dialog = await current_dialog(update, context, language)
     handled = False
-    if dialog is not None and dialog.flow == tip_dialog.FLOW:
-        handled = await tip_dialog.on_button(
-            update, context, dialog.step, draft_of(dialog), language
-        )
-    elif query.data.startswith("follow:"):
+    if query.data.startswith("follow:"):  # follow-up buttons carry all they need
         handled = await follow_up.on_button(update, context, query.data, language)
+    else:
+        dialog = await current_dialog(update, context, language)
+        if dialog is not None and dialog.flow == tip_dialog.FLOW:
+            handled = await tip_dialog.on_button(
+                update, context, dialog.step, draft_of(dialog), language
+            )
     if not handled:
         await context.answer(update, t("tip.button_stale", language))
 

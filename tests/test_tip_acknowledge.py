@@ -174,3 +174,16 @@ async def test_a_resident_can_pick_one_of_their_open_tips_to_follow_up(
         await lan.press("Theo dõi tin báo")
         [status] = await lan.press(code)
     assert f"Tin báo {code}" in status["text"] and "Đã gửi" in status["text"]
+
+
+async def test_a_follow_up_button_works_while_a_new_tip_is_being_written(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code = CODE.search(await file_tip(lan)).group(0)
+        await lan.say("/start", expect=2)
+        await lan.press("Theo dõi tin báo")
+        await lan.press("Gửi tin báo")  # the menu is still above: start a new draft
+        [status] = await lan.press(code)
+    assert f"Tin báo {code}" in status["text"]

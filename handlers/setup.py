@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.domain.units import SetupError, add_commune_unit, join
 from bot.i18n import t
@@ -67,6 +67,18 @@ async def link_command(update: Update, context: TinbaoContext) -> None:
     )
 
 
+async def group_migrated(update: Update, context: TinbaoContext) -> None:
+    """Telegram upgraded a unit's group to a supergroup with a new id: follow it, so tips keep
+    arriving. (The sender also follows it if a message to the old id is refused first.)"""
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id:
+        await context.uow.units.move_chat(message.chat.id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id:
+        await context.uow.units.move_chat(message.migrate_from_chat_id, message.chat.id)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("join", join_command))
     application.add_handler(CommandHandler("link", link_command))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated))

@@ -201,6 +201,8 @@ class BotApi:
             }
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
+            if error.migrate_to_chat_id is not None:
+                body["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
             if error.code == 403:
                 self.world.forbidden += 1
             await self.world.notify()
@@ -254,6 +256,12 @@ class BotApi:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat.type != "private" and chat.bot_status in ("left", "kicked"):
             raise ApiError(403, "Forbidden: bot was kicked from the group chat")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=chat.migrated_to,
+            )
         return chat
 
     def _common(self, chat: Chat, params: Params) -> dict[str, Any]:

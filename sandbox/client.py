@@ -62,6 +62,10 @@ class SandboxClient:
             "POST", f"/chats/{chat_id}/members", json={"user_id": user_id, "status": status}
         )
 
+    async def upgrade_group(self, chat_id: int) -> dict[str, Any]:
+        """Upgrade a basic group to a supergroup; returns the new chat (it has a new id)."""
+        return await self._call("POST", f"/chats/{chat_id}/upgrade")
+
     async def remove_bot(self, chat_id: int) -> None:
         await self._call(
             "POST", f"/chats/{chat_id}/members", json={"bot": True, "status": "kicked"}

@@ -57,6 +57,7 @@ class Control:
             web.post("/sandbox/users", self.create_user),
             web.post("/sandbox/groups", self.create_group),
             web.post("/sandbox/chats/{chat_id}/members", self.set_member),
+            web.post("/sandbox/chats/{chat_id}/upgrade", self.upgrade),
             web.post("/sandbox/chats/{chat_id}/messages", self.send),
             web.post("/sandbox/chats/{chat_id}/messages/{message_id}/edit", self.edit),
             web.post("/sandbox/chats/{chat_id}/messages/{message_id}/press", self.press),
@@ -99,6 +100,21 @@ class Control:
         else:
             chat.members[int(body["user_id"])] = status
         return web.json_response({"ok": True})
+
+    async def upgrade(self, request: web.Request) -> web.Response:
+        """The group becomes a supergroup with a new id; the bot sees both service messages."""
+        chat = self.world.chat(request.match_info["chat_id"])
+        if chat.type != "group":
+            raise ApiError(400, "Sandbox: only a basic group can be upgraded")
+        upgraded = self.world.upgrade_group(chat)
+        actor = self.world.bot
+        old_note = self.world.new_message(chat, actor, migrate_to_chat_id=upgraded.id)
+        self.world.store(chat, old_note, from_bot=False, kind="service")
+        await self.world.push_update("message", old_note)
+        new_note = self.world.new_message(upgraded, actor, migrate_from_chat_id=chat.id)
+        self.world.store(upgraded, new_note, from_bot=False, kind="service")
+        await self.world.push_update("message", new_note)
+        return web.json_response(upgraded.to_dict())
 
     # messages from people -----------------------------------------------------------------------
     async def send(self, request: web.Request) -> web.Response:

@@ -16,9 +16,16 @@ from typing import Any
 class ApiError(Exception):
     """A Bot API error, rendered exactly as Telegram renders it."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Chat:
     user: User | None = None
     members: dict[int, str] = field(default_factory=dict)
     bot_status: str = "member"
+    migrated_to: int | None = None
     instance: str = field(default_factory=lambda: str(secrets.randbits(63)))
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     bot_message_ids: list[int] = field(default_factory=list)
@@ -154,6 +162,20 @@ class World:
             chat.members[member] = "member"
         self.chats[chat.id] = chat
         return chat
+
+    def upgrade_group(self, chat: Chat) -> Chat:
+        """Turn a basic group into a supergroup with a new id, as Telegram does when a group
+        grows or gets topics; the old id stops working."""
+        number = next(self._group_ids)
+        upgraded = Chat(
+            id=-(1_000_000_000_000 + number),
+            type="supergroup",
+            title=chat.title,
+            members=dict(chat.members),
+        )
+        self.chats[upgraded.id] = upgraded
+        chat.migrated_to = upgraded.id
+        return upgraded
 
     def chat(self, chat_id: Any) -> Chat:
         try:

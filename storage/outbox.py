@@ -141,6 +141,23 @@ class OutboxRepository:
     async def mark_failed(self, row_id: int, status: str, error: str) -> None:
         await self._set(row_id, status=status, lease_until=None, last_error=error[:200])
 
+    async def readdress_lane(self, lane: str, destination: Destination) -> int:
+        """Send everything still queued for a chat to its new id (a group became a
+        supergroup), keeping the order."""
+        statement = select(OutboxMessage).where(
+            OutboxMessage.lane == lane,
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        )
+        rows = (await self._session.execute(statement)).scalars().all()
+        for row in rows:
+            params = self._keyring.open_json(row.request, SEAL_CONTEXT)
+            params["chat_id"] = destination.chat_id
+            row.request = self._keyring.seal_json(params, SEAL_CONTEXT)
+            row.lane, row.chat_kind = destination.lane, destination.chat_kind
+            row.status, row.lease_until = OutboxStatus.PENDING, None
+        await self._session.flush()
+        return len(rows)
+
     async def block_lane(self, lane: str) -> int:
         """Stop everything still queued for a chat that blocked the bot."""
         result = await self._session.execute(

@@ -56,6 +56,13 @@ class UnitRepository:
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """The unit's group got a new id (upgraded to a supergroup); False if no unit had it."""
+        result = await self._session.execute(
+            update(PoliceUnit).where(PoliceUnit.chat_id == old_chat_id).values(chat_id=new_chat_id)
+        )
+        return result.rowcount == 1
+
     async def all(self) -> list[tuple[PoliceUnit, list[str]]]:
         units = (
             (await self._session.execute(select(PoliceUnit).order_by(PoliceUnit.id)))

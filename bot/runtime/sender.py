@@ -27,8 +27,8 @@ from telegram.error import (
 from bot.clock import Clock
 from bot.runtime.limits import SendLimits
 from storage.models import OutboxStatus
-from storage.outbox import QueuedCall
-from storage.uow import Storage
+from storage.outbox import Destination, QueuedCall
+from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,9 @@ class OutboxSender:
                     call.id, now + timedelta(seconds=30), call.attempts, kind
                 )
                 self.fatal = exc
-            elif isinstance(exc, BadRequest | ChatMigrated):
+            elif isinstance(exc, ChatMigrated):
+                await self._follow_migration(uow, call, exc.new_chat_id)
+            elif isinstance(exc, BadRequest):
                 log.warning("outbox row %d refused: %s", call.id, exc.message)
                 await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, exc.message)
             elif isinstance(exc, TimedOut | NetworkError) and call.attempts + 1 < MAX_ATTEMPTS:
@@ -198,6 +200,15 @@ class OutboxSender:
             else:
                 log.warning("outbox row %d given up after %s", call.id, kind)
                 await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, kind)
+
+    async def _follow_migration(self, uow: UnitOfWork, call: QueuedCall, new_chat_id: int) -> None:
+        """A group became a supergroup: move its unit and its queue to the new id, so no card
+        is lost to the upgrade."""
+        log.info("a group was upgraded to a supergroup; its queue follows it")
+        keyring = self._storage.keyring
+        destination = Destination(new_chat_id, "supergroup", keyring.pseudonym("chat", new_chat_id))
+        await uow.units.move_chat(int(call.params["chat_id"]), new_chat_id)
+        await uow.outbox.readdress_lane(call.lane, destination)
 
     async def stop(self) -> None:
         """Stop starting calls; let the ones in flight finish and be recorded."""

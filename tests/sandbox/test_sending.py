@@ -206,3 +206,20 @@ async def test_injected_faults_answer_bad_gateway(bot: Bot, sandbox: SandboxServ
     with pytest.raises(NetworkError, match="Bad Gateway"):
         await bot.send_message(user["id"], "alo")
     assert await bot.send_message(user["id"], "alo")
+
+
+async def test_a_message_to_an_upgraded_group_names_the_new_supergroup(
+    bot: Bot, sandbox: SandboxServer
+) -> None:
+    from telegram.error import ChatMigrated
+
+    group = await sandbox.client.create_group("Công an phường")
+    upgraded = await sandbox.client.upgrade_group(group["id"])
+    with pytest.raises(ChatMigrated) as moved:
+        await bot.send_message(group["id"], "alo")
+    assert moved.value.new_chat_id == upgraded["id"] and upgraded["type"] == "supergroup"
+    notices = [u.message for u in await bot.get_updates()]
+    assert (notices[0].migrate_to_chat_id, notices[1].migrate_from_chat_id) == (
+        upgraded["id"],
+        group["id"],
+    )

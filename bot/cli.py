@@ -117,6 +117,14 @@ def _officer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from bot.setup_commands import verify_audit
+
+    intact, line = asyncio.run(verify_audit())
+    print(line)
+    return 0 if intact else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinbao", description="Anonymous crime tips for commune police, on Telegram."
@@ -173,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--unit", type=int, required=True)
     invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
     officer.set_defaults(func=_officer)
+
+    audit = commands.add_parser("audit", help="the tamper-evident log of tip events")
+    audit.add_argument("action", choices=["verify"])
+    audit.set_defaults(func=_audit)
     return parser
 
 

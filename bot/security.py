@@ -38,12 +38,21 @@ class Keyring:
 
     def __init__(self, secret: bytes) -> None:
         self._pseudonym_key = _derive(secret, b"pseudonym")
+        self._audit_key = _derive(secret, b"audit")
         self._aead = AESGCM(_derive(secret, b"encryption"))
 
     def pseudonym(self, kind: str, value: int | str) -> str:
         """A stable, irreversible name for ``value`` within ``kind`` (e.g. "user", "chat")."""
         message = f"{kind}:{value}".encode()
         return hmac.new(self._pseudonym_key, message, hashlib.sha256).hexdigest()[:32]
+
+    def chain_link(self, previous: str, entry: bytes) -> str:
+        """The audit log's next link: a keyed hash of the previous link and this entry, so an
+        edited, inserted or deleted entry breaks every link after it, and nobody without the
+        secret can forge a consistent chain."""
+        return hmac.new(
+            self._audit_key, previous.encode() + b"|" + entry, hashlib.sha256
+        ).hexdigest()
 
     def encrypt(self, plaintext: bytes, context: bytes = b"") -> bytes:
         """Seal ``plaintext``; ``context`` binds it to its row kind so blobs cannot be swapped."""

@@ -16,6 +16,7 @@ from bot.i18n import t
 from bot.security import Keyring
 from storage.db import Database
 from storage.schema import ensure_current
+from storage.tips import first_broken_link
 from storage.uow import Storage, UnitOfWork
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -87,3 +88,15 @@ async def invite(unit_id: int, hours: float) -> str:
     expires = (now + lifetime).astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y")
     assert unit is not None
     return t("cli.invite_created", language, unit=unit.name, code=code, expires=expires)
+
+
+async def verify_audit() -> tuple[bool, str]:
+    """Check the audit chain; (intact, the line to print)."""
+    async with _transaction() as (uow, language, keyring):
+        events = await uow.tips.audit_log()
+        broken = first_broken_link(events, keyring)
+        if broken is None:
+            return True, t("cli.audit_ok", language, count=len(events))
+        tip = await uow.tips.get(broken.tip_id)
+        code = tip.code if tip else "?"
+        return False, t("cli.audit_broken", language, id=broken.id, code=code, at=broken.at)

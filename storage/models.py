@@ -184,6 +184,8 @@ class TipEvent(SQLModel, table=True):
     kind: str = Field(max_length=20)
     actor: str = Field(max_length=40)
     note: str | None = Field(default=None, sa_column=Column(Text))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64, description="Link of the audit hash chain.")
 
 
 class Dialog(SQLModel, table=True):

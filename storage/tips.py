@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.security import Keyring
 from storage.models import Tip, TipEvent, TipStatus
+
+GENESIS = "0" * 64
+AUDIT_LOCK = 0x61756474  # "audt": PostgreSQL advisory lock serialising chain appends
+
+
+def audit_entry(event: TipEvent) -> bytes:
+    """What a chain link vouches for, in a fixed form."""
+    fields = [event.tip_id, event.at.isoformat(), event.kind, event.actor, event.note]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def first_broken_link(events: list[TipEvent], keyring: Keyring) -> TipEvent | None:
+    """The first event whose link does not follow from the ones before it, if any."""
+    previous = GENESIS
+    for event in events:
+        if event.prev_hash != previous or event.hash != keyring.chain_link(
+            previous, audit_entry(event)
+        ):
+            return event
+        previous = event.hash
+    return None
 
 
 class TipRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self._session = session
+        self._keyring = keyring
 
     async def add(self, tip: Tip) -> Tip:
         self._session.add(tip)
@@ -54,8 +78,20 @@ class TipRepository:
     async def record(
         self, tip_id: int, kind: str, actor: str, now: datetime, note: str | None = None
     ) -> None:
-        self._session.add(TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note))
+        """Append to the tip's history, which is also the audit log's next link."""
+        if self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+        last = select(TipEvent.hash).order_by(TipEvent.id.desc()).limit(1)
+        previous = (await self._session.execute(last)).scalar_one_or_none() or GENESIS
+        event = TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note)
+        event.prev_hash = previous
+        event.hash = self._keyring.chain_link(previous, audit_entry(event))
+        self._session.add(event)
         await self._session.flush()
+
+    async def audit_log(self) -> list[TipEvent]:
+        statement = select(TipEvent).order_by(TipEvent.id)
+        return list((await self._session.execute(statement)).scalars().all())
 
     async def history(self, tip_id: int) -> list[TipEvent]:
         statement = select(TipEvent).where(TipEvent.tip_id == tip_id).order_by(TipEvent.id)

@@ -50,7 +50,7 @@ class Storage:
                 units=UnitRepository(session),
                 officers=OfficerRepository(session),
                 invites=InviteRepository(session),
-                tips=TipRepository(session),
+                tips=TipRepository(session, self.keyring),
                 dialogs=DialogRepository(session),
             )
 

@@ -335,8 +335,12 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
     )
     await context.uow.dialogs.end(work.lane)
     unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None
-    await context.reply(
-        update, t("tip.sent", language, unit=html.escape(unit_name(unit, language)), code=tip.code)
-    )
+    if destinations:
+        receipt = t(
+            "tip.sent", language, unit=html.escape(unit_name(unit, language)), code=tip.code
+        )
+    else:  # no unit and no administrator yet: say so rather than pretend it was delivered
+        receipt = t("tip.sent_unrouted", language, code=tip.code)
+    await context.reply(update, receipt)
     if is_urgent(tip.category, tip.description):
         await context.reply(update, t("tip.urgent_reminder", language))

@@ -187,3 +187,14 @@ async def test_a_follow_up_button_works_while_a_new_tip_is_being_written(
         await lan.press("Gửi tin báo")  # the menu is still above: start a new draft
         [status] = await lan.press(code)
     assert f"Tin báo {code}" in status["text"]
+
+
+async def test_with_no_unit_and_no_admin_the_resident_is_told_the_truth(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        receipt = await file_tip(lan)
+    assert "chưa có đơn vị công an" in receipt
+    async with storage.transaction() as uow:
+        assert await uow.tips.by_code(CODE.search(receipt).group(0)) is not None

@@ -98,8 +98,11 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     services, work = context.services, context.work
     language = services.default_language
     label = t("follow.info_card", language, code=tip.code)
-    for destination in await destinations(context.uow, services.keyring, tip, services.admin_ids):
-        queue = {"refers_to": tip.card_outbox_id, "source_update_id": work.update_id}
+    targets = await destinations(context.uow, services.keyring, tip, services.admin_ids)
+    for position, destination in enumerate(targets):
+        # Threaded under the card where the card's row is that chat's (the first destination).
+        card = tip.card_outbox_id if position == 0 else None
+        queue = {"refers_to": card, "source_update_id": work.update_id}
         if message.text:
             params = {"text": f"{label}\n{message.text}"}
             await context.uow.outbox.enqueue(destination, "sendMessage", params, work.now, **queue)

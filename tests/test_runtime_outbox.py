@@ -133,3 +133,21 @@ async def test_a_server_error_is_retried_with_backoff(
     assert [m["text"] for m in delivered] == ["một", "hai"]
     assert [status for status, _ in await statuses(storage, rows)] == [OutboxStatus.SENT] * 2
     assert (await sandbox.client.counters())["requests"]["sendmessage"] == 3
+
+
+async def test_a_message_referring_to_a_failed_one_is_still_sent(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    user = await sandbox.client.create_user(first_name="Lan")
+    nowhere = Destination(424242, "private", storage.keyring.pseudonym("chat", 424242))
+    async with storage.transaction() as uow:
+        now = Clock().now()
+        lost = await uow.outbox.enqueue(nowhere, "sendMessage", {"text": "?"}, now)
+        await uow.outbox.enqueue(
+            private(user, storage.keyring), "sendMessage", {"text": "vẫn đến"}, now, refers_to=lost
+        )
+    async with running_service(sandbox, database_url) as service:
+        service.sender.wake()
+        [message] = await sandbox.client.wait_for_bot_messages(user["id"], 1, timeout=15)
+    assert message["text"] == "vẫn đến"
+    assert await statuses(storage, [lost]) == [(OutboxStatus.FAILED, None)]

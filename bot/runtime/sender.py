@@ -37,6 +37,7 @@ EDIT_METHODS = frozenset(
 )
 NOT_MODIFIED = "message is not modified"  # compared lower-case: PTB capitalises it
 LEASE = timedelta(minutes=2)
+REFERENCE_WAIT = timedelta(seconds=1)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
 BATCH = 500
@@ -129,12 +130,19 @@ class OutboxSender:
             referred: int | None = None
             if call.refers_to is not None:
                 status, referred = await uow.outbox.sent_message_id(call.refers_to)
-                if referred is None:
-                    await uow.outbox.mark_failed(
-                        call.id, OutboxStatus.FAILED, f"referred message is {status}"
+                if referred is None and status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                    # Referring to another chat's message that is not out yet: wait for it.
+                    await uow.outbox.reschedule(
+                        call.id, self._clock.now() + REFERENCE_WAIT, call.attempts, None
                     )
                     return
-                self._point_at(call.method, params, referred)
+                if referred is None and call.method in EDIT_METHODS:
+                    await uow.outbox.mark_failed(
+                        call.id, OutboxStatus.FAILED, f"message to edit is {status}"
+                    )
+                    return
+                if referred is not None:  # else: say it anyway, just not as a reply
+                    self._point_at(call.method, params, referred)
         try:
             result = await self._bot.do_api_request(call.method, api_kwargs=params)
         except TelegramError as exc:

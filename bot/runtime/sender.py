@@ -40,7 +40,7 @@ LEASE = timedelta(minutes=2)
 REFERENCE_WAIT = timedelta(seconds=1)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
-BATCH = 500
+BATCH_SECONDS = 0.5  # re-read the queue's heads after about this much sending
 IDLE_POLL = 1.0
 LANE_POLL = 0.05
 
@@ -63,6 +63,9 @@ class OutboxSender:
         self._limits = limits
         self._clock = clock
         self._slots = asyncio.Semaphore(concurrency)
+        # Small batches keep chats fair: a chat's next message is considered again within
+        # about half a second, instead of after a long batch paced by the global limit.
+        self._batch = max(5, int(limits.settings.global_per_second * BATCH_SECONDS))
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -82,7 +85,7 @@ class OutboxSender:
         while not self._stopping:
             self._wake.clear()
             async with self._storage.transaction() as uow:
-                calls = await uow.outbox.heads(self._clock.now(), set(self._inflight), BATCH)
+                calls = await uow.outbox.heads(self._clock.now(), set(self._inflight), self._batch)
             started, waiting = await self._dispatch(calls)
             if not started:
                 await self._idle(LANE_POLL if waiting else IDLE_POLL)

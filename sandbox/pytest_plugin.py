@@ -1,4 +1,7 @@
-"""pytest fixtures: a started sandbox per test, on a free loopback port."""
+"""pytest fixtures: a started sandbox per test, on a free loopback port.
+
+Enable with ``pytest_plugins = ["sandbox.pytest_plugin"]`` in a conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,23 @@ import pytest
 
 from sandbox.server import SandboxServer
 
+SandboxFactory = Callable[..., Awaitable[SandboxServer]]
+
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[SandboxServer]:
+    """A started sandbox with Telegram's default limits; stopped after the test."""
     server = await SandboxServer().start()
-    yield server
-    await server.stop()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 @pytest.fixture
-async def sandbox_factory() -> AsyncIterator[Callable[..., Awaitable[SandboxServer]]]:
+async def sandbox_factory() -> AsyncIterator[SandboxFactory]:
+    """``await sandbox_factory(limits=Limits(...), **SandboxServer options)`` → a started
+    sandbox; every one made is stopped after the test."""
     servers: list[SandboxServer] = []
 
     async def make(**options: Any) -> SandboxServer:
@@ -26,6 +36,8 @@ async def sandbox_factory() -> AsyncIterator[Callable[..., Awaitable[SandboxServ
         servers.append(server)
         return server
 
-    yield make
-    for server in servers:
-        await server.stop()
+    try:
+        yield make
+    finally:
+        for server in servers:
+            await server.stop()

@@ -1,7 +1,12 @@
-"""The sandbox server: the Bot API and the people API on one aiohttp app, bound to loopback."""
+"""The sandbox server: the Bot API and the people API on one aiohttp app, bound to loopback.
+
+``SandboxServer`` is used in-process by tests (port 0 picks a free port), as its own process
+(``python -m sandbox``) and behind the demo page; all three see the same behaviour.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -14,17 +19,26 @@ from sandbox.webhook import WebhookDeliverer
 from sandbox.world import ApiError, World
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token"
+log = logging.getLogger(__name__)
 
 
 @web.middleware
-async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every failure as Telegram-shaped JSON, so clients parse one format."""
     try:
         return await handler(request)
     except ApiError as error:
-        return web.json_response(
-            {"ok": False, "error_code": error.code, "description": error.description},
-            status=error.code,
-        )
+        return web.json_response(error.to_dict(), status=error.code)
+    except web.HTTPException:
+        raise
+    except Exception as error:
+        log.exception("sandbox failed on %s %s", request.method, request.path)
+        body = {
+            "ok": False,
+            "error_code": 500,
+            "description": f"Internal Server Error: {type(error).__name__}: {error}",
+        }
+        return web.json_response(body, status=500)
 
 
 class SandboxServer:
@@ -35,34 +49,64 @@ class SandboxServer:
         limits: Limits | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        *,
+        bot_name: str = "tinbao",
+        privacy_mode: bool = True,
+        callback_timeout: float = 15.0,
+        webhook_retry_delay: float = 0.2,
+        webhook_max_retry_delay: float = 5.0,
     ) -> None:
+        bot_id = token.split(":", 1)[0]
+        if not bot_id.isdigit():
+            raise ValueError("a bot token starts with the bot's numeric id: '123456:secret'")
         self.token, self.host, self.port = token, host, port
-        self.world = World(bot_id=int(token.split(":", 1)[0]), bot_username=bot_username)
-        self.api = BotApi(self.world, token, limits or Limits())
+        self.world = World(bot_id=int(bot_id), bot_username=bot_username, bot_name=bot_name)
+        self.world.privacy_mode = privacy_mode
+        self.webhook = WebhookDeliverer(
+            self.world, retry_delay=webhook_retry_delay, max_retry_delay=webhook_max_retry_delay
+        )
+        self.api = BotApi(
+            self.world,
+            token,
+            limits or Limits(),
+            callback_timeout=callback_timeout,
+            webhook=self.webhook,
+        )
         self.control = Control(self.world, self.api)
-        self.webhook = WebhookDeliverer(self.world)
         self._runner: web.AppRunner | None = None
-        self.client: SandboxClient
+        self.client = SandboxClient(self.url)
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[control_errors], client_max_size=60 * 1024 * 1024)
-        app.router.add_routes(self.control.routes())
-        app.router.add_routes(self.control.demo_routes())  # the demo page: /sandbox/demo
+        app = web.Application(middlewares=[json_errors], client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self.api.handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self.api.download)
+        app.router.add_routes(self.control.routes())
         return app
 
     @property
     def url(self) -> str:
+        """The root: the bot calls ``{url}/bot{token}/{method}``; people use ``{url}/sandbox``."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def bot_api_url(self) -> str:
+        """``base_url`` for python-telegram-bot."""
+        return f"{self.url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """``base_file_url`` for python-telegram-bot."""
+        return f"{self.url}/file/bot"
+
     async def start(self) -> SandboxServer:
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.webhook.start()
+        server = site._server
+        if server is not None and getattr(server, "sockets", None):
+            self.port = server.sockets[0].getsockname()[1]
+        await self.webhook.start()
         self.client = SandboxClient(self.url)
         return self
 
@@ -72,3 +116,10 @@ class SandboxServer:
         await self.webhook.stop()
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SandboxServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

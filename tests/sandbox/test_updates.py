@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
-from aiohttp import web
 from telegram import Bot
 from telegram.error import Conflict
 
@@ -116,48 +114,6 @@ async def test_a_reply_carries_the_original_message(bot: Bot, sandbox: SandboxSe
     [update] = await bot.get_updates()
     assert update.message.reply_to_message.message_id == card.message_id
     assert update.message.reply_to_message.from_user.is_bot
-
-
-async def test_webhook_posts_updates_with_the_secret_and_retries_errors(
-    bot: Bot, sandbox: SandboxServer
-) -> None:
-    received: list[dict[str, Any]] = []
-    arrived = asyncio.Event()
-    attempts = 0
-
-    async def hook(request: web.Request) -> web.Response:
-        nonlocal attempts
-        attempts += 1
-        if attempts == 1:
-            return web.Response(status=500)
-        received.append(
-            {
-                "secret": request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                **await request.json(),
-            }
-        )
-        arrived.set()
-        return web.Response()
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
-        user = await sandbox.client.create_user(first_name="Lan")
-        await sandbox.client.send_text(user["id"], user["id"], "qua webhook")
-        await asyncio.wait_for(arrived.wait(), timeout=10)
-        info = await bot.get_webhook_info()
-    finally:
-        await runner.cleanup()
-    assert attempts == 2
-    assert received[0]["secret"] == "s3cret"
-    assert received[0]["message"]["text"] == "qua webhook"
-    assert info.url.endswith("/hook") and info.last_error_message
 
 
 async def test_get_updates_conflicts_with_an_active_webhook(bot: Bot) -> None:

@@ -13,15 +13,17 @@ from telegram import Bot
 from sandbox.pytest_plugin import SandboxFactory
 from sandbox.server import SandboxServer
 
-Handler = Callable[[dict[str, Any]], Awaitable[int]]
+Handler = Callable[[dict[str, Any], str | None], Awaitable[int]]
 
 
 @asynccontextmanager
 async def receiver(handle: Handler) -> AsyncIterator[str]:
-    """A tiny webhook endpoint on loopback; ``handle`` returns the HTTP status to answer."""
+    """A tiny webhook endpoint on loopback. ``handle`` gets the update and the secret header
+    Telegram sent, and returns the HTTP status to answer."""
 
     async def hook(request: web.Request) -> web.Response:
-        return web.Response(status=await handle(await request.json()))
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+        return web.Response(status=await handle(await request.json(), secret))
 
     app = web.Application()
     app.router.add_post("/hook", hook)
@@ -43,7 +45,7 @@ async def test_a_chat_waits_for_its_previous_update_while_other_chats_go_ahead(
     release = asyncio.Event()
     other_chat_arrived = asyncio.Event()
 
-    async def handle(update: dict[str, Any]) -> int:
+    async def handle(update: dict[str, Any], _secret: str | None) -> int:
         text = update["message"]["text"]
         seen.append(text)
         if text == "A1":
@@ -72,8 +74,10 @@ async def test_a_failing_webhook_records_its_error_and_is_retried(
 ) -> None:
     sandbox = await sandbox_factory(webhook_retry_delay=0.01)
     answers = iter([500, 502, 200])
+    posts: list[tuple[str | None, str]] = []
 
-    async def handle(update: dict[str, Any]) -> int:
+    async def handle(update: dict[str, Any], secret: str | None) -> int:
+        posts.append((secret, update["message"]["text"]))
         return next(answers)
 
     user = await sandbox.client.create_user(first_name="Lan")
@@ -82,6 +86,7 @@ async def test_a_failing_webhook_records_its_error_and_is_retried(
         sent = await sandbox.client.send_text(user["id"], user["id"], "alo")
         await sandbox.client.wait_until_confirmed(sent["update_id"])
         info = await bot.get_webhook_info()
+    assert posts == [("s3cret", "alo")] * 3, "the same update, with the secret, until accepted"
     assert "502" in info.last_error_message and info.last_error_date is not None
     assert info.max_connections == 5
     assert (await sandbox.client.webhook_info())["secret_token"] == "s3cret"

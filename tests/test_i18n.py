@@ -28,3 +28,13 @@ def test_telegram_language_codes_map_to_catalogs() -> None:
     assert normalize_language("en-US") == "en"
     assert normalize_language("fr") == "vi"
     assert normalize_language(None, "en") == "en"
+
+
+def test_catalogs_are_split_by_capability_in_both_languages() -> None:
+    from importlib.resources import files
+
+    folders = {
+        language: sorted(p.name for p in files("bot.i18n").joinpath(language).iterdir())
+        for language in LANGUAGES
+    }
+    assert folders["vi"] == folders["en"] and "tips.toml" in folders["vi"]

@@ -1,7 +1,9 @@
 """Message catalogs: every text a person reads comes from here (Vietnamese first, English second).
 
-Catalogs are TOML files, one per language, keyed by dotted message ids. Placeholders use
-``str.format`` names; a test checks that every language has the same ids and placeholders.
+Each language is a folder of TOML files, one per capability (``vi/tips.toml``,
+``vi/patrols.toml`` …), keyed by dotted message ids; a capability's texts live beside each
+other and no two files may define the same id. Placeholders use ``str.format`` names; a test
+checks that every language has the same ids and placeholders.
 """
 
 from __future__ import annotations
@@ -28,9 +30,17 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 @cache
 def catalog(language: str) -> dict[str, str]:
     """All messages of ``language`` as a flat id → text mapping."""
-    raw = tomllib.loads(files(__package__).joinpath(f"{language}.toml").read_text("utf-8"))
     flat: dict[str, str] = {}
-    _flatten("", raw, flat)
+    folder = files(__package__).joinpath(language)
+    for part in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not part.name.endswith(".toml"):
+            continue
+        texts: dict[str, str] = {}
+        _flatten("", tomllib.loads(part.read_text("utf-8")), texts)
+        clash = sorted(flat.keys() & texts.keys())
+        if clash:
+            raise ValueError(f"{language}/{part.name} redefines {', '.join(clash)}")
+        flat.update(texts)
     return flat
 
 

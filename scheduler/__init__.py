@@ -1,37 +1,27 @@
 """Timers, scheduled from database state so that a restart loses none.
 
 APScheduler keeps no jobs of its own here (no pickled job store): every job is re-created at
-start from code and from rows in the database.
+start from code and from rows in the database. Each capability has its own module with an
+``install(scheduler, env)`` that adds its jobs; the jobs themselves call plain functions that
+take ``now`` from the service's clock, so tests move time with a frozen clock instead of
+sleeping.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
-from storage.uow import Storage
+from scheduler import maintenance
+from scheduler.env import TIMEZONE, Installer, JobEnv
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
-INBOX_RETENTION = timedelta(days=2)
+__all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
 
-
-async def purge_inbox(storage: Storage, clock: Clock) -> None:
-    """Drop handled updates once Telegram can no longer redeliver them (it keeps them 24 h)."""
-    async with storage.transaction() as uow:
-        await uow.inbox.purge_handled(clock.now() - INBOX_RETENTION)
+# One line per capability that has timers.
+INSTALLERS: tuple[Installer, ...] = (maintenance.install,)
 
 
-def build_scheduler(storage: Storage, clock: Clock) -> AsyncIOScheduler:
+def build_scheduler(env: JobEnv) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=TIMEZONE)
-    scheduler.add_job(
-        purge_inbox,
-        "interval",
-        hours=1,
-        args=(storage, clock),
-        id="purge_inbox",
-        coalesce=True,
-        max_instances=1,
-    )
+    for install in INSTALLERS:
+        install(scheduler, env)
     return scheduler

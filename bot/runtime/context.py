@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.config import Settings
 from bot.domain.communes import CommuneDirectory
 from bot.i18n import normalize_language
 from bot.security import Keyring
@@ -24,8 +25,12 @@ from storage.uow import UnitOfWork
 
 @dataclass(slots=True)
 class Services:
-    """Process-wide collaborators handed to handlers (configuration, not state)."""
+    """Process-wide collaborators handed to handlers (configuration, not state).
 
+    ``settings`` is the whole configuration; a capability reads its own settings from it
+    rather than adding a field here."""
+
+    settings: Settings
     keyring: Keyring
     default_language: str
     directory: CommuneDirectory

@@ -27,7 +27,7 @@ from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
 from bot.runtime.webhook import webhook_app
 from bot.security import Keyring
-from scheduler import build_scheduler
+from scheduler import JobEnv, build_scheduler
 from storage.db import Database
 from storage.leadership import Leadership
 from storage.schema import ensure_current
@@ -81,17 +81,16 @@ class Service:
                 f"cannot reach the Bot API at TINBAO_TELEGRAM_API_URL={settings.telegram_api_url}"
                 f" ({type(exc).__name__})"
             ) from None
-        install(
-            self.application,
-            Services(
-                keyring=keyring,
-                default_language=settings.language,
-                directory=CommuneDirectory.load(),
-                admin_ids=frozenset(settings.admin_ids),
-                draft_ttl=timedelta(hours=settings.draft_ttl_hours),
-                tips_per_hour=settings.tips_per_hour,
-            ),
+        self.services = Services(
+            settings=settings,
+            keyring=keyring,
+            default_language=settings.language,
+            directory=CommuneDirectory.load(),
+            admin_ids=frozenset(settings.admin_ids),
+            draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+            tips_per_hour=settings.tips_per_hour,
         )
+        install(self.application, self.services)
         self._register(self.application)
         await self._publish_commands()
         bot = self.application.bot
@@ -109,7 +108,7 @@ class Service:
             self.storage, self.application, self.clock, settings.workers, self.sender.wake
         )
         self.leadership = Leadership(database)
-        self.scheduler = build_scheduler(self.storage, self.clock)
+        self.scheduler = build_scheduler(JobEnv(self.storage, self.clock, self.services, settings))
         self.scheduler.start()
         intake = await self._start_intake()
         for name, coro in (

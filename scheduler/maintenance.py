@@ -1,0 +1,31 @@
+"""Housekeeping: handled updates are dropped once Telegram can no longer redeliver them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from scheduler.env import JobEnv
+from storage.uow import Storage
+
+INBOX_RETENTION = timedelta(days=2)
+
+
+async def purge_inbox(storage: Storage, clock: Clock) -> None:
+    """Telegram keeps updates 24 h, so a handled one older than two days cannot come back."""
+    async with storage.transaction() as uow:
+        await uow.inbox.purge_handled(clock.now() - INBOX_RETENTION)
+
+
+def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
+    scheduler.add_job(
+        purge_inbox,
+        "interval",
+        hours=1,
+        args=(env.storage, env.clock),
+        id="purge_inbox",
+        coalesce=True,
+        max_instances=1,
+    )

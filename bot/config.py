@@ -7,6 +7,7 @@ with one line that names the setting, instead of as a traceback deep in a handle
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -58,6 +59,29 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(
         default=None, description="Public HTTPS URL Telegram posts updates to; empty = polling."
     )
+    ack_realert_minutes: int = Field(
+        default=30, ge=1, description="Re-alert the unit when a tip is not acknowledged by then."
+    )
+    ack_realert_urgent_minutes: int = Field(default=10, ge=1, description="The same, urgent tips.")
+    escalate_after_minutes: int = Field(
+        default=120, ge=1, description="Escalate an unacknowledged tip to the province unit."
+    )
+    escalate_after_urgent_minutes: int = Field(
+        default=30, ge=1, description="The same, urgent tips."
+    )
+    receipt_notice_working_days: int = Field(
+        default=3, ge=1, description="Working days to notify the tipster of receipt (TTLT 01/2017)."
+    )
+    verify_days: int = Field(
+        default=20, ge=1, description="Days to check a tip and decide (Criminal Procedure Code)."
+    )
+    verify_reminder_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [15, 19], description="Days after receipt to remind the unit."
+    )
+    holidays: Annotated[list[date], NoDecode] = Field(
+        default_factory=list,
+        description="Extra non-working days (YYYY-MM-DD, comma-separated): Tết, Hùng Kings' day…",
+    )
     webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
 
@@ -88,6 +112,13 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("verify_reminder_days", "holidays", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -10,7 +10,15 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import conversation, fallback, general, language, setup, tip_card
+from handlers import (
+    conversation,
+    fallback,
+    general,
+    group_replies,
+    language,
+    setup,
+    tip_card,
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -20,4 +28,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     language.register(application)
     setup.register(application)
     tip_card.register(application)
+    group_replies.register(application)
     fallback.register(application)

@@ -55,6 +55,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_status_lane", "status", "lane", "id"),
         Index("ix_outbox_source_update", "source_update_id"),
+        Index("ix_outbox_lane_sent_message", "lane", "sent_message_id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
@@ -76,6 +77,11 @@ class OutboxMessage(SQLModel, table=True):
     )
     source_update_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     purpose: str | None = Field(default=None, max_length=40)
+    subject: str | None = Field(
+        default=None,
+        max_length=40,
+        description="What the message is about (e.g. tip:42), so a reply to it can be routed.",
+    )
     sent_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
@@ -141,9 +147,18 @@ class Invite(SQLModel, table=True):
 
 
 class TipStatus:
+    """Where a tip stands. ``transferred`` is open: the tip waits for the receiving unit."""
+
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
-    OPEN = (NEW, ACKNOWLEDGED)
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    TRANSFERRED = "transferred"
+    OPEN = (NEW, ACKNOWLEDGED, IN_PROGRESS, TRANSFERRED)
+    CLOSED = (RESOLVED, REJECTED, DUPLICATE)
+    UNACKNOWLEDGED = (NEW, TRANSFERRED)
 
 
 class Tip(SQLModel, table=True):

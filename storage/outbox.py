@@ -40,6 +40,15 @@ class QueuedCall:
     refers_to: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the bot sent: its outbox row, why it was sent and what it is about."""
+
+    outbox_id: int
+    purpose: str | None
+    subject: str | None
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self._session = session
@@ -55,8 +64,12 @@ class OutboxRepository:
         refers_to: int | None = None,
         source_update_id: int | None = None,
         purpose: str | None = None,
+        subject: str | None = None,
     ) -> int:
-        """Queue ``method`` for ``destination``; returns the row id (usable as ``refers_to``)."""
+        """Queue ``method`` for ``destination``; returns the row id (usable as ``refers_to``).
+
+        ``subject`` names what the message is about (``tip:42``) so that a reply to it, once
+        sent, can be routed back to that thing (see :meth:`sent_about`)."""
         row = OutboxMessage(
             lane=destination.lane,
             chat_kind=destination.chat_kind,
@@ -70,6 +83,7 @@ class OutboxRepository:
             refers_to=refers_to,
             source_update_id=source_update_id,
             purpose=purpose,
+            subject=subject,
         )
         self._session.add(row)
         await self._session.flush()
@@ -115,6 +129,18 @@ class OutboxRepository:
         )
         status, message_id = (await self._session.execute(statement)).one()
         return status, message_id
+
+    async def sent_about(self, lane: str, message_id: int) -> SentMessage | None:
+        """What the bot's message ``message_id`` in the chat ``lane`` was sent for, if it was
+        sent through the outbox."""
+        statement = (
+            select(OutboxMessage.id, OutboxMessage.purpose, OutboxMessage.subject)
+            .where(OutboxMessage.lane == lane, OutboxMessage.sent_message_id == message_id)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        row = (await self._session.execute(statement)).first()
+        return SentMessage(row[0], row[1], row[2]) if row is not None else None
 
     async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
         await self._set(

@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.domain.communes import CommuneDirectory
+from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import normalize_language
 from bot.security import Keyring
 from storage.outbox import Destination
@@ -37,6 +38,7 @@ class Services:
     admin_ids: frozenset[int] = frozenset()
     draft_ttl: timedelta = timedelta(hours=24)
     tips_per_hour: int = 5
+    tip_clocks: TipClockPolicy = field(default_factory=TipClockPolicy)
 
 
 @dataclass(slots=True)

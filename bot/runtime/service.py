@@ -19,6 +19,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.domain.communes import CommuneDirectory
+from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
@@ -89,6 +90,7 @@ class Service:
             admin_ids=frozenset(settings.admin_ids),
             draft_ttl=timedelta(hours=settings.draft_ttl_hours),
             tips_per_hour=settings.tips_per_hour,
+            tip_clocks=TipClockPolicy.from_settings(settings),
         )
         install(self.application, self.services)
         self._register(self.application)

@@ -10,11 +10,12 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import conversation, fallback, general, language, setup, tip_card
+from handlers import conversation, fallback, general, language, patrol, setup, tip_card
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
+    patrol.register(application)  # before the conversation: patrol steps take their messages
     conversation.register(application)
     general.register(application)
     language.register(application)

@@ -455,10 +455,14 @@ async def live_location_moved(update: Update, context: TinbaoContext) -> None:
     if shift is None:
         return
     location = message.location
-    shift.latitude, shift.longitude = location.latitude, location.longitude
-    shift.located_at = context.work.now
-    if location.live_period and shift.live_until is None:
-        shift.live_until = context.work.now + timedelta(seconds=location.live_period)
+    note_location(
+        shift,
+        location.latitude,
+        location.longitude,
+        context.work.now,
+        location.live_period,
+        moved=True,
+    )
 
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND

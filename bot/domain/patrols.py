@@ -127,13 +127,21 @@ async def start_shift(
 
 
 def note_location(
-    shift: PatrolShift, lat: float, lon: float, now: datetime, live_period: int | None
+    shift: PatrolShift,
+    lat: float,
+    lon: float,
+    now: datetime,
+    live_period: int | timedelta | None,
+    moved: bool = False,
 ) -> None:
     """Remember where the member is. A live location stays current until its period ends,
-    even when the member stands still and Telegram sends no updates."""
+    even when the member stands still and Telegram sends no updates. A move (an edit of the
+    live location) keeps the period the first message set."""
     shift.latitude, shift.longitude, shift.located_at = lat, lon, now
-    if live_period:
-        shift.live_until = now + timedelta(seconds=live_period)
+    if isinstance(live_period, int):
+        live_period = timedelta(seconds=live_period)
+    if live_period and not (moved and shift.live_until is not None):
+        shift.live_until = now + live_period
 
 
 def current_location(
@@ -169,7 +177,7 @@ async def check_in(
         ((distance_m(lat, lon, c.latitude, c.longitude), c) for c in checkpoints),
         key=lambda pair: pair[0],
     )
-    if distance > nearest.radius_m:
+    if round(distance) > nearest.radius_m:  # whole metres, as the member is shown
         return CheckInResult(False, nearest, distance)
     shift.last_check_in_at = now
     shift.alert_stage = 0

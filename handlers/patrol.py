@@ -147,7 +147,8 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
             update, t("patrol.ask_description", language), reply_markup=continue_keyboard(language)
         )
     elif action == "desc" and step == Step.DESCRIPTION:
-        await description_done(update, context, language, Draft.from_dict(data), shift)
+        if not await description_done(update, context, language, Draft.from_dict(data), shift):
+            return  # answered with an alert already
     elif action == "here" and step == Step.PLACE and shift is not None:
         where = current_location(shift, context.work.now, max_age(context))
         if where is None:
@@ -268,10 +269,11 @@ async def description_done(
     language: str,
     draft: Draft,
     shift: PatrolShift | None,
-) -> None:
+) -> bool:
+    """Go on to the place; False (after an alert) when nothing was described yet."""
     if not draft.description.strip():
         await context.answer(update, t("patrol.description_required", language), alert=True)
-        return
+        return False
     await save(context, Step.PLACE, draft.to_dict())
     await context.reply(
         update, t("patrol.ask_place", language), reply_markup=pkb.share_location(language)
@@ -284,6 +286,7 @@ async def description_done(
                 [button(t("patrol.here_button", language), "pat:here")], pkb.cancel_row(language)
             ),
         )
+    return True
 
 
 async def file_incident(

@@ -468,6 +468,21 @@ async def live_location_moved(update: Update, context: TinbaoContext) -> None:
     )
 
 
+async def cancel_step(update: Update, context: TinbaoContext) -> None:
+    """/cancel inside a patrol step ends it with the patrol's words (the resident's /cancel
+    handles every other dialog)."""
+    dialog = await context.uow.dialogs.get(context.work.lane)
+    if dialog is None or dialog.flow != FLOW:
+        return
+    await context.uow.dialogs.end(context.work.lane)
+    language = await context.language(update)
+    await context.reply(update, t("patrol.cancelled", language), reply_markup=REMOVE)
+    found = await membership(update, context)
+    if found is not None:
+        await show_menu(update, context, language, *found)
+    raise ApplicationHandlerStop
+
+
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
 LIVE_UPDATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.LOCATION
 
@@ -476,6 +491,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Call before the conversation's handlers: patrol steps take their messages first (group
     -1, stopping the rest only for messages they took)."""
     application.add_handler(MessageHandler(PRIVATE_MESSAGE, on_private_message), group=-1)
+    application.add_handler(CommandHandler("cancel", cancel_step), group=-1)
     application.add_handler(MessageHandler(LIVE_UPDATE, live_location_moved))
     application.add_handler(CommandHandler("patrol", patrol_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^pat:"))

@@ -149,14 +149,19 @@ class PatrolRepository:
         )
         return result.rowcount == 1
 
-    async def escalate(self, shift_id: int, from_stage: int) -> bool:
-        """Move the missed-check-in alert one stage on; False when another worker did."""
+    async def escalate(self, shift: PatrolShift, from_stage: int) -> bool:
+        """Move the missed-check-in alert one stage on; False when another worker did, or a
+        check-in (or the end of the shift) came in since ``shift`` was read."""
+        last = shift.last_check_in_at
         result = await self._session.execute(
             update(PatrolShift)
             .where(
-                PatrolShift.id == shift_id,
+                PatrolShift.id == shift.id,
                 PatrolShift.alert_stage == from_stage,
                 PatrolShift.ended_at.is_(None),
+                PatrolShift.last_check_in_at.is_(None)
+                if last is None
+                else PatrolShift.last_check_in_at == last,
             )
             .values(alert_stage=from_stage + 1)
         )

@@ -84,8 +84,7 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
             due = (shift.last_check_in_at or shift.started_at) + interval
             stage = shift.alert_stage
             while stage < GROUP and now >= due + step * stage:
-                assert shift.id is not None
-                if not await uow.patrols.escalate(shift.id, stage):
+                if not await uow.patrols.escalate(shift, stage):
                     break
                 stage += 1
                 await alert(uow, services, stage, shift, member, team, now)

@@ -10,6 +10,7 @@ from bot.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.patrols import NIGHT, join_team, patrol_scene, start_shift
+from tests.support.people import resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
 
@@ -68,3 +69,27 @@ async def test_cancel_leaves_the_checkpoint_registration(
     assert cancelled["text"] == "Đã hủy."
     assert "Tổ 1 Bến Thành" in menu["text"]
     assert "Đã thêm" not in not_understood["text"]
+
+
+async def test_forged_patrol_buttons_are_refused(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    scene, code = await patrol_scene(sandbox, storage)
+    outsider = await resident(sandbox.client, first_name="Người ngoài")
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await join_team(scene, code)
+        [menu] = await scene.member.say("/patrol")
+        forged_invite = await scene.member.press_data(menu["message_id"], "pat:invite", forged=True)
+        forged_end = await scene.member.press_data(menu["message_id"], "pat:end", forged=True)
+        [menu_outsider] = await outsider.say("/patrol")
+        stranger = await outsider.press_data(menu_outsider["message_id"], "pat:start", forged=True)
+        answers = [
+            await sandbox.client.wait_for_callback_answer(query)
+            for query in (forged_invite, stranger)
+        ]
+        [not_on_shift] = await scene.member._answers(1)
+    assert answers[0]["show_alert"] is True and "Chỉ tổ trưởng" in answers[0]["text"]
+    assert "chưa thuộc tổ tuần tra" in menu_outsider["text"]
+    assert answers[1]["show_alert"] is True and "chưa thuộc tổ tuần tra" in answers[1]["text"]
+    assert "ngoài ca trực" in not_on_shift["text"]
+    assert forged_end

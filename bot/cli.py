@@ -185,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the tamper-evident log of tip events")
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(func=_audit)
+
+    from bot.patrol_commands import add_parser as add_patrol
+
+    add_patrol(commands)
     return parser
 
 

@@ -84,6 +84,24 @@ class Settings(BaseSettings):
     )
     webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
+    patrol_interval_minutes: int = Field(
+        default=30, ge=1, le=1440, description="Default check-in interval of a new patrol team."
+    )
+    patrol_escalation_minutes: int = Field(
+        default=0, ge=0, le=1440, description="Gap between alert steps; 0 = the team's interval."
+    )
+    patrol_max_shift_hours: float = Field(
+        default=12, gt=0, le=72, description="A shift open this long closes itself."
+    )
+    patrol_summary_hour: int = Field(
+        default=7, ge=0, le=23, description="Local hour of the daily patrol summary."
+    )
+    patrol_checkpoint_radius: int = Field(
+        default=50, ge=5, le=5000, description="Default checkpoint radius in metres."
+    )
+    patrol_location_max_age_minutes: float = Field(
+        default=5, gt=0, description="How old a shared (not live) location may be for a check-in."
+    )
 
     @field_validator("bot_token", mode="before")
     @classmethod

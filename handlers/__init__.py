@@ -16,6 +16,7 @@ from handlers import (
     general,
     group_replies,
     language,
+    patrol,
     setup,
     tip_card,
 )
@@ -23,6 +24,7 @@ from handlers import (
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
+    patrol.register(application)  # before the conversation: patrol steps take their messages
     conversation.register(application)
     general.register(application)
     language.register(application)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.domain.units import SetupError, add_commune_unit, join
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
+from handlers import patrol_team
 
 
 async def join_command(update: Update, context: TinbaoContext) -> None:
@@ -32,6 +33,10 @@ async def join_command(update: Update, context: TinbaoContext) -> None:
             context.work.now,
         )
     except SetupError as refusal:
+        if refusal.key == "setup.invite_invalid" and await patrol_team.redeem(
+            update, context, context.args[0][:32], language
+        ):
+            return  # the code was a patrol team's invite
         await context.reply(update, t(refusal.key, language, **refusal.values))
         return
     await context.reply(update, t("setup.joined", language, unit=unit.name), parse_mode=None)

@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.dialogs import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
+from storage.patrols import PatrolRepository
 from storage.tips import TipRepository
 from storage.units import InviteRepository, OfficerRepository, UnitRepository
 
@@ -29,6 +30,7 @@ class UnitOfWork:
     invites: InviteRepository
     tips: TipRepository
     dialogs: DialogRepository
+    patrols: PatrolRepository
 
 
 class Storage:
@@ -52,6 +54,7 @@ class Storage:
                 invites=InviteRepository(session),
                 tips=TipRepository(session, self.keyring),
                 dialogs=DialogRepository(session),
+                patrols=PatrolRepository(session),
             )
 
     async def close(self) -> None:

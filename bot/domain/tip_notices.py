@@ -42,7 +42,7 @@ def card_text(
         assert tip.acknowledged_at is not None
         at = local_time(tip.acknowledged_at)
         status = t("card.status_acknowledged", language, officer=html.escape(officer or ""), at=at)
-    return t(
+    return patrol_line(tip, language) + t(
         "card.text",
         language,
         mark=t("card.urgent" if tip.urgent else "card.new", language),
@@ -55,6 +55,13 @@ def card_text(
         status=status,
         description=html.escape(tip.description),
     )
+
+
+def patrol_line(tip: Tip, language: str) -> str:
+    """A patrol incident's card names the member and team (patrols are not anonymous)."""
+    if tip.source != "patrol":
+        return ""
+    return t("card.from_patrol", language, reporter=html.escape(tip.reporter or "")) + "\n"
 
 
 def ack_keyboard(tip: Tip, language: str) -> dict[str, object]:

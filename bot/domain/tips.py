@@ -97,12 +97,17 @@ async def submit(
     now: datetime,
     hourly_limit: int,
     admin_ids: frozenset[int],
+    reporter: str | None = None,
 ) -> tuple[Tip, list[Destination]]:
     """Store the tip; return it with where its card must go: the unit's group, or when no
-    unit covers the commune or its province, every administrator. A tip is never dropped."""
+    unit covers the commune or its province, every administrator. A tip is never dropped.
+
+    ``reporter`` (a patrol member's name and team) marks a patrol incident: not anonymous,
+    and not held to the residents' hourly limit."""
     if not (draft.category and draft.commune_code and draft.description.strip()):
         raise TipRefused("tip.incomplete")
-    if await uow.tips.count_since(tipster.pseudonym, now - timedelta(hours=1)) >= hourly_limit:
+    since = now - timedelta(hours=1)
+    if reporter is None and await uow.tips.count_since(tipster.pseudonym, since) >= hourly_limit:
         raise TipRefused("tip.flood", limit=hourly_limit)
     commune = directory.get(draft.commune_code)
     if commune is None:
@@ -128,6 +133,8 @@ async def submit(
             tipster_chat=keyring.seal_json(tipster.chat.chat_id, TIPSTER_SEAL),
             tipster_language=tipster.language,
             created_at=now,
+            source="resident" if reporter is None else "patrol",
+            reporter=reporter,
         )
     )
     assert tip.id is not None

@@ -39,6 +39,17 @@ class Person:
         await self.client.send_location(self.chat_id, self.id, lat, lon)
         return await self._answers(expect)
 
+    async def share_live_location(
+        self, lat: float, lon: float, period: int = 3600, expect: int = 1
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Start sharing a live location; returns its message id (later moves edit it)."""
+        sent = await self.client.send_location(self.chat_id, self.id, lat, lon, live_period=period)
+        return int(sent["message"]["message_id"]), await self._answers(expect)
+
+    async def move_live_location(self, message_id: int, lat: float, lon: float) -> None:
+        """The live location moves: Telegram sends the bot an edited_message (no answer)."""
+        await self.client.move_live_location(self.chat_id, message_id, lat, lon)
+
     async def send_file(
         self, kind: str, content: bytes, expect: int = 1, **meta: Any
     ) -> list[dict[str, Any]]:

@@ -1,0 +1,112 @@
+"""The daily patrol summary each unit's group gets at a configured local hour.
+
+It covers the 24 hours before that hour. Sending is recorded per unit and day in the same
+transaction as the message is queued, so a restart (or a second worker) never sends it twice.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain.patrol_watch import group_chat
+from bot.domain.tip_notices import LOCAL_TIME
+from bot.i18n import t
+from storage.models import PatrolEvent, PatrolTeam
+from storage.uow import Storage, UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.runtime.context import Services
+
+
+def period(now: datetime, hour: int) -> tuple[datetime, datetime] | None:
+    """The 24 hours the summary due at ``now`` covers, or None before today's hour."""
+    local = now.astimezone(LOCAL_TIME)
+    if local.hour < hour:
+        return None
+    end = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return end - timedelta(days=1), end
+
+
+async def send_daily_summaries(storage: Storage, services: Services, now: datetime) -> int:
+    """Queue today's summary for every unit with a patrol team that has not had it; returns
+    how many were queued."""
+    window = period(now, services.settings.patrol_summary_hour)
+    if window is None:
+        return 0
+    start, end = window
+    day = end.date().isoformat()
+    queued = 0
+    async with storage.transaction() as uow:
+        teams_by_unit: dict[int, list[PatrolTeam]] = {}
+        for team in await uow.patrols.teams():
+            teams_by_unit.setdefault(team.unit_id, []).append(team)
+        for unit_id, teams in teams_by_unit.items():
+            unit = await uow.units.get(unit_id)
+            if unit is None or await uow.patrols.summary_sent(unit_id, day):
+                continue
+            language = services.default_language
+            parts = [
+                t(
+                    "patrol.summary_title",
+                    language,
+                    unit=html.escape(unit.name),
+                    start=start.strftime("%H:%M %d/%m"),
+                    end=end.strftime("%H:%M %d/%m/%Y"),
+                )
+            ]
+            for team in teams:
+                parts.append(await team_summary(uow, team, start, end, language))
+            await uow.patrols.mark_summary_sent(unit_id, day, now)
+            await uow.outbox.enqueue(
+                group_chat(services, unit),
+                "sendMessage",
+                {"text": "\n\n".join(parts)[:4096], "parse_mode": "HTML"},
+                now,
+                purpose="patrol.summary",
+            )
+            queued += 1
+    return queued
+
+
+async def team_summary(
+    uow: UnitOfWork, team: PatrolTeam, start: datetime, end: datetime, language: str
+) -> str:
+    assert team.id is not None
+    events = await uow.patrols.events([team.id], start, end)
+    kinds = Counter(event.kind for event in events)
+    names = {m.id: m.display_name for m in await uow.patrols.members(team.id)}
+    on_shift = sorted({names.get(e.member_id, "?") for e in events if e.kind == "start"})
+    visits = Counter(e.checkpoint_id for e in events if e.kind == "check_in")
+    checkpoints = "\n".join(
+        t("patrol.summary_checkpoint", language, name=html.escape(c.name), count=visits[c.id])
+        for c in await uow.patrols.checkpoints(team.id)
+    ) or t("patrol.summary_no_checkpoints", language)
+    missed = [names.get(e.member_id, "?") for e in events if e.kind == "missed"]
+    incidents = await incident_codes(uow, events)
+    return t(
+        "patrol.summary_team",
+        language,
+        team=html.escape(team.name),
+        shifts=kinds["start"],
+        members=html.escape(", ".join(on_shift)) or "—",
+        checkpoints=checkpoints,
+        missed=len(missed),
+        missed_names=html.escape(", ".join(sorted(set(missed)))) or "—",
+        incidents=len(incidents),
+        codes=", ".join(incidents) or "—",
+        all_clear=kinds["all_clear"],
+        auto_closed=kinds["auto_end"],
+    )
+
+
+async def incident_codes(uow: UnitOfWork, events: list[PatrolEvent]) -> list[str]:
+    codes = []
+    for event in events:
+        if event.kind == "incident" and event.tip_id is not None:
+            tip = await uow.tips.get(event.tip_id)
+            if tip is not None:
+                codes.append(tip.code)
+    return codes

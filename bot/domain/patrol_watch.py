@@ -1,0 +1,158 @@
+"""The patrol watch: missed check-ins escalate (member → leader → unit's group, each once) and
+shifts left open too long close themselves.
+
+Everything is derived from the shift rows, so a restart, a late run or a second worker picks up
+exactly where the last run stopped; each escalation step is a conditional update, so it is sent
+once even when two workers sweep at the same moment.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain.patrols import end_shift
+from bot.domain.tip_notices import local_time
+from bot.i18n import t
+from storage.models import PatrolMember, PatrolShift, PatrolTeam, PoliceUnit
+from storage.outbox import Destination
+from storage.uow import Storage, UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.runtime.context import Services
+
+MEMBER, LEADER, GROUP = 1, 2, 3
+
+
+def private_chat(services: Services, user_id: int) -> Destination:
+    return Destination(user_id, "private", services.keyring.pseudonym("chat", user_id))
+
+
+def group_chat(services: Services, unit: PoliceUnit) -> Destination:
+    kind = "supergroup" if unit.chat_id < -1_000_000_000_000 else "group"
+    return Destination(unit.chat_id, kind, services.keyring.pseudonym("chat", unit.chat_id))
+
+
+async def language_of(uow: UnitOfWork, services: Services, chat: Destination) -> str:
+    return await uow.chats.language(chat.lane) or services.default_language
+
+
+async def say(
+    uow: UnitOfWork,
+    chat: Destination,
+    text: str,
+    now: datetime,
+    purpose: str,
+    location: tuple[float, float] | None = None,
+) -> None:
+    card = await uow.outbox.enqueue(
+        chat, "sendMessage", {"text": text, "parse_mode": "HTML"}, now, purpose=purpose
+    )
+    if location is not None:
+        await uow.outbox.enqueue(
+            chat,
+            "sendLocation",
+            {"latitude": location[0], "longitude": location[1]},
+            now,
+            refers_to=card,
+            purpose=purpose,
+        )
+
+
+async def leaders(uow: UnitOfWork, team: PatrolTeam) -> list[PatrolMember]:
+    assert team.id is not None
+    return [m for m in await uow.patrols.members(team.id) if m.leader]
+
+
+async def sweep(storage: Storage, services: Services, now: datetime) -> None:
+    """One pass over the open shifts; the scheduler calls it every minute."""
+    settings = services.settings
+    longest = timedelta(hours=settings.patrol_max_shift_hours)
+    async with storage.transaction() as uow:
+        for shift in await uow.patrols.open_shifts():
+            team = await uow.patrols.team(shift.team_id)
+            member = await uow.patrols.member(shift.member_id)
+            if team is None or member is None:
+                continue
+            if now - shift.started_at >= longest:
+                if await end_shift(uow, shift, now, "timeout"):
+                    await close_notice(uow, services, shift, member, team, now)
+                continue
+            interval = timedelta(minutes=team.interval_minutes)
+            step = timedelta(minutes=settings.patrol_escalation_minutes) or interval
+            due = (shift.last_check_in_at or shift.started_at) + interval
+            stage = shift.alert_stage
+            while stage < GROUP and now >= due + step * stage:
+                if not await uow.patrols.escalate(shift, stage):
+                    break
+                stage += 1
+                await alert(uow, services, stage, shift, member, team, now)
+
+
+async def alert(
+    uow: UnitOfWork,
+    services: Services,
+    stage: int,
+    shift: PatrolShift,
+    member: PatrolMember,
+    team: PatrolTeam,
+    now: datetime,
+) -> None:
+    """Step ``stage`` of the chain: the member, then the leaders, then the unit's group."""
+    since = local_time(shift.last_check_in_at or shift.started_at)
+    name, team_name = html.escape(member.display_name), html.escape(team.name)
+    where = (
+        (shift.latitude, shift.longitude)
+        if shift.latitude is not None and shift.longitude is not None
+        else None
+    )
+    if stage == MEMBER:
+        await uow.patrols.record(shift, "missed", now)
+        chat = private_chat(services, member.user_id)
+        language = await language_of(uow, services, chat)
+        text = t("patrol.missed_member", language, minutes=team.interval_minutes, since=since)
+        await say(uow, chat, text, now, "patrol.missed")
+    elif stage == LEADER:
+        for leader in await leaders(uow, team):
+            if leader.id == member.id:
+                continue
+            chat = private_chat(services, leader.user_id)
+            language = await language_of(uow, services, chat)
+            text = t("patrol.missed_leader", language, name=name, team=team_name, since=since)
+            await say(uow, chat, text, now, "patrol.missed", where)
+    else:
+        unit = await uow.units.get(team.unit_id)
+        if unit is None:
+            return
+        language = services.default_language
+        text = t("patrol.missed_group", language, name=name, team=team_name, since=since)
+        await say(uow, group_chat(services, unit), text, now, "patrol.missed", where)
+
+
+async def close_notice(
+    uow: UnitOfWork,
+    services: Services,
+    shift: PatrolShift,
+    member: PatrolMember,
+    team: PatrolTeam,
+    now: datetime,
+) -> None:
+    """A shift that closed itself: the member is told, and so are the leaders."""
+    hours = f"{services.settings.patrol_max_shift_hours:g}"
+    chat = private_chat(services, member.user_id)
+    language = await language_of(uow, services, chat)
+    await say(uow, chat, t("patrol.auto_closed", language, hours=hours), now, "patrol.closed")
+    for leader in await leaders(uow, team):
+        if leader.id == member.id:
+            continue
+        chat = private_chat(services, leader.user_id)
+        language = await language_of(uow, services, chat)
+        text = t(
+            "patrol.auto_closed_leader",
+            language,
+            name=html.escape(member.display_name),
+            hours=hours,
+            since=local_time(shift.started_at),
+        )
+        await say(uow, chat, text, now, "patrol.closed")

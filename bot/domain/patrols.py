@@ -1,0 +1,243 @@
+"""Patrol teams: setting them up, shifts, check-ins at checkpoints and incidents.
+
+A team ("Tổ bảo vệ an ninh, trật tự") belongs to a commune police unit. Its members act under
+their own names. A shift is open from "start" to "end"; check-ins are accepted only within a
+checkpoint's radius. An incident becomes a tip routed like a resident's, marked as from the
+team and naming the member.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.codes import new_code, normalize_code
+from bot.domain.communes import CommuneDirectory
+from bot.domain.tips import Draft, Tipster, submit
+from bot.domain.units import SetupError
+from bot.security import Keyring
+from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
+from storage.outbox import Destination
+from storage.uow import UnitOfWork
+
+EARTH_RADIUS_M = 6_371_008.8
+INVITE_LIFETIME = timedelta(hours=48)
+NAME_LIMIT = 100
+RADIUS_RANGE = (5, 5000)
+INTERVAL_RANGE = (1, 1440)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): exact enough for a 50 m geofence."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def valid_point(lat: float, lon: float) -> bool:
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+# Set-up --------------------------------------------------------------------------------------
+async def add_team(
+    uow: UnitOfWork, unit_id: int, name: str, interval: int, now: datetime
+) -> PatrolTeam:
+    if await uow.units.get(unit_id) is None:
+        raise SetupError("setup.unknown_unit", unit=unit_id)
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise SetupError("patrol.name_required")
+    if not INTERVAL_RANGE[0] <= interval <= INTERVAL_RANGE[1]:
+        raise SetupError("patrol.bad_interval", low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
+    return await uow.patrols.add_team(unit_id, name, interval, now)
+
+
+async def team_or_refuse(uow: UnitOfWork, team_id: int) -> PatrolTeam:
+    team = await uow.patrols.team(team_id)
+    if team is None:
+        raise SetupError("patrol.unknown_team", team=team_id)
+    return team
+
+
+async def invite_member(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    team_id: int,
+    leader: bool,
+    now: datetime,
+    lifetime: timedelta = INVITE_LIFETIME,
+) -> str:
+    """A one-time code for /join; only its keyed hash is stored."""
+    await team_or_refuse(uow, team_id)
+    code = new_code()
+    await uow.patrols.add_invite(
+        keyring.pseudonym("patrol-invite", code), team_id, leader, now + lifetime
+    )
+    return code
+
+
+async def join_team(
+    uow: UnitOfWork, keyring: Keyring, text: str, user_id: int, name: str, now: datetime
+) -> tuple[PatrolMember, PatrolTeam] | None:
+    """Redeem a team invite; None when the code is no team invite at all (it may be an
+    officer's), SetupError when it was used or expired."""
+    code_hash = keyring.pseudonym("patrol-invite", normalize_code(text))
+    invite = await uow.patrols.invite(code_hash)
+    if invite is None:
+        return None
+    if not await uow.patrols.redeem(code_hash, now):
+        raise SetupError("setup.invite_used" if invite.used_at else "setup.invite_expired")
+    team = await team_or_refuse(uow, invite.team_id)
+    member = await uow.patrols.add_member(
+        invite.team_id, user_id, name[:200] or "?", invite.leader, now
+    )
+    return member, team
+
+
+async def add_checkpoint(
+    uow: UnitOfWork, team_id: int, name: str, lat: float, lon: float, radius: int, now: datetime
+) -> Checkpoint:
+    await team_or_refuse(uow, team_id)
+    name = " ".join(name.split())
+    if not name:
+        raise SetupError("patrol.name_required")
+    if len(name) > NAME_LIMIT:
+        raise SetupError("patrol.name_too_long", limit=NAME_LIMIT)
+    if not valid_point(lat, lon):
+        raise SetupError("patrol.bad_point")
+    if not RADIUS_RANGE[0] <= radius <= RADIUS_RANGE[1]:
+        raise SetupError("patrol.bad_radius", low=RADIUS_RANGE[0], high=RADIUS_RANGE[1])
+    return await uow.patrols.add_checkpoint(team_id, name, lat, lon, radius, now)
+
+
+# Shifts --------------------------------------------------------------------------------------
+async def start_shift(
+    uow: UnitOfWork, member: PatrolMember, now: datetime
+) -> tuple[PatrolShift, bool]:
+    """The member's open shift, and whether it was started just now."""
+    assert member.id is not None
+    shift = await uow.patrols.open_shift(member.id)
+    if shift is not None:
+        return shift, False
+    shift = await uow.patrols.start_shift(member.team_id, member.id, now)
+    await uow.patrols.record(shift, "start", now)
+    return shift, True
+
+
+def note_location(
+    shift: PatrolShift,
+    lat: float,
+    lon: float,
+    now: datetime,
+    live_period: int | timedelta | None,
+    moved: bool = False,
+) -> None:
+    """Remember where the member is. A live location stays current until its period ends,
+    even when the member stands still and Telegram sends no updates. A move (an edit of the
+    live location) keeps the period the first message set."""
+    shift.latitude, shift.longitude, shift.located_at = lat, lon, now
+    if isinstance(live_period, int):
+        live_period = timedelta(seconds=live_period)
+    if live_period and not (moved and shift.live_until is not None):
+        shift.live_until = now + live_period
+
+
+def current_location(
+    shift: PatrolShift, now: datetime, max_age: timedelta
+) -> tuple[float, float] | None:
+    """The member's position if it is still current: live sharing on, or shared recently."""
+    if shift.latitude is None or shift.longitude is None or shift.located_at is None:
+        return None
+    if shift.live_until is not None and shift.live_until >= now:
+        return shift.latitude, shift.longitude
+    if now - shift.located_at <= max_age:
+        return shift.latitude, shift.longitude
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInResult:
+    """``checkpoint`` is the nearest one (None when the team has none); ``accepted`` when the
+    point lies within its radius."""
+
+    accepted: bool
+    checkpoint: Checkpoint | None
+    distance: float
+
+
+async def check_in(
+    uow: UnitOfWork, shift: PatrolShift, lat: float, lon: float, now: datetime
+) -> CheckInResult:
+    checkpoints = await uow.patrols.checkpoints(shift.team_id)
+    if not checkpoints:
+        return CheckInResult(False, None, 0.0)
+    distance, nearest = min(
+        ((distance_m(lat, lon, c.latitude, c.longitude), c) for c in checkpoints),
+        key=lambda pair: pair[0],
+    )
+    if round(distance) > nearest.radius_m:  # whole metres, as the member is shown
+        return CheckInResult(False, nearest, distance)
+    shift.last_check_in_at = now
+    shift.alert_stage = 0
+    await uow.patrols.record(shift, "check_in", now, checkpoint_id=nearest.id)
+    return CheckInResult(True, nearest, distance)
+
+
+async def end_shift(uow: UnitOfWork, shift: PatrolShift, now: datetime, reason: str) -> bool:
+    """Close the shift once (``reason`` is "member" or "timeout")."""
+    assert shift.id is not None
+    if not await uow.patrols.end_shift(shift.id, now, reason):
+        return False
+    await uow.patrols.record(shift, "end" if reason == "member" else "auto_end", now)
+    return True
+
+
+# Incidents -----------------------------------------------------------------------------------
+async def incident_commune(
+    uow: UnitOfWork, directory: CommuneDirectory, team: PatrolTeam, lat: float, lon: float
+) -> str:
+    """The commune of the team's unit nearest the incident, so the incident reaches the police
+    the team patrols with; a unit that covers no commune falls back on the nearest one."""
+    covered = next((codes for unit, codes in await uow.units.all() if unit.id == team.unit_id), [])
+    communes = [c for c in (directory.get(code) for code in covered) if c is not None]
+    if communes:
+        return min(communes, key=lambda c: distance_m(lat, lon, c.lat, c.lon)).code
+    return directory.nearest(lat, lon, count=1)[0][0].code
+
+
+async def report_incident(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    directory: CommuneDirectory,
+    member: PatrolMember,
+    team: PatrolTeam,
+    shift: PatrolShift | None,
+    draft: Draft,
+    language: str,
+    now: datetime,
+    admin_ids: frozenset[int],
+) -> tuple[Tip, list[Destination], Tipster]:
+    """File the incident as a tip from the team, naming the member; returns the tip, where
+    its card goes and the reporter (whose chat the attachments are copied from)."""
+    assert draft.latitude is not None and draft.longitude is not None
+    draft.commune_code = await incident_commune(
+        uow, directory, team, draft.latitude, draft.longitude
+    )
+    draft.occurred = draft.occurred or "now"
+    reporter = Tipster.of(keyring, member.user_id, member.user_id, language)
+    tip, destinations = await submit(
+        uow,
+        keyring,
+        directory,
+        draft,
+        reporter,
+        now,
+        0,
+        admin_ids,
+        reporter=f"{member.display_name} — {team.name}"[:300],
+    )
+    if shift is not None:
+        await uow.patrols.record(shift, "incident", now, tip_id=tip.id)
+    return tip, destinations, reporter

@@ -1,0 +1,141 @@
+"""``tinbao patrol …``: set up patrol teams, their invites and checkpoints from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import timedelta
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    patrol = commands.add_parser("patrol", help="patrol teams, invites and checkpoints")
+    kinds = patrol.add_subparsers(dest="kind", required=True)
+
+    team = kinds.add_parser("team", help="patrol teams").add_subparsers(
+        dest="action", required=True
+    )
+    add = team.add_parser("add", help="a team of a commune unit")
+    add.add_argument("--unit", type=int, required=True, help="the police unit's id (unit list)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--interval", type=int, default=None, help="minutes between check-ins")
+    team.add_parser("list", help="every team with members and checkpoints")
+
+    invite = kinds.add_parser("invite", help="a one-time code for /join")
+    invite.add_argument("--team", type=int, required=True)
+    invite.add_argument("--leader", action="store_true", help="the code makes a team leader")
+    invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
+
+    checkpoint = kinds.add_parser("checkpoint", help="checkpoints of a team")
+    points = checkpoint.add_subparsers(dest="action", required=True)
+    cp_add = points.add_parser("add", help="a checkpoint: name, point and radius")
+    cp_add.add_argument("--team", type=int, required=True)
+    cp_add.add_argument("--name", required=True)
+    cp_add.add_argument("--lat", type=float, required=True)
+    cp_add.add_argument("--lon", type=float, required=True)
+    cp_add.add_argument("--radius", type=int, default=None, help="metres (default 50)")
+    cp_list = points.add_parser("list", help="a team's checkpoints")
+    cp_list.add_argument("--team", type=int, required=True)
+    patrol.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for line in asyncio.run(dispatch(args)):
+        print(line)
+    return 0
+
+
+async def dispatch(args: argparse.Namespace) -> list[str]:
+    from bot.clock import Clock
+    from bot.config import load_settings
+    from bot.domain import patrols
+    from bot.domain.tip_notices import local_time
+    from bot.i18n import t
+    from bot.setup_commands import _transaction
+
+    settings = load_settings()
+    now = Clock().now()
+    async with _transaction() as (uow, language, keyring):
+        if args.kind == "team" and args.action == "add":
+            interval = args.interval or settings.patrol_interval_minutes
+            team = await patrols.add_team(uow, args.unit, args.name, interval, now)
+            return [
+                t(
+                    "cli.patrol.team_added",
+                    language,
+                    id=team.id,
+                    name=team.name,
+                    unit=team.unit_id,
+                    interval=team.interval_minutes,
+                )
+            ]
+        if args.kind == "team":
+            teams = await uow.patrols.teams()
+            if not teams:
+                return [t("cli.patrol.team_none", language)]
+            lines = []
+            for team in teams:
+                assert team.id is not None
+                members = await uow.patrols.members(team.id)
+                lines.append(
+                    t(
+                        "cli.patrol.team_line",
+                        language,
+                        id=team.id,
+                        name=team.name,
+                        unit=team.unit_id,
+                        interval=team.interval_minutes,
+                        members=len(members),
+                        leaders=sum(m.leader for m in members),
+                        checkpoints=len(await uow.patrols.checkpoints(team.id)),
+                    )
+                )
+            return lines
+        if args.kind == "invite":
+            lifetime = timedelta(hours=args.hours)
+            code = await patrols.invite_member(uow, keyring, args.team, args.leader, now, lifetime)
+            team = await patrols.team_or_refuse(uow, args.team)
+            role = t(
+                "cli.patrol.role_leader" if args.leader else "cli.patrol.role_member", language
+            )
+            return [
+                t(
+                    "cli.patrol.invite_created",
+                    language,
+                    role=role,
+                    team=team.name,
+                    code=code,
+                    expires=local_time(now + lifetime),
+                )
+            ]
+        if args.action == "add":
+            radius = args.radius or settings.patrol_checkpoint_radius
+            point = await patrols.add_checkpoint(
+                uow, args.team, args.name, args.lat, args.lon, radius, now
+            )
+            team = await patrols.team_or_refuse(uow, args.team)
+            return [
+                t(
+                    "cli.patrol.checkpoint_added",
+                    language,
+                    id=point.id,
+                    name=point.name,
+                    lat=point.latitude,
+                    lon=point.longitude,
+                    radius=point.radius_m,
+                    team=team.name,
+                )
+            ]
+        await patrols.team_or_refuse(uow, args.team)
+        points = await uow.patrols.checkpoints(args.team)
+        return [
+            t(
+                "cli.patrol.checkpoint_line",
+                language,
+                id=p.id,
+                name=p.name,
+                lat=p.latitude,
+                lon=p.longitude,
+                radius=p.radius_m,
+            )
+            for p in points
+        ] or [t("cli.patrol.checkpoint_none", language)]

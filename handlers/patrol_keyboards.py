@@ -1,0 +1,51 @@
+"""The patrol menu and the patrol dialog's keyboards. Buttons carry only an action: who
+pressed and their shift are looked up again when a button arrives."""
+
+from __future__ import annotations
+
+from bot.domain.tips import CATEGORIES
+from bot.i18n import t
+from handlers.keyboards import Keyboard, button, inline
+
+
+def cancel_row(language: str) -> list[dict[str, str]]:
+    return [button(t("patrol.cancel_button", language), "pat:cancel")]
+
+
+def menu(language: str, on_shift: bool, leader: bool) -> Keyboard:
+    rows = (
+        [
+            [
+                button(t("patrol.check_in_button", language), "pat:checkin"),
+                button(t("patrol.all_clear_button", language), "pat:clear"),
+            ],
+            [button(t("patrol.incident_button", language), "pat:incident")],
+            [button(t("patrol.end_button", language), "pat:end")],
+        ]
+        if on_shift
+        else [
+            [button(t("patrol.start_button", language), "pat:start")],
+            [button(t("patrol.incident_button", language), "pat:incident")],
+        ]
+    )
+    if leader:
+        rows.append(
+            [
+                button(t("patrol.checkpoint_button", language), "pat:cp"),
+                button(t("patrol.invite_button", language), "pat:invite"),
+            ]
+        )
+    return inline(*rows)
+
+
+def categories(language: str) -> Keyboard:
+    buttons = [button(t(f"category.{key}", language), f"pat:cat:{key}") for key in CATEGORIES]
+    return inline(*[buttons[i : i + 2] for i in range(0, len(buttons), 2)], cancel_row(language))
+
+
+def share_location(language: str) -> Keyboard:
+    return {
+        "keyboard": [[{"text": t("patrol.share_location", language), "request_location": True}]],
+        "resize_keyboard": True,
+        "one_time_keyboard": True,
+    }

@@ -1,0 +1,217 @@
+"""Patrol teams, their members, invites, checkpoints, shifts and the events of those shifts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Checkpoint,
+    PatrolEvent,
+    PatrolInvite,
+    PatrolMember,
+    PatrolShift,
+    PatrolSummarySent,
+    PatrolTeam,
+)
+
+
+class PatrolRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    # teams and members ---------------------------------------------------------------------
+    async def add_team(self, unit_id: int, name: str, interval: int, now: datetime) -> PatrolTeam:
+        team = PatrolTeam(unit_id=unit_id, name=name, interval_minutes=interval, created_at=now)
+        self._session.add(team)
+        await self._session.flush()
+        return team
+
+    async def team(self, team_id: int) -> PatrolTeam | None:
+        return await self._session.get(PatrolTeam, team_id)
+
+    async def teams(self, unit_id: int | None = None) -> list[PatrolTeam]:
+        statement = select(PatrolTeam).order_by(PatrolTeam.id)
+        if unit_id is not None:
+            statement = statement.where(PatrolTeam.unit_id == unit_id)
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def add_member(
+        self, team_id: int, user_id: int, name: str, leader: bool, now: datetime
+    ) -> PatrolMember:
+        """Join (or re-join) a team; a leader invite makes the member a leader, and a member
+        invite never takes leadership away."""
+        existing = await self.member_in(team_id, user_id)
+        if existing is not None:
+            existing.display_name = name
+            existing.leader = existing.leader or leader
+            await self._session.flush()
+            return existing
+        member = PatrolMember(
+            team_id=team_id, user_id=user_id, display_name=name, leader=leader, joined_at=now
+        )
+        self._session.add(member)
+        await self._session.flush()
+        return member
+
+    async def member_in(self, team_id: int, user_id: int) -> PatrolMember | None:
+        statement = select(PatrolMember).where(
+            PatrolMember.team_id == team_id, PatrolMember.user_id == user_id
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def membership(self, user_id: int) -> tuple[PatrolMember, PatrolTeam] | None:
+        """The person's team: the one joined last when they are in several."""
+        statement = (
+            select(PatrolMember, PatrolTeam)
+            .join(PatrolTeam, PatrolTeam.id == PatrolMember.team_id)
+            .where(PatrolMember.user_id == user_id)
+            .order_by(PatrolMember.joined_at.desc(), PatrolMember.id.desc())
+            .limit(1)
+        )
+        row = (await self._session.execute(statement)).first()
+        return (row[0], row[1]) if row else None
+
+    async def member(self, member_id: int) -> PatrolMember | None:
+        return await self._session.get(PatrolMember, member_id)
+
+    async def members(self, team_id: int) -> list[PatrolMember]:
+        statement = select(PatrolMember).where(PatrolMember.team_id == team_id)
+        return list((await self._session.execute(statement.order_by(PatrolMember.id))).scalars())
+
+    # invites --------------------------------------------------------------------------------
+    async def add_invite(
+        self, code_hash: str, team_id: int, leader: bool, expires_at: datetime
+    ) -> None:
+        invite = PatrolInvite(
+            code_hash=code_hash, team_id=team_id, leader=leader, expires_at=expires_at
+        )
+        self._session.add(invite)
+        await self._session.flush()
+
+    async def invite(self, code_hash: str) -> PatrolInvite | None:
+        return await self._session.get(PatrolInvite, code_hash)
+
+    async def redeem(self, code_hash: str, now: datetime) -> bool:
+        """Use the invite once; False when it is used or expired (conditional, so two
+        redemptions at once cannot both succeed)."""
+        result = await self._session.execute(
+            update(PatrolInvite)
+            .where(
+                PatrolInvite.code_hash == code_hash,
+                PatrolInvite.used_at.is_(None),
+                PatrolInvite.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return result.rowcount == 1
+
+    # checkpoints ----------------------------------------------------------------------------
+    async def add_checkpoint(
+        self, team_id: int, name: str, lat: float, lon: float, radius: int, now: datetime
+    ) -> Checkpoint:
+        checkpoint = Checkpoint(
+            team_id=team_id, name=name, latitude=lat, longitude=lon, radius_m=radius, created_at=now
+        )
+        self._session.add(checkpoint)
+        await self._session.flush()
+        return checkpoint
+
+    async def checkpoints(self, team_id: int) -> list[Checkpoint]:
+        statement = select(Checkpoint).where(Checkpoint.team_id == team_id).order_by(Checkpoint.id)
+        return list((await self._session.execute(statement)).scalars().all())
+
+    # shifts ---------------------------------------------------------------------------------
+    async def open_shift(self, member_id: int) -> PatrolShift | None:
+        statement = select(PatrolShift).where(
+            PatrolShift.member_id == member_id, PatrolShift.ended_at.is_(None)
+        )
+        return (await self._session.execute(statement.limit(1))).scalar_one_or_none()
+
+    async def open_shifts(self) -> list[PatrolShift]:
+        statement = select(PatrolShift).where(PatrolShift.ended_at.is_(None))
+        return list((await self._session.execute(statement.order_by(PatrolShift.id))).scalars())
+
+    async def start_shift(self, team_id: int, member_id: int, now: datetime) -> PatrolShift:
+        shift = PatrolShift(team_id=team_id, member_id=member_id, started_at=now)
+        self._session.add(shift)
+        await self._session.flush()
+        return shift
+
+    async def end_shift(self, shift_id: int, now: datetime, reason: str) -> bool:
+        """Close an open shift; False when it was already closed (by the member or the sweep)."""
+        result = await self._session.execute(
+            update(PatrolShift)
+            .where(PatrolShift.id == shift_id, PatrolShift.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+        )
+        return result.rowcount == 1
+
+    async def escalate(self, shift: PatrolShift, from_stage: int) -> bool:
+        """Move the missed-check-in alert one stage on; False when another worker did, or a
+        check-in (or the end of the shift) came in since ``shift`` was read."""
+        last = shift.last_check_in_at
+        result = await self._session.execute(
+            update(PatrolShift)
+            .where(
+                PatrolShift.id == shift.id,
+                PatrolShift.alert_stage == from_stage,
+                PatrolShift.ended_at.is_(None),
+                PatrolShift.last_check_in_at.is_(None)
+                if last is None
+                else PatrolShift.last_check_in_at == last,
+            )
+            .values(alert_stage=from_stage + 1)
+        )
+        return result.rowcount == 1
+
+    # events ---------------------------------------------------------------------------------
+    async def record(
+        self,
+        shift: PatrolShift,
+        kind: str,
+        now: datetime,
+        checkpoint_id: int | None = None,
+        tip_id: int | None = None,
+    ) -> None:
+        assert shift.id is not None
+        self._session.add(
+            PatrolEvent(
+                team_id=shift.team_id,
+                shift_id=shift.id,
+                member_id=shift.member_id,
+                kind=kind,
+                at=now,
+                checkpoint_id=checkpoint_id,
+                tip_id=tip_id,
+            )
+        )
+        await self._session.flush()
+
+    async def events(
+        self, team_ids: list[int], since: datetime, until: datetime
+    ) -> list[PatrolEvent]:
+        statement = (
+            select(PatrolEvent)
+            .where(
+                PatrolEvent.team_id.in_(team_ids), PatrolEvent.at >= since, PatrolEvent.at < until
+            )
+            .order_by(PatrolEvent.id)
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def count_check_ins(self, shift_id: int) -> int:
+        statement = select(func.count()).where(
+            PatrolEvent.shift_id == shift_id, PatrolEvent.kind == "check_in"
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
+    # daily summaries ------------------------------------------------------------------------
+    async def summary_sent(self, unit_id: int, day: str) -> bool:
+        return await self._session.get(PatrolSummarySent, (unit_id, day)) is not None
+
+    async def mark_summary_sent(self, unit_id: int, day: str, now: datetime) -> None:
+        self._session.add(PatrolSummarySent(unit_id=unit_id, day=day, sent_at=now))
+        await self._session.flush()

@@ -18,6 +18,7 @@ from handlers import (
     language,
     setup,
     tip_card,
+    tip_queue,
 )
 
 
@@ -28,5 +29,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     language.register(application)
     setup.register(application)
     tip_card.register(application)
+    tip_queue.register(application)
     group_replies.register(application)
     fallback.register(application)

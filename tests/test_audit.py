@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tips import Draft, Tipster, acknowledge, submit
+from bot.domain.tips import Draft, Tipster, submit
 from bot.domain.units import add_commune_unit, invite_officer, join
 from storage.tips import first_broken_link
 from storage.uow import Storage

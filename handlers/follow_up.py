@@ -102,6 +102,8 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     language = services.default_language
     label = t("follow.info_card", language, code=tip.code)
     targets = await destinations(context.uow, services.keyring, tip, services.admin_ids)
+    if tip.held:  # held for review: kept with the tip, shown to nobody yet
+        targets = []
     for position, destination in enumerate(targets):
         # Threaded under the card where the card's row is that chat's (the first destination).
         card = tip.card_outbox_id if position == 0 else None

@@ -68,6 +68,14 @@ def parse(data: str) -> tuple[str, int, str | None] | None:
     return parts[1], int(raw_id), arg
 
 
+def in_thread(update: Update) -> dict[str, Any]:
+    """Answer in the forum topic the officer wrote in (each tip may have its own)."""
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return {"message_thread_id": message.message_thread_id}
+    return {}
+
+
 def is_admin(update: Update, context: TinbaoContext) -> bool:
     user = update.effective_user
     return user is not None and user.id in context.services.admin_ids
@@ -159,8 +167,7 @@ async def prompt(
         },
         "reply_parameters": {"message_id": message.message_id, "allow_sending_without_reply": True},
     }
-    if message.message_thread_id and message.is_topic_message:
-        params["message_thread_id"] = message.message_thread_id
+    params.update(in_thread(update))
     await context.send(chat, "sendMessage", params, purpose=purpose, subject=f"tip:{tip.id}")
 
 
@@ -176,20 +183,21 @@ async def duplicate_reply(update: Update, context: TinbaoContext, sent: Any) -> 
     desk = desk_of(context)
     tip_id = subject_tip(sent.subject)
     if tip_id is None:
-        await context.reply(update, t("tipwork.stale", desk.language))
+        await context.reply(update, t("tipwork.stale", desk.language), **in_thread(update))
         return
     try:
         tip = await act(
             desk, tip_id, user.id, is_admin(update, context), "duplicate", message.text or ""
         )
     except Refused as refusal:
-        await context.reply(update, t(refusal.key, desk.language, **refusal.values))
+        await context.reply(
+            update, t(refusal.key, desk.language, **refusal.values), **in_thread(update)
+        )
         return
     original = await context.uow.tips.get(tip.duplicate_of or 0)
     assert original is not None
-    await context.reply(
-        update, t("tipwork.dup_done", desk.language, code=tip.code, original=original.code)
-    )
+    done = t("tipwork.dup_done", desk.language, code=tip.code, original=original.code)
+    await context.reply(update, done, **in_thread(update))
 
 
 async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> None:
@@ -206,7 +214,7 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
         if tip.status not in ALLOWED["transfer"]:
             raise Refused("tipwork.not_now", status=t(f"tipwork.state_{tip.status}", language))
     except Refused as refusal:
-        await context.reply(update, t(refusal.key, language, **refusal.values))
+        await context.reply(update, t(refusal.key, language, **refusal.values), **in_thread(update))
         return
     text = (message.text or "")[:100]
     matches = desk.directory.search(text, province_code=None, limit=5)
@@ -235,6 +243,7 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
             "parse_mode": "HTML",
             "reply_markup": {"inline_keyboard": rows},
             "reply_parameters": {"message_id": message.message_id},
+            **in_thread(update),
         },
         purpose="tip.xfer_choices",
         subject=f"tip:{tip.id}",

@@ -18,7 +18,7 @@ from bot.domain.tip_clocks import overdue
 from bot.domain.tip_lifecycle import card_content
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
-from handlers.tip_card import desk_of
+from handlers.tip_card import desk_of, in_thread
 from storage.models import PoliceUnit, Tip, TipStatus
 
 QUEUE_SHOWN = 40
@@ -68,17 +68,17 @@ async def queue_command(update: Update, context: TinbaoContext) -> None:
     language = context.services.default_language
     allowed, unit = await whose(update, context)
     if not allowed:
-        await context.reply(update, t("tipwork.police_only", language))
+        await context.reply(update, t("tipwork.police_only", language), **in_thread(update))
         return
     tips = await context.uow.tips.open_of_unit(unit.id if unit else None)
     if not tips:
-        await context.reply(update, t("tipwork.queue_empty", language))
+        await context.reply(update, t("tipwork.queue_empty", language), **in_thread(update))
         return
     lines = [queue_line(tip, context, language) for tip in tips[:QUEUE_SHOWN]]
     if len(tips) > QUEUE_SHOWN:
         lines.append(t("tipwork.queue_more", language, n=len(tips) - QUEUE_SHOWN))
     header = t("tipwork.queue_header", language, n=len(tips))
-    await context.reply(update, "\n".join([header, *lines]))
+    await context.reply(update, "\n".join([header, *lines]), **in_thread(update))
 
 
 def visible(tip: Tip, unit: PoliceUnit | None) -> bool:
@@ -95,21 +95,25 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
     language = context.services.default_language
     allowed, unit = await whose(update, context)
     if not allowed:
-        await context.reply(update, t("tipwork.police_only", language))
+        await context.reply(update, t("tipwork.police_only", language), **in_thread(update))
         return
     if not context.args:
-        await context.reply(update, t("tipwork.tip_usage", language))
+        await context.reply(update, t("tipwork.tip_usage", language), **in_thread(update))
         return
     code = normalize_code(context.args[0])[:8]
     tip = await context.uow.tips.by_code(code)
     if tip is None or not visible(tip, unit):
-        await context.reply(update, t("tipwork.tip_not_found", language, code=html.escape(code)))
+        await context.reply(
+            update,
+            t("tipwork.tip_not_found", language, code=html.escape(code)),
+            **in_thread(update),
+        )
         return
     assert update.effective_chat is not None
     await context.send(
         update.effective_chat,
         "sendMessage",
-        await card_content(desk_of(context), tip),
+        {**await card_content(desk_of(context), tip), **in_thread(update)},
         purpose="tip.card_view",
         subject=f"tip:{tip.id}",
     )

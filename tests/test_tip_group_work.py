@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.clock import FrozenClock
@@ -220,3 +221,21 @@ async def test_an_admin_works_a_tip_that_reached_no_unit_in_their_private_chat(
     assert answer["text"] == "Bạn phụ trách tin báo này."
     assert "quản trị viên tinbao" in received and "xác minh" in handling
     assert code in queue["text"] and "Đang xử lý" in queue["text"]
+
+
+async def test_in_a_forum_queue_answers_in_the_topic_it_was_asked_in(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    client = sandbox.client
+    officer = await client.create_user(first_name="Trung úy Minh")
+    forum = await client.create_forum("CA Bến Thành", members=[officer["id"]])
+    await register_officer(storage, await link_commune(storage, forum["id"]), officer)
+    async with aiohttp.ClientSession() as http:
+        url = f"{sandbox.url}/bot{sandbox.token}/createForumTopic"
+        async with http.post(url, json={"chat_id": forum["id"], "name": "Hàng chờ"}) as reply:
+            topic = (await reply.json())["result"]["message_thread_id"]
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await client.send_text(forum["id"], officer["id"], "/queue", message_thread_id=topic)
+        messages = await client.wait_for_bot_messages(forum["id"], 2, timeout=15)
+    assert "Không có tin báo" in messages[1]["text"]
+    assert messages[1]["message_thread_id"] == topic

@@ -309,3 +309,22 @@ async def test_an_english_speaking_tipster_hears_the_news_in_english(
     assert "is being checked and handled by Công an Phường Bến Thành" in handling
     assert "found no sign of a crime" in closed
     assert "Đã giải quyết (không có dấu hiệu tội phạm)" in card["text"], "police read Vietnamese"
+
+
+async def test_the_tipsters_follow_up_shows_the_closed_status_and_its_history(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan = await resident(sandbox.client)
+    desk = Desk(sandbox, scene["group"]["id"])
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code = CODE.search(await file_tip(lan)).group(0)
+        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+        await desk.press(scene["officer"], "tip:take:1")
+        await desk.press(scene["officer"], "tip:res:1:handled")
+        await tipster_news(lan, 3)
+        await lan.say("/start", expect=2)
+        await lan.press("Theo dõi tin báo")
+        [status] = await lan.say(code)
+    assert "Trạng thái: Đã giải quyết xong" in status["text"]
+    assert "Công an bắt đầu xác minh, xử lý" in status["text"]
+    assert "Trung úy Minh" not in status["text"], "the tipster never learns the officer's name"

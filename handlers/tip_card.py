@@ -98,8 +98,11 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
             return
         pressed = await context.uow.outbox.sent_about(context.work.lane, query.message.message_id)
         before = await context.uow.tips.get(tip_id)
-        was_card = pressed is not None and before is not None
-        was_card = was_card and pressed.outbox_id == before.card_outbox_id  # type: ignore[union-attr]
+        was_card = (
+            pressed is not None
+            and before is not None
+            and pressed.outbox_id == before.card_outbox_id
+        )
         tip = await act(desk, tip_id, user.id, is_admin(update, context), VERB_ACTIONS[verb], arg)
     except Refused as refusal:
         await context.answer(update, t(refusal.key, language, **refusal.values), alert=True)

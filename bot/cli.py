@@ -125,6 +125,18 @@ def _audit(args: argparse.Namespace) -> int:
     return 0 if intact else 1
 
 
+def _tips(args: argparse.Namespace) -> int:
+    from bot.setup_commands import held_tips, release_tip
+
+    if args.action == "held":
+        for line in asyncio.run(held_tips()):
+            print(line)
+        return 0
+    released, line = asyncio.run(release_tip(args.code))
+    print(line)
+    return 0 if released else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinbao", description="Anonymous crime tips for commune police, on Telegram."
@@ -189,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.patrol_commands import add_parser as add_patrol
 
     add_patrol(commands)
+    tips = commands.add_parser("tips", help="tips held for review (spam control)")
+    tip_actions = tips.add_subparsers(dest="action", required=True)
+    tip_actions.add_parser("held", help="tips held because their sender sent spam before")
+    release = tip_actions.add_parser("release", help="send a held tip's card to its unit")
+    release.add_argument("code")
+    tips.set_defaults(func=_tips)
     return parser
 
 

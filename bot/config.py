@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra non-working days (YYYY-MM-DD, comma-separated): Tết, Hùng Kings' day…",
     )
+    spam_hold_after: int = Field(
+        default=3,
+        ge=1,
+        description="Hold new tips for review from a sender with this many tips rejected as spam.",
+    )
     webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
     patrol_interval_minutes: int = Field(

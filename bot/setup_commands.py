@@ -100,3 +100,48 @@ async def verify_audit() -> tuple[bool, str]:
         tip = await uow.tips.get(broken.tip_id)
         code = tip.code if tip else "?"
         return False, t("cli.audit_broken", language, id=broken.id, code=code, at=broken.at)
+
+
+async def held_tips() -> list[str]:
+    """Tips held for review because their sender's tips were rejected as spam too often."""
+    directory = CommuneDirectory.load()
+    async with _transaction() as (uow, language, _):
+        tips = await uow.tips.held()
+        if not tips:
+            return [t("tipwork.cli_held_none", language)]
+        lines = []
+        for tip in tips:
+            commune = directory.get(tip.commune_code)
+            lines.append(
+                t(
+                    "tipwork.cli_held_line",
+                    language,
+                    code=tip.code,
+                    at=tip.created_at.astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y"),
+                    category=t(f"category.{tip.category}", language),
+                    commune=commune.name if commune else tip.commune_code,
+                )
+            )
+        return lines
+
+
+async def release_tip(code: str) -> tuple[bool, str]:
+    """Send a held tip's card to its unit after all; (released, the line to print)."""
+    from bot.domain.tip_clocks import TipClockPolicy
+    from bot.domain.tip_lifecycle import Desk, release
+
+    settings = load_settings()
+    async with _transaction() as (uow, language, keyring):
+        desk = Desk(
+            uow=uow,
+            keyring=keyring,
+            directory=CommuneDirectory.load(),
+            clocks=TipClockPolicy.from_settings(settings),
+            admin_ids=frozenset(settings.admin_ids),
+            language=language,
+            now=Clock().now(),
+        )
+        tip = await release(desk, code)
+        if tip is None:
+            return False, t("tipwork.cli_not_held", language, code=code)
+        return True, t("tipwork.cli_released", language, code=tip.code)

@@ -19,6 +19,7 @@ from handlers import (
     patrol,
     setup,
     tip_card,
+    tip_queue,
 )
 
 
@@ -30,5 +31,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     language.register(application)
     setup.register(application)
     tip_card.register(application)
+    tip_queue.register(application)
     group_replies.register(application)
     fallback.register(application)

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.domain.codes import normalize_code
 from bot.domain.tip_notices import local_time
 from bot.domain.tips import destinations
-from bot.i18n import t
+from bot.i18n import catalog, t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.tip_dialog import attachment_of
@@ -51,8 +51,11 @@ async def find_mine(update: Update, context: TinbaoContext, text: str) -> Tip | 
 
 async def show(update: Update, context: TinbaoContext, tip: Tip, language: str) -> None:
     events = await context.uow.tips.history(tip.id or 0)
+    shown = catalog(language)  # events the tipster has no words for are not theirs to see
     history = "\n".join(
-        t(f"follow.event_{event.kind}", language, at=local_time(event.at)) for event in events
+        t(f"follow.event_{event.kind}", language, at=local_time(event.at))
+        for event in events
+        if f"follow.event_{event.kind}" in shown
     )
     await context.reply(
         update,
@@ -99,6 +102,8 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     language = services.default_language
     label = t("follow.info_card", language, code=tip.code)
     targets = await destinations(context.uow, services.keyring, tip, services.admin_ids)
+    if tip.held:  # held for review: kept with the tip, shown to nobody yet
+        targets = []
     for position, destination in enumerate(targets):
         # Threaded under the card where the card's row is that chat's (the first destination).
         card = tip.card_outbox_id if position == 0 else None

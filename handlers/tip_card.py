@@ -1,4 +1,10 @@
-"""The card's Acknowledge button, pressed by an officer in the unit's group."""
+"""The card's buttons, pressed by officers in their group: Acknowledge, Assign to me, Resolve
+(then an outcome), Reject (false or spam), Mark duplicate and Transfer (both ask by a reply).
+
+Button data is a claim, not a fact: ``tip:<verb>:<tip id>[:<arg>]`` is parsed strictly, and the
+tip, its status and the presser's rights come from the database (``tip_lifecycle``). The
+``tip:ask:`` button belongs to the relay to the tipster and is not matched here.
+"""
 
 from __future__ import annotations
 
@@ -8,72 +14,246 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.domain.tip_notices import card_text, local_time, unit_name
-from bot.domain.tips import AckOutcome, acknowledge, tipster_destination
+from bot.domain.tip_lifecycle import (
+    ALLOWED,
+    OUTCOMES,
+    REJECT_REASONS,
+    Desk,
+    Refused,
+    act,
+    card_content,
+    find_tip,
+)
+from bot.domain.tip_notices import card_keyboard
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
+from handlers import group_replies
+from storage.models import Tip
 
-ACK_PATTERN = r"^tip:ack:"
+CARD_PATTERN = r"^tip:(ack|take|res|rej|dup|xfer|back):"
+VERB_ACTIONS = {
+    "ack": "acknowledge",
+    "take": "assign",
+    "res": "resolve",
+    "rej": "reject",
+    "dup": "duplicate",
+    "xfer": "transfer",
+}
+CARD_PURPOSES = ("tip.card", "tip.card_view")
+ARG_LIMIT = 16
 
 
-async def acknowledge_button(update: Update, context: TinbaoContext) -> None:
-    """Button data is a claim, not a fact: the tip and the presser's rights come from the
-    database."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and query.data is not None and user is not None
-    language = context.services.default_language
-    raw = query.data.removeprefix("tip:ack:")
-    if not raw.isdigit() or len(raw) > 18:
-        await context.answer(update, t("tip.button_stale", language), alert=True)
-        return
-    is_admin = user.id in context.services.admin_ids
-    outcome, tip, officer = await acknowledge(
-        context.uow, int(raw), user.id, is_admin, context.work.now
+def desk_of(context: TinbaoContext) -> Desk:
+    services, work = context.services, context.work
+    return Desk(
+        uow=work.uow,
+        keyring=services.keyring,
+        directory=services.directory,
+        clocks=services.tip_clocks,
+        admin_ids=services.admin_ids,
+        language=services.default_language,
+        now=work.now,
+        source_update_id=work.update_id,
     )
-    if outcome == AckOutcome.UNKNOWN or tip is None:
-        await context.answer(update, t("tip.button_stale", language), alert=True)
+
+
+def parse(data: str) -> tuple[str, int, str | None] | None:
+    """``tip:<verb>:<id>[:<arg>]``, or None for anything else (forged or stale data)."""
+    parts = data.split(":")
+    if len(parts) not in (3, 4) or parts[1] not in (*VERB_ACTIONS, "back"):
+        return None
+    raw_id, arg = parts[2], parts[3] if len(parts) == 4 else None
+    if not raw_id.isdigit() or len(raw_id) > 18 or (arg is not None and len(arg) > ARG_LIMIT):
+        return None
+    return parts[1], int(raw_id), arg
+
+
+def in_thread(update: Update) -> dict[str, Any]:
+    """Answer in the forum topic the officer wrote in (each tip may have its own)."""
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return {"message_thread_id": message.message_thread_id}
+    return {}
+
+
+def is_admin(update: Update, context: TinbaoContext) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in context.services.admin_ids
+
+
+async def card_button(update: Update, context: TinbaoContext) -> None:
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    assert query is not None and query.data is not None and user is not None
+    desk = desk_of(context)
+    language = desk.language
+    parsed = parse(query.data)
+    if parsed is None or query.message is None or chat is None:
+        await context.answer(update, t("tipwork.stale", language), alert=True)
         return
-    if outcome == AckOutcome.NOT_ALLOWED:
-        await context.answer(update, t("card.not_officer", language), alert=True)
-        return
-    if outcome == AckOutcome.ALREADY:
-        await context.answer(update, t("card.already", language))
-        return
-    name = officer or t("card.admin_officer", language)
-    directory = context.services.directory
-    if query.message is not None and update.effective_chat is not None:
-        await context.send(
-            update.effective_chat,
-            "editMessageText",
-            {
-                "message_id": query.message.message_id,
-                "text": card_text(tip, directory, language, officer=name),
-                "parse_mode": "HTML",
-            },
-            purpose="tip.card_edit",
+    verb, tip_id, arg = parsed
+    try:
+        if verb == "back" or (verb in ("res", "rej", "dup", "xfer") and arg is None):
+            tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+            await ask_next(update, context, tip, verb)
+            return
+        pressed = await context.uow.outbox.sent_about(context.work.lane, query.message.message_id)
+        before = await context.uow.tips.get(tip_id)
+        was_card = (
+            pressed is not None
+            and before is not None
+            and pressed.outbox_id == before.card_outbox_id
         )
-    unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None
-    tipster_language = tip.tipster_language
-    assert tip.acknowledged_at is not None
-    await context.uow.outbox.enqueue(
-        tipster_destination(tip, context.services.keyring),
+        tip = await act(desk, tip_id, user.id, is_admin(update, context), VERB_ACTIONS[verb], arg)
+    except Refused as refusal:
+        await context.answer(update, t(refusal.key, language, **refusal.values), alert=True)
+        return
+    if not was_card:  # a /tip view, an escalation card or a list of communes: bring it up to date
+        if pressed is not None and pressed.purpose == "tip.xfer_choices":
+            content: dict[str, Any] = {"text": t("tipwork.xfer_done", language, code=tip.code)}
+        else:
+            content = await card_content(desk, tip)
+        await context.send(
+            chat,
+            "editMessageText",
+            {"message_id": query.message.message_id, **content},
+            purpose="tip.card_edit",
+            subject=f"tip:{tip.id}",
+        )
+    await context.answer(update, t(f"tipwork.done_{VERB_ACTIONS[verb]}", language))
+
+
+async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) -> None:
+    """The second step of a button: outcome or reason choices, the way back, or a prompt."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.message is not None and chat is not None
+    language = context.services.default_language
+    if verb != "back" and tip.status not in ALLOWED[VERB_ACTIONS[verb]]:
+        status = t(f"tipwork.state_{tip.status}", language)
+        raise Refused("tipwork.not_now", status=status)
+    if verb in ("dup", "xfer"):
+        await prompt(update, context, tip, verb)
+        await context.answer(update)
+        return
+    if verb == "back":
+        keyboard = card_keyboard(tip, language)
+    else:
+        choices = OUTCOMES if verb == "res" else REJECT_REASONS
+        label = "card.outcome_" if verb == "res" else "card.reject_"
+        rows = [
+            [{"text": t(f"{label}{c}", language), "callback_data": f"tip:{verb}:{tip.id}:{c}"}]
+            for c in choices
+        ]
+        back = {"text": t("tipwork.back_button", language), "callback_data": f"tip:back:{tip.id}"}
+        keyboard = {"inline_keyboard": [*rows, [back]]}
+    params: dict[str, Any] = {"message_id": query.message.message_id}
+    if keyboard is not None:
+        params["reply_markup"] = keyboard
+    await context.send(chat, "editMessageReplyMarkup", params, subject=f"tip:{tip.id}")
+    await context.answer(update)
+
+
+async def prompt(
+    update: Update, context: TinbaoContext, tip: Tip, verb: str, key: str | None = None
+) -> None:
+    """Ask in the group for the duplicate's original code or the commune to transfer to; the
+    officer's reply comes back through ``group_replies``."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    language = context.services.default_language
+    purpose = "tip.dup_prompt" if verb == "dup" else "tip.xfer_prompt"
+    params: dict[str, Any] = {
+        "text": t(key or f"tipwork.{verb}_prompt", language, code=tip.code),
+        "parse_mode": "HTML",
+        "reply_markup": {
+            "force_reply": True,
+            "input_field_placeholder": t(f"tipwork.{verb}_placeholder", language),
+        },
+        "reply_parameters": {"message_id": message.message_id, "allow_sending_without_reply": True},
+    }
+    params.update(in_thread(update))
+    await context.send(chat, "sendMessage", params, purpose=purpose, subject=f"tip:{tip.id}")
+
+
+def subject_tip(subject: str | None) -> int | None:
+    kind, _, raw = (subject or "").partition(":")
+    return int(raw) if kind == "tip" and raw.isdigit() and len(raw) <= 18 else None
+
+
+async def duplicate_reply(update: Update, context: TinbaoContext, sent: Any) -> None:
+    """The officer answered "which tip is this a duplicate of?" with a code."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    desk = desk_of(context)
+    tip_id = subject_tip(sent.subject)
+    if tip_id is None:
+        await context.reply(update, t("tipwork.stale", desk.language), **in_thread(update))
+        return
+    try:
+        tip = await act(
+            desk, tip_id, user.id, is_admin(update, context), "duplicate", message.text or ""
+        )
+    except Refused as refusal:
+        await context.reply(
+            update, t(refusal.key, desk.language, **refusal.values), **in_thread(update)
+        )
+        return
+    original = await context.uow.tips.get(tip.duplicate_of or 0)
+    assert original is not None
+    done = t("tipwork.dup_done", desk.language, code=tip.code, original=original.code)
+    await context.reply(update, done, **in_thread(update))
+
+
+async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> None:
+    """The officer answered "transfer to which commune?": offer the communes that match."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    desk = desk_of(context)
+    language = desk.language
+    tip_id = subject_tip(sent.subject)
+    try:
+        if tip_id is None:
+            raise Refused("tipwork.stale")
+        tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+        if tip.status not in ALLOWED["transfer"]:
+            raise Refused("tipwork.not_now", status=t(f"tipwork.state_{tip.status}", language))
+    except Refused as refusal:
+        await context.reply(update, t(refusal.key, language, **refusal.values), **in_thread(update))
+        return
+    text = (message.text or "")[:100]
+    matches = desk.directory.search(text, province_code=None, limit=5)
+    rows = [
+        [
+            {
+                "text": f"{m.commune.name}, {m.commune.province_name}",
+                "callback_data": f"tip:xfer:{tip.id}:c{m.commune.code}",
+            }
+        ]
+        for m in matches
+    ]
+    province_unit = await context.uow.units.for_province(tip.province_code)
+    if province_unit is not None and province_unit.id != tip.unit_id:
+        data = f"tip:xfer:{tip.id}:p{tip.province_code}"
+        rows.append([{"text": province_unit.name, "callback_data": data}])
+    if not matches:
+        await prompt(update, context, tip, "xfer", key="tipwork.xfer_none")
+        return
+    assert update.effective_chat is not None
+    await context.send(
+        update.effective_chat,
         "sendMessage",
         {
-            "text": t(
-                "tip.acknowledged",
-                tipster_language,
-                code=tip.code,
-                unit=html.escape(unit_name(unit, tipster_language)),
-                at=local_time(tip.acknowledged_at),
-            ),
+            "text": t("tipwork.xfer_pick", language, code=tip.code, text=html.escape(text)),
             "parse_mode": "HTML",
+            "reply_markup": {"inline_keyboard": rows},
+            "reply_parameters": {"message_id": message.message_id},
+            **in_thread(update),
         },
-        context.work.now,
-        source_update_id=context.work.update_id,
-        purpose="tip.receipt",
+        purpose="tip.xfer_choices",
+        subject=f"tip:{tip.id}",
     )
-    await context.answer(update, t("card.done", language))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(CallbackQueryHandler(acknowledge_button, pattern=ACK_PATTERN))
+    application.add_handler(CallbackQueryHandler(card_button, pattern=CARD_PATTERN))
+    group_replies.route("tip.dup_prompt", duplicate_reply)
+    group_replies.route("tip.xfer_prompt", transfer_reply)

@@ -316,6 +316,7 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
             work.now,
             services.tips_per_hour,
             services.admin_ids,
+            spam_hold_after=services.settings.spam_hold_after,
         )
     except TipRefused as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
@@ -327,11 +328,12 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
         tip,
         draft,
         tipster,
-        destinations,
+        [] if tip.held else destinations,  # held for review: no card, and no hint of it
         services.directory,
         services.default_language,
         work.now,
         work.update_id,
+        clocks=services.tip_clocks,
     )
     await context.uow.dialogs.end(work.lane)
     unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None

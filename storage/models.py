@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, Text, false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -165,6 +165,7 @@ class Tip(SQLModel, table=True):
     """A resident's tip. The tipster is known only by a pseudonym and a sealed chat id."""
 
     __tablename__ = "tip"
+    __table_args__ = (Index("ix_tip_unit_status", "unit_id", "status"),)
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
     code: str = Field(max_length=8, unique=True)
@@ -192,6 +193,32 @@ class Tip(SQLModel, table=True):
         max_length=300,
         description="A patrol member's name and team; never a resident's.",
     )
+    assignee_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="Officer working the tip."
+    )
+    outcome: str | None = Field(
+        default=None, max_length=20, description="How it closed: a resolution or reject reason."
+    )
+    duplicate_of: int | None = Field(default=None, sa_column=Column(BigInteger))
+    transferred_from: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="Unit that passed the tip on."
+    )
+    received_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the current unit got it (creation or latest transfer): clocks start.",
+    )
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    held: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="Held for review (sender has too many spam strikes): no card was sent.",
+    )
+    media: str = Field(
+        default="[]",
+        sa_column=Column(Text, nullable=False, server_default="[]"),
+        description="JSON of the attachments' message ids in the tipster's chat, to copy again.",
+    )
 
 
 class TipEvent(SQLModel, table=True):
@@ -207,6 +234,18 @@ class TipEvent(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64, description="Link of the audit hash chain.")
+
+
+class TipsterStanding(SQLModel, table=True):
+    """What officers' decisions say about a tipster pseudonym: tips rejected as spam."""
+
+    __tablename__ = "tipster_standing"
+
+    tipster: str = Field(primary_key=True, max_length=32)
+    spam_strikes: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class Dialog(SQLModel, table=True):

@@ -142,6 +142,14 @@ class OutboxRepository:
         row = (await self._session.execute(statement)).first()
         return SentMessage(row[0], row[1], row[2]) if row is not None else None
 
+    async def destination_of(self, row_id: int) -> Destination | None:
+        """Where a queued or sent call went, so a later call can edit or answer it there."""
+        row = await self._session.get(OutboxMessage, row_id)
+        if row is None:
+            return None
+        chat_id = int(self._keyring.open_json(row.request, SEAL_CONTEXT)["chat_id"])
+        return Destination(chat_id, row.chat_kind, row.lane)
+
     async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
         await self._set(
             row_id,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
-from storage.models import Tip, TipEvent, TipStatus
+from storage.models import Tip, TipEvent, TipStatus, TipsterStanding
+from storage.upsert import insert_ignoring_conflicts
 
 GENESIS = "0" * 64
 AUDIT_LOCK = 0x61756474  # "audt": PostgreSQL advisory lock serialising chain appends
@@ -66,14 +68,78 @@ class TipRepository:
         statement = select(func.count()).where(Tip.tipster == tipster, Tip.created_at >= since)
         return int((await self._session.execute(statement)).scalar_one())
 
-    async def acknowledge(self, tip_id: int, officer_id: int, now: datetime) -> bool:
-        """Move a new tip to acknowledged; False when it already was (one notice, not two)."""
+    async def transition(
+        self, tip_id: int, from_statuses: tuple[str, ...], now: datetime, **values: Any
+    ) -> bool:
+        """Change the tip only if it still stands in one of ``from_statuses``: two officers
+        pressing at once change it (and notify the tipster) once."""
         result = await self._session.execute(
             update(Tip)
-            .where(Tip.id == tip_id, Tip.status == TipStatus.NEW)
-            .values(status=TipStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=officer_id)
+            .where(Tip.id == tip_id, Tip.status.in_(from_statuses))
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        tip = await self._session.get(Tip, tip_id)
+        if tip is not None:
+            await self._session.refresh(tip)
+        return True
+
+    async def open_of_unit(self, unit_id: int | None) -> list[Tip]:
+        """A unit's open tips (``None``: tips that reached no unit), oldest first."""
+        unit = Tip.unit_id.is_(None) if unit_id is None else Tip.unit_id == unit_id
+        statement = (
+            select(Tip)
+            .where(unit, Tip.status.in_(TipStatus.OPEN), Tip.held.is_(False))
+            .order_by(func.coalesce(Tip.received_at, Tip.created_at), Tip.id)
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def open_alike(self, tip: Tip, since: datetime, limit: int) -> list[Tip]:
+        """Open tips of the same commune and category filed between ``since`` and ``tip``."""
+        statement = (
+            select(Tip)
+            .where(
+                Tip.id != tip.id,
+                Tip.commune_code == tip.commune_code,
+                Tip.category == tip.category,
+                Tip.status.in_(TipStatus.OPEN),
+                Tip.held.is_(False),
+                Tip.created_at >= since,
+                Tip.created_at <= tip.created_at,
+            )
+            .order_by(Tip.created_at.desc())
+            .limit(limit)
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def held(self) -> list[Tip]:
+        statement = select(Tip).where(Tip.held.is_(True)).order_by(Tip.created_at)
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def spam_strikes(self, tipster: str) -> int:
+        standing = await self._session.get(TipsterStanding, tipster)
+        return standing.spam_strikes if standing else 0
+
+    async def add_spam_strike(self, tipster: str, now: datetime) -> int:
+        """Count one more tip of this pseudonym rejected as spam; returns the new count."""
+        dialect = self._session.bind.dialect.name
+        insert = insert_ignoring_conflicts(dialect, TipsterStanding)
+        await self._session.execute(
+            insert.values(tipster=tipster, spam_strikes=0, updated_at=now).on_conflict_do_nothing()
+        )
+        await self._session.execute(
+            update(TipsterStanding)
+            .where(TipsterStanding.tipster == tipster)
+            .values(spam_strikes=TipsterStanding.spam_strikes + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return await self._strikes_now(tipster)
+
+    async def _strikes_now(self, tipster: str) -> int:
+        statement = select(TipsterStanding.spam_strikes).where(TipsterStanding.tipster == tipster)
+        return int((await self._session.execute(statement)).scalar_one())
 
     async def record(
         self, tip_id: int, kind: str, actor: str, now: datetime, note: str | None = None

@@ -92,6 +92,9 @@ class OfficerRepository:
         await self._session.flush()
         return officer
 
+    async def get(self, officer_id: int) -> Officer | None:
+        return await self._session.get(Officer, officer_id)
+
     async def of_unit(self, unit_id: int, user_id: int) -> Officer | None:
         statement = select(Officer).where(Officer.unit_id == unit_id, Officer.user_id == user_id)
         return (await self._session.execute(statement)).scalar_one_or_none()

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tips import Draft, Tipster, acknowledge, submit
+from bot.domain.tip_clocks import TipClockPolicy
+from bot.domain.tip_lifecycle import Desk, act
+from bot.domain.tips import Draft, Tipster, submit
 from bot.domain.units import add_commune_unit, invite_officer, join
 from storage.tips import first_broken_link
 from storage.uow import Storage
@@ -40,7 +42,9 @@ async def file_and_acknowledge(storage: Storage, count: int = 2) -> list[str]:
                 hourly_limit=5,
                 admin_ids=frozenset(),
             )
-            await acknowledge(uow, tip.id, OFFICER, False, NOW + timedelta(minutes=n, seconds=30))
+            later = NOW + timedelta(minutes=n, seconds=30)
+            desk = Desk(uow, storage.keyring, directory, TipClockPolicy(), frozenset(), "vi", later)
+            await act(desk, tip.id, OFFICER, False, "acknowledge")
             codes.append(tip.code)
     return codes
 

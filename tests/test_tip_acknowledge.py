@@ -63,7 +63,8 @@ async def test_an_officer_acknowledges_and_the_resident_is_told(
     assert answer == {"text": "Đã tiếp nhận.", "show_alert": False}
     [edited] = await sandbox.client.bot_messages(scene["group"]["id"])
     assert "Đã tiếp nhận bởi Trung úy Minh" in edited["text"]
-    assert edited.get("reply_markup") is None
+    buttons = [b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row]
+    assert "tip:ack:1" not in buttons and "tip:take:1" in buttons, "the next steps, not ack again"
     assert code in notice["text"] and "Công an Phường Bến Thành" in notice["text"]
 
 

@@ -40,6 +40,8 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from vn_text import fold
 
+from bot.domain.geo import distance_km
+
 __all__ = [
     "Commune",
     "CommuneDirectory",
@@ -52,7 +54,6 @@ __all__ = [
 
 CommuneType = Literal["xa", "phuong", "dac_khu"]
 
-EARTH_RADIUS_KM = 6371.0088
 
 # Score scale of ``Match.score`` (0-100). The bands are disjoint on purpose so
 # that an exact name always outranks a prefix, which always outranks a typo.
@@ -181,14 +182,6 @@ def _marks_agree(typed: tuple[str, ...], actual: tuple[str, ...]) -> bool:
     if len(typed) != len(actual):
         return True  # words were run together; nothing reliable to compare
     return all(not t or t == a for t, a in zip(typed, actual, strict=True))
-
-
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 class CommuneDirectory:
@@ -596,7 +589,7 @@ class CommuneDirectory:
         shortlist = approx[: count + 16]
         exact = sorted(
             (
-                _haversine_km(lat_f, lon_f, self._communes[i].lat, self._communes[i].lon),
+                distance_km(lat_f, lon_f, self._communes[i].lat, self._communes[i].lon),
                 self._communes[i].code,
                 i,
             )

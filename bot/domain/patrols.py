@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.codes import new_code, normalize_code
 from bot.domain.communes import CommuneDirectory
+from bot.domain.geo import distance_m
 from bot.domain.tips import Draft, Tipster, submit
 from bot.domain.units import SetupError
 from bot.security import Keyring
@@ -21,19 +22,10 @@ from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Ti
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
 
-EARTH_RADIUS_M = 6_371_008.8
 INVITE_LIFETIME = timedelta(hours=48)
 NAME_LIMIT = 100
 RADIUS_RANGE = (5, 5000)
 INTERVAL_RANGE = (1, 1440)
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine): exact enough for a 50 m geofence."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def valid_point(lat: float, lon: float) -> bool:

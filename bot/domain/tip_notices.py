@@ -7,10 +7,13 @@ from" header), and the text names no one.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.communes import CommuneDirectory
+from bot.domain.geo import distance_km
+from bot.domain.tip_clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips import Draft, Tipster
 from bot.i18n import t
 from storage.models import PoliceUnit, Tip, TipStatus
@@ -18,7 +21,9 @@ from storage.outbox import Destination
 from storage.uow import UnitOfWork
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
-ACK_DATA = "tip:ack:{id}"
+ALIKE_WINDOW = timedelta(hours=48)
+ALIKE_RADIUS_KM = 0.5
+ALIKE_SHOWN = 3
 
 
 def local_time(moment: datetime) -> str:
@@ -31,17 +36,74 @@ def occurred_text(occurred: str | None, language: str) -> str:
     return occurred or t("tip.occurred_unknown", language)
 
 
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """What the card shows beyond the tip row itself, looked up once per rendering."""
+
+    acknowledged_by: str | None = None
+    assignee: str | None = None
+    unit_from: str | None = None
+    moved_to: str | None = None  # set on the card a unit keeps after passing the tip on
+    duplicate_code: str | None = None
+    alike: tuple[str, ...] = ()
+    deadlines: TipDeadlines | None = None
+
+
+def officer_label(name: str | None, language: str) -> str:
+    return html.escape(name) if name else t("card.admin_officer", language)
+
+
+def status_text(tip: Tip, view: CardView, language: str) -> str:
+    """The card's status line, in the group's language."""
+    if view.moved_to is not None:
+        return t("card.status_moved", language, unit=html.escape(view.moved_to))
+    if tip.status == TipStatus.ACKNOWLEDGED and tip.acknowledged_at is not None:
+        at = local_time(tip.acknowledged_at)
+        return t(
+            "card.status_acknowledged",
+            language,
+            officer=officer_label(view.acknowledged_by, language),
+            at=at,
+        )
+    if tip.status == TipStatus.IN_PROGRESS:
+        return t("card.status_in_progress", language)
+    if tip.status == TipStatus.TRANSFERRED:
+        return t("card.status_transferred", language, unit=html.escape(view.unit_from or ""))
+    at = local_time(tip.closed_at) if tip.closed_at else ""
+    if tip.status == TipStatus.RESOLVED:
+        outcome = t(f"card.outcome_{tip.outcome}", language)
+        return t("card.status_resolved", language, outcome=outcome, at=at)
+    if tip.status == TipStatus.REJECTED:
+        reason = t(f"card.reject_{tip.outcome}", language)
+        return t("card.status_rejected", language, reason=reason, at=at)
+    if tip.status == TipStatus.DUPLICATE:
+        return t("card.status_duplicate", language, code=view.duplicate_code or "?", at=at)
+    return t("card.status_new", language)
+
+
+def details_text(tip: Tip, view: CardView, language: str) -> str:
+    """Assignee, the deadlines that still run, and open tips that may be the same matter."""
+    lines: list[str] = []
+    if view.assignee is not None or tip.assignee_id is not None:
+        assignee = officer_label(view.assignee, language)
+        lines.append(t("card.assignee", language, officer=assignee))
+    due = view.deadlines
+    if due is not None and tip.status in TipStatus.OPEN and view.moved_to is None:
+        if tip.status in TipStatus.UNACKNOWLEDGED:
+            lines.append(t("card.due_acknowledge", language, at=local_time(due.escalate_at)))
+            lines.append(t("card.due_receipt", language, at=local_time(due.receipt_notice_by)))
+        lines.append(t("card.due_verify", language, at=local_time(due.verify_by)))
+    if view.alike and tip.status in TipStatus.OPEN:
+        lines.append(t("card.alike", language, codes=", ".join(view.alike)))
+    return "".join(f"\n{line}" for line in lines)
+
+
 def card_text(
-    tip: Tip, directory: CommuneDirectory, language: str, officer: str | None = None
+    tip: Tip, directory: CommuneDirectory, language: str, view: CardView | None = None
 ) -> str:
     commune = directory.get(tip.commune_code)
     assert commune is not None
-    if tip.status == TipStatus.NEW:
-        status = t("card.status_new", language)
-    else:
-        assert tip.acknowledged_at is not None
-        at = local_time(tip.acknowledged_at)
-        status = t("card.status_acknowledged", language, officer=html.escape(officer or ""), at=at)
+    view = view or CardView()
     return patrol_line(tip, language) + t(
         "card.text",
         language,
@@ -52,7 +114,8 @@ def card_text(
         province=commune.province_name,
         occurred=html.escape(occurred_text(tip.occurred, language)),
         attachments=tip.attachments,
-        status=status,
+        status=status_text(tip, view, language),
+        details=details_text(tip, view, language),
         description=html.escape(tip.description),
     )
 
@@ -64,12 +127,69 @@ def patrol_line(tip: Tip, language: str) -> str:
     return t("card.from_patrol", language, reporter=html.escape(tip.reporter or "")) + "\n"
 
 
-def ack_keyboard(tip: Tip, language: str) -> dict[str, object]:
-    button = {
-        "text": t("card.acknowledge_button", language),
-        "callback_data": ACK_DATA.format(id=tip.id),
-    }
-    return {"inline_keyboard": [[button]]}
+
+CARD_BUTTONS: dict[str, tuple[tuple[str, ...], ...]] = {
+    TipStatus.NEW: (("ack", "take"), ("ask",), ("rej", "dup"), ("xfer",)),
+    TipStatus.TRANSFERRED: (("ack", "take"), ("ask",), ("rej", "dup"), ("xfer",)),
+    TipStatus.ACKNOWLEDGED: (("take", "ask"), ("res", "rej"), ("dup", "xfer")),
+    TipStatus.IN_PROGRESS: (("take", "ask"), ("res", "rej"), ("dup", "xfer")),
+}
+
+
+def card_keyboard(tip: Tip, language: str) -> dict[str, object] | None:
+    """The buttons for what may happen next; none once the tip is closed. Data:
+    ``tip:<verb>:<tip id>``."""
+    rows = CARD_BUTTONS.get(tip.status)
+    if rows is None:
+        return None
+
+    def button(verb: str) -> dict[str, str]:
+        return {"text": t(f"card.button_{verb}", language), "callback_data": f"tip:{verb}:{tip.id}"}
+
+    return {"inline_keyboard": [[button(verb) for verb in row] for row in rows]}
+
+
+async def card_view(
+    uow: UnitOfWork, tip: Tip, clocks: TipClockPolicy, moved_to: str | None = None
+) -> CardView:
+    """Look up the names and codes the card shows."""
+
+    async def officer_name(officer_id: int | None) -> str | None:
+        officer = await uow.officers.get(officer_id) if officer_id else None
+        return officer.display_name if officer else None
+
+    unit_from = await uow.units.get(tip.transferred_from) if tip.transferred_from else None
+    original = await uow.tips.get(tip.duplicate_of) if tip.duplicate_of else None
+    alike: tuple[str, ...] = ()
+    if tip.status in TipStatus.OPEN:
+        alike = tuple(other.code for other in await similar_open_tips(uow, tip))
+    return CardView(
+        acknowledged_by=await officer_name(tip.acknowledged_by),
+        assignee=await officer_name(tip.assignee_id),
+        unit_from=unit_from.name if unit_from else None,
+        moved_to=moved_to,
+        duplicate_code=original.code if original else None,
+        alike=alike,
+        deadlines=deadlines(clocks, tip.received_at or tip.created_at, tip.urgent),
+    )
+
+
+async def similar_open_tips(uow: UnitOfWork, tip: Tip) -> list[Tip]:
+    """Up to three open tips that may be the same matter: same commune and category, filed in
+    the 48 hours before this one, and within 500 m of it when both carry a location."""
+    candidates = await uow.tips.open_alike(tip, tip.created_at - ALIKE_WINDOW, limit=50)
+    near = [other for other in candidates if within(tip, other, ALIKE_RADIUS_KM)]
+    return near[:ALIKE_SHOWN]
+
+
+def within(tip: Tip, other: Tip, km: float) -> bool:
+    if None in (tip.latitude, tip.longitude, other.latitude, other.longitude):
+        return True
+    assert tip.latitude is not None and tip.longitude is not None
+    assert other.latitude is not None and other.longitude is not None
+    return distance_km(tip.latitude, tip.longitude, other.latitude, other.longitude) <= km
+
+
 
 
 async def queue_card(
@@ -82,17 +202,19 @@ async def queue_card(
     language: str,
     now: datetime,
     source_update_id: int | None,
+    clocks: TipClockPolicy | None = None,
 ) -> None:
     """One card per destination, then the location and copies of the attachments under it."""
     queue = {"source_update_id": source_update_id}
+    view = await card_view(uow, tip, clocks or TipClockPolicy())
     for position, destination in enumerate(destinations):
         card = await uow.outbox.enqueue(
             destination,
             "sendMessage",
             {
-                "text": card_text(tip, directory, language),
+                "text": card_text(tip, directory, language, view),
                 "parse_mode": "HTML",
-                "reply_markup": ack_keyboard(tip, language),
+                "reply_markup": card_keyboard(tip, language),
             },
             now,
             purpose="tip.card",

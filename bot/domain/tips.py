@@ -7,6 +7,7 @@ floods) and by their chat id sealed for replies; cards never carry either.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -98,12 +99,17 @@ async def submit(
     hourly_limit: int,
     admin_ids: frozenset[int],
     reporter: str | None = None,
+    spam_hold_after: int | None = None,
 ) -> tuple[Tip, list[Destination]]:
     """Store the tip; return it with where its card must go: the unit's group, or when no
     unit covers the commune or its province, every administrator. A tip is never dropped.
 
     ``reporter`` (a patrol member's name and team) marks a patrol incident: not anonymous,
-    and not held to the residents' hourly limit."""
+    and not held to the residents' hourly limit.
+
+    A sender whose tips were rejected as spam ``spam_hold_after`` times gets ``tip.held``: the
+    tip is stored for an administrator's review and no card is sent, but the sender is told
+    exactly what anyone else is told."""
     if not (draft.category and draft.commune_code and draft.description.strip()):
         raise TipRefused("tip.incomplete")
     since = now - timedelta(hours=1)
@@ -135,10 +141,15 @@ async def submit(
             created_at=now,
             source="resident" if reporter is None else "patrol",
             reporter=reporter,
+            received_at=now,
+            media=json.dumps(draft.attachments),
         )
     )
     assert tip.id is not None
     await uow.tips.record(tip.id, "created", "tipster", now)
+    if spam_hold_after and await uow.tips.spam_strikes(tipster.pseudonym) >= spam_hold_after:
+        tip.held = True
+        await uow.tips.record(tip.id, "held", "system", now)
     return tip, await destinations(uow, keyring, tip, admin_ids)
 
 
@@ -155,39 +166,3 @@ async def destinations(
         Destination(admin, "private", keyring.pseudonym("chat", admin))
         for admin in sorted(admin_ids)
     ]
-
-
-class AckOutcome:
-    DONE = "done"
-    ALREADY = "already"
-    NOT_ALLOWED = "not_allowed"
-    UNKNOWN = "unknown"
-
-
-async def acknowledge(
-    uow: UnitOfWork, tip_id: int, user_id: int, is_admin: bool, now: datetime
-) -> tuple[str, Tip | None, str | None]:
-    """Acknowledge a tip as ``user_id``. Returns the outcome, the tip and the officer's name.
-
-    Only an officer of the tip's unit (or an admin, for tips that reached no unit) may; the
-    status change is conditional, so two presses at once notify once.
-    """
-    tip = await uow.tips.get(tip_id)
-    if tip is None:
-        return AckOutcome.UNKNOWN, None, None
-    name: str | None = None
-    if tip.unit_id is not None:
-        officer = await uow.officers.of_unit(tip.unit_id, user_id)
-        if officer is None:
-            return AckOutcome.NOT_ALLOWED, tip, None
-        name = officer.display_name
-        officer_id = officer.id or 0
-    elif is_admin:
-        officer_id = 0
-    else:
-        return AckOutcome.NOT_ALLOWED, tip, None
-    if not await uow.tips.acknowledge(tip_id, officer_id, now):
-        return AckOutcome.ALREADY, tip, name
-    await uow.tips.record(tip_id, "acknowledged", f"officer:{officer_id}", now)
-    await uow.session.refresh(tip)
-    return AckOutcome.DONE, tip, name

@@ -1,0 +1,20 @@
+"""Distances on the Earth's surface, for nearest communes, geofences and nearby tips."""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine): within 0.5 % of the ellipsoid, plenty for a commune
+    or a 50 m checkpoint."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    return distance_km(lat1, lon1, lat2, lon2) * 1000.0

@@ -1,0 +1,383 @@
+"""A tip's life after it reaches the police: who may move it, to where, and what follows.
+
+new → acknowledged → in progress (assigned) → resolved (with an outcome), and from any open
+state: rejected (false or spam), duplicate (of another tip's code) or transferred (to another
+unit, where it waits to be acknowledged again). Closed tips do not move.
+
+Every change is conditional on the status it starts from (two officers pressing at once change
+it once), appended to the audit chain with ``uow.tips.record``, re-renders the card, and queues
+the tipster's notice in the same transaction. Plain Python on the unit of work: the handlers
+only translate buttons and replies into these calls.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain.codes import normalize_code
+from bot.domain.communes import CommuneDirectory
+from bot.domain.tip_clocks import TipClockPolicy
+from bot.domain.tip_notices import card_keyboard, card_text, card_view, local_time, queue_card
+from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
+from bot.domain.units import route
+from bot.i18n import t
+from bot.security import Keyring
+from storage.models import PoliceUnit, Tip, TipStatus
+from storage.outbox import Destination
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("handled", "referred", "insufficient", "not_crime")
+REJECT_REASONS = ("false", "spam")
+
+# Which statuses each action may start from.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "acknowledge": TipStatus.UNACKNOWLEDGED,
+    "assign": TipStatus.OPEN,
+    "resolve": (TipStatus.ACKNOWLEDGED, TipStatus.IN_PROGRESS),
+    "reject": TipStatus.OPEN,
+    "duplicate": TipStatus.OPEN,
+    "transfer": TipStatus.OPEN,
+}
+
+
+class Refused(Exception):
+    """The action cannot happen; ``key`` names the catalog text that tells the officer why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: an officer (under their own name), or an administrator."""
+
+    user_id: int
+    officer_id: int | None
+    name: str | None
+
+    @property
+    def audit(self) -> str:
+        return f"officer:{self.officer_id}" if self.officer_id else f"admin:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """What a tip's change needs besides the tip: storage, services and the moment."""
+
+    uow: UnitOfWork
+    keyring: Keyring
+    directory: CommuneDirectory
+    clocks: TipClockPolicy
+    admin_ids: frozenset[int]
+    language: str  # the police's language (cards, prompts)
+    now: datetime
+    source_update_id: int | None = None
+
+
+async def may_act(uow: UnitOfWork, tip: Tip, user_id: int, is_admin: bool) -> Actor | None:
+    """An officer of the tip's unit, an officer of its province's unit (which receives
+    escalations), or for a tip that reached no unit, an administrator."""
+    if tip.unit_id is None:
+        return Actor(user_id, None, None) if is_admin else None
+    officer = await uow.officers.of_unit(tip.unit_id, user_id)
+    if officer is None:
+        province_unit = await uow.units.for_province(tip.province_code)
+        if province_unit is not None and province_unit.id != tip.unit_id:
+            officer = await uow.officers.of_unit(province_unit.id or 0, user_id)
+    if officer is None:
+        return None
+    return Actor(user_id, officer.id, officer.display_name)
+
+
+async def find_tip(desk: Desk, tip_id: int, user_id: int, is_admin: bool) -> tuple[Tip, Actor]:
+    """The tip and the actor, or Refused: button data and replies are claims, checked here."""
+    tip = await desk.uow.tips.get(tip_id)
+    if tip is None or tip.held:
+        raise Refused("tipwork.stale")
+    actor = await may_act(desk.uow, tip, user_id, is_admin)
+    if actor is None:
+        raise Refused("tipwork.not_allowed")
+    return tip, actor
+
+
+async def act(
+    desk: Desk, tip_id: int, user_id: int, is_admin: bool, action: str, arg: str | None = None
+) -> Tip:
+    """Do ``action`` on the tip as ``user_id``; returns the changed tip or raises Refused."""
+    tip, actor = await find_tip(desk, tip_id, user_id, is_admin)
+    if action not in ALLOWED:
+        raise Refused("tipwork.stale")
+    if tip.status not in ALLOWED[action]:
+        if action == "acknowledge":
+            raise Refused("card.already")
+        status = t(f"tipwork.state_{tip.status}", desk.language)
+        raise Refused("tipwork.not_now", status=status)
+    handler = ACTIONS[action]
+    await handler(desk, tip, actor, arg)
+    return tip
+
+
+async def _acknowledge(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+    await _change(
+        desk,
+        tip,
+        actor,
+        "acknowledged",
+        TipStatus.UNACKNOWLEDGED,
+        status=TipStatus.ACKNOWLEDGED,
+        acknowledged_at=desk.now,
+        acknowledged_by=actor.officer_id or 0,
+    )
+    await _tell_received(desk, tip)
+
+
+async def _assign(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+    if tip.status == TipStatus.IN_PROGRESS and tip.assignee_id == (actor.officer_id or 0):
+        raise Refused("tipwork.already_yours")
+    was = tip.status
+    values: dict[str, Any] = {"status": TipStatus.IN_PROGRESS, "assignee_id": actor.officer_id or 0}
+    if was in TipStatus.UNACKNOWLEDGED:  # taking a tip acknowledges it too
+        values.update(acknowledged_at=desk.now, acknowledged_by=actor.officer_id or 0)
+    await _change(desk, tip, actor, "assigned", (was,), **values)
+    if was in TipStatus.UNACKNOWLEDGED:
+        await _tell_received(desk, tip)
+    if was != TipStatus.IN_PROGRESS:
+        await _tell(desk, tip, "tipwork.tipster_in_progress", unit=await _unit_name(desk, tip))
+
+
+async def _resolve(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+    if arg not in OUTCOMES:
+        raise Refused("tipwork.stale")
+    await _change(
+        desk,
+        tip,
+        actor,
+        "resolved",
+        ALLOWED["resolve"],
+        note=arg,
+        status=TipStatus.RESOLVED,
+        outcome=arg,
+        closed_at=desk.now,
+    )
+    await _tell(desk, tip, f"tipwork.tipster_resolved_{arg}")
+
+
+async def _reject(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+    if arg not in REJECT_REASONS:
+        raise Refused("tipwork.stale")
+    await _change(
+        desk,
+        tip,
+        actor,
+        "rejected",
+        ALLOWED["reject"],
+        note=arg,
+        status=TipStatus.REJECTED,
+        outcome=arg,
+        closed_at=desk.now,
+    )
+    if arg == "spam":  # counts against the pseudonym; nobody learns who it is
+        await desk.uow.tips.add_spam_strike(tip.tipster, desk.now)
+    await _tell(desk, tip, "tipwork.tipster_rejected")
+
+
+async def _duplicate(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+    original = await desk.uow.tips.by_code(normalize_code(arg or "")[:8])
+    if original is not None and original.duplicate_of is not None:
+        original = await desk.uow.tips.get(original.duplicate_of)  # point at the first one
+    if (
+        original is None
+        or original.id == tip.id
+        or original.held
+        or await may_act(desk.uow, original, actor.user_id, actor.officer_id is None) is None
+    ):
+        raise Refused("tipwork.dup_unknown", code=normalize_code(arg or "")[:8] or "—")
+    await _change(
+        desk,
+        tip,
+        actor,
+        "duplicate",
+        ALLOWED["duplicate"],
+        note=original.code,
+        status=TipStatus.DUPLICATE,
+        duplicate_of=original.id,
+        closed_at=desk.now,
+    )
+    await _tell(desk, tip, "tipwork.tipster_duplicate")
+
+
+async def transfer_target(desk: Desk, tip: Tip, arg: str | None) -> tuple[PoliceUnit, str | None]:
+    """The receiving unit for ``c<commune code>`` or ``p<province code>``, and the commune the
+    tip now belongs to (when a commune was chosen)."""
+    arg = arg or ""
+    unit: PoliceUnit | None = None
+    commune_code: str | None = None
+    if arg.startswith("c") and (commune := desk.directory.get(arg[1:])) is not None:
+        unit, commune_code = (
+            (await route(desk.uow, desk.directory, commune.code)).unit,
+            commune.code,
+        )
+    elif arg.startswith("p") and desk.directory.province(arg[1:]) is not None:
+        unit = await desk.uow.units.for_province(arg[1:])
+    else:
+        raise Refused("tipwork.stale")
+    if unit is None:
+        raise Refused("tipwork.xfer_no_unit")
+    if unit.id == tip.unit_id:
+        raise Refused("tipwork.xfer_same")
+    return unit, commune_code
+
+
+async def _transfer(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+    unit, commune_code = await transfer_target(desk, tip, arg)
+    old_card, old_unit = tip.card_outbox_id, tip.unit_id
+    values: dict[str, Any] = {
+        "status": TipStatus.TRANSFERRED,
+        "unit_id": unit.id,
+        "transferred_from": old_unit,
+        "received_at": desk.now,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "assignee_id": None,
+    }
+    commune = desk.directory.get(commune_code) if commune_code else None
+    if commune is not None:
+        values.update(commune_code=commune.code, province_code=commune.province_code)
+    note = f"unit:{old_unit or '-'}>unit:{unit.id}"
+    await _change(
+        desk, tip, actor, "transferred", ALLOWED["transfer"], note=note, rerender=False, **values
+    )
+    if old_card is not None:  # the old group keeps a card that says where the tip went
+        await edit_card(desk, tip, old_card, moved_to=unit.name)
+    await send_card(desk, tip)
+    await _tell(desk, tip, "tipwork.tipster_transferred", unit=unit.name)
+
+
+ACTIONS = {
+    "acknowledge": _acknowledge,
+    "assign": _assign,
+    "resolve": _resolve,
+    "reject": _reject,
+    "duplicate": _duplicate,
+    "transfer": _transfer,
+}
+
+
+async def _change(
+    desk: Desk,
+    tip: Tip,
+    actor: Actor,
+    kind: str,
+    from_statuses: tuple[str, ...],
+    note: str | None = None,
+    rerender: bool = True,
+    **values: Any,
+) -> None:
+    assert tip.id is not None
+    if not await desk.uow.tips.transition(tip.id, from_statuses, desk.now, **values):
+        await desk.uow.session.refresh(tip)
+        status = t(f"tipwork.state_{tip.status}", desk.language)
+        raise Refused("tipwork.not_now", status=status)
+    await desk.uow.tips.record(tip.id, kind, actor.audit, desk.now, note)
+    log.info("tip %s", kind)
+    if rerender and tip.card_outbox_id is not None:
+        await edit_card(desk, tip, tip.card_outbox_id)
+
+
+async def card_content(desk: Desk, tip: Tip, moved_to: str | None = None) -> dict[str, Any]:
+    """The card's text and buttons as they stand, for sendMessage or editMessageText."""
+    view = await card_view(desk.uow, tip, desk.clocks, moved_to=moved_to)
+    content: dict[str, Any] = {
+        "text": card_text(tip, desk.directory, desk.language, view),
+        "parse_mode": "HTML",
+    }
+    keyboard = None if moved_to else card_keyboard(tip, desk.language)
+    if keyboard is not None:
+        content["reply_markup"] = keyboard
+    return content
+
+
+async def edit_card(desk: Desk, tip: Tip, card_outbox_id: int, moved_to: str | None = None) -> None:
+    """Re-render a card the bot sent; the sender fills in its message_id once it is out."""
+    where = await desk.uow.outbox.destination_of(card_outbox_id)
+    if where is None:
+        return
+    await desk.uow.outbox.enqueue(
+        where,
+        "editMessageText",
+        await card_content(desk, tip, moved_to),
+        desk.now,
+        refers_to=card_outbox_id,
+        source_update_id=desk.source_update_id,
+        purpose="tip.card_edit",
+        subject=f"tip:{tip.id}",
+    )
+
+
+async def send_card(desk: Desk, tip: Tip) -> None:
+    """A fresh card (with location and copied media) where the tip now belongs."""
+    chat = tipster_destination(tip, desk.keyring)
+    tipster = Tipster(pseudonym=tip.tipster, chat=chat, language=tip.tipster_language)
+    draft = Draft(attachments=json.loads(tip.media or "[]"))
+    targets = await destinations(desk.uow, desk.keyring, tip, desk.admin_ids)
+    await queue_card(
+        desk.uow,
+        tip,
+        draft,
+        tipster,
+        targets,
+        desk.directory,
+        desk.language,
+        desk.now,
+        desk.source_update_id,
+        clocks=desk.clocks,
+    )
+
+
+async def release(desk: Desk, code: str) -> Tip | None:
+    """An administrator releases a held tip: its unit gets the card now, its clocks start."""
+    tip = await desk.uow.tips.by_code(normalize_code(code)[:8])
+    if tip is None or not tip.held:
+        return None
+    tip.held = False
+    tip.received_at = desk.now
+    assert tip.id is not None
+    await desk.uow.tips.record(tip.id, "released", "admin", desk.now)
+    await send_card(desk, tip)
+    return tip
+
+
+async def _unit_name(desk: Desk, tip: Tip) -> str:
+    unit = await desk.uow.units.get(tip.unit_id) if tip.unit_id else None
+    return unit.name if unit else t("tip.unit_admins", tip.tipster_language)
+
+
+async def _tell_received(desk: Desk, tip: Tip) -> None:
+    assert tip.acknowledged_at is not None
+    await _tell(
+        desk, tip, "tip.acknowledged", unit=await _unit_name(desk, tip), at=local_time(desk.now)
+    )
+
+
+async def _tell(desk: Desk, tip: Tip, key: str, **values: str) -> None:
+    """A notice to the tipster in their own language, in the same transaction as the change."""
+    language = tip.tipster_language
+    escaped = {name: html.escape(value) for name, value in values.items()}
+    destination: Destination = tipster_destination(tip, desk.keyring)
+    await desk.uow.outbox.enqueue(
+        destination,
+        "sendMessage",
+        {"text": t(key, language, code=tip.code, **escaped), "parse_mode": "HTML"},
+        desk.now,
+        source_update_id=desk.source_update_id,
+        purpose="tip.receipt" if key == "tip.acknowledged" else "tip.notice",
+        subject=f"tip:{tip.id}",
+    )

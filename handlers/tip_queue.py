@@ -1,0 +1,124 @@
+"""/queue and /tip CODE: a police group's open tips, oldest first, and one tip's card.
+
+A group sees the tips of its own unit (a province unit also the tips of its province, which it
+may act on); an administrator, privately, the tips that reached no unit.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.domain.codes import normalize_code
+from bot.domain.tip_clocks import overdue
+from bot.domain.tip_lifecycle import card_content
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext
+from handlers.tip_card import desk_of, in_thread
+from storage.models import PoliceUnit, Tip, TipStatus
+
+QUEUE_SHOWN = 40
+
+
+async def whose(update: Update, context: TinbaoContext) -> tuple[bool, PoliceUnit | None]:
+    """(may look, the unit whose tips this chat sees: None for an administrator's chat)."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if chat.type in ("group", "supergroup"):
+        unit = await context.uow.units.by_chat(chat.id)
+        return unit is not None, unit
+    return chat.type == "private" and user.id in context.services.admin_ids, None
+
+
+def age_text(age: timedelta, language: str) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return t("tipwork.age_minutes", language, n=max(minutes, 0))
+    if minutes < 48 * 60:
+        return t("tipwork.age_hours", language, n=minutes // 60)
+    return t("tipwork.age_days", language, n=minutes // (24 * 60))
+
+
+def queue_line(tip: Tip, context: TinbaoContext, language: str) -> str:
+    now = context.work.now
+    received = tip.received_at or tip.created_at
+    acknowledged = tip.status not in TipStatus.UNACKNOWLEDGED
+    missed = overdue(context.services.tip_clocks, received, tip.urgent, acknowledged, now)
+    late = ""
+    if missed:
+        names = ", ".join(t(f"tipwork.overdue_{name}", language) for name in missed)
+        late = t("tipwork.overdue", language, what=names)
+    return t(
+        "tipwork.queue_line",
+        language,
+        mark="🚨" if tip.urgent else "•",
+        code=tip.code,
+        category=t(f"category.{tip.category}", language),
+        status=t(f"tipwork.state_{tip.status}", language),
+        age=age_text(now - received, language),
+        overdue=late,
+    )
+
+
+async def queue_command(update: Update, context: TinbaoContext) -> None:
+    language = context.services.default_language
+    allowed, unit = await whose(update, context)
+    if not allowed:
+        await context.reply(update, t("tipwork.police_only", language), **in_thread(update))
+        return
+    tips = await context.uow.tips.open_of_unit(unit.id if unit else None)
+    if not tips:
+        await context.reply(update, t("tipwork.queue_empty", language), **in_thread(update))
+        return
+    lines = [queue_line(tip, context, language) for tip in tips[:QUEUE_SHOWN]]
+    if len(tips) > QUEUE_SHOWN:
+        lines.append(t("tipwork.queue_more", language, n=len(tips) - QUEUE_SHOWN))
+    header = t("tipwork.queue_header", language, n=len(tips))
+    await context.reply(update, "\n".join([header, *lines]), **in_thread(update))
+
+
+def visible(tip: Tip, unit: PoliceUnit | None) -> bool:
+    if tip.held:
+        return False
+    if unit is None:
+        return tip.unit_id is None
+    if tip.unit_id == unit.id:
+        return True
+    return unit.level == "province" and tip.province_code == unit.province_code
+
+
+async def tip_command(update: Update, context: TinbaoContext) -> None:
+    language = context.services.default_language
+    allowed, unit = await whose(update, context)
+    if not allowed:
+        await context.reply(update, t("tipwork.police_only", language), **in_thread(update))
+        return
+    if not context.args:
+        await context.reply(update, t("tipwork.tip_usage", language), **in_thread(update))
+        return
+    code = normalize_code(context.args[0])[:8]
+    tip = await context.uow.tips.by_code(code)
+    if tip is None or not visible(tip, unit):
+        await context.reply(
+            update,
+            t("tipwork.tip_not_found", language, code=html.escape(code)),
+            **in_thread(update),
+        )
+        return
+    assert update.effective_chat is not None
+    await context.send(
+        update.effective_chat,
+        "sendMessage",
+        {**await card_content(desk_of(context), tip), **in_thread(update)},
+        purpose="tip.card_view",
+        subject=f"tip:{tip.id}",
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("queue", queue_command))
+    application.add_handler(CommandHandler("tip", tip_command))

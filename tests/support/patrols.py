@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.domain.patrols import EARTH_RADIUS_M, add_checkpoint, add_team, invite_member
+from bot.domain.geo import EARTH_RADIUS_KM
+from bot.domain.patrols import add_checkpoint, add_team, invite_member
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
@@ -22,7 +23,7 @@ NIGHT = datetime(2026, 1, 5, 17, 30, tzinfo=UTC)
 
 def north_of(point: tuple[float, float], metres: float) -> tuple[float, float]:
     """A point exactly ``metres`` north (along a meridian the haversine distance is exact)."""
-    return point[0] + math.degrees(metres / EARTH_RADIUS_M), point[1]
+    return point[0] + math.degrees(metres / (EARTH_RADIUS_KM * 1000)), point[1]
 
 
 @dataclass

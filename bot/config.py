@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra non-working days (YYYY-MM-DD, comma-separated): Tết, Hùng Kings' day…",
     )
+    relay_officer_name: bool = Field(
+        default=False,
+        description="Sign messages relayed to tipsters with the officer's name (else the unit's).",
+    )
+    clock_sweep_seconds: float = Field(
+        default=60, gt=0, le=3600, description="How often the tip clocks are checked."
+    )
     webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
 

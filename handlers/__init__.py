@@ -18,11 +18,13 @@ from handlers import (
     language,
     setup,
     tip_card,
+    tip_dialogue,
 )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
+    tip_dialogue.register(application)
     conversation.register(application)
     general.register(application)
     language.register(application)

@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.dialogs import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
+from storage.tip_threads import TipClockRepository, TipThreadRepository
 from storage.tips import TipRepository
 from storage.units import InviteRepository, OfficerRepository, UnitRepository
 
@@ -29,6 +30,8 @@ class UnitOfWork:
     invites: InviteRepository
     tips: TipRepository
     dialogs: DialogRepository
+    tip_threads: TipThreadRepository
+    tip_clocks: TipClockRepository
 
 
 class Storage:
@@ -52,6 +55,8 @@ class Storage:
                 invites=InviteRepository(session),
                 tips=TipRepository(session, self.keyring),
                 dialogs=DialogRepository(session),
+                tip_threads=TipThreadRepository(session),
+                tip_clocks=TipClockRepository(session),
             )
 
     async def close(self) -> None:

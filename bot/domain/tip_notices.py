@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.communes import CommuneDirectory
+from bot.domain.tip_threads import open_thread, subject_of
 from bot.domain.tips import Draft, Tipster
 from bot.i18n import t
 from storage.models import PoliceUnit, Tip, TipStatus
@@ -19,6 +20,7 @@ from storage.uow import UnitOfWork
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 ACK_DATA = "tip:ack:{id}"
+ASK_DATA = "tip:ask:{id}"
 
 
 def local_time(moment: datetime) -> str:
@@ -62,7 +64,8 @@ def ack_keyboard(tip: Tip, language: str) -> dict[str, object]:
         "text": t("card.acknowledge_button", language),
         "callback_data": ACK_DATA.format(id=tip.id),
     }
-    return {"inline_keyboard": [[button]]}
+    ask = {"text": t("dialogue.ask_button", language), "callback_data": ASK_DATA.format(id=tip.id)}
+    return {"inline_keyboard": [[button], [ask]]}
 
 
 async def queue_card(
@@ -76,21 +79,26 @@ async def queue_card(
     now: datetime,
     source_update_id: int | None,
 ) -> None:
-    """One card per destination, then the location and copies of the attachments under it."""
-    queue = {"source_update_id": source_update_id}
+    """One card per destination, then the location and copies of the attachments under it.
+
+    In the unit's group the card opens the tip's thread (its own topic in a forum group), and
+    everything about the tip goes there."""
+    queue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
+    unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     for position, destination in enumerate(destinations):
-        card = await uow.outbox.enqueue(
-            destination,
-            "sendMessage",
-            {
-                "text": card_text(tip, directory, language),
-                "parse_mode": "HTML",
-                "reply_markup": ack_keyboard(tip, language),
-            },
-            now,
-            purpose="tip.card",
-            **queue,
-        )
+        card_params = {
+            "text": card_text(tip, directory, language),
+            "parse_mode": "HTML",
+            "reply_markup": ack_keyboard(tip, language),
+        }
+        if unit is not None and destination.chat_id == unit.chat_id:
+            card, under = await open_thread(
+                uow, tip, unit, destination, card_params, language, now, source_update_id
+            )
+        else:
+            card = under = await uow.outbox.enqueue(
+                destination, "sendMessage", card_params, now, purpose="tip.card", **queue
+            )
         if position == 0:
             tip.card_outbox_id = card
         if tip.latitude is not None and tip.longitude is not None:
@@ -99,7 +107,7 @@ async def queue_card(
                 "sendLocation",
                 {"latitude": tip.latitude, "longitude": tip.longitude},
                 now,
-                refers_to=card,
+                refers_to=under,
                 purpose="tip.location",
                 **queue,
             )
@@ -109,7 +117,7 @@ async def queue_card(
                 "copyMessage",
                 {"from_chat_id": tipster.chat.chat_id, "message_id": attachment["message_id"]},
                 now,
-                refers_to=card,
+                refers_to=under,
                 purpose="tip.attachment",
                 **queue,
             )

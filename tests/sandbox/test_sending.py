@@ -174,7 +174,7 @@ async def test_a_forum_topic_gets_its_own_thread(bot: Bot, sandbox: SandboxServe
 
 async def test_only_an_admin_bot_can_create_a_topic(bot: Bot, sandbox: SandboxServer) -> None:
     forum = await sandbox.client.create_forum("Công an phường", bot_status="member")
-    with pytest.raises(BadRequest, match="(?i)not enough rights"):
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):
         await bot.create_forum_topic(forum["id"], "Tin báo ABCD2345")
 
 

@@ -74,6 +74,7 @@ async def fire(
     """Queue what ``clock`` says about ``tip``, into the tip's thread in each group working it."""
     due = deadlines(policy, received_at(tip), tip.urgent)
     code = tip.code
+    targets = await places(uow, keyring, tip, admin_ids)  # before escalation adds the province
     if clock == "realert":
         wait = (due.realert_at - due.received_at).total_seconds()
         text = t("clock.realert", language, code=code, minutes=minutes(wait))
@@ -98,7 +99,7 @@ async def fire(
             deadline=local_time(due.verify_by),
             days=policy.verify_days,
         )
-    for place in await places(uow, keyring, tip, admin_ids):
+    for place in targets:
         await uow.outbox.enqueue(
             place.destination,
             "sendMessage",

@@ -51,6 +51,8 @@ async def test_a_tip_gets_its_own_topic_holding_its_card_photo_and_dialogue(
         await lan.press("Gửi tin báo")
         linked, created, card, photo = await client.wait_for_bot_messages(forum, 4, timeout=15)
         minh.seen = 4
+        hello = await client.send_text(forum, officer["id"], "chào cả đội")
+        await minh.say("chào anh", expect=0, reply_to=hello["message"]["message_id"])
         await minh.say(
             "bàn trong nhóm: ai đi xác minh?", expect=0, message_thread_id=card["message_thread_id"]
         )

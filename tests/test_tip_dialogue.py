@@ -11,6 +11,7 @@ import pytest
 
 from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
+from storage.models import TipStatus
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
@@ -205,3 +206,36 @@ async def test_follow_up_information_can_be_answered_by_replying_to_it(
         [relayed] = await new_messages(lan)
     assert "21 giờ" in info["text"]
     assert "Đến từ hướng nào?" in relayed["text"]
+
+
+async def test_a_closed_tip_takes_no_more_messages_either_way(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
+) -> None:
+    lan, minh = await resident(sandbox.client), scene["officer"]
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code = CODE.search(await file_tip(lan)).group(0)
+        card = await card_of(sandbox, scene["group"])
+        minh.seen = 1
+        await minh.say(QUESTION, reply_to=card["message_id"])
+        [relayed] = await new_messages(lan)
+        async with storage.transaction() as uow:
+            tip = await uow.tips.by_code(code)
+            tip.status = TipStatus.RESOLVED
+        [officer_told] = await minh.say("Còn gì nữa không?", reply_to=card["message_id"])
+        [tipster_told] = await lan.say("Tôi nhớ thêm một chi tiết", reply_to=relayed["message_id"])
+    assert f"Tin báo {code} đã kết thúc" in officer_told["text"]
+    assert f"Tin báo {code} đã kết thúc" in tipster_told["text"]
+    assert len(await sandbox.client.bot_messages(scene["group"])) == minh.seen
+
+
+async def test_an_over_long_message_is_refused_with_the_limit(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan, minh = await resident(sandbox.client), scene["officer"]
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(lan)
+        card = await card_of(sandbox, scene["group"])
+        minh.seen = 1
+        [refusal] = await minh.say("x" * 3600, reply_to=card["message_id"])
+    assert "tối đa 3500 ký tự" in refusal["text"]
+    assert len(await sandbox.client.bot_messages(lan.id)) == lan.seen

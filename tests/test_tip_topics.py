@@ -1,12 +1,14 @@
-"""In a forum supergroup each tip gets its own topic and everything about it lives there; the
-officers' own discussion in the topic stays in the group."""
+"""In a forum supergroup each tip gets its own topic and everything about it lives there (card,
+media, dialogue, reminders); the officers' own discussion in the topic stays in the group."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
@@ -44,7 +46,10 @@ async def test_a_tip_gets_its_own_topic_holding_its_card_photo_and_dialogue(
     client = sandbox.client
     officer = await client.create_user(first_name="Trung úy Minh")
     lan = await resident(client)
-    async with running_service(sandbox, database_url, admin_ids=[ADMIN], **FAST_SERVICE):
+    clock = FrozenClock()
+    async with running_service(
+        sandbox, database_url, clock, admin_ids=[ADMIN], clock_sweep_seconds=0.3, **FAST_SERVICE
+    ):
         forum = await link_forum(sandbox, storage, officer, "administrator")
         minh = Person(client, officer, forum)
         await write_up_to_review(lan, photo=True)
@@ -64,12 +69,17 @@ async def test_a_tip_gets_its_own_topic_holding_its_card_photo_and_dialogue(
         [answer] = (await client.wait_for_bot_messages(forum, minh.seen + 1, timeout=15))[
             minh.seen :
         ]
+        clock.advance(timedelta(minutes=31))
+        [realert] = (await client.wait_for_bot_messages(forum, minh.seen + 2, timeout=15))[
+            minh.seen + 1 :
+        ]
     [topic] = (await client.chat(forum))["topics"]
     thread = topic["message_thread_id"]
     assert created["kind"] == "forum_topic_created" and "Ma túy" in topic["name"]
     assert topic["name"].split(" · ")[0] in card["text"]
     assert "Đã liên kết" in linked["text"]
-    for message in (card, photo, confirmation, answer):
+    assert "chưa được tiếp nhận" in realert["text"]
+    for message in (card, photo, confirmation, answer, realert):
         assert message["message_thread_id"] == thread
     assert "Xe màu gì?" in relayed["text"] and "ai đi xác minh" not in relayed["text"]
     assert "Xe màu đỏ" in answer["text"]

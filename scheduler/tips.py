@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.tip_alerts import due_clocks, fire, received_at
-from scheduler.env import JobEnv
+from scheduler.env import JobEnv, to_completion
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ async def sweep_now(env: JobEnv) -> None:
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
     scheduler.add_job(
-        sweep_now,
+        to_completion(sweep_now),
         "interval",
         seconds=env.settings.clock_sweep_seconds,
         args=(env,),

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Hold new tips for review from a sender with this many tips rejected as spam.",
     )
+    relay_officer_name: bool = Field(
+        default=False,
+        description="Sign messages relayed to tipsters with the officer's name (else the unit's).",
+    )
+    clock_sweep_seconds: float = Field(
+        default=60, gt=0, le=3600, description="How often the tip clocks are checked."
+    )
     webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
     patrol_interval_minutes: int = Field(

@@ -19,6 +19,7 @@ from handlers import (
     patrol,
     setup,
     tip_card,
+    tip_dialogue,
     tip_queue,
 )
 
@@ -26,6 +27,7 @@ from handlers import (
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
     patrol.register(application)  # before the conversation: patrol steps take their messages
+    tip_dialogue.register(application)
     conversation.register(application)
     general.register(application)
     language.register(application)

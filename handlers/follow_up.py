@@ -8,8 +8,8 @@ from typing import Any
 from telegram import Update
 
 from bot.domain.codes import normalize_code
+from bot.domain.tip_dialogue import Content, to_police
 from bot.domain.tip_notices import local_time
-from bot.domain.tips import destinations
 from bot.i18n import catalog, t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
@@ -95,33 +95,24 @@ async def on_message(
 
 
 async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
-    """Pass the tipster's new information to the police, under the card, by copy."""
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
+    """Pass the tipster's new information into the tip's thread, by copy; officers can reply
+    to it to answer the tipster."""
+    message = update.effective_message
+    assert message is not None
     services, work = context.services, context.work
-    language = services.default_language
-    label = t("follow.info_card", language, code=tip.code)
-    targets = await destinations(context.uow, services.keyring, tip, services.admin_ids)
-    if tip.held:  # held for review: kept with the tip, shown to nobody yet
-        targets = []
-    for position, destination in enumerate(targets):
-        # Threaded under the card where the card's row is that chat's (the first destination).
-        card = tip.card_outbox_id if position == 0 else None
-        queue = {"refers_to": card, "source_update_id": work.update_id}
-        if message.text:
-            params = {"text": f"{label}\n{message.text}"}
-            await context.uow.outbox.enqueue(destination, "sendMessage", params, work.now, **queue)
-        else:
-            await context.uow.outbox.enqueue(
-                destination, "sendMessage", {"text": label}, work.now, **queue
-            )
-            await context.uow.outbox.enqueue(
-                destination,
-                "copyMessage",
-                {"from_chat_id": chat.id, "message_id": message.message_id},
-                work.now,
-                **queue,
-            )
+    if not tip.held:  # held for review: kept with the tip, shown to nobody yet
+        content = Content(message.chat.id, message.message_id, message.text)
+        label = html.escape(t("follow.info_card", services.default_language, code=tip.code))
+        await to_police(
+            work.uow,
+            services.keyring,
+            tip,
+            content,
+            label,
+            work.now,
+            services.admin_ids,
+            work.update_id,
+        )
     await context.uow.tips.record(tip.id or 0, "info_added", "tipster", work.now, message.text)
 
 

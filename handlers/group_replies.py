@@ -31,6 +31,9 @@ def route(purpose: str, handler: ReplyHandler) -> None:
 async def reply_in_group(update: Update, context: TinbaoContext) -> None:
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
+    author = message.reply_to_message.from_user
+    if author is None or author.id != context.bot.id:
+        return  # people talking among themselves (an admin bot sees every message)
     sent = await context.uow.outbox.sent_about(
         context.work.lane, message.reply_to_message.message_id
     )

@@ -25,6 +25,7 @@ from bot.domain.tip_lifecycle import (
     find_tip,
 )
 from bot.domain.tip_notices import card_keyboard
+from bot.domain.tip_threads import subject_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
@@ -117,7 +118,7 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
             "editMessageText",
             {"message_id": query.message.message_id, **content},
             purpose="tip.card_edit",
-            subject=f"tip:{tip.id}",
+            subject=subject_of(tip),
         )
     await context.answer(update, t(f"tipwork.done_{VERB_ACTIONS[verb]}", language))
 
@@ -148,7 +149,7 @@ async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) 
     params: dict[str, Any] = {"message_id": query.message.message_id}
     if keyboard is not None:
         params["reply_markup"] = keyboard
-    await context.send(chat, "editMessageReplyMarkup", params, subject=f"tip:{tip.id}")
+    await context.send(chat, "editMessageReplyMarkup", params, subject=subject_of(tip))
     await context.answer(update)
 
 
@@ -171,7 +172,7 @@ async def prompt(
         "reply_parameters": {"message_id": message.message_id, "allow_sending_without_reply": True},
     }
     params.update(in_thread(update))
-    await context.send(chat, "sendMessage", params, purpose=purpose, subject=f"tip:{tip.id}")
+    await context.send(chat, "sendMessage", params, purpose=purpose, subject=subject_of(tip))
 
 
 def subject_tip(subject: str | None) -> int | None:
@@ -249,7 +250,7 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
             **in_thread(update),
         },
         purpose="tip.xfer_choices",
-        subject=f"tip:{tip.id}",
+        subject=subject_of(tip),
     )
 
 

@@ -16,6 +16,7 @@ from telegram.ext import Application, CommandHandler
 from bot.domain.codes import normalize_code
 from bot.domain.tip_clocks import overdue
 from bot.domain.tip_lifecycle import card_content
+from bot.domain.tip_threads import subject_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers.tip_card import desk_of, in_thread
@@ -115,7 +116,7 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
         "sendMessage",
         {**await card_content(desk_of(context), tip), **in_thread(update)},
         purpose="tip.card_view",
-        subject=f"tip:{tip.id}",
+        subject=subject_of(tip),
     )
 
 

@@ -358,6 +358,8 @@ class BotApi:
         chat = self.messaging.writable_chat(params)
         if not chat.is_forum:
             raise ApiError(400, "Bad Request: the chat is not a forum")
+        if chat.bot_status not in ("administrator", "creator"):  # needs can_manage_topics
+            raise ApiError(400, "Bad Request: not enough rights to create a topic")
         name = str(params.get("name") or "")
         if not 1 <= len(name) <= 128:
             raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY")

@@ -69,23 +69,34 @@ class SandboxClient:
         supergroup: bool = False,
         members: Iterable[int] = (),
         admins: Iterable[int] = (),
+        bot_status: str | None = None,
     ) -> JSON:
         """A group with the bot in it (a basic group; ``supergroup``/``forum`` for -100… ids);
-        ``admins`` are members with the administrator status."""
+        ``admins`` are members with the administrator status; ``bot_status`` "administrator"
+        makes the bot an admin from the start (no update is sent for it)."""
         body = {
             "title": title,
             "is_forum": forum,
             "supergroup": supergroup,
             "members": list(members),
             "admins": list(admins),
+            "bot_status": bot_status,
         }
         return await self._call("POST", "/groups", json=body)
 
     async def create_forum(
-        self, title: str, *, members: Iterable[int] = (), admins: Iterable[int] = ()
+        self,
+        title: str,
+        *,
+        members: Iterable[int] = (),
+        admins: Iterable[int] = (),
+        bot_status: str | None = "administrator",
     ) -> JSON:
-        """A forum supergroup (topics on)."""
-        return await self.create_group(title, forum=True, members=members, admins=admins)
+        """A forum supergroup (topics on). The bot is an admin by default: creating topics
+        needs the can_manage_topics right, as on Telegram."""
+        return await self.create_group(
+            title, forum=True, members=members, admins=admins, bot_status=bot_status
+        )
 
     async def chat(self, chat_id: int) -> JSON:
         """A chat with its members, topics, the bot's status and its change version."""

@@ -76,13 +76,23 @@ def send(
     """A person's new message; returns it and its update id (None if the bot does not get it)."""
     _check_sender(world, chat, sender)
     extra: dict[str, Any] = {}
+    original = None
+    if reply_to is not None:
+        original = world.message(chat, reply_to, "message to be replied not found")
+        if thread is None and original.data.get("is_topic_message"):
+            thread = original.data.get("message_thread_id")  # a reply stays in its topic
     if thread is not None:
         if not chat.is_forum:
             raise _refuse(f"chat {chat.id} is not a forum")
+        if int(thread) not in chat.topics:
+            raise _refuse(f"chat {chat.id} has no topic {thread}")
         extra["message_thread_id"] = int(thread)
         extra["is_topic_message"] = True
-    if reply_to is not None:
-        original = world.message(chat, reply_to, "message to be replied not found")
+        if original is None:
+            # A topic is the thread of the message that created it: Telegram presents every
+            # message in it that replies to nothing else as a reply to that service message.
+            original = world.message(chat, int(thread), "topic not found")
+    if original is not None:
         extra["reply_to_message"] = quoted(original)
     data = world.new_message(chat, sender, **content, **extra)
     stored = world.store(chat, data, from_bot=False, kind=kind)

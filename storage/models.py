@@ -113,6 +113,7 @@ class PoliceUnit(SQLModel, table=True):
     province_code: str = Field(max_length=2, index=True)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    forum: bool = Field(default=False, description="The group has topics: one per tip.")
 
 
 class UnitCommune(SQLModel, table=True):
@@ -246,6 +247,35 @@ class TipsterStanding(SQLModel, table=True):
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TipThread(SQLModel, table=True):
+    """Where a tip lives in one unit's group: its card and, in a forum group, its topic.
+
+    Both are outbox rows, so messages about the tip can be queued before the card or the
+    topic is out: the sender fills in the message or thread id."""
+
+    __tablename__ = "tip_thread"
+    __table_args__ = (Index("ux_tip_thread_tip_unit", "tip_id", "unit_id", unique=True),)
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    tip_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unit_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    card_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    topic_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TipClock(SQLModel, table=True):
+    """A tip clock that fired; one row per clock and receipt, so each fires once even with
+    several workers or after a restart."""
+
+    __tablename__ = "tip_clock"
+
+    tip_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    clock: str = Field(primary_key=True, max_length=20)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
+    fired_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class Dialog(SQLModel, table=True):

@@ -130,6 +130,33 @@ class OutboxRepository:
         status, message_id = (await self._session.execute(statement)).one()
         return status, message_id
 
+    async def reference(self, row_id: int) -> tuple[str, int | None, str]:
+        """What a row that refers to ``row_id`` needs: its status, its sent message id (a
+        topic's thread id for ``createForumTopic``) and its method."""
+        statement = select(
+            OutboxMessage.status, OutboxMessage.sent_message_id, OutboxMessage.method
+        ).where(OutboxMessage.id == row_id)
+        status, message_id, method = (await self._session.execute(statement)).one()
+        return status, message_id, method
+
+    async def status(self, row_id: int) -> str | None:
+        statement = select(OutboxMessage.status).where(OutboxMessage.id == row_id)
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def sent_in(self, lane: str, subject: str, purpose: str) -> list[tuple[int | None, str]]:
+        """The message ids (and statuses) of the calls about ``subject`` sent to a chat for
+        ``purpose``, in order."""
+        statement = (
+            select(OutboxMessage.sent_message_id, OutboxMessage.status)
+            .where(
+                OutboxMessage.lane == lane,
+                OutboxMessage.subject == subject,
+                OutboxMessage.purpose == purpose,
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return [(row[0], row[1]) for row in (await self._session.execute(statement)).all()]
+
     async def sent_about(self, lane: str, message_id: int) -> SentMessage | None:
         """What the bot's message ``message_id`` in the chat ``lane`` was sent for, if it was
         sent through the outbox."""

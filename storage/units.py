@@ -63,6 +63,15 @@ class UnitRepository:
         )
         return result.rowcount == 1
 
+    async def set_forum(self, chat_id: int, forum: bool) -> bool:
+        """Remember whether the unit's group has topics; True when that changed."""
+        result = await self._session.execute(
+            update(PoliceUnit)
+            .where(PoliceUnit.chat_id == chat_id, PoliceUnit.forum != forum)
+            .values(forum=forum)
+        )
+        return result.rowcount == 1
+
     async def all(self) -> list[tuple[PoliceUnit, list[str]]]:
         units = (
             (await self._session.execute(select(PoliceUnit).order_by(PoliceUnit.id)))

@@ -15,6 +15,7 @@ from storage.dialogs import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols import PatrolRepository
+from storage.tip_threads import TipClockRepository, TipThreadRepository
 from storage.tips import TipRepository
 from storage.units import InviteRepository, OfficerRepository, UnitRepository
 
@@ -31,6 +32,8 @@ class UnitOfWork:
     tips: TipRepository
     dialogs: DialogRepository
     patrols: PatrolRepository
+    tip_threads: TipThreadRepository
+    tip_clocks: TipClockRepository
 
 
 class Storage:
@@ -55,6 +58,8 @@ class Storage:
                 tips=TipRepository(session, self.keyring),
                 dialogs=DialogRepository(session),
                 patrols=PatrolRepository(session),
+                tip_threads=TipThreadRepository(session),
+                tip_clocks=TipClockRepository(session),
             )
 
     async def close(self) -> None:

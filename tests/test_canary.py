@@ -82,3 +82,71 @@ async def test_the_canary_tipster_leaves_no_trace(
     log = (tmp_path / "service.log").read_bytes()
     assert b"DEBUG" in log, "the log was written at DEBUG"
     assert leaks(log) == []
+
+
+async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
+    tmp_path: Path, sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    """The same canary, now in a dialogue: the officer asks (text and a photo), the canary
+    answers (text and a photo); still nothing of it in the group, the database or the log."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("reads the SQLite file's bytes")
+    client = sandbox.client
+    officer = await client.create_user(first_name="Trung úy Minh")
+    group = await client.create_group("CA Bến Thành", members=[officer["id"]])
+    await register_officer(storage, await link_commune(storage, group["id"]), officer)
+    await storage.close()
+    service = ServiceProcess(
+        sandbox,
+        database_url,
+        tmp_path / "service.log",
+        TINBAO_LOG_LEVEL="DEBUG",
+        TINBAO_PRIVATE_CHAT_RATE="50",
+    )
+    service.start()
+    try:
+        tipster = Person(client, await client.create_user(**CANARY), CANARY["id"])
+        await tipster.say("/start", expect=2)
+        await tipster.press("Gửi tin báo")
+        await tipster.press("Ma túy")
+        await tipster.say("ben thanh")
+        await tipster.press("Phường Bến Thành", expect=2)
+        await tipster.say("Có người bán ma túy ở hẻm 12.")
+        await tipster.press("Tiếp tục")
+        await tipster.press("Hôm nay")
+        await tipster.press("Gửi tin báo", expect=1)
+        [card] = await client.wait_for_bot_messages(group["id"], 1, timeout=30)
+        minh = Person(client, officer, group["id"])
+        minh.seen = 1
+        await minh.say("Người bán mặc áo màu gì?", reply_to=card["message_id"])
+        await client.send_file(
+            group["id"],
+            officer["id"],
+            "photo",
+            PNG,
+            caption="Người này?",
+            reply_to=card["message_id"],
+        )
+        question = (await client.wait_for_bot_messages(CANARY["id"], tipster.seen + 3, timeout=30))[
+            tipster.seen
+        ]
+        tipster.seen += 3
+        await tipster.say("Áo đỏ, đội mũ đen", reply_to=question["message_id"])
+        await client.send_file(
+            CANARY["id"], CANARY["id"], "photo", PNG, caption="ảnh", reply_to=question["message_id"]
+        )
+        await client.wait_for_bot_messages(group["id"], 6, timeout=30)
+    finally:
+        assert await service.terminate() == 0
+
+    group_view = await client.bot_messages(group["id"])
+    answers = [m for m in group_view if "trả lời" in (m.get("text") or "")]
+    assert len(answers) == 2 and "Áo đỏ" in answers[0]["text"]
+    blob = json.dumps(group_view, ensure_ascii=False).encode()
+    assert leaks(blob) == []
+    assert "forward_origin" not in blob.decode() and "forward_from" not in blob.decode()
+    database = Path(database_url.split(":///", 1)[1])
+    for path in [database, *database.parent.glob(database.name + "-*")]:
+        assert leaks(path.read_bytes()) == [], path.name
+    log = (tmp_path / "service.log").read_bytes()
+    assert leaks(log) == []

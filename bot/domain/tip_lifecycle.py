@@ -23,6 +23,7 @@ from bot.domain.codes import normalize_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.tip_notices import card_keyboard, card_text, card_view, local_time, queue_card
+from bot.domain.tip_threads import subject_of
 from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
 from bot.domain.units import route
 from bot.i18n import t
@@ -318,7 +319,7 @@ async def edit_card(desk: Desk, tip: Tip, card_outbox_id: int, moved_to: str | N
         refers_to=card_outbox_id,
         source_update_id=desk.source_update_id,
         purpose="tip.card_edit",
-        subject=f"tip:{tip.id}",
+        subject=subject_of(tip),
     )
 
 
@@ -379,5 +380,5 @@ async def _tell(desk: Desk, tip: Tip, key: str, **values: str) -> None:
         desk.now,
         source_update_id=desk.source_update_id,
         purpose="tip.receipt" if key == "tip.acknowledged" else "tip.notice",
-        subject=f"tip:{tip.id}",
+        subject=subject_of(tip),
     )

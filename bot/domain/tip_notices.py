@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.communes import CommuneDirectory
 from bot.domain.geo import distance_km
 from bot.domain.tip_clocks import TipClockPolicy, TipDeadlines, deadlines
+from bot.domain.tip_threads import open_thread, subject_of
 from bot.domain.tips import Draft, Tipster
 from bot.i18n import t
 from storage.models import PoliceUnit, Tip, TipStatus
@@ -127,7 +128,6 @@ def patrol_line(tip: Tip, language: str) -> str:
     return t("card.from_patrol", language, reporter=html.escape(tip.reporter or "")) + "\n"
 
 
-
 CARD_BUTTONS: dict[str, tuple[tuple[str, ...], ...]] = {
     TipStatus.NEW: (("ack", "take"), ("ask",), ("rej", "dup"), ("xfer",)),
     TipStatus.TRANSFERRED: (("ack", "take"), ("ask",), ("rej", "dup"), ("xfer",)),
@@ -204,22 +204,27 @@ async def queue_card(
     source_update_id: int | None,
     clocks: TipClockPolicy | None = None,
 ) -> None:
-    """One card per destination, then the location and copies of the attachments under it."""
-    queue = {"source_update_id": source_update_id}
+    """One card per destination, then the location and copies of the attachments under it.
+
+    In the unit's group the card opens the tip's thread (its own topic in a forum group), and
+    everything about the tip goes there."""
+    queue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
+    unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     view = await card_view(uow, tip, clocks or TipClockPolicy())
     for position, destination in enumerate(destinations):
-        card = await uow.outbox.enqueue(
-            destination,
-            "sendMessage",
-            {
-                "text": card_text(tip, directory, language, view),
-                "parse_mode": "HTML",
-                "reply_markup": card_keyboard(tip, language),
-            },
-            now,
-            purpose="tip.card",
-            **queue,
-        )
+        card_params = {
+            "text": card_text(tip, directory, language, view),
+            "parse_mode": "HTML",
+            "reply_markup": card_keyboard(tip, language),
+        }
+        if unit is not None and destination.chat_id == unit.chat_id:
+            card, under = await open_thread(
+                uow, tip, unit, destination, card_params, language, now, source_update_id
+            )
+        else:
+            card = under = await uow.outbox.enqueue(
+                destination, "sendMessage", card_params, now, purpose="tip.card", **queue
+            )
         if position == 0:
             tip.card_outbox_id = card
         if tip.latitude is not None and tip.longitude is not None:
@@ -228,7 +233,7 @@ async def queue_card(
                 "sendLocation",
                 {"latitude": tip.latitude, "longitude": tip.longitude},
                 now,
-                refers_to=card,
+                refers_to=under,
                 purpose="tip.location",
                 **queue,
             )
@@ -238,7 +243,7 @@ async def queue_card(
                 "copyMessage",
                 {"from_chat_id": tipster.chat.chat_id, "message_id": attachment["message_id"]},
                 now,
-                refers_to=card,
+                refers_to=under,
                 purpose="tip.attachment",
                 **queue,
             )

@@ -131,8 +131,10 @@ class OutboxSender:
                 return
             params = dict(call.params)
             referred: int | None = None
+            in_topic = False
             if call.refers_to is not None:
-                status, referred = await uow.outbox.sent_message_id(call.refers_to)
+                status, referred, method = await uow.outbox.reference(call.refers_to)
+                in_topic = method == "createForumTopic"
                 if referred is None and status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
                     # Referring to another chat's message that is not out yet: wait for it.
                     await uow.outbox.reschedule(
@@ -145,7 +147,7 @@ class OutboxSender:
                     )
                     return
                 if referred is not None:  # else: say it anyway, just not as a reply
-                    self._point_at(call.method, params, referred)
+                    self._point_at(call.method, params, referred, in_topic)
         try:
             result = await self._bot.do_api_request(call.method, api_kwargs=params)
         except TelegramError as exc:
@@ -154,8 +156,12 @@ class OutboxSender:
         await self._record_sent(call, self._message_id(result))
 
     @staticmethod
-    def _point_at(method: str, params: dict[str, Any], message_id: int) -> None:
-        if method in EDIT_METHODS:
+    def _point_at(method: str, params: dict[str, Any], message_id: int, in_topic: bool) -> None:
+        """Edit the referred message, reply to it, or (a forum topic's row) post in it."""
+        if in_topic:
+            if method not in EDIT_METHODS:
+                params["message_thread_id"] = message_id
+        elif method in EDIT_METHODS:
             params["message_id"] = message_id
         else:
             params["reply_parameters"] = {
@@ -165,8 +171,8 @@ class OutboxSender:
 
     @staticmethod
     def _message_id(result: Any) -> int | None:
-        if isinstance(result, dict):
-            return result.get("message_id")
+        if isinstance(result, dict):  # a created forum topic is known by its thread id
+            return result.get("message_id", result.get("message_thread_id"))
         if isinstance(result, list) and result and isinstance(result[0], dict):
             return result[0].get("message_id")
         return None

@@ -29,6 +29,7 @@ from bot.runtime.sender import OutboxSender
 from bot.runtime.webhook import webhook_app
 from bot.security import Keyring
 from scheduler import JobEnv, build_scheduler
+from scheduler.env import settle as settle_jobs
 from storage.db import Database
 from storage.leadership import Leadership
 from storage.schema import ensure_current
@@ -214,6 +215,7 @@ class Service:
         if self.poller is not None:
             await self.poller.confirm()
         self.scheduler.shutdown(wait=False)
+        await settle_jobs()
         await self.application.shutdown()
         await self.leadership.release()
         await self.storage.close()

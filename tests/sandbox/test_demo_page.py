@@ -115,7 +115,7 @@ async def test_chats_list_types_titles_members_and_statuses(sandbox: SandboxServ
 
 
 async def test_a_forum_lists_its_topics(bot: Bot, sandbox: SandboxServer) -> None:
-    forum = await sandbox.client.create_group("Công an xã", forum=True)
+    forum = await sandbox.client.create_forum("Công an xã")
     topic = await bot.create_forum_topic(forum["id"], "Tin báo #12")
     [chat] = [c for c in await sandbox.client.chats() if c["id"] == forum["id"]]
     assert chat["is_forum"]

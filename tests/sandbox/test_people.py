@@ -159,3 +159,22 @@ async def test_the_bots_commands_are_readable_by_scope_and_language(
     assert (await sandbox.client.bot_commands("en"))[0]["description"] == "Start"
     groups = await sandbox.client.bot_commands(scope={"type": "all_group_chats"})
     assert [c["command"] for c in groups] == ["link"]
+
+
+async def test_a_message_in_a_topic_replies_to_the_topic_creation_and_a_reply_stays_there(
+    bot: Bot, sandbox: SandboxServer
+) -> None:
+    officer = await sandbox.client.create_user(first_name="Minh")
+    forum = await sandbox.client.create_forum("Công an", members=[officer["id"]])
+    topic = await bot.create_forum_topic(forum["id"], "Tin báo")
+    thread = topic.message_thread_id
+    card = await bot.send_message(forum["id"], "thẻ", message_thread_id=thread)
+    await sandbox.client.send_text(
+        forum["id"], officer["id"], "bàn nội bộ", message_thread_id=thread
+    )
+    await sandbox.client.send_text(forum["id"], officer["id"], "trả lời", reply_to=card.message_id)
+    plain, reply = await bot.get_updates()
+    assert plain.message.reply_to_message.message_id == thread
+    assert plain.message.reply_to_message.forum_topic_created.name == "Tin báo"
+    assert reply.message.message_thread_id == thread
+    assert reply.message.reply_to_message.message_id == card.message_id

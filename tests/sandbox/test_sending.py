@@ -162,7 +162,7 @@ async def test_a_media_group_arrives_as_several_messages(bot: Bot, sandbox: Sand
 
 
 async def test_a_forum_topic_gets_its_own_thread(bot: Bot, sandbox: SandboxServer) -> None:
-    forum = await sandbox.client.create_group("Công an phường", forum=True)
+    forum = await sandbox.client.create_forum("Công an phường")
     topic = await bot.create_forum_topic(forum["id"], "Tin báo ABCD2345")
     await bot.send_message(forum["id"], "thẻ", message_thread_id=topic.message_thread_id)
     messages = await sandbox.client.bot_messages(forum["id"])
@@ -170,6 +170,12 @@ async def test_a_forum_topic_gets_its_own_thread(bot: Bot, sandbox: SandboxServe
     with pytest.raises(BadRequest):
         plain = await sandbox.client.create_group("Nhóm thường")
         await bot.create_forum_topic(plain["id"], "x")
+
+
+async def test_only_an_admin_bot_can_create_a_topic(bot: Bot, sandbox: SandboxServer) -> None:
+    forum = await sandbox.client.create_forum("Công an phường", bot_status="member")
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):
+        await bot.create_forum_topic(forum["id"], "Tin báo ABCD2345")
 
 
 async def test_an_old_callback_query_cannot_be_answered(bot: Bot) -> None:

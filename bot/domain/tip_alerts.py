@@ -1,0 +1,191 @@
+"""What each tip clock does when it runs out (the deadlines themselves: tip_clocks).
+
+- ``realert``: the unit is reminded that nobody acknowledged the tip.
+- ``escalate``: the province unit gets a card in its group (its officers may then work the
+  tip) and the unit is told.
+- ``receipt_notice``: on the last working day to tell the tipster of receipt, the unit is
+  reminded.
+- ``verify_<day>``: on the reminder days of the verification deadline, the unit is reminded.
+
+A clock fires once per receipt of the tip by a unit (creation, or a transfer): the caller
+claims it in ``tip_clock`` in the same transaction as the messages it queues.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, time
+
+from bot.domain.communes import CommuneDirectory
+from bot.domain.tip_clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
+from bot.domain.tip_notices import card_keyboard, card_text, card_view, local_time, unit_name
+from bot.domain.tip_threads import group_of, open_thread, places, subject_of
+from bot.i18n import t
+from bot.security import Keyring
+from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
+from storage.uow import UnitOfWork
+
+RECEIPT_REMINDER_HOUR = time(8, 0)  # local time on the notice's last working day
+
+
+def received_at(tip: Tip) -> datetime:
+    """When the tip's current unit received it: the latest transfer, else its creation."""
+    return tip.received_at or tip.created_at
+
+
+def receipt_reminder_at(due: TipDeadlines) -> datetime:
+    day = due.receipt_notice_by.astimezone(LOCAL).date()
+    return datetime.combine(day, RECEIPT_REMINDER_HOUR, LOCAL)
+
+
+def due_clocks(policy: TipClockPolicy, tip: Tip, now: datetime) -> list[str]:
+    """The clocks of ``tip`` that have run out at ``now``, fired or not. A tip held for review
+    has none: an alert would show officers what spam control keeps from them."""
+    if tip.held:
+        return []
+    due = deadlines(policy, received_at(tip), tip.urgent)
+    found: list[str] = []
+    if tip.status in TipStatus.UNACKNOWLEDGED:
+        if now >= due.realert_at:
+            found.append("realert")
+        if now >= due.escalate_at:
+            found.append("escalate")
+        if now >= receipt_reminder_at(due):
+            found.append("receipt_notice")
+    if tip.status in TipStatus.OPEN:
+        for day, at in zip(policy.verify_reminder_days, due.reminders, strict=True):
+            if now >= at:
+                found.append(f"verify_{day}")
+    return found
+
+
+def minutes(delta_seconds: float) -> int:
+    return round(delta_seconds / 60)
+
+
+async def fire(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    directory: CommuneDirectory,
+    policy: TipClockPolicy,
+    tip: Tip,
+    clock: str,
+    language: str,
+    admin_ids: frozenset[int],
+    now: datetime,
+) -> None:
+    """Queue what ``clock`` says about ``tip``, into the tip's thread in each group working it."""
+    due = deadlines(policy, received_at(tip), tip.urgent)
+    code = tip.code
+    targets = await places(uow, keyring, tip, admin_ids)  # before escalation adds the province
+    if clock == "realert":
+        wait = (due.realert_at - due.received_at).total_seconds()
+        text = t("clock.realert", language, code=code, minutes=minutes(wait))
+    elif clock == "escalate":
+        text = await escalate(uow, keyring, directory, policy, tip, due, language, now)
+        if text is None:
+            return
+    elif clock == "receipt_notice":
+        text = t(
+            "clock.receipt_notice",
+            language,
+            code=code,
+            date=due.receipt_notice_by.astimezone(LOCAL).strftime("%d/%m/%Y"),
+            days=policy.receipt_notice_working_days,
+        )
+    else:
+        text = t(
+            "clock.verify_reminder",
+            language,
+            code=code,
+            day=clock.removeprefix("verify_"),
+            deadline=local_time(due.verify_by),
+            days=policy.verify_days,
+        )
+    for place in targets:
+        await uow.outbox.enqueue(
+            place.destination,
+            "sendMessage",
+            {"text": text, "parse_mode": "HTML"},
+            now,
+            refers_to=place.refers_to,
+            purpose="tip.clock",
+            subject=subject_of(tip),
+        )
+
+
+async def escalate(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    directory: CommuneDirectory,
+    policy: TipClockPolicy,
+    tip: Tip,
+    due: TipDeadlines,
+    language: str,
+    now: datetime,
+) -> str | None:
+    """Give the province unit its own card of the tip (with the location and copies of the
+    media its unit received); return the notice for the unit, or None when there is no
+    province unit above the tip's unit."""
+    assert tip.id is not None
+    province = await uow.units.for_province(tip.province_code)
+    if province is None or province.id is None or province.id == tip.unit_id:
+        return None
+    unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
+    wait = minutes((due.escalate_at - due.received_at).total_seconds())
+    header = t(
+        "clock.escalated_header",
+        language,
+        unit=html.escape(unit_name(unit, language)),
+        minutes=wait,
+    )
+    view = await card_view(uow, tip, policy)
+    card = {
+        "text": f"{header}\n\n{card_text(tip, directory, language, view)}",
+        "parse_mode": "HTML",
+        "reply_markup": card_keyboard(tip, language),
+    }
+    destination = group_of(province, keyring)
+    _, under = await open_thread(uow, tip, province, destination, card, language, now)
+    queue = {"refers_to": under, "subject": subject_of(tip)}
+    if tip.latitude is not None and tip.longitude is not None:
+        location = {"latitude": tip.latitude, "longitude": tip.longitude}
+        await uow.outbox.enqueue(
+            destination, "sendLocation", location, now, purpose="tip.location", **queue
+        )
+    if unit is not None:
+        await copy_media(uow, keyring, tip, unit, province, under, now)
+    await uow.tips.record(tip.id, "escalated", "clock", now)
+    return t(
+        "clock.escalated_notice",
+        language,
+        code=tip.code,
+        minutes=wait,
+        province=html.escape(province.name),
+    )
+
+
+async def copy_media(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    tip: Tip,
+    unit: PoliceUnit,
+    province: PoliceUnit,
+    under: int,
+    now: datetime,
+) -> None:
+    """The tipster's media as the unit's group got them, copied on (never forwarded): the
+    tipster's own chat is not touched again."""
+    source = group_of(unit, keyring)
+    sent = await uow.outbox.sent_in(source.lane, subject_of(tip), "tip.attachment")
+    for message_id, status in sent:
+        if status == OutboxStatus.SENT and message_id is not None:
+            await uow.outbox.enqueue(
+                group_of(province, keyring),
+                "copyMessage",
+                {"from_chat_id": unit.chat_id, "message_id": message_id},
+                now,
+                refers_to=under,
+                purpose="tip.attachment",
+                subject=subject_of(tip),
+            )

@@ -1,0 +1,132 @@
+"""The anonymous two-way dialogue between the police working a tip and its tipster.
+
+Officers write in their group; the tipster reads it in the bot's private chat, labelled as
+from the unit ("Công an Phường Bến Thành"), never with the officer's name unless the service
+is configured to sign. The tipster answers by replying; the answer comes back into the tip's
+thread. Media go by copyMessage both ways (never forwarded, so no "forwarded from" header
+names anyone), and nothing of the tipster but the words and media they chose to send reaches
+the group.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.tip_threads import Place, places, subject_of, working_units
+from bot.domain.tips import tipster_destination
+from bot.i18n import t
+from bot.security import Keyring
+from storage.models import Officer, PoliceUnit, Tip
+from storage.uow import UnitOfWork
+
+# Room for the label and the hint around a relayed text within Telegram's 4096 characters.
+TEXT_LIMIT = 3500
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A message to pass on: its text, or (``text`` None) media to copy from its chat."""
+
+    from_chat_id: int
+    message_id: int
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """The officer writing, and the unit they write for (which labels the message)."""
+
+    officer: Officer
+    unit: PoliceUnit
+
+
+async def writer_for(uow: UnitOfWork, tip: Tip, user_id: int) -> Writer | None:
+    """The officer ``user_id`` may write to the tip's tipster: an officer of the tip's unit,
+    or of its province's unit (which the tip may be escalated to). None for anyone else."""
+    for unit_id in sorted(await working_units(uow, tip), key=lambda u: u != tip.unit_id):
+        officer = await uow.officers.of_unit(unit_id, user_id)
+        unit = await uow.units.get(unit_id) if officer is not None else None
+        if officer is not None and unit is not None:
+            return Writer(officer, unit)
+    return None
+
+
+async def to_tipster(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    tip: Tip,
+    writer: Writer,
+    content: Content,
+    now: datetime,
+    signed: bool = False,
+    source_update_id: int | None = None,
+) -> None:
+    """Pass an officer's message to the tipster, in the tipster's language, labelled with the
+    unit's name; record it in the tip's history (not its words)."""
+    assert tip.id is not None
+    language = tip.tipster_language
+    unit, code = html.escape(writer.unit.name), tip.code
+    if signed:
+        officer = html.escape(writer.officer.display_name)
+        label = t("dialogue.to_tipster_signed", language, unit=unit, officer=officer, code=code)
+    else:
+        label = t("dialogue.to_tipster", language, unit=unit, code=code)
+    hint = t("dialogue.reply_hint", language)
+    destination = tipster_destination(tip, keyring)
+    queue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
+    subject = subject_of(tip)
+    if content.text is not None:
+        text = f"{label}\n\n{html.escape(content.text)}\n\n{hint}"
+        params = {"text": text, "parse_mode": "HTML"}
+        await uow.outbox.enqueue(destination, "sendMessage", params, now, subject=subject, **queue)
+    else:
+        params = {"text": f"{label}\n\n{hint}", "parse_mode": "HTML"}
+        await uow.outbox.enqueue(destination, "sendMessage", params, now, subject=subject, **queue)
+        await uow.outbox.enqueue(
+            destination,
+            "copyMessage",
+            {"from_chat_id": content.from_chat_id, "message_id": content.message_id},
+            now,
+            subject=subject,
+            **queue,
+        )
+    await uow.tips.record(tip.id, "asked", f"officer:{writer.officer.id}", now)
+
+
+async def to_police(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    tip: Tip,
+    content: Content,
+    label: str,
+    now: datetime,
+    admin_ids: frozenset[int],
+    source_update_id: int | None = None,
+) -> list[Place]:
+    """Pass the tipster's message into the tip's thread in every group working it, as
+    "tip.answer" so that officers can reply to it in turn. ``label`` is already formatted."""
+    targets = await places(uow, keyring, tip, admin_ids)
+    subject = subject_of(tip)
+    for place in targets:
+        queue = {
+            "refers_to": place.refers_to,
+            "source_update_id": source_update_id,
+            "purpose": "tip.answer",
+            "subject": subject,
+        }
+        if content.text is not None:
+            params = {"text": f"{label}\n{html.escape(content.text)}", "parse_mode": "HTML"}
+            await uow.outbox.enqueue(place.destination, "sendMessage", params, now, **queue)
+        else:
+            params = {"text": label, "parse_mode": "HTML"}
+            await uow.outbox.enqueue(place.destination, "sendMessage", params, now, **queue)
+            await uow.outbox.enqueue(
+                place.destination,
+                "copyMessage",
+                {"from_chat_id": content.from_chat_id, "message_id": content.message_id},
+                now,
+                **queue,
+            )
+    return targets

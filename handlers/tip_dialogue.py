@@ -1,0 +1,200 @@
+"""Officers and tipsters talk through the bot, the tipster staying anonymous.
+
+- In the group: "Ask the tipster" on a card posts a prompt; a reply to the prompt, to the card
+  or to a tipster's answer is passed to the tipster (only by officers who may work the tip).
+- In private: the tipster replies to a police message; the answer goes into the tip's thread.
+- Forum groups: plain messages in a tip's topic are the officers' own discussion and stay in
+  the group; the bot learns that a unit's group is a forum from the updates it gets there.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.domain.tip_dialogue import TEXT_LIMIT, Content, to_police, to_tipster, writer_for
+from bot.domain.tip_threads import place_in_chat, subject_of, tip_id_of
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext
+from handlers import conversation, group_replies
+from storage.models import Tip, TipStatus
+from storage.outbox import SentMessage
+
+ASK_PATTERN = r"^tip:ask:"
+# What may be passed on, both ways: copyMessage re-sends these without naming the sender.
+MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "location", "document")
+# Files keep EXIF/GPS data: a tipster's image as a file could locate them (as in a new tip).
+TIPSTER_MEDIA = tuple(kind for kind in MEDIA if kind != "document")
+
+
+def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:
+    if message.text:
+        return Content(message.chat.id, message.message_id, message.text)
+    if any(getattr(message, kind, None) for kind in kinds):
+        return Content(message.chat.id, message.message_id, None)
+    return None
+
+
+async def reply_here(update: Update, context: TinbaoContext, text: str) -> None:
+    """Answer in place: as a reply to the message, in its forum topic if it has one."""
+    message = update.effective_message
+    assert message is not None
+    params: dict[str, Any] = {
+        "reply_parameters": {"message_id": message.message_id, "allow_sending_without_reply": True}
+    }
+    if message.is_topic_message and message.message_thread_id:
+        params["message_thread_id"] = message.message_thread_id
+    await context.reply(update, text, **params)
+
+
+async def tip_by_id(context: TinbaoContext, tip_id: int | None) -> Tip | None:
+    return await context.uow.tips.get(tip_id) if tip_id is not None else None
+
+
+# The group side -------------------------------------------------------------------------------
+async def ask_button(update: Update, context: TinbaoContext) -> None:
+    """Button data is a claim: the tip and the presser's rights come from the database."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    assert query is not None and query.data is not None and user is not None and chat is not None
+    language = context.services.default_language
+    raw = query.data.removeprefix("tip:ask:")
+    tip = await tip_by_id(context, int(raw) if raw.isdigit() and len(raw) <= 18 else None)
+    if tip is None:
+        await context.answer(update, t("tip.button_stale", language), alert=True)
+        return
+    writer = await writer_for(context.uow, tip, user.id)
+    if writer is None:
+        await context.answer(update, t("dialogue.not_officer", language), alert=True)
+        return
+    if tip.status in TipStatus.CLOSED:
+        await context.answer(update, t("dialogue.closed", language, code=tip.code), alert=True)
+        return
+    place = await place_in_chat(context.uow, context.services.keyring, tip, chat.id)
+    params: dict[str, Any] = {
+        "text": t(
+            "dialogue.ask_prompt", language, code=tip.code, unit=html.escape(writer.unit.name)
+        ),
+        "parse_mode": "HTML",
+        "reply_markup": {
+            "force_reply": True,
+            "input_field_placeholder": t("dialogue.ask_placeholder", language),
+        },
+    }
+    message = query.message
+    if place is None and isinstance(message, Message) and message.is_topic_message:
+        params["message_thread_id"] = message.message_thread_id
+    await context.send(
+        chat,
+        "sendMessage",
+        params,
+        refers_to=place.refers_to if place else None,
+        purpose="tip.ask_prompt",
+        subject=subject_of(tip),
+    )
+    await context.answer(update, t("dialogue.ask_pressed", language))
+
+
+async def officer_reply(update: Update, context: TinbaoContext, sent: SentMessage) -> None:
+    """A reply to the card, to the prompt or to a tipster's answer goes to the tipster."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    language = context.services.default_language
+    tip = await tip_by_id(context, tip_id_of(sent.subject))
+    if tip is None:
+        await reply_here(update, context, t("group.reply_not_understood", language))
+        return
+    writer = await writer_for(context.uow, tip, user.id)
+    if writer is None:
+        await reply_here(update, context, t("dialogue.not_officer", language))
+        return
+    if tip.status in TipStatus.CLOSED:
+        await reply_here(update, context, t("dialogue.closed", language, code=tip.code))
+        return
+    content = content_of(message, MEDIA)
+    if content is None:
+        await reply_here(update, context, t("dialogue.unsupported", language))
+        return
+    if content.text is not None and len(content.text) > TEXT_LIMIT:
+        await reply_here(update, context, t("dialogue.too_long", language, limit=TEXT_LIMIT))
+        return
+    work, services = context.work, context.services
+    await to_tipster(
+        work.uow,
+        services.keyring,
+        tip,
+        writer,
+        content,
+        work.now,
+        signed=services.settings.relay_officer_name,
+        source_update_id=work.update_id,
+    )
+    await reply_here(update, context, t("dialogue.relayed", language))
+
+
+async def topic_message(update: Update, context: TinbaoContext, sent: SentMessage) -> None:
+    """A plain message in a tip's forum topic: the officers' own discussion. Telegram marks it
+    as a reply to the topic's first message, but nothing of it leaves the group."""
+
+
+async def learn_forum(update: Update, context: TinbaoContext) -> None:
+    """Whether a unit's group has topics, from any update there (a promotion of the bot, a
+    command, /link): Telegram can switch topics on without changing the group's id."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == "supergroup":
+        await context.uow.units.set_forum(chat.id, bool(chat.is_forum))
+
+
+# The tipster's side ---------------------------------------------------------------------------
+async def private_reply(update: Update, context: TinbaoContext) -> None:
+    """A tipster's reply to a police message about their tip is their answer; any other reply
+    is an ordinary message of the conversation."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.reply_to_message is not None and user is not None
+    sent = await context.uow.outbox.sent_about(
+        context.work.lane, message.reply_to_message.message_id
+    )
+    tip = await tip_by_id(context, tip_id_of(sent.subject if sent else None))
+    keyring = context.services.keyring
+    if tip is None or tip.tipster != keyring.pseudonym("user", user.id):
+        await conversation.private_message(update, context)
+        return
+    language = await context.language(update)
+    if tip.status in TipStatus.CLOSED:
+        await context.reply(update, t("dialogue.tip_closed", language, code=tip.code))
+        return
+    content = content_of(message, TIPSTER_MEDIA)
+    if content is None:
+        await context.reply(update, t("dialogue.answer_unsupported", language))
+        return
+    if content.text is not None and len(content.text) > TEXT_LIMIT:
+        await context.reply(update, t("dialogue.too_long", language, limit=TEXT_LIMIT))
+        return
+    work, services = context.work, context.services
+    label = t("dialogue.answer_card", services.default_language, code=tip.code)
+    await to_police(
+        work.uow, keyring, tip, content, label, work.now, services.admin_ids, work.update_id
+    )
+    assert tip.id is not None
+    await work.uow.tips.record(tip.id, "answered", "tipster", work.now)
+    await context.reply(update, t("dialogue.answer_sent", language))
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register before the conversation: a tipster's reply must not be taken as a step of a
+    tip being written."""
+    application.add_handler(CallbackQueryHandler(ask_button, pattern=ASK_PATTERN))
+    replies = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.REPLY
+    application.add_handler(MessageHandler(replies & ~filters.COMMAND, private_reply))
+    for purpose in ("tip.card", "tip.card_view", "tip.ask_prompt", "tip.answer"):
+        group_replies.route(purpose, officer_reply)
+    group_replies.route("tip.topic", topic_message)
+    application.add_handler(TypeHandler(Update, learn_forum), group=1)

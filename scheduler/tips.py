@@ -1,0 +1,79 @@
+"""The tip clocks: re-alert, escalation, the receipt-notice and verification reminders.
+
+Nothing about them is kept in APScheduler: one job sweeps the open tips every
+``TINBAO_CLOCK_SWEEP_SECONDS`` (and once right at start), asks ``tip_alerts.due_clocks`` which
+clocks ran out, and fires each not yet recorded in ``tip_clock``. A clock that ran out while
+the service was stopped therefore fires at the first sweep after the start, and a claim in the
+same transaction as its messages keeps it to once, even with several workers on one database.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.domain.tip_alerts import due_clocks, fire, received_at
+from scheduler.env import JobEnv, to_completion
+
+log = logging.getLogger(__name__)
+
+
+async def sweep(env: JobEnv, now: datetime) -> int:
+    """Fire every clock that ran out by ``now`` and has not fired yet; returns how many."""
+    services = env.services
+    policy = services.tip_clocks
+    async with env.storage.transaction() as uow:
+        tips = await uow.tip_clocks.open_tips()
+        fired = await uow.tip_clocks.fired_for([tip.id for tip in tips if tip.id is not None])
+        candidates = [
+            (tip.id, clock)
+            for tip in tips
+            for clock in due_clocks(policy, tip, now)
+            if (tip.id, clock, received_at(tip)) not in fired
+        ]
+    count = 0
+    for tip_id, clock in candidates:  # one transaction each: one failure spoils no other
+        async with env.storage.transaction() as uow:
+            tip = await uow.tips.get(tip_id or 0)
+            if tip is None or clock not in due_clocks(policy, tip, now):
+                continue  # acknowledged or closed meanwhile
+            if not await uow.tip_clocks.claim(tip_id or 0, clock, received_at(tip), now):
+                continue
+            await fire(
+                uow,
+                services.keyring,
+                services.directory,
+                policy,
+                tip,
+                clock,
+                services.default_language,
+                services.admin_ids,
+                now,
+            )
+            count += 1
+    return count
+
+
+async def sweep_now(env: JobEnv) -> None:
+    try:
+        fired = await sweep(env, env.clock.now())
+    except Exception as exc:  # the next sweep tries again; nothing was half-done
+        log.error("tip clock sweep failed: %s", type(exc).__name__)
+        return
+    if fired:
+        log.info("tip clocks fired: %d", fired)
+
+
+def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
+    scheduler.add_job(
+        to_completion(sweep_now),
+        "interval",
+        seconds=env.settings.clock_sweep_seconds,
+        args=(env,),
+        id="tip_clocks",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )

@@ -1,0 +1,85 @@
+"""Where each tip lives in the police groups (its card, its forum topic) and which of its
+clocks have fired."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Tip, TipClock, TipStatus, TipThread
+from storage.upsert import insert_ignoring_conflicts
+
+
+class TipThreadRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def open(
+        self,
+        tip_id: int,
+        unit_id: int,
+        card_outbox_id: int | None,
+        topic_outbox_id: int | None,
+        now: datetime,
+    ) -> TipThread:
+        """The tip's thread in the unit's group; a fresh card (after a transfer back, say)
+        replaces the old one."""
+        thread = await self.of(tip_id, unit_id)
+        if thread is None:
+            thread = TipThread(tip_id=tip_id, unit_id=unit_id, created_at=now)
+            self._session.add(thread)
+        thread.card_outbox_id = card_outbox_id
+        thread.topic_outbox_id = topic_outbox_id
+        await self._session.flush()
+        return thread
+
+    async def of(self, tip_id: int, unit_id: int) -> TipThread | None:
+        statement = select(TipThread).where(
+            TipThread.tip_id == tip_id, TipThread.unit_id == unit_id
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def of_tip(self, tip_id: int) -> list[TipThread]:
+        statement = select(TipThread).where(TipThread.tip_id == tip_id).order_by(TipThread.id)
+        return list((await self._session.execute(statement)).scalars().all())
+
+
+class TipClockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, tip_id: int, clock: str, received_at: datetime, now: datetime) -> bool:
+        """Record that ``clock`` fires for the tip's current receipt; False when it already
+        did (here, in another worker, or before a restart). On PostgreSQL a concurrent claim
+        waits for the first to commit, then finds it."""
+        dialect = self._session.bind.dialect.name
+        statement = (
+            insert_ignoring_conflicts(dialect, TipClock.__table__)
+            .values(tip_id=tip_id, clock=clock, received_at=received_at, fired_at=now)
+            .on_conflict_do_nothing()
+        )
+        result = await self._session.execute(statement)
+        return result.rowcount == 1
+
+    async def open_tips(self) -> list[Tip]:
+        """Every tip whose clocks may still run."""
+        statement = (
+            select(Tip).where(Tip.status.in_(TipStatus.OPEN), Tip.held.is_(False)).order_by(Tip.id)
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def fired_for(self, tip_ids: list[int]) -> set[tuple[int, str, datetime]]:
+        """The clocks already fired for these tips, as (tip, clock, receipt)."""
+        fired: set[tuple[int, str, datetime]] = set()
+        for start in range(0, len(tip_ids), 500):  # keep each IN list short
+            statement = select(TipClock.tip_id, TipClock.clock, TipClock.received_at).where(
+                TipClock.tip_id.in_(tip_ids[start : start + 500])
+            )
+            fired.update((row[0], row[1], row[2]) for row in await self._session.execute(statement))
+        return fired
+
+    async def fired(self, tip_id: int) -> list[TipClock]:
+        statement = select(TipClock).where(TipClock.tip_id == tip_id).order_by(TipClock.fired_at)
+        return list((await self._session.execute(statement)).scalars().all())

@@ -1,0 +1,151 @@
+"""The tip clocks under a controllable clock: an unacknowledged tip is re-alerted, then
+escalated to the province unit; the receipt-notice and verification reminders come on their
+days; each fires once, and one that came due while the service was stopped fires at start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.clock import Clock, FrozenClock
+from bot.domain.communes import CommuneDirectory
+from bot.domain.units import add_province_unit
+from sandbox.server import SandboxServer
+from storage.uow import Storage
+from tests.support.people import Person, resident
+from tests.support.service import running_service
+from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
+
+START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hồ Chí Minh City
+RECEIPT_DAY = datetime(2026, 1, 8, 1, 0, tzinfo=UTC)  # 08:00 on the third working day
+SWEEP = {"clock_sweep_seconds": 0.3, **FAST_SERVICE}
+
+
+@pytest.fixture
+async def sandbox(sandbox_factory: Any) -> SandboxServer:
+    return await sandbox_factory(limits=FAST)
+
+
+async def add_group(
+    sandbox: SandboxServer, storage: Storage, name: str, province: bool = False
+) -> tuple[int, Person]:
+    client = sandbox.client
+    officer = await client.create_user(first_name=f"Cán bộ {name}")
+    group = await client.create_group(name, members=[officer["id"]])
+    if province:
+        async with storage.transaction() as uow:
+            unit = await add_province_unit(
+                uow, CommuneDirectory.load(), "79", group["id"], Clock().now()
+            )
+            unit_id = unit.id or 0
+    else:
+        unit_id = await link_commune(storage, group["id"])
+    await register_officer(storage, unit_id, officer)
+    return group["id"], Person(client, officer, group["id"])
+
+
+async def nth(sandbox: SandboxServer, chat: int, count: int) -> dict[str, Any]:
+    """The ``count``-th message the bot sends to ``chat``, once it is there."""
+    return (await sandbox.client.wait_for_bot_messages(chat, count, timeout=15))[count - 1]
+
+
+async def clock_rows(storage: Storage) -> tuple[int, int]:
+    """(clocks fired, clock messages queued)."""
+    async with storage.database.engine.connect() as connection:
+        fired = await connection.exec_driver_sql("SELECT count(*) FROM tip_clock")
+        sent = await connection.exec_driver_sql(
+            "SELECT count(*) FROM outbox_message WHERE purpose = 'tip.clock'"
+        )
+        return int(fired.scalar() or 0), int(sent.scalar() or 0)
+
+
+async def test_an_unacknowledged_tip_is_realerted_then_escalated_to_the_province(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
+    province, chief = await add_group(sandbox, storage, "CA TP.HCM", province=True)
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **SWEEP):
+        await file_tip(lan)
+        card = await nth(sandbox, commune, 1)
+        clock.advance(timedelta(minutes=31))
+        realert = await nth(sandbox, commune, 2)
+        clock.advance(timedelta(minutes=90))
+        escalated = await nth(sandbox, province, 1)
+        notice = await nth(sandbox, commune, 3)
+        chief.seen = 1
+        await chief.say("Anh/chị còn ở gần đó không?", reply_to=escalated["message_id"])
+        relayed = await nth(sandbox, lan.id, lan.seen + 1)
+    code = card["text"].split()[2]
+    assert "chưa được tiếp nhận sau 30 phút" in realert["text"] and code in realert["text"]
+    assert realert["reply_to_message_id"] == card["message_id"]
+    assert escalated["text"].startswith("⏫ Báo lên cấp tỉnh") and code in escalated["text"]
+    assert "Công an Phường Bến Thành chưa tiếp nhận" in escalated["text"]
+    assert "báo lên Công an Thành phố Hồ Chí Minh" in notice["text"]
+    assert "Công an Thành phố Hồ Chí Minh" in relayed["text"]
+
+
+async def test_an_urgent_tip_is_realerted_after_ten_minutes(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **SWEEP):
+        await file_tip(lan, description="Có người cầm dao đe dọa ở chợ")
+        await nth(sandbox, commune, 1)
+        clock.advance(timedelta(minutes=11))
+        realert = await nth(sandbox, commune, 2)
+    assert "sau 10 phút" in realert["text"]
+
+
+async def test_receipt_and_verification_reminders_come_on_their_days_once(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, officer = await add_group(sandbox, storage, "CA Bến Thành")
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **SWEEP):
+        await file_tip(lan)
+        await nth(sandbox, commune, 1)
+        clock.advance(RECEIPT_DAY - START)
+        realert, receipt = await nth(sandbox, commune, 2), await nth(sandbox, commune, 3)
+        await officer.press("Tiếp nhận", expect=0)
+        await sandbox.client.wait_for_counter("requests", 1, method="editMessageText")
+        clock.advance(START + timedelta(days=15) - clock.now())
+        day15 = await nth(sandbox, commune, 4)
+        clock.advance(timedelta(days=4))
+        day19 = await nth(sandbox, commune, 5)
+    assert "30 phút" in realert["text"]
+    assert "Hôm nay (08/01/2026) là hạn cuối (3 ngày làm việc)" in receipt["text"]
+    assert "đã được 15 ngày" in day15["text"] and "25/01/2026" in day15["text"]
+    assert "đã được 19 ngày" in day19["text"]
+    assert await clock_rows(storage) == (5, 4)  # escalation had no province unit to go to
+
+
+async def test_every_clock_fires_after_a_restart(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
+    province, _ = await add_group(sandbox, storage, "CA TP.HCM", province=True)
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
+        await file_tip(lan)
+        await nth(sandbox, commune, 1)
+    # Each clock comes due while the service is stopped; only the sweep at start can fire it.
+    stops = [
+        (timedelta(minutes=31), [(commune, 2, "30 phút")]),
+        (timedelta(hours=2), [(province, 1, "Báo lên cấp tỉnh"), (commune, 3, "báo lên")]),
+        (RECEIPT_DAY - START, [(commune, 4, "hạn cuối"), (province, 2, "hạn cuối")]),
+        (timedelta(days=15), [(commune, 5, "15 ngày"), (province, 3, "15 ngày")]),
+        (timedelta(days=19), [(commune, 6, "19 ngày"), (province, 4, "19 ngày")]),
+    ]
+    for since_start, expected in stops:
+        clock.advance(START + since_start - clock.now())
+        async with running_service(
+            sandbox, database_url, clock, clock_sweep_seconds=3600, **FAST_SERVICE
+        ):
+            for chat, count, words in expected:
+                got = (await nth(sandbox, chat, count))["text"]
+                assert words in got, [m["text"] for m in await sandbox.client.bot_messages(chat)]
+    assert await clock_rows(storage) == (5, 8)

@@ -113,7 +113,7 @@ def _unit(args: argparse.Namespace) -> int:
 def _officer(args: argparse.Namespace) -> int:
     from bot.setup_commands import invite
 
-    print(asyncio.run(invite(args.unit, args.hours)))
+    print(asyncio.run(invite(args.unit, args.hours, args.chief)))
     return 0
 
 
@@ -180,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     invite = officer_actions.add_parser("invite", help="a one-time code for /join")
     invite.add_argument("--unit", type=int, required=True)
     invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
+    invite.add_argument(
+        "--chief", action="store_true", help="the unit's chief: may schedule campaigns for its area"
+    )
     officer.set_defaults(func=_officer)
 
     audit = commands.add_parser("audit", help="the tamper-evident log of tip events")

@@ -76,6 +76,32 @@ class OutboxRepository:
         assert row.id is not None
         return row.id
 
+    async def enqueue_many(
+        self,
+        calls: list[tuple[Destination, str, dict[str, Any]]],
+        now: datetime,
+        purpose: str | None = None,
+    ) -> list[int]:
+        """Queue many calls in one flush (a broadcast's batch); returns their row ids in order."""
+        rows = [
+            OutboxMessage(
+                lane=destination.lane,
+                chat_kind=destination.chat_kind,
+                method=method,
+                request=self._keyring.seal_json(
+                    {"chat_id": destination.chat_id, **params}, SEAL_CONTEXT
+                ),
+                status=OutboxStatus.PENDING,
+                not_before=now,
+                created_at=now,
+                purpose=purpose,
+            )
+            for destination, method, params in calls
+        ]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [row.id for row in rows if row.id is not None]
+
     async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[QueuedCall]:
         """The oldest unsent call of each lane, when it is due and its lane is idle.
 

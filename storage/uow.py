@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
+from storage.campaigns import CampaignRepository, SubscriberRepository
 from storage.chats import ChatProfileRepository
 from storage.db import Database
 from storage.dialogs import DialogRepository
@@ -29,6 +30,8 @@ class UnitOfWork:
     invites: InviteRepository
     tips: TipRepository
     dialogs: DialogRepository
+    subscribers: SubscriberRepository
+    campaigns: CampaignRepository
 
 
 class Storage:
@@ -52,6 +55,8 @@ class Storage:
                 invites=InviteRepository(session),
                 tips=TipRepository(session, self.keyring),
                 dialogs=DialogRepository(session),
+                subscribers=SubscriberRepository(session, self.keyring),
+                campaigns=CampaignRepository(session, self.keyring),
             )
 
     async def close(self) -> None:

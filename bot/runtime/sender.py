@@ -100,7 +100,7 @@ class OutboxSender:
                 waiting = True
                 continue
             await self._slots.acquire()
-            await self._limits.overall.acquire()
+            await self._limits.overall_for(call.params).acquire()
             await lane.acquire()
             self._inflight.add(call.lane)
             task = asyncio.create_task(self._deliver(call))
@@ -192,6 +192,7 @@ class OutboxSender:
                 await uow.outbox.mark_failed(call.id, OutboxStatus.BLOCKED, exc.message)
                 await uow.outbox.block_lane(call.lane)
                 await uow.chats.set_blocked(call.lane, True, now)
+                await uow.subscribers.remove(call.lane)  # no more campaigns to a blocked chat
             elif isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message.lower():
                 await uow.outbox.mark_sent(call.id, referred, now)
             elif isinstance(exc, InvalidToken):

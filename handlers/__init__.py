@@ -10,7 +10,16 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import conversation, fallback, general, language, setup, tip_card
+from handlers import (
+    campaign_dialog,
+    conversation,
+    fallback,
+    general,
+    language,
+    setup,
+    subscription,
+    tip_card,
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -20,4 +29,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     language.register(application)
     setup.register(application)
     tip_card.register(application)
+    subscription.register(application)
+    campaign_dialog.register(application)
     fallback.register(application)

@@ -36,10 +36,12 @@ async def admin_campaign(
     codes: list[str] | None = None,
     library: str | None = "police_scam",
     text: str | None = None,
+    created_by: int | None = None,
 ) -> Campaign:
+    """A campaign created with an admin's rights; ``created_by`` gets the report in chat."""
     draft = CampaignDraft(library_key=library, text=text, audience=audience, codes=codes or [])
     draft.set_schedule(schedule)
     async with storage.transaction() as uow:
         return await create(
-            uow, CommuneDirectory.load(), draft, Authority(admin=True), None, now, "vi"
+            uow, CommuneDirectory.load(), draft, Authority(admin=True), created_by, now, "vi"
         )

@@ -135,6 +135,37 @@ class OutboxRepository:
         )
         return result.rowcount == 1
 
+    async def claim_many(self, row_ids: list[int], lease_until: datetime) -> set[int]:
+        """Claim several rows in one statement; returns the ids this sender now holds."""
+        if not row_ids:
+            return set()
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, lease_until=lease_until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(result.scalars().all())
+
+    async def mark_sent_many(self, sent: list[tuple[int, int | None]], now: datetime) -> None:
+        """Record several deliveries (row id, message id) in one statement."""
+        if sent:
+            await self._session.execute(
+                update(OutboxMessage),
+                [
+                    {
+                        "id": row_id,
+                        "status": OutboxStatus.SENT,
+                        "sent_message_id": message_id,
+                        "sent_at": now,
+                        "lease_until": None,
+                        "last_error": None,
+                    }
+                    for row_id, message_id in sent
+                ],
+            )
+
     async def sent_message_id(self, row_id: int) -> tuple[str, int | None]:
         statement = select(OutboxMessage.status, OutboxMessage.sent_message_id).where(
             OutboxMessage.id == row_id

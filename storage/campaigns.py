@@ -272,6 +272,18 @@ class CampaignRepository:
         )
         return result.rowcount or 0
 
+    async def has_pending(self, run_id: int) -> bool:
+        """Whether some recipients of the run are not in the outbox yet (a cheap check)."""
+        statement = (
+            select(CampaignDelivery.id)
+            .where(
+                CampaignDelivery.status == DeliveryStatus.PENDING,
+                CampaignDelivery.run_id == run_id,
+            )
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
     async def stats(self, run_id: int) -> RunStats:
         """Per-recipient outcome of a run: its deliveries joined with their outbox rows."""
         statement = (

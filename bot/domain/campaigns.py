@@ -432,6 +432,8 @@ async def settle(
     finished = []
     for run, campaign in await uow.campaigns.open_runs():
         assert run.id is not None and campaign.id is not None
+        if campaign.status != CampaignStatus.CANCELLED and await uow.campaigns.has_pending(run.id):
+            continue
         stats = await uow.campaigns.stats(run.id)
         if stats.waiting:
             continue

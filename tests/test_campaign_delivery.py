@@ -4,6 +4,7 @@ chat in flight at the crash), never faster than the limit."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,25 @@ async def test_a_broadcast_to_2000_survives_kill_9_at_the_limit_s_pace(
     counters = await client.counters()
     assert counters["too_many_requests"] == {"global": 0, "private": 0, "group": 0}
     assert f"nhắm tới {RECIPIENTS}, đã gửi {RECIPIENTS}, lỗi 0, bị chặn 0" in report["text"]
+
+
+async def test_paid_broadcast_mode_goes_beyond_the_free_global_limit(
+    sandbox_factory: Any, database_url: str, storage: Storage
+) -> None:
+    free, paid, recipients = 30, 300, 600
+    sandbox: SandboxServer = await sandbox_factory(limits=Limits(global_per_second=free))
+    client = sandbox.client
+    chats = [sandbox.world.add_user(first_name="Dân").id for _ in range(recipients)]
+    admin = sandbox.world.add_user(first_name="Quản trị").id
+    await add_subscribers(storage, chats, Clock().now())
+    await admin_campaign(storage, Clock().now(), Schedule(run_at=Clock().now()), created_by=admin)
+    settings = {"allow_paid_broadcast": True, "paid_broadcast_rate": paid, "global_rate": free}
+
+    async with running_service(sandbox, database_url, **settings):
+        started = asyncio.get_running_loop().time()
+        await client.wait_for_bot_messages(admin, 1, timeout=60)
+        seconds = asyncio.get_running_loop().time() - started
+
+    assert seconds < recipients / free / 2, "faster than the free limit allows"
+    assert (await client.counters())["too_many_requests"]["global"] == 0
+    assert all(len(sandbox.world.chats[chat].messages) == 1 for chat in chats)

@@ -131,3 +131,29 @@ async def test_an_admin_schedules_a_weekly_message_to_one_province_from_chat(
     async with running_service(sandbox, database_url, clock, **settings):
         messages = await client.wait_for_bot_messages(saigon.chat_id, 5, timeout=15)
         assert SCAM_WARNING in messages[-1]["text"]
+
+
+async def test_a_subscriber_who_switches_to_english_gets_campaigns_in_english(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    from bot.domain.campaigns import Schedule
+    from tests.support.campaigns import admin_campaign
+
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        lan = await resident(sandbox.client)
+        await subscribe(lan, "ben thanh", "Phường Bến Thành")
+        await lan.say("/language en")
+        now = datetime.now(UTC)
+        await admin_campaign(storage, now, Schedule(run_at=now), library="fire")
+        messages = await sandbox.client.wait_for_bot_messages(lan.chat_id, lan.seen + 1)
+    assert "Fire safety at home" in messages[-1]["text"] and "114" in messages[-1]["text"]
+
+
+async def test_the_start_menu_offers_the_subscription(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        lan = await resident(sandbox.client)
+        await lan.say("/start", expect=2)
+        [question] = await lan.press("Nhận tin cảnh báo")
+        assert "xã, phường nào" in question["text"]

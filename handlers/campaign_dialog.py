@@ -42,6 +42,12 @@ from storage.models import Campaign
 
 FLOW = "campaign"
 SEARCH_CHOICES = 5
+HINTS = {
+    "text": "campaign.text_hint",
+    "province": "campaign.area_hint",
+    "communes": "campaign.area_hint",
+    "schedule": "campaign.schedule_hint",
+}
 LIST_LIMIT = 20
 
 
@@ -214,8 +220,7 @@ async def on_message(
             draft.set_schedule(parse_schedule(message.text[:100], context.work.now))
             await show_preview(update, context, draft, language)
         else:
-            hint = "campaign.text_hint" if step == Step.TEXT else "campaign.area_hint"
-            await context.reply(update, t(hint, language))
+            await context.reply(update, t(HINTS.get(step, "campaign.buttons_hint"), language))
     except CampaignRefused as refusal:
         values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
         await context.reply(update, t(refusal.key, language, **values))

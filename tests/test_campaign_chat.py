@@ -157,3 +157,33 @@ async def test_the_start_menu_offers_the_subscription(
         await lan.say("/start", expect=2)
         [question] = await lan.press("Nhận tin cảnh báo")
         assert "xã, phường nào" in question["text"]
+
+
+async def test_an_admin_sends_own_text_with_a_photo_to_nearby_communes_now(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    from tests.support.tips import PNG
+
+    client = sandbox.client
+    admin_user = await client.create_user(first_name="Quản trị", language_code="vi")
+    admin = Person(client, admin_user, admin_user["id"])
+    settings = {**FAST_SERVICE, "admin_ids": str(admin.id)}
+    async with running_service(sandbox, database_url, **settings):
+        lan = await resident(client)
+        await subscribe(lan, "ben thanh", "Phường Bến Thành")
+        await admin.say("/campaign")
+        [ask_text] = await admin.press("Tự soạn")
+        assert "tối đa 3976 ký tự" in ask_text["text"]
+        [too_long] = await admin.say("x" * 4000)
+        assert "quá giới hạn 3976" in too_long["text"]
+        await admin.send_file("photo", PNG, caption="Họp tổ dân phố lúc 19h <tối nay> & mai")
+        await admin.press("Một số xã")
+        await admin.share_location(10.7725, 106.6980)
+        await admin.press("Bến Thành")
+        await admin.press("Xong", expect=2)
+        _intro, preview, summary = await admin.press("Gửi ngay", expect=3)
+        assert preview["caption"].startswith("Họp tổ dân phố lúc 19h <tối nay> & mai")
+        assert "Phường Bến Thành — hiện có 1 người" in summary["text"]
+        await admin.press("Xác nhận")
+        messages = await client.wait_for_bot_messages(lan.chat_id, lan.seen + 1)
+    assert messages[-1]["photo"] and "<tối nay> & mai" in messages[-1]["caption"]

@@ -39,6 +39,8 @@ async def test_a_unit_chief_may_target_only_the_unit_s_communes(
     chief = await officer(storage, client, unit_id, "chief")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         await chief.say("/campaign")
+        [hint] = await chief.say("gửi cho cả tỉnh")  # typed where a button is expected
+        assert "chọn bằng các nút" in hint["text"]
         [audience] = await chief.press("Phòng cháy")
         labels = [row[0]["text"] for row in audience["reply_markup"]["inline_keyboard"]]
         assert not any("Mọi người" in label or "Một tỉnh" in label for label in labels)

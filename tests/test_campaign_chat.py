@@ -123,6 +123,10 @@ async def test_an_admin_schedules_a_weekly_message_to_one_province_from_chat(
         assert SCAM_WARNING in messages[-1]["text"]
         reports = await client.wait_for_bot_messages(admin.chat_id, admin.seen + 1, timeout=15)
         assert "đã gửi xong: nhắm tới 1, đã gửi 1, lỗi 0, bị chặn 0" in reports[-1]["text"]
+        await admin.catch_up()
+        [listing] = await admin.say("/campaigns")
+        assert "#1 Cảnh giác kẻ gian giả danh công an — đang lên lịch" in listing["text"]
+        assert "lần tới: 08:00 12/01/2026" in listing["text"] and "đã gửi 1" in listing["text"]
 
     assert not any(SCAM_WARNING in (m.get("text") or "") for m in await hanoi.catch_up())
 

@@ -32,7 +32,7 @@ from typing import Any
 from _common import fresh_database, machine, median
 
 from bot.clock import Clock
-from bot.domain.campaigns import Schedule
+from bot.domain.campaign_rules import Schedule
 from bot.security import Keyring
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer

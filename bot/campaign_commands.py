@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 
 from bot.clock import Clock
+from bot.domain.campaign_rules import CampaignRefused, Schedule, local_text, parse_schedule
 from bot.domain.campaigns import (
     Authority,
     CampaignDraft,
-    CampaignRefused,
-    Schedule,
     change_status,
     create,
-    local_text,
-    parse_schedule,
     progress_bar,
     stats_line,
     title_of,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, load_settings
-from bot.domain.campaigns import CampaignRefused
+from bot.domain.campaign_rules import CampaignRefused
 from bot.domain.units import SetupError
 from bot.i18n import t
 from storage.schema import SchemaOutdated

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from handlers import (
     campaign_dialog,
+    campaign_list,
     conversation,
     fallback,
     general,
@@ -31,4 +32,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     tip_card.register(application)
     subscription.register(application)
     campaign_dialog.register(application)
+    campaign_list.register(application)
     fallback.register(application)

@@ -6,6 +6,7 @@ by reading the rows again, and a run cut short by a crash continues from its del
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -47,6 +48,10 @@ async def tick(env: JobEnv, now: datetime | None = None) -> int:
 async def _tick_safely(env: JobEnv) -> None:
     try:
         await tick(env)
+    except asyncio.CancelledError:
+        # The service is stopping mid-tick; its transaction rolled back and the next start
+        # repeats the tick. Not an error worth a traceback in the log.
+        log.info("campaign tick interrupted by shutdown")
     except Exception as exc:  # a database hiccup: the next tick tries again
         log.error("campaign tick failed: %s", type(exc).__name__)
 

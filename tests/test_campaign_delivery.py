@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import Clock
-from bot.domain.campaigns import Schedule
+from bot.domain.campaign_rules import Schedule
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus

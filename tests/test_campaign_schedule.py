@@ -8,13 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import FrozenClock
-from bot.domain.campaigns import (
-    CampaignRefused,
-    Schedule,
-    change_status,
-    parse_schedule,
-    start_due_runs,
-)
+from bot.domain.campaign_rules import CampaignRefused, Schedule, parse_schedule
+from bot.domain.campaigns import change_status, start_due_runs
 from storage.uow import Storage
 from tests.support.campaigns import admin_campaign
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.campaigns import Authority, CampaignDraft, Schedule, create
+from bot.domain.campaign_rules import Schedule
+from bot.domain.campaigns import Authority, CampaignDraft, create
 from bot.domain.communes import CommuneDirectory
 from storage.models import Campaign
 from storage.outbox import Destination

@@ -47,7 +47,6 @@ HINTS = {
     "communes": "campaign.area_hint",
     "schedule": "campaign.schedule_hint",
 }
-LIST_LIMIT = 20
 
 
 class Step:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
@@ -242,14 +242,17 @@ class CampaignRepository:
 
     async def mark_queued(self, pairs: list[tuple[int, int]]) -> None:
         """Record each delivery's outbox row (delivery id, outbox id)."""
-        if pairs:
-            await self._session.execute(
-                update(CampaignDelivery),
-                [
-                    {"id": delivery, "status": DeliveryStatus.QUEUED, "outbox_id": outbox}
-                    for delivery, outbox in pairs
-                ],
-            )
+        if not pairs:
+            return
+        table = CampaignDelivery.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"))
+            .values(status=DeliveryStatus.QUEUED, outbox_id=bindparam("outbox_id"))
+        )
+        await self._session.execute(
+            statement, [{"delivery_id": d, "outbox_id": o} for d, o in pairs]
+        )
 
     async def mark_dropped(self, delivery_ids: list[int]) -> None:
         if delivery_ids:

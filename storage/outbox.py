@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
 from storage.models import OutboxMessage, OutboxStatus
+from storage.types import UTCDateTime
 
 SEAL_CONTEXT = b"outbox"
 
@@ -149,22 +150,26 @@ class OutboxRepository:
         return set(result.scalars().all())
 
     async def mark_sent_many(self, sent: list[tuple[int, int | None]], now: datetime) -> None:
-        """Record several deliveries (row id, message id) in one statement."""
-        if sent:
-            await self._session.execute(
-                update(OutboxMessage),
-                [
-                    {
-                        "id": row_id,
-                        "status": OutboxStatus.SENT,
-                        "sent_message_id": message_id,
-                        "sent_at": now,
-                        "lease_until": None,
-                        "last_error": None,
-                    }
-                    for row_id, message_id in sent
-                ],
+        """Record several deliveries (row id, message id) in one executemany (Core, not the
+        ORM's bulk update: this runs for every message sent)."""
+        if not sent:
+            return
+        table = OutboxMessage.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=OutboxStatus.SENT,
+                sent_message_id=bindparam("message_id"),
+                sent_at=bindparam("sent_at", type_=UTCDateTime()),
+                lease_until=None,
+                last_error=None,
             )
+        )
+        await self._session.execute(
+            statement,
+            [{"row_id": row_id, "message_id": mid, "sent_at": now} for row_id, mid in sent],
+        )
 
     async def sent_message_id(self, row_id: int) -> tuple[str, int | None]:
         statement = select(OutboxMessage.status, OutboxMessage.sent_message_id).where(

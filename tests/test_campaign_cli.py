@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,3 +86,31 @@ def test_stats_show_targeted_sent_failed_blocked_and_a_progress_bar(tmp_path: Pa
     assert stats.returncode == 0, stats.stderr
     assert "nhắm tới 10, đã gửi 5, lỗi 0, bị chặn 0, bỏ qua 0, còn chờ 5" in stats.stdout
     assert "[###############...............]  50%" in stats.stdout
+
+
+async def chief_of(tmp_path: Path, code: str, user_id: int) -> int | None:
+    from bot.domain.units import join
+
+    storage = storage_at(tmp_path)
+    try:
+        async with storage.transaction() as uow:
+            await join(uow, storage.keyring, code, user_id, "Trưởng Công an", Clock().now())
+            unit = await uow.officers.chief_unit(user_id)
+            return unit.id if unit else None
+    finally:
+        await storage.close()
+
+
+def test_officer_invite_chief_makes_the_officer_the_unit_s_chief(tmp_path: Path) -> None:
+    tinbao(tmp_path, "db", "upgrade")
+    tinbao(tmp_path, "unit", "add", "--commune", "26743", "--chat", "-100123")
+    invite = tinbao(tmp_path, "officer", "invite", "--unit", "1", "--chief")
+    assert invite.returncode == 0, invite.stderr
+    found = re.search(r"/join ([A-Z2-9]{8})", invite.stdout)
+    assert found is not None
+    assert asyncio.run(chief_of(tmp_path, found.group(1), 424242)) == 1
+    plain = re.search(
+        r"/join ([A-Z2-9]{8})", tinbao(tmp_path, "officer", "invite", "--unit", "1").stdout
+    )
+    assert plain is not None
+    assert asyncio.run(chief_of(tmp_path, plain.group(1), 434343)) is None

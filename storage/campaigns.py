@@ -26,10 +26,10 @@ from storage.models import (
     OutboxStatus,
     Subscriber,
 )
-from storage.outbox import Destination
+from storage.outbox import BROADCAST, Destination
 
 SUBSCRIBER_SEAL = b"subscriber"
-CAMPAIGN_PURPOSE = "campaign"
+CAMPAIGN_PURPOSE = BROADCAST
 
 
 @dataclass(frozen=True, slots=True)

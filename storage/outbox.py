@@ -19,6 +19,7 @@ from storage.models import OutboxMessage, OutboxStatus
 from storage.types import UTCDateTime
 
 SEAL_CONTEXT = b"outbox"
+BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,8 @@ class OutboxRepository:
         """The oldest unsent call of each lane, when it is due and its lane is idle.
 
         Taking only a lane's head keeps each chat's messages in order even when an earlier one
-        waits out a ``retry_after``.
+        waits out a ``retry_after``. Broadcast messages (purpose "campaign") come after every
+        other head, so a reply to a person is never stuck behind a campaign.
         """
         heads = (
             select(func.min(OutboxMessage.id))
@@ -121,7 +123,7 @@ class OutboxRepository:
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before <= now,
             )
-            .order_by(OutboxMessage.id)
+            .order_by(func.coalesce(OutboxMessage.purpose, "") == BROADCAST, OutboxMessage.id)
             .limit(limit + len(busy_lanes))
         )
         rows = (await self._session.execute(statement)).scalars().all()

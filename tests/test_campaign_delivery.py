@@ -15,6 +15,7 @@ from bot.domain.campaign_rules import Schedule
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus
+from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.campaigns import add_subscribers, admin_campaign
 from tests.support.people import resident
@@ -113,3 +114,24 @@ async def test_paid_broadcast_mode_goes_beyond_the_free_global_limit(
     assert seconds < recipients / free / 2, "faster than the free limit allows"
     assert (await client.counters())["too_many_requests"]["global"] == 0
     assert all(len(sandbox.world.chats[chat].messages) == 1 for chat in chats)
+
+
+async def test_a_reply_to_a_person_is_not_stuck_behind_a_broadcast(
+    sandbox_factory: Any, database_url: str, storage: Storage
+) -> None:
+    rate, broadcast = 30, 300
+    sandbox: SandboxServer = await sandbox_factory(limits=Limits(global_per_second=rate))
+    chats = [sandbox.world.add_user(first_name="Dân").id for _ in range(broadcast)]
+    person = sandbox.world.add_user(first_name="Lan").id
+    now = Clock().now()
+    async with storage.transaction() as uow:
+        for chat in chats:
+            lane = Destination(chat, "private", storage.keyring.pseudonym("chat", chat))
+            await uow.outbox.enqueue(lane, "sendMessage", {"text": "loa"}, now, purpose="campaign")
+        lane = Destination(person, "private", storage.keyring.pseudonym("chat", person))
+        await uow.outbox.enqueue(lane, "sendMessage", {"text": "trả lời"}, now)
+
+    async with running_service(sandbox, database_url, global_rate=rate):
+        await sandbox.client.wait_for_bot_messages(person, 1, timeout=30)
+        sent = (await sandbox.client.counters())["requests"].get("sendmessage", 0)
+    assert sent <= rate, "the reply went out in the first second, ahead of the queued broadcast"

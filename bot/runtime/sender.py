@@ -160,6 +160,10 @@ class OutboxSender:
             await self._slots.acquire()
             await self._limits.overall_for(item.params).acquire()
             await self._limits.for_lane(item.call.lane, item.call.chat_kind).acquire()
+            if self._stopping:  # stop() began while this call waited for its turn
+                self._slots.release()
+                await self._release(ready[position:])
+                break
             task = asyncio.create_task(self._deliver(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

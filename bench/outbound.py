@@ -13,7 +13,8 @@ Default mix: 97.5 % of the messages to private chats (1–3 each), 2.5 % spread 
 30/s, ~2.5 min for three. ``--group-share 0.10`` gives the issue's 10 % mix, where the groups'
 tail sets the duration; the private-chat stream rate is reported separately for that case.
 Broadcast scale (issue 6): ``python bench/outbound.py --recipients 10000 --limit 300`` sends one
-message to each of 10,000 private chats and none to groups.
+message to each of 10,000 private chats and none to groups; add ``--campaign`` to go the whole
+campaign path (10,000 subscribers, one campaign "now", deliveries fed by the campaign tick).
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from typing import Any
 from _common import fresh_database, machine, median
 
 from bot.clock import Clock
+from bot.domain.campaign_rules import Schedule
 from bot.security import Keyring
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.db import Database
 from storage.outbox import Destination
 from storage.uow import Storage
+from tests.support.campaigns import add_subscribers, admin_campaign
 from tests.support.service import SECRET, running_service
 
 GROUP_SHARE = 0.025  # ~4 per group at the defaults: groups (20/min) must not set the duration
@@ -117,6 +120,18 @@ async def enqueue(url: str, targets: list[tuple[int, str]]) -> None:
         await storage.close()
 
 
+async def schedule_campaign(url: str, chats: list[int]) -> None:
+    """The real broadcast path: each chat subscribed, one campaign for everyone, "now"; the
+    service's campaign tick writes the deliveries and feeds them to the outbox."""
+    storage = Storage(Database(url), Keyring(SECRET.encode()))
+    now = Clock().now()
+    try:
+        await add_subscribers(storage, chats, now)
+        await admin_campaign(storage, now, Schedule(run_at=now), library="fire")
+    finally:
+        await storage.close()
+
+
 def span_rate(stamps: list[float]) -> float:
     """Messages per second between the first and the last one (n − 1 intervals)."""
     if len(stamps) < 2:
@@ -130,7 +145,10 @@ async def run(args: argparse.Namespace) -> Result:
     try:
         targets = plan(sandbox, args)
         url = await fresh_database()
-        await enqueue(url, targets)
+        if args.campaign:
+            await schedule_campaign(url, [chat for chat, _ in targets])
+        else:
+            await enqueue(url, targets)
         deliveries = Deliveries(expected=len(targets))
         watch(sandbox, deliveries)
         await sandbox.client.reset_counters()
@@ -183,6 +201,11 @@ async def main() -> None:
     parser.add_argument(
         "--recipients", type=int, default=0, help="broadcast: one message to each of N chats"
     )
+    parser.add_argument(
+        "--campaign",
+        action="store_true",
+        help="with --recipients: subscribers and one campaign, fed by the campaign tick",
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--tracemalloc",
@@ -193,12 +216,15 @@ async def main() -> None:
     args = parser.parse_args()
     if args.groups is None:
         args.groups = 0 if args.recipients else 10
+    if args.campaign and (not args.recipients or args.groups):
+        parser.error("--campaign needs --recipients and no groups")
     if args.tracemalloc is None:
         args.tracemalloc = args.limit <= 100
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {machine()}")
     what = (
-        f"broadcast: one message to each of {args.recipients} private chats"
+        f"broadcast{' (campaign)' if args.campaign else ''}: one message to each of "
+        f"{args.recipients} private chats"
         if args.recipients
         else f"{args.messages} messages"
     )

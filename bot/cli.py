@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, load_settings
+from bot.domain.campaign_rules import CampaignRefused
 from bot.domain.units import SetupError
 from bot.i18n import t
 from storage.schema import SchemaOutdated
@@ -113,7 +114,34 @@ def _unit(args: argparse.Namespace) -> int:
 def _officer(args: argparse.Namespace) -> int:
     from bot.setup_commands import invite
 
-    print(asyncio.run(invite(args.unit, args.hours)))
+    print(asyncio.run(invite(args.unit, args.hours, args.chief)))
+    return 0
+
+
+def _campaign(args: argparse.Namespace) -> int:
+    from bot import campaign_commands as commands
+
+    if args.action == "create":
+        print(
+            asyncio.run(
+                commands.create_campaign(
+                    args.library,
+                    Path(args.text_file).read_text("utf-8") if args.text_file else args.text,
+                    args.photo,
+                    args.audience,
+                    args.area,
+                    args.at,
+                    args.cron,
+                )
+            )
+        )
+    elif args.action == "list":
+        for line in asyncio.run(commands.list_campaigns()):
+            print(line)
+    elif args.action == "stats":
+        asyncio.run(commands.watch_stats(args.id, args.watch))
+    else:
+        print(asyncio.run(commands.set_status(args.id, args.action)))
     return 0
 
 
@@ -192,7 +220,32 @@ def build_parser() -> argparse.ArgumentParser:
     invite = officer_actions.add_parser("invite", help="a one-time code for /join")
     invite.add_argument("--unit", type=int, required=True)
     invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
+    invite.add_argument(
+        "--chief", action="store_true", help="the unit's chief: may schedule campaigns for its area"
+    )
     officer.set_defaults(func=_officer)
+
+    campaign = commands.add_parser("campaign", help="awareness campaigns to subscribers")
+    campaign_actions = campaign.add_subparsers(dest="action", required=True)
+    create = campaign_actions.add_parser("create", help="schedule a campaign")
+    content = create.add_mutually_exclusive_group(required=True)
+    content.add_argument("--library", help="a library message: drugs, police_scam, fire, …")
+    content.add_argument("--text", help="the message, HTML-formatted")
+    content.add_argument("--text-file", help="a file holding the HTML-formatted message")
+    create.add_argument("--photo", default=None, help="a Telegram file_id to send with it")
+    create.add_argument("--audience", choices=["all", "province", "communes"], default="all")
+    create.add_argument("--area", nargs="*", default=[], help="province or commune codes")
+    when = create.add_mutually_exclusive_group()
+    when.add_argument("--at", default=None, help='"now" (default) or "25/12 08:00" (Vietnam)')
+    when.add_argument("--cron", default=None, help='e.g. "0 8 * * mon" (Asia/Ho_Chi_Minh)')
+    campaign_actions.add_parser("list", help="every campaign with its latest figures")
+    for action in ("pause", "resume", "cancel"):
+        changed = campaign_actions.add_parser(action, help=f"{action} a campaign")
+        changed.add_argument("id", type=int)
+    stats = campaign_actions.add_parser("stats", help="targeted, sent, failed, blocked")
+    stats.add_argument("id", type=int)
+    stats.add_argument("--watch", action="store_true", help="refresh until the run ends")
+    campaign.set_defaults(func=_campaign)
 
     audit = commands.add_parser("audit", help="the tamper-evident log of tip events")
     audit.add_argument("action", choices=["verify"])
@@ -217,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, SchemaOutdated) as exc:
         print(f"tinbao: error: {exc}", file=sys.stderr)
         return 2
-    except SetupError as exc:
+    except (SetupError, CampaignRefused) as exc:
         print(f"tinbao: {t(exc.key, _language(), **exc.values)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

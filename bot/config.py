@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         default=24, gt=0, description="Hours before an abandoned tip draft is deleted."
     )
     tips_per_hour: int = Field(default=5, ge=1, description="New tips per person per hour.")
+    campaign_grace_minutes: float = Field(
+        default=60, ge=0, description="A campaign run missed while down is sent late within this."
+    )
+    allow_paid_broadcast: bool = Field(
+        default=False, description="Send campaigns as paid broadcasts (Telegram Stars)."
+    )
+    paid_broadcast_rate: float = Field(
+        default=1000, gt=0, le=1000, description="Campaign messages per second when paid."
+    )
     webhook_url: str | None = Field(
         default=None, description="Public HTTPS URL Telegram posts updates to; empty = polling."
     )

@@ -79,11 +79,12 @@ async def list_units() -> list[str]:
         ]
 
 
-async def invite(unit_id: int, hours: float) -> str:
+async def invite(unit_id: int, hours: float, chief: bool = False) -> str:
     async with _transaction() as (uow, language, keyring):
         now = Clock().now()
         lifetime = timedelta(hours=hours)
-        code = await invite_officer(uow, keyring, unit_id, now, lifetime)
+        role = "chief" if chief else "officer"
+        code = await invite_officer(uow, keyring, unit_id, now, lifetime, role)
         unit = await uow.units.get(unit_id)
     expires = (now + lifetime).astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y")
     assert unit is not None

@@ -11,6 +11,8 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    campaign_dialog,
+    campaign_list,
     conversation,
     fallback,
     general,
@@ -18,6 +20,7 @@ from handlers import (
     language,
     patrol,
     setup,
+    subscription,
     tip_card,
     tip_dialogue,
     tip_queue,
@@ -34,5 +37,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     setup.register(application)
     tip_card.register(application)
     tip_queue.register(application)
+    subscription.register(application)
+    campaign_dialog.register(application)
+    campaign_list.register(application)
     group_replies.register(application)
     fallback.register(application)

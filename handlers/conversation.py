@@ -11,13 +11,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.domain.preferences import choose_language
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
-from handlers import follow_up, tip_dialog
+from handlers import campaign_dialog, follow_up, subscription, tip_dialog
 from handlers import keyboards as kb
 from storage.dialogs import draft_of
 from storage.models import Dialog
 
 DIALOG_BUTTONS = r"^(cat|place|desc|when|review|edit|follow):"
 MENU_BUTTONS = r"^(menu|lang):"
+CANCELLED = {
+    subscription.FLOW: "subscription.cancelled",
+    campaign_dialog.FLOW: "campaign.cancelled",
+}
 
 
 async def current_dialog(update: Update, context: TinbaoContext, language: str) -> Dialog | None:
@@ -47,9 +51,10 @@ async def cancel(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     dialog = await context.uow.dialogs.get(context.work.lane)
     await context.uow.dialogs.end(context.work.lane)
+    cancelled = CANCELLED.get(dialog.flow, "tip.cancelled") if dialog else "tip.nothing_to_cancel"
     await context.reply(
         update,
-        t("tip.cancelled" if dialog else "tip.nothing_to_cancel", language),
+        t(cancelled, language),
         reply_markup=kb.REMOVE,
     )
     await show_menu(update, context, language)
@@ -62,6 +67,8 @@ async def menu_button(update: Update, context: TinbaoContext) -> None:
     choice = query.data
     if choice == "menu:tip":
         await tip_dialog.begin(update, context, language)
+    elif choice == "menu:subscribe":
+        await subscription.begin(update, context, language)
     elif choice == "menu:follow":
         await follow_up.begin(update, context, language)
     elif choice == "menu:help":
@@ -106,6 +113,10 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
         await show_menu(update, context, language)
     elif dialog.flow == tip_dialog.FLOW:
         await tip_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
+    elif dialog.flow == subscription.FLOW:
+        await subscription.on_message(update, context, language)
+    elif dialog.flow == campaign_dialog.FLOW:
+        await campaign_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
     else:
         await follow_up.on_message(update, context, dialog.step, draft_of(dialog), language)
 

@@ -26,6 +26,7 @@ def main_menu(language: str) -> Keyboard:
     return inline(
         [button(t("menu.send_tip", language), "menu:tip")],
         [button(t("menu.follow_up", language), "menu:follow")],
+        [button(t("menu.subscribe", language), "menu:subscribe")],
         [
             button(t("menu.help", language), "menu:help"),
             button(t("menu.language", language), "menu:lang"),

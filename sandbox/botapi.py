@@ -150,7 +150,8 @@ class BotApi:
             params, uploads = await read_params(request)
             self._injected_fault(method, params.get("chat_id"))
             if method in LIMITED_METHODS:
-                self._check_limits(params.get("chat_id"))
+                paid = params.get("allow_paid_broadcast") in (True, "true", "True")
+                self._check_limits(params.get("chat_id"), paid)
             result = await self.methods[method](params, uploads)
         except ApiError as error:
             if error.code == 403:
@@ -171,13 +172,13 @@ class BotApi:
                 faults[key] -= 1
                 raise ApiError(502, "Bad Gateway")
 
-    def _check_limits(self, chat_id: Any) -> None:
+    def _check_limits(self, chat_id: Any, paid: bool = False) -> None:
         chat = self.world.chats.get(chat_id) if isinstance(chat_id, int) else None
         try:
             if chat is None:
-                self.limiter.acquire(None, private=True)
+                self.limiter.acquire(None, private=True, paid=paid)
             else:
-                self.limiter.acquire(chat.id, private=chat.type == "private")
+                self.limiter.acquire(chat.id, private=chat.type == "private", paid=paid)
         except Refused as refusal:
             self.world.too_many[refusal.kind] += 1
             raise ApiError(

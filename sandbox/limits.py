@@ -25,6 +25,7 @@ class Limits:
     private_burst: int = 3
     group_per_minute: float | None = 20.0
     group_burst: int = 20
+    paid_per_second: float | None = 1000.0  # paid broadcasts (allow_paid_broadcast)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +77,8 @@ class RateLimiter:
         self.limits = limits
         rate = limits.global_per_second
         self._global = Bucket(rate, rate) if rate else None
+        paid = limits.paid_per_second
+        self._paid = Bucket(paid, paid) if paid else None
         self._chats.clear()
 
     def _chat_bucket(self, chat_id: int, private: bool) -> Bucket | None:
@@ -91,16 +94,20 @@ class RateLimiter:
             self._chats[chat_id] = bucket
         return bucket
 
-    def acquire(self, chat_id: int | None, private: bool) -> None:
-        """Take one token from every applicable bucket, or raise ``Refused`` taking none."""
+    def acquire(self, chat_id: int | None, private: bool, paid: bool = False) -> None:
+        """Take one token from every applicable bucket, or raise ``Refused`` taking none.
+
+        A paid broadcast (``allow_paid_broadcast``) is not counted against the free global
+        limit but against the paid one (Telegram: up to 1000 messages a second)."""
         now = time.monotonic()
         chat = self._chat_bucket(chat_id, private) if chat_id is not None else None
         chat_wait = chat.wait_time(now) if chat is not None else 0.0
-        global_wait = self._global.wait_time(now) if self._global is not None else 0.0
+        overall = self._paid if paid else self._global
+        global_wait = overall.wait_time(now) if overall is not None else 0.0
         if chat_wait > 0 or global_wait > 0:
             kind = ("private" if private else "group") if chat_wait > 0 else "global"
             raise Refused(kind, max(1, math.ceil(max(chat_wait, global_wait))))
         if chat is not None:
             chat.take()
-        if self._global is not None:
-            self._global.take()
+        if overall is not None:
+            overall.take()

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import maintenance, patrols, tips
+from scheduler import campaigns, maintenance, patrols, tips
 from scheduler.env import TIMEZONE, Installer, JobEnv
 
 __all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
 
 # One line per capability that has timers.
-INSTALLERS: tuple[Installer, ...] = (maintenance.install, patrols.install, tips.install)
+INSTALLERS: tuple[Installer, ...] = (
+    maintenance.install,
+    patrols.install,
+    tips.install,
+    campaigns.install,
+)
 
 
 def build_scheduler(env: JobEnv) -> AsyncIOScheduler:

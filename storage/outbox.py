@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
 from storage.models import OutboxMessage, OutboxStatus
+from storage.types import UTCDateTime
 
 SEAL_CONTEXT = b"outbox"
+BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +92,38 @@ class OutboxRepository:
         assert row.id is not None
         return row.id
 
+    async def enqueue_many(
+        self,
+        calls: list[tuple[Destination, str, dict[str, Any]]],
+        now: datetime,
+        purpose: str | None = None,
+    ) -> list[int]:
+        """Queue many calls in one flush (a broadcast's batch); returns their row ids in order."""
+        rows = [
+            OutboxMessage(
+                lane=destination.lane,
+                chat_kind=destination.chat_kind,
+                method=method,
+                request=self._keyring.seal_json(
+                    {"chat_id": destination.chat_id, **params}, SEAL_CONTEXT
+                ),
+                status=OutboxStatus.PENDING,
+                not_before=now,
+                created_at=now,
+                purpose=purpose,
+            )
+            for destination, method, params in calls
+        ]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [row.id for row in rows if row.id is not None]
+
     async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[QueuedCall]:
         """The oldest unsent call of each lane, when it is due and its lane is idle.
 
         Taking only a lane's head keeps each chat's messages in order even when an earlier one
-        waits out a ``retry_after``.
+        waits out a ``retry_after``. Broadcast messages (purpose "campaign") come after every
+        other head, so a reply to a person is never stuck behind a campaign.
         """
         heads = (
             select(func.min(OutboxMessage.id))
@@ -108,7 +137,7 @@ class OutboxRepository:
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before <= now,
             )
-            .order_by(OutboxMessage.id)
+            .order_by(func.coalesce(OutboxMessage.purpose, "") == BROADCAST, OutboxMessage.id)
             .limit(limit + len(busy_lanes))
         )
         rows = (await self._session.execute(statement)).scalars().all()
@@ -122,6 +151,41 @@ class OutboxRepository:
             .values(status=OutboxStatus.SENDING, lease_until=lease_until)
         )
         return result.rowcount == 1
+
+    async def claim_many(self, row_ids: list[int], lease_until: datetime) -> set[int]:
+        """Claim several rows in one statement; returns the ids this sender now holds."""
+        if not row_ids:
+            return set()
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, lease_until=lease_until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(result.scalars().all())
+
+    async def mark_sent_many(self, sent: list[tuple[int, int | None]], now: datetime) -> None:
+        """Record several deliveries (row id, message id) in one executemany (Core, not the
+        ORM's bulk update: this runs for every message sent)."""
+        if not sent:
+            return
+        table = OutboxMessage.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=OutboxStatus.SENT,
+                sent_message_id=bindparam("message_id"),
+                sent_at=bindparam("sent_at", type_=UTCDateTime()),
+                lease_until=None,
+                last_error=None,
+            )
+        )
+        await self._session.execute(
+            statement,
+            [{"row_id": row_id, "message_id": mid, "sent_at": now} for row_id, mid in sent],
+        )
 
     async def sent_message_id(self, row_id: int) -> tuple[str, int | None]:
         statement = select(OutboxMessage.status, OutboxMessage.sent_message_id).where(

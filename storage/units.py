@@ -108,6 +108,25 @@ class OfficerRepository:
         statement = select(Officer).where(Officer.unit_id == unit_id, Officer.user_id == user_id)
         return (await self._session.execute(statement)).scalar_one_or_none()
 
+    async def chief_unit(self, user_id: int) -> PoliceUnit | None:
+        """The unit ``user_id`` is chief of, if any (the first, should there be several)."""
+        statement = (
+            select(PoliceUnit)
+            .join(Officer, Officer.unit_id == PoliceUnit.id)
+            .where(Officer.user_id == user_id, Officer.role == "chief")
+            .order_by(PoliceUnit.id)
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def set_role(self, unit_id: int, user_id: int, role: str) -> bool:
+        result = await self._session.execute(
+            update(Officer)
+            .where(Officer.unit_id == unit_id, Officer.user_id == user_id)
+            .values(role=role)
+        )
+        return result.rowcount == 1
+
     async def count(self, unit_id: int) -> int:
         statement = select(Officer.id).where(Officer.unit_id == unit_id)
         return len((await self._session.execute(statement)).all())
@@ -117,8 +136,12 @@ class InviteRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, code_hash: str, unit_id: int, expires_at: datetime) -> None:
-        self._session.add(Invite(code_hash=code_hash, unit_id=unit_id, expires_at=expires_at))
+    async def add(
+        self, code_hash: str, unit_id: int, expires_at: datetime, role: str = "officer"
+    ) -> None:
+        self._session.add(
+            Invite(code_hash=code_hash, unit_id=unit_id, expires_at=expires_at, role=role)
+        )
         await self._session.flush()
 
     async def get(self, code_hash: str) -> Invite | None:

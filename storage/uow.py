@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
+from storage.campaigns import CampaignRepository, SubscriberRepository
 from storage.chats import ChatProfileRepository
 from storage.db import Database
 from storage.dialogs import DialogRepository
@@ -34,6 +35,8 @@ class UnitOfWork:
     patrols: PatrolRepository
     tip_threads: TipThreadRepository
     tip_clocks: TipClockRepository
+    subscribers: SubscriberRepository
+    campaigns: CampaignRepository
 
 
 class Storage:
@@ -60,6 +63,8 @@ class Storage:
                 patrols=PatrolRepository(session),
                 tip_threads=TipThreadRepository(session),
                 tip_clocks=TipClockRepository(session),
+                subscribers=SubscriberRepository(session, self.keyring),
+                campaigns=CampaignRepository(session, self.keyring),
             )
 
     async def close(self) -> None:

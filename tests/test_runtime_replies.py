@@ -90,6 +90,8 @@ async def test_the_command_menu_is_published_in_both_languages(
     async with running_service(sandbox, database_url):
         pass
     default, english = sandbox.world.commands[""], sandbox.world.commands["en"]
-    assert [c["command"] for c in default] == ["start", "help", "language"]
+    assert [c["command"] for c in default] == [
+        "start", "help", "language", "subscribe", "unsubscribe"
+    ]  # fmt: skip
     assert default[0]["description"] == "Giới thiệu dịch vụ"
     assert english[0]["description"] == "What this service is"

@@ -61,6 +61,7 @@ async def test_start_explains_anonymity_and_emergencies_then_offers_the_menu(
     assert labels == [
         "📝 Gửi tin báo",
         "🔎 Theo dõi tin báo",
+        "📢 Nhận tin cảnh báo",
         "❓ Hướng dẫn",
         "🌐 Ngôn ngữ / Language",
     ]

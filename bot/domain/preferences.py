@@ -14,4 +14,5 @@ async def choose_language(uow: UnitOfWork, lane: str, code: str, now: datetime) 
     if language not in LANGUAGES:
         return None
     await uow.chats.set_language(lane, language, now)
+    await uow.subscribers.set_language(lane, language)  # campaigns follow the chosen language
     return language

@@ -98,12 +98,13 @@ async def invite_officer(
     unit_id: int,
     now: datetime,
     lifetime: timedelta = INVITE_LIFETIME,
+    role: str = "officer",
 ) -> str:
     """A one-time code for /join; only its keyed hash is stored."""
     if await uow.units.get(unit_id) is None:
         raise SetupError("setup.unknown_unit", unit=unit_id)
     code = new_code()
-    await uow.invites.add(keyring.pseudonym("invite", code), unit_id, now + lifetime)
+    await uow.invites.add(keyring.pseudonym("invite", code), unit_id, now + lifetime, role)
     return code
 
 
@@ -126,4 +127,6 @@ async def join(
     unit = await uow.units.get(invite.unit_id)
     assert unit is not None
     await uow.officers.add(invite.unit_id, user_id, display_name[:200], now)
+    if invite.role == "chief":  # a chief may schedule awareness campaigns for the unit's area
+        await uow.officers.set_role(invite.unit_id, user_id, "chief")
     return unit

@@ -20,6 +20,7 @@ class RateSettings:
     global_per_second: float = 30.0
     private_per_second: float = 1.0
     group_per_minute: float = 20.0
+    paid_per_second: float | None = None  # paid broadcasts (allow_paid_broadcast), if enabled
 
 
 def _spaced(per_second: float, window: float) -> AsyncLimiter:
@@ -32,7 +33,15 @@ class SendLimits:
     def __init__(self, settings: RateSettings) -> None:
         self.settings = settings
         self.overall = _spaced(settings.global_per_second, window=0.1)
+        paid = settings.paid_per_second
+        self.paid = _spaced(paid, window=0.1) if paid else None
         self._lanes: dict[str, AsyncLimiter] = {}
+
+    def overall_for(self, params: dict[str, object]) -> AsyncLimiter:
+        """Paid broadcasts have their own, higher global limit; everything else shares one."""
+        if self.paid is not None and params.get("allow_paid_broadcast"):
+            return self.paid
+        return self.overall
 
     def for_lane(self, lane: str, chat_kind: str) -> AsyncLimiter:
         limiter = self._lanes.get(lane)

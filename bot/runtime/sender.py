@@ -1,15 +1,17 @@
 """The outbox sender: delivers queued calls within Telegram's limits, exactly once where it can.
 
 Each call is claimed (committed as "sending") before it goes out and recorded as sent, with
-its message_id, right after. A crash between the two leaves the row "sending"; the next start
-sends it again — the only duplicate a crash can cause, at most one per chat.
+its message_id, right after; claims and records are written a batch per transaction. A crash
+between the two leaves the row "sending"; the next start sends it again — the only duplicate a
+crash can cause, at most one per chat (a chat has at most one call in flight).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -42,7 +44,17 @@ MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
 BATCH_SECONDS = 0.5  # re-read the queue's heads after about this much sending
 IDLE_POLL = 1.0
+RECORD_RETRY = 0.5
 LANE_POLL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A claimed call, its parameters pointed at the message it refers to."""
+
+    call: QueuedCall
+    params: dict[str, Any]
+    referred: int | None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -65,8 +77,11 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(concurrency)
         # Small batches keep chats fair: a chat's next message is considered again within
         # about half a second, instead of after a long batch paced by the global limit.
-        self._batch = max(5, int(limits.settings.global_per_second * BATCH_SECONDS))
+        fastest = max(limits.settings.global_per_second, limits.settings.paid_per_second or 0)
+        self._batch = max(5, int(fastest * BATCH_SECONDS))
         self._inflight: set[str] = set()
+        self._sent: list[tuple[int, int | None]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -84,30 +99,87 @@ class OutboxSender:
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            async with self._storage.transaction() as uow:
-                calls = await uow.outbox.heads(self._clock.now(), set(self._inflight), self._batch)
-            started, waiting = await self._dispatch(calls)
+            ready, waiting = await self._claim_heads()
+            started = await self._dispatch(ready)
             if not started:
                 await self._idle(LANE_POLL if waiting else IDLE_POLL)
 
-    async def _dispatch(self, calls: list[QueuedCall]) -> tuple[int, bool]:
-        started, waiting = 0, False
-        for call in calls:
+    async def _claim_heads(self) -> tuple[list[Ready], bool]:
+        """Read the lanes' heads and claim those that may go now, in one transaction.
+
+        Claiming a batch at once (rather than a transaction per message) is what lets the
+        sender keep up with hundreds of messages a second; each row is still claimed before
+        it is sent, so the guarantees are those of a single claim."""
+        now = self._clock.now()
+        ready: list[Ready] = []
+        waiting = False
+        async with self._storage.transaction() as uow:
+            calls = await uow.outbox.heads(now, set(self._inflight), self._batch)
+            chosen = []
+            for call in calls:
+                lane = self._limits.for_lane(call.lane, call.chat_kind)
+                if call.lane in self._inflight or not lane.has_capacity():
+                    waiting = True
+                    continue
+                chosen.append(call)
+            held = await uow.outbox.claim_many([call.id for call in chosen], now + LEASE)
+            for call in chosen:
+                if call.id in held:
+                    prepared = await self._prepare(uow, call, now)
+                    if prepared is not None:
+                        ready.append(prepared)
+        self._inflight.update(item.call.lane for item in ready)
+        return ready, waiting
+
+    async def _prepare(self, uow: UnitOfWork, call: QueuedCall, now: datetime) -> Ready | None:
+        """Resolve what the call refers to; None when it cannot go now (rescheduled or failed)."""
+        params = dict(call.params)
+        referred: int | None = None
+        in_topic = False
+        if call.refers_to is not None:
+            status, referred, method = await uow.outbox.reference(call.refers_to)
+            in_topic = method == "createForumTopic"
+            if referred is None and status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                # Referring to another chat's message that is not out yet: wait for it.
+                await uow.outbox.reschedule(call.id, now + REFERENCE_WAIT, call.attempts, None)
+                return None
+            if referred is None and call.method in EDIT_METHODS:
+                await uow.outbox.mark_failed(
+                    call.id, OutboxStatus.FAILED, f"message to edit is {status}"
+                )
+                return None
+            if referred is not None:  # else: say it anyway, just not as a reply
+                self._point_at(call.method, params, referred, in_topic)
+        return Ready(call, params, referred)
+
+    async def _dispatch(self, ready: list[Ready]) -> int:
+        """Start the claimed calls, each when the limits allow it."""
+        started = 0
+        for position, item in enumerate(ready):
             if self._stopping:
+                await self._release(ready[position:])
                 break
-            lane = self._limits.for_lane(call.lane, call.chat_kind)
-            if call.lane in self._inflight or not lane.has_capacity():
-                waiting = True
-                continue
             await self._slots.acquire()
-            await self._limits.overall.acquire()
-            await lane.acquire()
-            self._inflight.add(call.lane)
-            task = asyncio.create_task(self._deliver(call))
+            await self._limits.overall_for(item.params).acquire()
+            await self._limits.for_lane(item.call.lane, item.call.chat_kind).acquire()
+            if self._stopping:  # stop() began while this call waited for its turn
+                self._slots.release()
+                await self._release(ready[position:])
+                break
+            task = asyncio.create_task(self._deliver(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
-        return started, waiting
+        return started
+
+    async def _release(self, unsent: list[Ready]) -> None:
+        """Return claimed calls that were never sent (the sender is stopping)."""
+        now = self._clock.now()
+        async with self._storage.transaction() as uow:
+            for item in unsent:
+                await uow.outbox.reschedule(item.call.id, now, item.call.attempts, None)
+        for item in unsent:
+            self._inflight.discard(item.call.lane)
 
     async def _idle(self, seconds: float) -> None:
         try:
@@ -115,45 +187,41 @@ class OutboxSender:
         except TimeoutError:
             pass
 
-    async def _deliver(self, call: QueuedCall) -> None:
+    async def _deliver(self, item: Ready) -> None:
+        call = item.call
         try:
-            await self._deliver_claimed(call)
+            try:
+                result = await self._bot.do_api_request(call.method, api_kwargs=item.params)
+            except TelegramError as exc:
+                await self._record_error(call, exc, item.referred)
+                return
+            self._note_sent(call.id, self._message_id(result))
         except Exception as exc:  # a database failure: leave the row for the next attempt
             log.error("outbox row %d: %s", call.id, type(exc).__name__)
         finally:
+            # The row stays "sending" until its record is written, so the lane's next call
+            # cannot be taken before this one is recorded: per-chat order holds.
             self._inflight.discard(call.lane)
             self._slots.release()
             self._wake.set()
 
-    async def _deliver_claimed(self, call: QueuedCall) -> None:
-        async with self._storage.transaction() as uow:
-            if not await uow.outbox.claim(call.id, self._clock.now() + LEASE):
-                return
-            params = dict(call.params)
-            referred: int | None = None
-            in_topic = False
-            if call.refers_to is not None:
-                status, referred, method = await uow.outbox.reference(call.refers_to)
-                in_topic = method == "createForumTopic"
-                if referred is None and status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
-                    # Referring to another chat's message that is not out yet: wait for it.
-                    await uow.outbox.reschedule(
-                        call.id, self._clock.now() + REFERENCE_WAIT, call.attempts, None
-                    )
-                    return
-                if referred is None and call.method in EDIT_METHODS:
-                    await uow.outbox.mark_failed(
-                        call.id, OutboxStatus.FAILED, f"message to edit is {status}"
-                    )
-                    return
-                if referred is not None:  # else: say it anyway, just not as a reply
-                    self._point_at(call.method, params, referred, in_topic)
-        try:
-            result = await self._bot.do_api_request(call.method, api_kwargs=params)
-        except TelegramError as exc:
-            await self._record_error(call, exc, referred)
-            return
-        await self._record_sent(call, self._message_id(result))
+    def _note_sent(self, row_id: int, message_id: int | None) -> None:
+        """Queue the record of a delivery; records are written together, a batch per
+        transaction, by one flusher task."""
+        self._sent.append((row_id, message_id))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self._sent:
+            batch, self._sent = self._sent, []
+            try:
+                async with self._storage.transaction() as uow:
+                    await uow.outbox.mark_sent_many(batch, self._clock.now())
+            except Exception as exc:  # try again shortly; until then the rows stay "sending"
+                log.error("recording %d sent rows: %s", len(batch), type(exc).__name__)
+                self._sent[:0] = batch
+                await asyncio.sleep(RECORD_RETRY)
 
     @staticmethod
     def _point_at(method: str, params: dict[str, Any], message_id: int, in_topic: bool) -> None:
@@ -177,10 +245,6 @@ class OutboxSender:
             return result[0].get("message_id")
         return None
 
-    async def _record_sent(self, call: QueuedCall, message_id: int | None) -> None:
-        async with self._storage.transaction() as uow:
-            await uow.outbox.mark_sent(call.id, message_id, self._clock.now())
-
     async def _record_error(
         self, call: QueuedCall, exc: TelegramError, referred: int | None
     ) -> None:
@@ -198,6 +262,7 @@ class OutboxSender:
                 await uow.outbox.mark_failed(call.id, OutboxStatus.BLOCKED, exc.message)
                 await uow.outbox.block_lane(call.lane)
                 await uow.chats.set_blocked(call.lane, True, now)
+                await uow.subscribers.remove(call.lane)  # no more campaigns to a blocked chat
             elif isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message.lower():
                 await uow.outbox.mark_sent(call.id, referred, now)
             elif isinstance(exc, InvalidToken):
@@ -233,3 +298,7 @@ class OutboxSender:
         self._wake.set()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        if self._sent:
+            await self._flush()

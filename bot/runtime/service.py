@@ -38,7 +38,7 @@ from storage.uow import Storage
 log = logging.getLogger(__name__)
 
 LEADERSHIP_RETRY = 5.0
-MENU_COMMANDS = ("start", "help", "language")
+MENU_COMMANDS = ("start", "help", "language", "subscribe", "unsubscribe")
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
 
@@ -102,7 +102,10 @@ class Service:
             self.storage,
             SendLimits(
                 RateSettings(
-                    settings.global_rate, settings.private_chat_rate, settings.group_rate_per_minute
+                    settings.global_rate,
+                    settings.private_chat_rate,
+                    settings.group_rate_per_minute,
+                    settings.paid_broadcast_rate if settings.allow_paid_broadcast else None,
                 )
             ),
             self.clock,

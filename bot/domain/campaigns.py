@@ -1,0 +1,337 @@
+"""Awareness campaigns: who may schedule what, when a campaign runs, and how a run's
+recipients reach the outbox.
+
+Plain Python on the unit of work. A campaign's ``next_run_at`` is computed with APScheduler's
+triggers from the service clock and stored, so the schedule survives any restart.
+
+Missed runs: when the service was down at an occurrence, the campaign runs once, late, if the
+latest missed occurrence is less than the grace period old (``TINBAO_CAMPAIGN_GRACE_MINUTES``);
+otherwise that occurrence is skipped and the campaign waits for its next one. Never more than one
+late run, however many occurrences were missed.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.campaign_rules import (
+    CampaignRefused,
+    Schedule,
+    check_text,
+    latest_occurrence,
+)
+from bot.domain.communes import CommuneDirectory
+from bot.i18n import t
+from bot.security import Keyring
+from storage.campaigns import CAMPAIGN_PURPOSE, RunStats
+from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
+from storage.outbox import Destination
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LIBRARY = ("drugs", "police_scam", "fire", "traffic", "domestic_violence", "festival")
+AUDIENCES = ("all", "province", "communes")
+TITLE_LIMIT = 200
+MAX_COMMUNES = 50
+
+
+# Message text ---------------------------------------------------------------------------------
+def body(campaign: Campaign, language: str) -> str:
+    if campaign.library_key:
+        text = t(f"campaign_library.{campaign.library_key}.text", language)
+    else:
+        text = campaign.text or ""
+    return f"{text}\n\n{t('campaign.footer', language)}"
+
+
+def message_call(
+    campaign: Campaign, language: str, paid: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The Bot API call that carries the campaign to one reader."""
+    text = body(campaign, language)
+    params: dict[str, Any] = {"parse_mode": "HTML"}
+    if paid:
+        params["allow_paid_broadcast"] = True
+    if campaign.photo:
+        return "sendPhoto", {"photo": campaign.photo, "caption": text, **params}
+    return "sendMessage", {"text": text, **params}
+
+
+def title_of(campaign: Campaign, language: str) -> str:
+    if campaign.library_key:
+        return t(f"campaign_library.{campaign.library_key}.title", language)
+    return campaign.title
+
+
+# Who may schedule what -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """What one person may target: everything (admin) or their unit's area (unit chief)."""
+
+    admin: bool
+    unit: PoliceUnit | None = None
+    communes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def allowed(self) -> bool:
+        return self.admin or self.unit is not None
+
+    def check(self, audience: str, codes: list[str], directory: CommuneDirectory) -> None:
+        if self.admin:
+            return
+        if self.unit is None or audience == "all":
+            raise CampaignRefused("campaign.not_allowed_area")
+        if audience == "province":
+            if self.unit.level != "province" or codes != [self.unit.province_code]:
+                raise CampaignRefused("campaign.not_allowed_area")
+            return
+        for code in codes:
+            commune = directory.get(code)
+            in_area = code in self.communes or (
+                self.unit.level == "province"
+                and commune is not None
+                and commune.province_code == self.unit.province_code
+            )
+            if not in_area:
+                raise CampaignRefused("campaign.not_allowed_area")
+
+
+async def authority_of(uow: UnitOfWork, user_id: int, admin_ids: frozenset[int]) -> Authority:
+    if user_id in admin_ids:
+        return Authority(admin=True)
+    unit = await uow.officers.chief_unit(user_id)
+    if unit is None:
+        return Authority(admin=False)
+    communes = dict((u.id, c) for u, c in await uow.units.all()).get(unit.id, [])
+    return Authority(admin=False, unit=unit, communes=frozenset(communes))
+
+
+# Creating and controlling ----------------------------------------------------------------------
+@dataclass
+class CampaignDraft:
+    """A campaign being written (in chat, stored in the dialog row; or from the CLI)."""
+
+    library_key: str | None = None
+    text: str | None = None
+    photo: str | None = None
+    audience: str | None = None
+    codes: list[str] = field(default_factory=list)
+    run_at: str | None = None  # ISO UTC
+    cron: str | None = None
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            run_at=datetime.fromisoformat(self.run_at) if self.run_at else None, cron=self.cron
+        )
+
+    def set_schedule(self, schedule: Schedule) -> None:
+        self.run_at = schedule.run_at.isoformat() if schedule.run_at else None
+        self.cron = schedule.cron
+
+
+def validate(draft: CampaignDraft, directory: CommuneDirectory) -> None:
+    if draft.library_key is None:
+        check_text(draft.text or "", draft.photo)
+    elif draft.library_key not in LIBRARY:
+        raise CampaignRefused("campaign.unknown_library", key=draft.library_key)
+    if draft.audience not in AUDIENCES:
+        raise CampaignRefused("campaign.bad_audience")
+    if draft.audience != "all" and not draft.codes:
+        raise CampaignRefused("campaign.no_area")
+    for code in draft.codes:
+        known = directory.province(code) if draft.audience == "province" else directory.get(code)
+        if known is None:
+            raise CampaignRefused("campaign.unknown_area", code=code)
+    if draft.run_at is None and draft.cron is None:
+        raise CampaignRefused("campaign.bad_schedule", text="")
+
+
+async def create(
+    uow: UnitOfWork,
+    directory: CommuneDirectory,
+    draft: CampaignDraft,
+    authority: Authority,
+    created_by: int | None,
+    now: datetime,
+    language: str,
+) -> Campaign:
+    """Store the campaign with its first occurrence; refuse what the creator may not do."""
+    if not authority.allowed:
+        raise CampaignRefused("campaign.not_allowed")
+    validate(draft, directory)
+    codes = sorted(set(draft.codes)) if draft.audience != "all" else []
+    authority.check(str(draft.audience), codes, directory)
+    schedule = draft.schedule()
+    next_run = schedule.next_after(min(now, schedule.run_at) if schedule.run_at else now)
+    if next_run is None:
+        raise CampaignRefused("campaign.no_occurrence")
+    text = draft.text or ""
+    title = (
+        t(f"campaign_library.{draft.library_key}.title", language)
+        if draft.library_key
+        else html.unescape(re.sub(r"<[^>]+>", "", text)).strip().splitlines()[0][:80]
+    )
+    return await uow.campaigns.add(
+        Campaign(
+            title=title[:TITLE_LIMIT],
+            library_key=draft.library_key,
+            text=None if draft.library_key else text,
+            photo=draft.photo,
+            audience=str(draft.audience),
+            area=",".join(codes),
+            run_at=schedule.run_at,
+            cron=schedule.cron,
+            status=CampaignStatus.SCHEDULED,
+            next_run_at=next_run,
+            unit_id=authority.unit.id if authority.unit else None,
+            created_by=created_by,
+            created_at=now,
+        )
+    )
+
+
+async def change_status(uow: UnitOfWork, campaign_id: int, action: str, now: datetime) -> Campaign:
+    """pause, resume or cancel. Pausing also holds back a run in progress; resuming picks the
+    schedule up from now; cancelling drops every recipient not yet queued."""
+    campaign = await uow.campaigns.get(campaign_id)
+    if campaign is None:
+        raise CampaignRefused("campaign.unknown", id=campaign_id)
+    allowed_from = {
+        "pause": (CampaignStatus.SCHEDULED,),
+        "resume": (CampaignStatus.PAUSED,),
+        "cancel": (CampaignStatus.SCHEDULED, CampaignStatus.PAUSED),
+    }[action]
+    if campaign.status not in allowed_from:
+        raise CampaignRefused("campaign.cannot", action=action, status=campaign.status)
+    if action == "pause":
+        campaign.status = CampaignStatus.PAUSED
+    elif action == "cancel":
+        campaign.status = CampaignStatus.CANCELLED
+        campaign.next_run_at = None
+        await uow.campaigns.drop_pending(campaign_id)
+    else:
+        campaign.status = CampaignStatus.SCHEDULED
+        if campaign.cron is not None:
+            campaign.next_run_at = Schedule.of(campaign).next_after(now)
+        elif campaign.next_run_at is not None and campaign.next_run_at < now:
+            campaign.next_run_at = now  # a one-off resumed late is sent now: it was asked for
+    await uow.session.flush()
+    return campaign
+
+
+def codes_of(campaign: Campaign) -> list[str]:
+    return [code for code in campaign.area.split(",") if code]
+
+
+# Running ---------------------------------------------------------------------------------------
+async def start_due_runs(uow: UnitOfWork, now: datetime, grace: timedelta) -> list[CampaignRun]:
+    """Start a run for every campaign whose occurrence has come, by the missed-run policy."""
+    started: list[CampaignRun] = []
+    for campaign in await uow.campaigns.due(now):
+        assert campaign.id is not None and campaign.next_run_at is not None
+        schedule = Schedule.of(campaign)
+        occurrence = latest_occurrence(schedule, campaign.next_run_at, now)
+        following = schedule.next_after(now + timedelta(microseconds=1)) if campaign.cron else None
+        if not await uow.campaigns.move_next_run(campaign.id, campaign.next_run_at, following):
+            continue  # another worker took this occurrence
+        if now - occurrence > grace:
+            log.info("campaign %d: occurrence missed beyond the grace period, skipped", campaign.id)
+            if following is None:
+                await uow.campaigns.set_status(campaign.id, CampaignStatus.FINISHED)
+            continue
+        run = await uow.campaigns.start_run(campaign, occurrence, codes_of(campaign), now)
+        log.info("campaign %d: run %s started for %d recipients", campaign.id, run.id, run.targeted)
+        started.append(run)
+    return started
+
+
+async def feed(uow: UnitOfWork, now: datetime, window: int, paid: bool = False) -> int:
+    """Top the outbox up to ``window`` campaign messages from the runs in progress; returns how
+    many were queued. Runs of paused or cancelled campaigns wait."""
+    room = window - await uow.campaigns.in_outbox()
+    if room <= 0:
+        return 0
+    runs = {
+        run.id: campaign
+        for run, campaign in await uow.campaigns.open_runs()
+        if campaign.status == CampaignStatus.SCHEDULED
+    }
+    if not runs:
+        return 0
+    recipients = await uow.campaigns.next_recipients([r for r in runs if r is not None], room)
+    calls: list[tuple[Destination, str, dict[str, Any]]] = []
+    queued: list[int] = []
+    dropped: list[int] = []
+    for recipient in recipients:
+        if recipient.destination is None:
+            dropped.append(recipient.delivery_id)
+            continue
+        method, params = message_call(runs[recipient.run_id], recipient.language, paid)
+        calls.append((recipient.destination, method, params))
+        queued.append(recipient.delivery_id)
+    ids = await uow.outbox.enqueue_many(calls, now, purpose=CAMPAIGN_PURPOSE)
+    await uow.campaigns.mark_queued(list(zip(queued, ids, strict=True)))
+    await uow.campaigns.mark_dropped(dropped)
+    return len(ids)
+
+
+async def settle(
+    uow: UnitOfWork, keyring: Keyring, now: datetime, default_language: str
+) -> list[tuple[CampaignRun, RunStats]]:
+    """Close the runs whose every recipient has an outcome; tell the creator in chat."""
+    finished = []
+    for run, campaign in await uow.campaigns.open_runs():
+        assert run.id is not None and campaign.id is not None
+        if campaign.status != CampaignStatus.CANCELLED and await uow.campaigns.has_pending(run.id):
+            continue
+        stats = await uow.campaigns.stats(run.id)
+        if stats.waiting:
+            continue
+        await uow.campaigns.finish_run(run, stats, now)
+        if campaign.cron is None and campaign.status == CampaignStatus.SCHEDULED:
+            await uow.campaigns.set_status(campaign.id, CampaignStatus.FINISHED)
+        if campaign.created_by is not None:
+            chat = campaign.created_by
+            lane = keyring.pseudonym("chat", chat)
+            language = await uow.chats.language(lane) or default_language
+            text = t(
+                "campaign.run_finished",
+                language,
+                id=campaign.id,
+                title=html.escape(title_of(campaign, language)),
+                stats=stats_line(stats, language),
+            )
+            await uow.outbox.enqueue(
+                Destination(chat, "private", lane),
+                "sendMessage",
+                {"text": text, "parse_mode": "HTML"},
+                now,
+                purpose="campaign.report",
+            )
+        finished.append((run, stats))
+    return finished
+
+
+def stats_line(stats: RunStats, language: str) -> str:
+    return t(
+        "campaign.stats_line",
+        language,
+        targeted=stats.targeted,
+        sent=stats.sent,
+        failed=stats.failed,
+        blocked=stats.blocked,
+        dropped=stats.dropped,
+        waiting=stats.waiting,
+    )
+
+
+def progress_bar(stats: RunStats, width: int = 30) -> str:
+    share = stats.done / stats.targeted if stats.targeted else 1.0
+    filled = round(share * width)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {share:4.0%}"

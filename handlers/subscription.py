@@ -1,0 +1,147 @@
+"""/subscribe and /unsubscribe: a resident chooses the commune whose awareness messages they
+want (by name or by shared location, as in the tip dialog), or stops them all.
+
+The subscription is linked to no tip and keeps only what delivery needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.domain.communes import Commune
+from bot.i18n import t
+from bot.runtime.context import TinbaoContext, destination
+from handlers import keyboards as kb
+
+FLOW = "subscribe"
+STEP = "place"
+CHOICES = 5
+
+
+def cancel_row(language: str) -> list[dict[str, str]]:
+    return [kb.button(t("campaign.cancel_button", language), "sub:cancel")]
+
+
+async def subscribe_command(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        await context.reply(update, t("subscription.private_only", language))
+        return
+    await begin(update, context, language)
+
+
+async def begin(update: Update, context: TinbaoContext, language: str) -> None:
+    work = context.work
+    current = await context.uow.subscribers.get(work.lane)
+    if current is not None:
+        commune = context.services.directory.get(current.commune_code)
+        if commune is not None:
+            await context.reply(
+                update,
+                t(
+                    "subscription.current",
+                    language,
+                    commune=commune.name,
+                    province=commune.province_name,
+                ),
+            )
+    await context.uow.dialogs.save(work.lane, FLOW, STEP, {}, work.now)
+    await context.reply(
+        update, t("subscription.ask_place", language), reply_markup=kb.share_location(language)
+    )
+
+
+async def on_message(update: Update, context: TinbaoContext, language: str) -> None:
+    """A name or a location while choosing the commune."""
+    message = update.effective_message
+    assert message is not None
+    directory = context.services.directory
+    if message.location:
+        location = message.location
+        choices = [c for c, _ in directory.nearest(location.latitude, location.longitude)]
+    elif message.text:
+        choices = [m.commune for m in directory.search(message.text[:200], limit=CHOICES)]
+        if not choices:
+            await context.reply(
+                update,
+                t("subscription.not_found", language, text=message.text[:60]),
+                parse_mode=None,
+            )
+            return
+    else:
+        await context.reply(update, t("subscription.hint", language))
+        return
+    await context.reply(
+        update, t("subscription.pick_place", language), reply_markup=places(choices, language)
+    )
+
+
+def places(choices: list[Commune], language: str) -> kb.Keyboard:
+    rows = [[kb.button(f"{c.name} — {c.province_name}", f"sub:{c.code}")] for c in choices]
+    none = [kb.button(t("subscription.none_of_these", language), "sub:none")]
+    return kb.inline(*rows, none, cancel_row(language))
+
+
+async def on_button(update: Update, context: TinbaoContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = await context.language(update)
+    work = context.work
+    value = query.data.removeprefix("sub:")
+    dialog = await context.uow.dialogs.get(work.lane)
+    if dialog is None or dialog.flow != FLOW:
+        await context.answer(update, t("tip.button_stale", language))
+        return
+    await context.answer(update)
+    if value == "cancel":
+        await context.uow.dialogs.end(work.lane)
+        await context.reply(update, t("subscription.cancelled", language), reply_markup=kb.REMOVE)
+        return
+    if value == "none":
+        await context.reply(
+            update, t("subscription.retype", language), reply_markup=kb.share_location(language)
+        )
+        return
+    commune = context.services.directory.get(value)
+    chat = update.effective_chat
+    if commune is None or chat is None:  # forged data: no such commune
+        await context.reply(update, t("subscription.hint", language))
+        return
+    await context.uow.subscribers.subscribe(
+        destination(chat, context.services.keyring),
+        commune.code,
+        commune.province_code,
+        language,
+        work.now,
+    )
+    await context.uow.dialogs.end(work.lane)
+    await context.reply(
+        update,
+        t(
+            "subscription.subscribed",
+            language,
+            commune=commune.name,
+            province=commune.province_name,
+        ),
+        reply_markup=kb.REMOVE,
+    )
+
+
+async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    work = context.work
+    removed = await context.uow.subscribers.remove(work.lane)
+    dialog = await context.uow.dialogs.get(work.lane)
+    if dialog is not None and dialog.flow == FLOW:
+        await context.uow.dialogs.end(work.lane)
+    key = "subscription.unsubscribed" if removed else "subscription.not_subscribed"
+    await context.reply(update, t(key, language), reply_markup=kb.REMOVE)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("subscribe", subscribe_command))
+    application.add_handler(CommandHandler("unsubscribe", unsubscribe_command))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^sub:[0-9a-z]{1,8}$"))

@@ -1,0 +1,313 @@
+"""Subscribers, campaigns, their runs and per-recipient deliveries.
+
+A run's recipients are written as delivery rows in the transaction that starts the run; the
+feeder then moves them into the outbox batch by batch, each delivery marked "queued" with its
+outbox row id in the same transaction as the outbox row itself. So a crash loses no recipient
+and queues none twice; the outbox row's status is the delivery's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.security import Keyring
+from storage.models import (
+    Campaign,
+    CampaignDelivery,
+    CampaignRun,
+    CampaignStatus,
+    DeliveryStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Subscriber,
+)
+from storage.outbox import BROADCAST, Destination
+
+SUBSCRIBER_SEAL = b"subscriber"
+CAMPAIGN_PURPOSE = BROADCAST
+
+
+@dataclass(frozen=True, slots=True)
+class RunStats:
+    targeted: int
+    sent: int
+    failed: int
+    blocked: int
+    dropped: int
+    waiting: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.blocked + self.dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    delivery_id: int
+    run_id: int
+    destination: Destination | None  # None: unsubscribed since the run started
+    language: str
+
+
+class SubscriberRepository:
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    async def get(self, lane: str) -> Subscriber | None:
+        statement = select(Subscriber).where(Subscriber.lane == lane)
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def subscribe(
+        self,
+        destination: Destination,
+        commune_code: str,
+        province_code: str,
+        language: str,
+        now: datetime,
+    ) -> Subscriber:
+        """Subscribe the chat to its commune's messages, or move an existing subscription."""
+        subscriber = await self.get(destination.lane)
+        if subscriber is None:
+            subscriber = Subscriber(
+                lane=destination.lane,
+                chat=self._keyring.seal_json(destination.chat_id, SUBSCRIBER_SEAL),
+                commune_code=commune_code,
+                province_code=province_code,
+                language=language,
+                created_at=now,
+            )
+            self._session.add(subscriber)
+        else:
+            subscriber.commune_code, subscriber.province_code = commune_code, province_code
+            subscriber.language = language
+        await self._session.flush()
+        return subscriber
+
+    async def set_language(self, lane: str, language: str) -> None:
+        await self._session.execute(
+            update(Subscriber).where(Subscriber.lane == lane).values(language=language)
+        )
+
+    async def remove(self, lane: str) -> bool:
+        """Forget the chat entirely; False if it was not subscribed."""
+        result = await self._session.execute(delete(Subscriber).where(Subscriber.lane == lane))
+        return bool(result.rowcount)
+
+    async def count(self, audience: str, codes: list[str]) -> int:
+        statement = select(func.count()).select_from(Subscriber)
+        statement = statement.where(*_audience_filter(audience, codes))
+        return int((await self._session.execute(statement)).scalar_one())
+
+    def destination(self, subscriber: Subscriber) -> Destination:
+        chat_id = int(self._keyring.open_json(subscriber.chat, SUBSCRIBER_SEAL))
+        return Destination(chat_id, "private", subscriber.lane)
+
+
+def _audience_filter(audience: str, codes: list[str]) -> list[Any]:
+    if audience == "province":
+        return [Subscriber.province_code.in_(codes)]
+    if audience == "communes":
+        return [Subscriber.commune_code.in_(codes)]
+    return []
+
+
+class CampaignRepository:
+    def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    async def add(self, campaign: Campaign) -> Campaign:
+        self._session.add(campaign)
+        await self._session.flush()
+        return campaign
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        return await self._session.get(Campaign, campaign_id)
+
+    async def all(self, unit_id: int | None = None) -> list[Campaign]:
+        statement = select(Campaign).order_by(Campaign.id)
+        if unit_id is not None:
+            statement = statement.where(Campaign.unit_id == unit_id)
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def due(self, now: datetime) -> list[Campaign]:
+        statement = (
+            select(Campaign)
+            .where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.next_run_at <= now)
+            .order_by(Campaign.next_run_at)
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def move_next_run(
+        self, campaign_id: int, expected: datetime | None, next_run_at: datetime | None
+    ) -> bool:
+        """Advance the schedule only if nobody else did (several workers may tick at once)."""
+        result = await self._session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.next_run_at == expected)
+            .values(next_run_at=next_run_at)
+        )
+        return result.rowcount == 1
+
+    async def set_status(self, campaign_id: int, status: str) -> None:
+        await self._session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(status=status)
+        )
+
+    # runs -----------------------------------------------------------------------------------
+    async def start_run(
+        self, campaign: Campaign, scheduled_for: datetime, codes: list[str], now: datetime
+    ) -> CampaignRun:
+        """Create the run and one pending delivery per current subscriber of the audience, in
+        one INSERT … SELECT: the recipients are fixed when the run starts."""
+        assert campaign.id is not None
+        run = CampaignRun(campaign_id=campaign.id, scheduled_for=scheduled_for, started_at=now)
+        self._session.add(run)
+        await self._session.flush()
+        assert run.id is not None
+        recipients = select(literal(run.id), Subscriber.id, literal(DeliveryStatus.PENDING)).where(
+            *_audience_filter(campaign.audience, codes)
+        )
+        await self._session.execute(
+            insert(CampaignDelivery).from_select(["run_id", "subscriber_id", "status"], recipients)
+        )
+        run.targeted = await self._count_deliveries(run.id)
+        await self._session.flush()
+        return run
+
+    async def _count_deliveries(self, run_id: int) -> int:
+        statement = select(func.count()).where(CampaignDelivery.run_id == run_id)
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def runs(self, campaign_id: int) -> list[CampaignRun]:
+        statement = (
+            select(CampaignRun)
+            .where(CampaignRun.campaign_id == campaign_id)
+            .order_by(CampaignRun.id)
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def latest_run(self, campaign_id: int) -> CampaignRun | None:
+        runs = await self.runs(campaign_id)
+        return runs[-1] if runs else None
+
+    async def open_runs(self) -> list[tuple[CampaignRun, Campaign]]:
+        statement = (
+            select(CampaignRun, Campaign)
+            .join(Campaign, Campaign.id == CampaignRun.campaign_id)
+            .where(CampaignRun.finished_at.is_(None))
+            .order_by(CampaignRun.id)
+        )
+        return [(run, campaign) for run, campaign in (await self._session.execute(statement))]
+
+    async def in_outbox(self) -> int:
+        """Campaign messages queued in the outbox and not yet sent."""
+        statement = select(func.count()).where(
+            OutboxMessage.purpose == CAMPAIGN_PURPOSE,
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def next_recipients(self, run_ids: list[int], limit: int) -> list[Recipient]:
+        """The next pending deliveries of these runs, locked against other feeders."""
+        statement = (
+            select(CampaignDelivery, Subscriber)
+            .outerjoin(Subscriber, Subscriber.id == CampaignDelivery.subscriber_id)
+            .where(
+                CampaignDelivery.status == DeliveryStatus.PENDING,
+                CampaignDelivery.run_id.in_(run_ids),
+            )
+            .order_by(CampaignDelivery.run_id, CampaignDelivery.id)
+            .limit(limit)
+            .with_for_update(of=CampaignDelivery, skip_locked=True)
+        )
+        recipients = []
+        for delivery, subscriber in await self._session.execute(statement):
+            assert delivery.id is not None
+            if subscriber is None:
+                recipients.append(Recipient(delivery.id, delivery.run_id, None, ""))
+            else:
+                chat_id = int(self._keyring.open_json(subscriber.chat, SUBSCRIBER_SEAL))
+                destination = Destination(chat_id, "private", subscriber.lane)
+                recipients.append(
+                    Recipient(delivery.id, delivery.run_id, destination, subscriber.language)
+                )
+        return recipients
+
+    async def mark_queued(self, pairs: list[tuple[int, int]]) -> None:
+        """Record each delivery's outbox row (delivery id, outbox id)."""
+        if not pairs:
+            return
+        table = CampaignDelivery.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"))
+            .values(status=DeliveryStatus.QUEUED, outbox_id=bindparam("outbox_id"))
+        )
+        await self._session.execute(
+            statement, [{"delivery_id": d, "outbox_id": o} for d, o in pairs]
+        )
+
+    async def mark_dropped(self, delivery_ids: list[int]) -> None:
+        if delivery_ids:
+            await self._session.execute(
+                update(CampaignDelivery)
+                .where(CampaignDelivery.id.in_(delivery_ids))
+                .values(status=DeliveryStatus.DROPPED)
+            )
+
+    async def drop_pending(self, campaign_id: int) -> int:
+        """A cancelled campaign sends nothing more."""
+        runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
+        result = await self._session.execute(
+            update(CampaignDelivery)
+            .where(
+                CampaignDelivery.run_id.in_(runs),
+                CampaignDelivery.status == DeliveryStatus.PENDING,
+            )
+            .values(status=DeliveryStatus.DROPPED)
+        )
+        return result.rowcount or 0
+
+    async def has_pending(self, run_id: int) -> bool:
+        """Whether some recipients of the run are not in the outbox yet (a cheap check)."""
+        statement = (
+            select(CampaignDelivery.id)
+            .where(
+                CampaignDelivery.status == DeliveryStatus.PENDING,
+                CampaignDelivery.run_id == run_id,
+            )
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def stats(self, run_id: int) -> RunStats:
+        """Per-recipient outcome of a run: its deliveries joined with their outbox rows."""
+        statement = (
+            select(CampaignDelivery.status, OutboxMessage.status, func.count())
+            .outerjoin(OutboxMessage, OutboxMessage.id == CampaignDelivery.outbox_id)
+            .where(CampaignDelivery.run_id == run_id)
+            .group_by(CampaignDelivery.status, OutboxMessage.status)
+        )
+        counts = {"sent": 0, "failed": 0, "blocked": 0, "dropped": 0, "waiting": 0}
+        total = 0
+        for delivery_status, outbox_status, count in await self._session.execute(statement):
+            total += count
+            if delivery_status == DeliveryStatus.DROPPED:
+                counts["dropped"] += count
+            elif outbox_status in (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED):
+                counts[outbox_status] += count
+            else:
+                counts["waiting"] += count
+        return RunStats(targeted=total, **counts)
+
+    async def finish_run(self, run: CampaignRun, stats: RunStats, now: datetime) -> None:
+        run.finished_at = now
+        run.sent, run.failed, run.blocked = stats.sent, stats.failed, stats.blocked
+        await self._session.flush()

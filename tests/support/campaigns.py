@@ -1,0 +1,48 @@
+"""Shared set-up for campaign tests: subscribers written directly, campaigns made as an admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.campaign_rules import Schedule
+from bot.domain.campaigns import Authority, CampaignDraft, create
+from bot.domain.communes import CommuneDirectory
+from storage.models import Campaign
+from storage.outbox import Destination
+from storage.uow import Storage
+
+BEN_THANH, HOAN_KIEM = "26743", "00070"
+
+
+async def add_subscribers(
+    storage: Storage, chat_ids: list[int], now: datetime, commune: str = BEN_THANH
+) -> None:
+    """Subscribe many chats at once, as /subscribe would have."""
+    province = CommuneDirectory.load().get(commune)
+    assert province is not None
+    for start in range(0, len(chat_ids), 500):
+        async with storage.transaction() as uow:
+            for chat in chat_ids[start : start + 500]:
+                destination = Destination(chat, "private", storage.keyring.pseudonym("chat", chat))
+                await uow.subscribers.subscribe(
+                    destination, commune, province.province_code, "vi", now
+                )
+
+
+async def admin_campaign(
+    storage: Storage,
+    now: datetime,
+    schedule: Schedule,
+    audience: str = "all",
+    codes: list[str] | None = None,
+    library: str | None = "police_scam",
+    text: str | None = None,
+    created_by: int | None = None,
+) -> Campaign:
+    """A campaign created with an admin's rights; ``created_by`` gets the report in chat."""
+    draft = CampaignDraft(library_key=library, text=text, audience=audience, codes=codes or [])
+    draft.set_schedule(schedule)
+    async with storage.transaction() as uow:
+        return await create(
+            uow, CommuneDirectory.load(), draft, Authority(admin=True), created_by, now, "vi"
+        )

@@ -95,3 +95,16 @@ async def test_the_command_menu_is_published_in_both_languages(
     ]  # fmt: skip
     assert default[0]["description"] == "Giới thiệu dịch vụ"
     assert english[0]["description"] == "What this service is"
+
+
+async def test_officers_get_their_own_command_menu_in_groups(
+    sandbox_factory: Any, database_url: str
+) -> None:
+    sandbox = await sandbox_factory()
+    async with running_service(sandbox, database_url):
+        group_menu = await sandbox.client.bot_commands(scope={"type": "all_group_chats"})
+        english = await sandbox.client.bot_commands("en", scope={"type": "all_group_chats"})
+        private_menu = await sandbox.client.bot_commands()
+    assert [c["command"] for c in group_menu] == ["queue", "tip", "help"]
+    assert english[0]["description"] == "The unit's open tips"
+    assert "queue" not in [c["command"] for c in private_menu]

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 LEADERSHIP_RETRY = 5.0
 MENU_COMMANDS = ("start", "help", "language", "subscribe", "unsubscribe")
+GROUP_COMMANDS = ("queue", "tip", "help")  # what officers use in their police group
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
 
@@ -135,15 +136,22 @@ class Service:
     async def _publish_commands(self) -> None:
         """The command menu Telegram shows, in Vietnamese by default and in English for English
         clients. Idempotent, so every start simply sets it again."""
-        for language in LANGUAGES:
-            commands = [
-                {"command": name, "description": t(f"commands.{name}", language)}
-                for name in MENU_COMMANDS
-            ]
-            params: dict[str, Any] = {"commands": commands}
-            if language != self.settings.language:
-                params["language_code"] = language
-            await self.application.bot.do_api_request("setMyCommands", api_kwargs=params)
+        menus: tuple[tuple[tuple[str, ...], dict[str, Any] | None], ...] = (
+            (MENU_COMMANDS, None),
+            (GROUP_COMMANDS, {"type": "all_group_chats"}),
+        )
+        for names, scope in menus:
+            for language in LANGUAGES:
+                commands = [
+                    {"command": name, "description": t(f"commands.{name}", language)}
+                    for name in names
+                ]
+                params: dict[str, Any] = {"commands": commands}
+                if scope is not None:
+                    params["scope"] = scope
+                if language != self.settings.language:
+                    params["language_code"] = language
+                await self.application.bot.do_api_request("setMyCommands", api_kwargs=params)
 
     async def _lead_then_send(self) -> None:
         """Wait to become the one sender, requeue what a dead leader left, then send."""

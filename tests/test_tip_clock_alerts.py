@@ -149,3 +149,22 @@ async def test_every_clock_fires_after_a_restart(
                 got = (await nth(sandbox, chat, count))["text"]
                 assert words in got, [m["text"] for m in await sandbox.client.bot_messages(chat)]
     assert await clock_rows(storage) == (5, 8)
+
+
+async def test_without_a_province_unit_the_escalation_reaches_the_administrators(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
+    admin = await sandbox.client.create_user(first_name="Quản trị")
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    settings = {**SWEEP, "admin_ids": str(admin["id"])}
+    async with running_service(sandbox, database_url, clock, **settings):
+        await file_tip(lan)
+        await nth(sandbox, commune, 1)
+        clock.advance(timedelta(minutes=121))
+        alert = await nth(sandbox, admin["id"], 1)
+        notice = await nth(sandbox, commune, 3)
+    assert "chưa được tiếp nhận" in alert["text"]
+    assert "Công an Phường Bến Thành" in alert["text"]
+    assert "quản trị viên" in notice["text"]
+    assert await clock_rows(storage) == (2, 3)  # realert and escalation, once each

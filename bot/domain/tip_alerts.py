@@ -23,6 +23,7 @@ from bot.domain.tip_threads import group_of, open_thread, places, subject_of
 from bot.i18n import t
 from bot.security import Keyring
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
+from storage.outbox import Destination
 from storage.uow import UnitOfWork
 
 RECEIPT_REMINDER_HOUR = time(8, 0)  # local time on the notice's last working day
@@ -82,7 +83,9 @@ async def fire(
         wait = (due.realert_at - due.received_at).total_seconds()
         text = t("clock.realert", language, code=code, minutes=minutes(wait))
     elif clock == "escalate":
-        text = await escalate(uow, keyring, directory, policy, tip, due, language, now)
+        text = await escalate(
+            uow, keyring, directory, policy, tip, due, language, admin_ids, now
+        )
         if text is None:
             return
     elif clock == "receipt_notice":
@@ -122,17 +125,18 @@ async def escalate(
     tip: Tip,
     due: TipDeadlines,
     language: str,
+    admin_ids: frozenset[int],
     now: datetime,
 ) -> str | None:
     """Give the province unit its own card of the tip (with the location and copies of the
-    media its unit received); return the notice for the unit, or None when there is no
-    province unit above the tip's unit."""
+    media its unit received); return the notice for the unit. With no province unit above the
+    tip's unit, the administrators are alerted instead; None when nobody is above."""
     assert tip.id is not None
     province = await uow.units.for_province(tip.province_code)
-    if province is None or province.id is None or province.id == tip.unit_id:
-        return None
     unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     wait = minutes((due.escalate_at - due.received_at).total_seconds())
+    if province is None or province.id is None or province.id == tip.unit_id:
+        return await escalate_to_admins(uow, keyring, tip, unit, wait, language, admin_ids, now)
     header = t(
         "clock.escalated_header",
         language,
@@ -163,6 +167,43 @@ async def escalate(
         minutes=wait,
         province=html.escape(province.name),
     )
+
+
+async def escalate_to_admins(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    tip: Tip,
+    unit: PoliceUnit | None,
+    wait: int,
+    language: str,
+    admin_ids: frozenset[int],
+    now: datetime,
+) -> str | None:
+    """No province unit above: every administrator is alerted in private, so a tip nobody
+    acknowledges still reaches someone who can call the unit. A tip that reached no unit is
+    already the administrators' (they had its card and the re-alert): nothing more to say."""
+    if unit is None or not admin_ids:
+        return None
+    assert tip.id is not None
+    alert = t(
+        "clock.escalated_admins_alert",
+        language,
+        code=tip.code,
+        unit=html.escape(unit.name),
+        minutes=wait,
+        urgent=t("clock.urgent_mark", language) if tip.urgent else "",
+    )
+    for admin in sorted(admin_ids):
+        await uow.outbox.enqueue(
+            Destination(admin, "private", keyring.pseudonym("chat", admin)),
+            "sendMessage",
+            {"text": alert, "parse_mode": "HTML"},
+            now,
+            purpose="tip.clock",
+            subject=subject_of(tip),
+        )
+    await uow.tips.record(tip.id, "escalated", "clock", now)
+    return t("clock.escalated_admins_notice", language, code=tip.code, minutes=wait)
 
 
 async def copy_media(

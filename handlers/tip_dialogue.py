@@ -3,6 +3,8 @@
 - In the group: "Ask the tipster" on a card posts a prompt; a reply to the prompt, to the card
   or to a tipster's answer is passed to the tipster (only by officers who may work the tip).
 - In private: the tipster replies to a police message; the answer goes into the tip's thread.
+- A tip that reached no unit went to the administrators' private chats: there an administrator
+  asks and replies as officers do in a group, labelled as from the administrators.
 - Forum groups: plain messages in a tip's topic are the officers' own discussion and stay in
   the group; the bot learns that a unit's group is a forum from the updates it gets there.
 """
@@ -21,8 +23,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain.tip_dialogue import TEXT_LIMIT, Content, to_police, to_tipster, writer_for
-from bot.domain.tip_threads import place_in_chat, subject_of, tip_id_of
+from bot.domain.tip_dialogue import (
+    TEXT_LIMIT,
+    Content,
+    Writer,
+    admin_writer,
+    to_police,
+    to_tipster,
+    writer_for,
+)
+from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import conversation, group_replies
@@ -34,6 +44,8 @@ ASK_PATTERN = r"^tip:ask:"
 MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "location", "document")
 # Files keep EXIF/GPS data: a tipster's image as a file could locate them (as in a new tip).
 TIPSTER_MEDIA = tuple(kind for kind in MEDIA if kind != "document")
+# The bot's messages about a tip that a writer (officer, or administrator in private) answers.
+WRITER_PURPOSES = ("tip.card", "tip.card_view", "tip.ask_prompt", "tip.answer")
 
 
 def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:
@@ -71,7 +83,16 @@ async def ask_button(update: Update, context: TinbaoContext) -> None:
     if tip is None:
         await context.answer(update, t("tip.button_stale", language), alert=True)
         return
-    writer = await writer_for(context.uow, tip, user.id)
+    private = chat.type == "private"
+    writer: Writer | None
+    if private:
+        writer = admin_writer(tip, user.id, user.full_name, context.services.admin_ids)
+        if writer is None:
+            key = "adminrelay.unit_tip" if user.id in context.services.admin_ids else None
+            await context.answer(update, t(key or "dialogue.not_officer", language), alert=True)
+            return
+    else:
+        writer = await writer_for(context.uow, tip, user.id)
     if writer is None:
         await context.answer(update, t("dialogue.not_officer", language), alert=True)
         return
@@ -79,9 +100,15 @@ async def ask_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update, t("dialogue.closed", language, code=tip.code), alert=True)
         return
     place = await place_in_chat(context.uow, context.services.keyring, tip, chat.id)
+    refers_to = place.refers_to if place else None
+    if private:
+        refers_to = await card_in(context.uow, context.work.lane, subject_of(tip))
     params: dict[str, Any] = {
         "text": t(
-            "dialogue.ask_prompt", language, code=tip.code, unit=html.escape(writer.unit.name)
+            "dialogue.ask_prompt",
+            language,
+            code=tip.code,
+            unit=html.escape(writer.signer(language)),
         ),
         "parse_mode": "HTML",
         "reply_markup": {
@@ -96,7 +123,7 @@ async def ask_button(update: Update, context: TinbaoContext) -> None:
         chat,
         "sendMessage",
         params,
-        refers_to=place.refers_to if place else None,
+        refers_to=refers_to,
         purpose="tip.ask_prompt",
         subject=subject_of(tip),
     )
@@ -116,6 +143,16 @@ async def officer_reply(update: Update, context: TinbaoContext, sent: SentMessag
     if writer is None:
         await reply_here(update, context, t("dialogue.not_officer", language))
         return
+    await relay_to_tipster(update, context, tip, writer)
+
+
+async def relay_to_tipster(
+    update: Update, context: TinbaoContext, tip: Tip, writer: Writer
+) -> None:
+    """Pass a writer's reply on to the tipster, after the checks every writer gets."""
+    message = update.effective_message
+    assert message is not None
+    language = context.services.default_language
     if tip.status in TipStatus.CLOSED:
         await reply_here(update, context, t("dialogue.closed", language, code=tip.code))
         return
@@ -153,6 +190,20 @@ async def learn_forum(update: Update, context: TinbaoContext) -> None:
         await context.uow.units.set_forum(chat.id, bool(chat.is_forum))
 
 
+# An administrator's private chat -------------------------------------------------------------
+async def admin_reply(update: Update, context: TinbaoContext, tip: Tip) -> None:
+    """An administrator's reply to a tip's card, prompt or relayed answer in their own chat:
+    passed to the tipster for a tip that reached no unit; refused for one a unit works."""
+    user = update.effective_user
+    assert user is not None
+    writer = admin_writer(tip, user.id, user.full_name, context.services.admin_ids)
+    if writer is None:
+        language = context.services.default_language
+        await reply_here(update, context, t("adminrelay.unit_tip", language))
+        return
+    await relay_to_tipster(update, context, tip, writer)
+
+
 # The tipster's side ---------------------------------------------------------------------------
 async def private_reply(update: Update, context: TinbaoContext) -> None:
     """A tipster's reply to a police message about their tip is their answer; any other reply
@@ -164,6 +215,11 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
     )
     tip = await tip_by_id(context, tip_id_of(sent.subject if sent else None))
     keyring = context.services.keyring
+    admins = context.services.admin_ids
+    if tip is not None and sent is not None and sent.purpose in WRITER_PURPOSES:
+        if user.id in admins:
+            await admin_reply(update, context, tip)
+            return
     if tip is None or tip.tipster != keyring.pseudonym("user", user.id):
         await conversation.private_message(update, context)
         return
@@ -194,7 +250,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(ask_button, pattern=ASK_PATTERN))
     replies = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.REPLY
     application.add_handler(MessageHandler(replies & ~filters.COMMAND, private_reply))
-    for purpose in ("tip.card", "tip.card_view", "tip.ask_prompt", "tip.answer"):
+    for purpose in WRITER_PURPOSES:
         group_replies.route(purpose, officer_reply)
     group_replies.route("tip.topic", topic_message)
     application.add_handler(TypeHandler(Update, learn_forum), group=1)

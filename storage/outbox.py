@@ -221,6 +221,21 @@ class OutboxRepository:
         )
         return [(row[0], row[1]) for row in (await self._session.execute(statement)).all()]
 
+    async def first_row(self, lane: str, subject: str, purpose: str) -> int | None:
+        """The first row queued to a chat about ``subject`` for ``purpose`` (a tip's card in
+        one administrator's chat), so later messages can reply to it there."""
+        statement = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.lane == lane,
+                OutboxMessage.subject == subject,
+                OutboxMessage.purpose == purpose,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
     async def sent_about(self, lane: str, message_id: int) -> SentMessage | None:
         """What the bot's message ``message_id`` in the chat ``lane`` was sent for, if it was
         sent through the outbox."""

@@ -36,10 +36,27 @@ class Content:
 
 @dataclass(frozen=True, slots=True)
 class Writer:
-    """The officer writing, and the unit they write for (which labels the message)."""
+    """Who writes to a tipster: an officer and the unit they write for (which labels the
+    message), or (``unit`` None) an administrator for a tip that reached no unit, labelled as
+    from the administrators."""
 
-    officer: Officer
-    unit: PoliceUnit
+    officer: Officer | None
+    unit: PoliceUnit | None
+    user_id: int = 0
+    admin_name: str = ""
+
+    def signer(self, language: str) -> str:
+        """The name the tipster sees, not yet escaped."""
+        return self.unit.name if self.unit is not None else t("adminrelay.admins", language)
+
+    @property
+    def person(self) -> str:
+        """The writer's own name, shown only when the service signs relayed messages."""
+        return self.officer.display_name if self.officer is not None else self.admin_name
+
+    @property
+    def audit(self) -> str:
+        return f"officer:{self.officer.id}" if self.officer is not None else f"admin:{self.user_id}"
 
 
 async def writer_for(uow: UnitOfWork, tip: Tip, user_id: int) -> Writer | None:
@@ -49,8 +66,16 @@ async def writer_for(uow: UnitOfWork, tip: Tip, user_id: int) -> Writer | None:
         officer = await uow.officers.of_unit(unit_id, user_id)
         unit = await uow.units.get(unit_id) if officer is not None else None
         if officer is not None and unit is not None:
-            return Writer(officer, unit)
+            return Writer(officer, unit, user_id)
     return None
+
+
+def admin_writer(tip: Tip, user_id: int, name: str, admin_ids: frozenset[int]) -> Writer | None:
+    """An administrator may write to the tipster of a tip that reached no unit (its card went
+    to the administrators); a tip that has a unit is its officers' to work."""
+    if user_id not in admin_ids or tip.unit_id is not None:
+        return None
+    return Writer(None, None, user_id, name)
 
 
 async def to_tipster(
@@ -63,14 +88,16 @@ async def to_tipster(
     signed: bool = False,
     source_update_id: int | None = None,
 ) -> None:
-    """Pass an officer's message to the tipster, in the tipster's language, labelled with the
-    unit's name; record it in the tip's history (not its words)."""
+    """Pass an officer's (or administrator's) message to the tipster, in the tipster's
+    language, labelled with the unit's name (or the administrators'); record it in the tip's
+    history (not its words)."""
     assert tip.id is not None
     language = tip.tipster_language
-    unit, code = html.escape(writer.unit.name), tip.code
-    if signed:
-        officer = html.escape(writer.officer.display_name)
-        label = t("dialogue.to_tipster_signed", language, unit=unit, officer=officer, code=code)
+    unit, code = html.escape(writer.signer(language)), tip.code
+    if signed and writer.person:
+        officer = html.escape(writer.person)
+        key = "dialogue.to_tipster_signed" if writer.officer else "adminrelay.to_tipster_signed"
+        label = t(key, language, unit=unit, officer=officer, code=code)
     else:
         label = t("dialogue.to_tipster", language, unit=unit, code=code)
     hint = t("dialogue.reply_hint", language)
@@ -92,7 +119,7 @@ async def to_tipster(
             subject=subject,
             **queue,
         )
-    await uow.tips.record(tip.id, "asked", f"officer:{writer.officer.id}", now)
+    await uow.tips.record(tip.id, "asked", writer.audit, now)
 
 
 async def to_police(

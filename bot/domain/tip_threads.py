@@ -137,10 +137,23 @@ async def places(
     if found:
         return found
     targets = await destinations(uow, keyring, tip, admin_ids)
-    return [
+    found = [
         Place(target, tip.card_outbox_id if position == 0 else None)
         for position, target in enumerate(targets)
     ]
+    if tip.unit_id is None:
+        # Each administrator got their own card: thread under the one in their chat.
+        subject = subject_of(tip)
+        found = [
+            Place(place.destination, await card_in(uow, place.destination.lane, subject))
+            for place in found
+        ]
+    return found
+
+
+async def card_in(uow: UnitOfWork, lane: str, subject: str) -> int | None:
+    """The tip's card in one chat (an administrator's), if one was sent there."""
+    return await uow.outbox.first_row(lane, subject, "tip.card")
 
 
 async def place_in_chat(uow: UnitOfWork, keyring: Keyring, tip: Tip, chat_id: int) -> Place | None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.models import Checkpoint
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +46,17 @@ def run(args: argparse.Namespace) -> int:
     for line in asyncio.run(dispatch(args)):
         print(line)
     return 0
+
+
+def described(point: Checkpoint) -> dict[str, object]:
+    """A checkpoint's fields as the CLI's texts name them."""
+    return {
+        "id": point.id,
+        "name": point.name,
+        "lat": point.latitude,
+        "lon": point.longitude,
+        "radius": point.radius_m,
+    }
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
@@ -114,28 +129,11 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
             )
             team = await patrols.team_or_refuse(uow, args.team)
             return [
-                t(
-                    "cli.patrol.checkpoint_added",
-                    language,
-                    id=point.id,
-                    name=point.name,
-                    lat=point.latitude,
-                    lon=point.longitude,
-                    radius=point.radius_m,
-                    team=team.name,
-                )
+                t("cli.patrol.checkpoint_added", language, team=team.name, **described(point))
             ]
         await patrols.team_or_refuse(uow, args.team)
         points = await uow.patrols.checkpoints(args.team)
         return [
-            t(
-                "cli.patrol.checkpoint_line",
-                language,
-                id=p.id,
-                name=p.name,
-                lat=p.latitude,
-                lon=p.longitude,
-                radius=p.radius_m,
-            )
-            for p in points
+            t("cli.patrol.checkpoint_line", language, **described(point))
+            for point in points
         ] or [t("cli.patrol.checkpoint_none", language)]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person
@@ -35,14 +36,15 @@ def leaks(blob: bytes) -> list[str]:
     return [trace for trace in TRACES if trace.encode() in blob]
 
 
-async def test_the_canary_tipster_leaves_no_trace(
+async def police_and_service(
     tmp_path: Path, sandbox: SandboxServer, storage: Storage, database_url: str
-) -> None:
+) -> tuple[dict[str, Any], dict[str, Any], ServiceProcess]:
+    """Phường Bến Thành's police group with its officer, and ``tinbao run`` logging at DEBUG
+    into ``service.log``. Only SQLite's file can be read byte for byte."""
     if not database_url.startswith("sqlite"):
         pytest.skip("reads the SQLite file's bytes")
-    client = sandbox.client
-    officer = await client.create_user(first_name="Trung úy Minh")
-    group = await client.create_group("CA Bến Thành", members=[officer["id"]])
+    officer = await sandbox.client.create_user(first_name="Trung úy Minh")
+    group = await sandbox.client.create_group("CA Bến Thành", members=[officer["id"]])
     await register_officer(storage, await link_commune(storage, group["id"]), officer)
     await storage.close()
     service = ServiceProcess(
@@ -53,6 +55,34 @@ async def test_the_canary_tipster_leaves_no_trace(
         TINBAO_PRIVATE_CHAT_RATE="50",
     )
     service.start()
+    return officer, group, service
+
+
+async def assert_no_trace(
+    client: SandboxClient, group_id: int, database_url: str, log_path: Path
+) -> None:
+    """Nothing of the canary in what the group received (and nothing forwarded there), in the
+    database file and its WAL, or in the DEBUG log."""
+    group_view = json.dumps(await client.bot_messages(group_id), ensure_ascii=False)
+    assert leaks(group_view.encode()) == []
+    assert "forward_origin" not in group_view and "forward_from" not in group_view
+    assert_files_hold_no_trace(database_url, log_path)
+
+
+def assert_files_hold_no_trace(database_url: str, log_path: Path) -> None:
+    database = Path(database_url.split(":///", 1)[1])
+    for path in [database, *database.parent.glob(database.name + "-*")]:
+        assert leaks(path.read_bytes()) == [], path.name
+    log = log_path.read_bytes()
+    assert b"DEBUG" in log, "the log was written at DEBUG"
+    assert leaks(log) == []
+
+
+async def test_the_canary_tipster_leaves_no_trace(
+    tmp_path: Path, sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    officer, group, service = await police_and_service(tmp_path, sandbox, storage, database_url)
     try:
         tipster = Person(client, await client.create_user(**CANARY), CANARY["id"])
         await tipster.say("/start", expect=2)
@@ -73,15 +103,7 @@ async def test_the_canary_tipster_leaves_no_trace(
     finally:
         assert await service.terminate() == 0
 
-    group_view = json.dumps(await client.bot_messages(group["id"]), ensure_ascii=False).encode()
-    assert leaks(group_view) == []
-    assert "forward_origin" not in group_view.decode()
-    database = Path(database_url.split(":///", 1)[1])
-    for path in [database, *database.parent.glob(database.name + "-*")]:
-        assert leaks(path.read_bytes()) == [], path.name
-    log = (tmp_path / "service.log").read_bytes()
-    assert b"DEBUG" in log, "the log was written at DEBUG"
-    assert leaks(log) == []
+    await assert_no_trace(client, group["id"], database_url, tmp_path / "service.log")
 
 
 async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
@@ -89,21 +111,8 @@ async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
 ) -> None:
     """The same canary, now in a dialogue: the officer asks (text and a photo), the canary
     answers (text and a photo); still nothing of it in the group, the database or the log."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("reads the SQLite file's bytes")
     client = sandbox.client
-    officer = await client.create_user(first_name="Trung úy Minh")
-    group = await client.create_group("CA Bến Thành", members=[officer["id"]])
-    await register_officer(storage, await link_commune(storage, group["id"]), officer)
-    await storage.close()
-    service = ServiceProcess(
-        sandbox,
-        database_url,
-        tmp_path / "service.log",
-        TINBAO_LOG_LEVEL="DEBUG",
-        TINBAO_PRIVATE_CHAT_RATE="50",
-    )
-    service.start()
+    officer, group, service = await police_and_service(tmp_path, sandbox, storage, database_url)
     try:
         tipster = Person(client, await client.create_user(**CANARY), CANARY["id"])
         await tipster.say("/start", expect=2)
@@ -142,11 +151,4 @@ async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
     group_view = await client.bot_messages(group["id"])
     answers = [m for m in group_view if "trả lời" in (m.get("text") or "")]
     assert len(answers) == 2 and "Áo đỏ" in answers[0]["text"]
-    blob = json.dumps(group_view, ensure_ascii=False).encode()
-    assert leaks(blob) == []
-    assert "forward_origin" not in blob.decode() and "forward_from" not in blob.decode()
-    database = Path(database_url.split(":///", 1)[1])
-    for path in [database, *database.parent.glob(database.name + "-*")]:
-        assert leaks(path.read_bytes()) == [], path.name
-    log = (tmp_path / "service.log").read_bytes()
-    assert leaks(log) == []
+    await assert_no_trace(client, group["id"], database_url, tmp_path / "service.log")

@@ -4,6 +4,8 @@ words and their own language; nobody without the right moves a tip; forged butto
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -62,6 +64,19 @@ class Desk:
 
     async def settled(self, method: str, count: int) -> None:
         await self.client.wait_for_counter("requests", count, method=method, timeout=15)
+
+
+@asynccontextmanager
+async def a_tip_on_the_desk(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> AsyncIterator[tuple[Person, Desk]]:
+    """The service running, a resident's tip filed and its card in the unit's group."""
+    lan = await resident(sandbox.client)
+    desk = Desk(sandbox, scene["group"]["id"])
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(lan)
+        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+        yield lan, desk
 
 
 def is_card(message: dict[str, Any]) -> bool:
@@ -123,11 +138,7 @@ async def test_an_officer_takes_a_tip_from_new_to_resolved_and_the_tipster_hears
 async def test_assign_to_me_on_a_new_tip_acknowledges_it_and_a_colleague_can_take_over(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (lan, desk):
         await desk.press(scene["officer"], "tip:take:1")
         received, handling = await tipster_news(lan, 2)
         again = await desk.press(scene["officer"], "tip:take:1")
@@ -161,11 +172,7 @@ async def test_each_outcome_shows_on_the_card_and_reaches_the_tipster_in_plain_w
     label: str,
     notice: str,
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (lan, desk):
         await desk.press(scene["officer"], "tip:ack:1")
         await tipster_news(lan, 1)
         await desk.press(scene["officer"], f"tip:res:1:{outcome}")
@@ -179,11 +186,7 @@ async def test_each_outcome_shows_on_the_card_and_reaches_the_tipster_in_plain_w
 async def test_a_tip_cannot_be_resolved_before_it_is_acknowledged(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (lan, desk):
         menu = await desk.press(scene["officer"], "tip:res:1")
         direct = await desk.press(scene["officer"], "tip:res:1:handled")
     assert menu["show_alert"] and "“Mới”" in menu["text"]
@@ -195,11 +198,7 @@ async def test_a_tip_cannot_be_resolved_before_it_is_acknowledged(
 async def test_rejecting_as_false_closes_the_tip_and_tells_the_tipster(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (lan, desk):
         await desk.press(scene["officer"], "tip:rej:1")
         await desk.settled("editMessageReplyMarkup", 1)
         reasons = buttons(await desk.card())
@@ -219,11 +218,7 @@ async def test_rejecting_as_false_closes_the_tip_and_tells_the_tipster(
 async def test_the_back_button_restores_the_cards_buttons(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (_, desk):
         before = buttons(await desk.card())
         await desk.press(scene["officer"], "tip:rej:1")
         await desk.settled("editMessageReplyMarkup", 1)
@@ -238,11 +233,7 @@ async def test_the_back_button_restores_the_cards_buttons(
 async def test_someone_who_is_not_an_officer_of_the_unit_changes_nothing(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any], data: str
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (lan, desk):
         answer = await desk.press(scene["stranger"], data)
         messages = await sandbox.client.bot_messages(desk.group_id)
     assert answer["show_alert"] and "Chỉ cán bộ" in answer["text"]
@@ -266,11 +257,7 @@ async def test_someone_who_is_not_an_officer_of_the_unit_changes_nothing(
 async def test_forged_button_data_is_refused_and_changes_nothing(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any], data: str
 ) -> None:
-    lan = await resident(sandbox.client)
-    desk = Desk(sandbox, scene["group"]["id"])
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (lan, desk):
         if data.startswith("tip:res:"):
             await desk.press(scene["officer"], "tip:ack:1")
             await tipster_news(lan, 1)

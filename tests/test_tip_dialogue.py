@@ -5,6 +5,8 @@ and only officers who may work the tip can write to its tipster."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -61,13 +63,25 @@ async def new_messages(person: Person, count: int = 1) -> list[dict[str, Any]]:
     return new
 
 
+@asynccontextmanager
+async def a_filed_tip(
+    sandbox: SandboxServer,
+    database_url: str,
+    scene: dict[str, Any],
+    tipster: Person,
+    **settings: Any,
+) -> AsyncIterator[dict[str, Any]]:
+    """The service running and ``tipster``'s tip filed; yields its card in the group."""
+    async with running_service(sandbox, database_url, **settings, **FAST_SERVICE):
+        await file_tip(tipster)
+        yield await card_of(sandbox, scene["group"])
+
+
 async def test_an_officer_replying_to_the_card_writes_to_the_tipster_as_the_unit(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, minh = await resident(sandbox.client), scene["officer"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, scene["group"])
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         minh.seen = 1
         [confirmation] = await minh.say(QUESTION, reply_to=card["message_id"])
         [relayed] = await new_messages(lan)
@@ -81,9 +95,7 @@ async def test_the_officers_name_is_added_only_when_configured(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, minh = await resident(sandbox.client), scene["officer"]
-    async with running_service(sandbox, database_url, relay_officer_name=True, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, scene["group"])
+    async with a_filed_tip(sandbox, database_url, scene, lan, relay_officer_name=True) as card:
         minh.seen = 1
         await minh.say(QUESTION, reply_to=card["message_id"])
         [relayed] = await new_messages(lan)
@@ -93,10 +105,8 @@ async def test_the_officers_name_is_added_only_when_configured(
 async def test_the_tipsters_answer_comes_back_under_the_card_and_can_be_answered(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
-    lan, minh, group = await resident(sandbox.client), scene["officer"], scene["group"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, group)
+    lan, minh = await resident(sandbox.client), scene["officer"]
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         minh.seen = 1
         await minh.say(QUESTION, reply_to=card["message_id"])
         [relayed] = await new_messages(lan)
@@ -114,9 +124,7 @@ async def test_photos_are_copied_both_ways_never_forwarded(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, minh, group = await resident(sandbox.client), scene["officer"], scene["group"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, group)
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         minh.seen = 1
         await sandbox.client.send_file(
             group, minh.id, "photo", PNG, caption="Có phải người này?", reply_to=card["message_id"]
@@ -140,9 +148,7 @@ async def test_someone_who_may_not_work_the_tip_cannot_write_to_its_tipster(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, stranger, minh = await resident(sandbox.client), scene["stranger"], scene["officer"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, scene["group"])
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         stranger.seen = 1
         [refusal] = await stranger.say("Cho tôi số điện thoại", reply_to=card["message_id"])
         minh.seen = stranger.seen
@@ -157,9 +163,7 @@ async def test_ask_the_tipster_posts_a_prompt_whose_reply_is_relayed(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, minh, stranger = await resident(sandbox.client), scene["officer"], scene["stranger"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, scene["group"])
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         minh.seen = 1
         _, data = await minh.find_button("Hỏi người báo tin")
         refused = await stranger.press_data(card["message_id"], data)
@@ -177,9 +181,7 @@ async def test_forged_ask_data_is_refused(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, minh = await resident(sandbox.client), scene["officer"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, scene["group"])
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         answers = []
         for forged in ("tip:ask:999999", "tip:ask:x", "tip:ask:" + "9" * 40):
             query = await minh.press_data(card["message_id"], forged, forged=True)
@@ -232,9 +234,7 @@ async def test_an_over_long_message_is_refused_with_the_limit(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
 ) -> None:
     lan, minh = await resident(sandbox.client), scene["officer"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        card = await card_of(sandbox, scene["group"])
+    async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         minh.seen = 1
         [refusal] = await minh.say("x" * 3600, reply_to=card["message_id"])
     assert "tối đa 3500 ký tự" in refusal["text"]

@@ -27,13 +27,13 @@ from bot.domain.patrols import (
     start_shift,
 )
 from bot.domain.tip_notices import local_time, queue_card, unit_name
-from bot.domain.tips import CATEGORIES, DESCRIPTION_LIMIT, Draft
+from bot.domain.tips import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_keyboards as pkb
 from handlers import patrol_team
 from handlers.keyboards import REMOVE, button, inline
-from handlers.tip_dialog import attachment_of
+from handlers.tip_dialog import attachment_of, image_as_file, message_text
 from storage.dialogs import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
 
@@ -421,23 +421,12 @@ async def on_step(
 async def description_message(
     update: Update, context: TinbaoContext, language: str, message: Message, draft: Draft
 ) -> None:
-    if message.document and (message.document.mime_type or "").startswith("image/"):
-        await context.reply(update, t("patrol.document_refused", language))
+    refusal = add_to_description(
+        draft, message_text(message), attachment_of(message), image_as_file(message)
+    )
+    if refusal is not None:
+        await context.reply(update, t(f"patrol.{refusal}", language, limit=DESCRIPTION_LIMIT))
         return
-    text = message.text or message.caption or ""
-    attachment = attachment_of(message)
-    if not text and attachment is None:
-        await context.reply(update, t("patrol.description_hint", language))
-        return
-    joined = f"{draft.description}\n{text}".strip() if text else draft.description
-    if len(joined) > DESCRIPTION_LIMIT:
-        await context.reply(
-            update, t("patrol.description_too_long", language, limit=DESCRIPTION_LIMIT)
-        )
-        return
-    draft.description = joined
-    if attachment is not None:
-        draft.attachments.append(attachment)
     await save(context, Step.DESCRIPTION, draft.to_dict())
     await context.reply(
         update, t("patrol.description_received", language), reply_markup=continue_keyboard(language)

@@ -20,6 +20,7 @@ from bot.domain.tips import (
     Draft,
     TipRefused,
     Tipster,
+    add_to_description,
     is_urgent,
     submit,
 )
@@ -199,23 +200,12 @@ async def description_message(
     editing: bool,
     language: str,
 ) -> None:
-    text = message.text or message.caption or ""
-    attachment = attachment_of(message)
-    if message.document and (message.document.mime_type or "").startswith("image/"):
-        await context.reply(update, t("tip.document_refused", language))
+    refusal = add_to_description(
+        draft, message_text(message), attachment_of(message), image_as_file(message)
+    )
+    if refusal is not None:
+        await context.reply(update, t(f"tip.{refusal}", language, limit=DESCRIPTION_LIMIT))
         return
-    if not text and attachment is None:
-        await context.reply(update, t("tip.description_hint", language))
-        return
-    joined = f"{draft.description}\n{text}".strip() if text else draft.description
-    if len(joined) > DESCRIPTION_LIMIT:
-        await context.reply(
-            update, t("tip.description_too_long", language, limit=DESCRIPTION_LIMIT)
-        )
-        return
-    draft.description = joined
-    if attachment is not None:
-        draft.attachments.append(attachment)
     await save(context, Step.DESCRIPTION, draft, editing)
     await context.reply(
         update,
@@ -224,6 +214,15 @@ async def description_message(
             [kb.button(t("tip.continue_button", language), "desc:done")], kb.cancel_row(language)
         ),
     )
+
+
+def message_text(message: Message) -> str:
+    return message.text or message.caption or ""
+
+
+def image_as_file(message: Message) -> bool:
+    """An image sent as a file rather than a photo: Telegram leaves its EXIF/GPS data in."""
+    return bool(message.document and (message.document.mime_type or "").startswith("image/"))
 
 
 def attachment_of(message: Message) -> dict[str, Any] | None:

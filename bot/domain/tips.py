@@ -63,6 +63,26 @@ class Draft:
         return asdict(self)
 
 
+def add_to_description(
+    draft: Draft, text: str, attachment: dict[str, Any] | None, image_as_file: bool
+) -> str | None:
+    """Add one message to the draft's description and attachments; return the name of the
+    refusal when it cannot be added: an image sent as a file keeps its EXIF/GPS data
+    (``document_refused``), a message with neither text nor media adds nothing
+    (``description_hint``), and the whole must fit one card (``description_too_long``)."""
+    if image_as_file:
+        return "document_refused"
+    if not text and attachment is None:
+        return "description_hint"
+    joined = f"{draft.description}\n{text}".strip() if text else draft.description
+    if len(joined) > DESCRIPTION_LIMIT:
+        return "description_too_long"
+    draft.description = joined
+    if attachment is not None:
+        draft.attachments.append(attachment)
+    return None
+
+
 def is_urgent(category: str, description: str) -> bool:
     return category in URGENT_CATEGORIES or bool(URGENT_WORDS.search(fold(description)))
 

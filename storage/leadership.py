@@ -8,12 +8,17 @@ which always leads.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 
 LOCK_KEY = 0x74696E62  # "tinb"
+
+log = logging.getLogger(__name__)
 
 
 class Leadership:
@@ -34,10 +39,21 @@ class Leadership:
         return acquired
 
     async def release(self) -> None:
-        """Give up leadership. Closing would only return the connection to the pool, where the
-        session, and so the lock, lives on; unlock explicitly first."""
-        if self._connection is not None:
-            await self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
-            await self._connection.commit()
-            await self._connection.close()
-            self._connection = None
+        """Give up leadership, even when a stop cancelled an acquire halfway.
+
+        Closing would only return the connection to the pool, where the session, and so the
+        lock, lives on: unlock explicitly first. A cancelled acquire leaves the connection
+        invalid; then the session itself is ended, which frees its locks just as surely.
+        """
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            await connection.rollback()
+            await connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            await connection.commit()
+        except SQLAlchemyError as error:
+            log.info("ending the leader's session instead of unlocking: %s", type(error).__name__)
+            await connection.invalidate()
+        finally:
+            await connection.close()

@@ -91,7 +91,7 @@ async def set_status(campaign_id: int, action: str) -> str:
     async with _transaction() as (uow, language, _):
         campaign = await change_status(uow, campaign_id, action, Clock().now())
         return t(
-            "campaign.cli_changed",
+            "campaign.changed",
             language,
             id=campaign.id,
             status=t(f"campaign.status_{campaign.status}", language),

@@ -1,23 +1,31 @@
 """/campaigns: each campaign an admin or unit chief may see, with the figures of its latest
-run (targeted, sent, failed, blocked, skipped, waiting)."""
+run (targeted, sent, failed, blocked, skipped, waiting), and buttons to pause, resume or cancel
+the ones still to run — a wrong schedule can be stopped from a phone, without the CLI.
+
+Cancelling asks once more: it cannot be undone. Every button is checked again when pressed,
+against the presser's rights and the campaign's status at that moment."""
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.domain.campaign_rules import local_text
-from bot.domain.campaigns import stats_line, title_of
+from bot.domain.campaign_rules import CampaignRefused, local_text
+from bot.domain.campaigns import Authority, change_status, controls_for, stats_line, title_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
+from handlers import keyboards as kb
 from handlers.campaign_dialog import authority
 from storage.models import Campaign
 
 LIST_LIMIT = 20
+CONTROL_ROWS = 10
+CONTROL = re.compile(r"^cmpctl:(pause|resume|cancel|confirm|keep):(\d{1,12})$")
 
 
 async def campaigns_command(update: Update, context: TinbaoContext) -> None:
@@ -33,7 +41,12 @@ async def campaigns_command(update: Update, context: TinbaoContext) -> None:
         await context.reply(update, t("campaign.list_empty", language))
         return
     lines = [await list_line(context, campaign, language) for campaign in campaigns]
-    await context.reply(update, "\n".join(lines))
+    rows = control_rows(campaigns, language)
+    if not rows:
+        await context.reply(update, "\n".join(lines))
+        return
+    lines.append(t("campaign.controls_hint", language))
+    await context.reply(update, "\n".join(lines), reply_markup=kb.inline(*rows))
 
 
 async def list_line(context: TinbaoContext, campaign: Campaign, language: str) -> str:
@@ -55,9 +68,87 @@ async def list_line(context: TinbaoContext, campaign: Campaign, language: str) -
     )
 
 
+def control_rows(campaigns: list[Campaign], language: str) -> list[list[dict[str, str]]]:
+    """One row per campaign that can still change, newest first."""
+    rows = []
+    for campaign in reversed(campaigns):
+        actions = controls_for(campaign)
+        if actions:
+            rows.append(
+                [
+                    kb.button(
+                        t(f"campaign.control_{action}", language, id=campaign.id),
+                        f"cmpctl:{action}:{campaign.id}",
+                    )
+                    for action in actions
+                ]
+            )
+    return rows[:CONTROL_ROWS]
+
+
 def _when(moment: datetime | None, language: str) -> str:
     return local_text(moment) if moment else t("campaign.none", language)
 
 
+# Buttons -------------------------------------------------------------------------------------
+async def control_button(update: Update, context: TinbaoContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    language = await context.language(update)
+    matched = CONTROL.match(query.data or "")
+    if matched is None:
+        await context.answer(update, t("campaign.button_stale", language))
+        return
+    rights = await authority(update, context)
+    if not rights.allowed:  # rights may have been taken away since the list was sent
+        await context.answer(update, t("campaign.not_allowed", language), alert=True)
+        return
+    action, campaign_id = matched.group(1), int(matched.group(2))
+    try:
+        if action == "cancel":
+            await ask_to_confirm_cancel(update, context, campaign_id, rights, language)
+        elif action == "keep":
+            await context.reply(update, t("campaign.kept", language, id=campaign_id))
+        else:
+            real_action = "cancel" if action == "confirm" else action
+            now = context.work.now
+            campaign = await change_status(context.uow, campaign_id, real_action, now, rights)
+            status = t(f"campaign.status_{campaign.status}", language)
+            changed = t("campaign.changed", language, id=campaign_id, status=status)
+            await context.reply(update, changed)
+    except CampaignRefused as refusal:
+        values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
+        await context.reply(update, t(refusal.key, language, **values))
+    await context.answer(update)
+
+
+async def ask_to_confirm_cancel(
+    update: Update,
+    context: TinbaoContext,
+    campaign_id: int,
+    rights: Authority,
+    language: str,
+) -> None:
+    campaign = await context.uow.campaigns.get(campaign_id)
+    if campaign is None or not rights.controls(campaign):
+        raise CampaignRefused("campaign.unknown", id=campaign_id)
+    if "cancel" not in controls_for(campaign):
+        raise CampaignRefused("campaign.cannot_cancel", id=campaign_id)
+    title = html.escape(title_of(campaign, language))
+    await context.reply(
+        update,
+        t("campaign.confirm_cancel", language, id=campaign_id, title=title),
+        reply_markup=kb.inline(
+            [
+                kb.button(
+                    t("campaign.confirm_cancel_button", language), f"cmpctl:confirm:{campaign_id}"
+                )
+            ],
+            [kb.button(t("campaign.keep_button", language), f"cmpctl:keep:{campaign_id}")],
+        ),
+    )
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("campaigns", campaigns_command))
+    application.add_handler(CallbackQueryHandler(control_button, pattern=r"^cmpctl:"))

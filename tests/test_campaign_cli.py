@@ -63,6 +63,7 @@ def test_a_campaign_is_created_listed_paused_resumed_and_cancelled(tmp_path: Pat
     assert "đã hủy" in tinbao(tmp_path, "campaign", "cancel", "1").stdout
     again = tinbao(tmp_path, "campaign", "resume", "1")
     assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "Chiến dịch số 1 không bị tạm dừng" in again.stderr
 
 
 def test_bad_campaign_input_is_explained_without_a_traceback(tmp_path: Path) -> None:

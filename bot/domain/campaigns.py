@@ -82,6 +82,10 @@ class Authority:
     def allowed(self) -> bool:
         return self.admin or self.unit is not None
 
+    def controls(self, campaign: Campaign) -> bool:
+        """Admins control every campaign; a chief those of the chief's own unit."""
+        return self.admin or (self.unit is not None and campaign.unit_id == self.unit.id)
+
     def check(self, audience: str, codes: list[str], directory: CommuneDirectory) -> None:
         if self.admin:
             return
@@ -196,19 +200,35 @@ async def create(
     )
 
 
-async def change_status(uow: UnitOfWork, campaign_id: int, action: str, now: datetime) -> Campaign:
+CONTROLS: dict[str, tuple[str, ...]] = {
+    "pause": (CampaignStatus.SCHEDULED,),
+    "resume": (CampaignStatus.PAUSED,),
+    "cancel": (CampaignStatus.SCHEDULED, CampaignStatus.PAUSED),
+}
+
+
+def controls_for(campaign: Campaign) -> list[str]:
+    """The actions a campaign in its present status can take, in the order buttons show them."""
+    return [action for action, allowed in CONTROLS.items() if campaign.status in allowed]
+
+
+async def change_status(
+    uow: UnitOfWork,
+    campaign_id: int,
+    action: str,
+    now: datetime,
+    authority: Authority | None = None,
+) -> Campaign:
     """pause, resume or cancel. Pausing also holds back a run in progress; resuming picks the
-    schedule up from now; cancelling drops every recipient not yet queued."""
+    schedule up from now; cancelling drops every recipient not yet queued.
+
+    ``authority`` is the person asking in chat; None is the operator at the CLI, who may do
+    everything. A chief asking about another unit's campaign hears it does not exist."""
     campaign = await uow.campaigns.get(campaign_id)
-    if campaign is None:
+    if campaign is None or (authority is not None and not authority.controls(campaign)):
         raise CampaignRefused("campaign.unknown", id=campaign_id)
-    allowed_from = {
-        "pause": (CampaignStatus.SCHEDULED,),
-        "resume": (CampaignStatus.PAUSED,),
-        "cancel": (CampaignStatus.SCHEDULED, CampaignStatus.PAUSED),
-    }[action]
-    if campaign.status not in allowed_from:
-        raise CampaignRefused("campaign.cannot", action=action, status=campaign.status)
+    if action not in controls_for(campaign):
+        raise CampaignRefused(f"campaign.cannot_{action}", id=campaign_id)
     if action == "pause":
         campaign.status = CampaignStatus.PAUSED
     elif action == "cancel":

@@ -80,8 +80,15 @@ async def show_menu(
     team: PatrolTeam,
     shift: PatrolShift | None,
 ) -> None:
+    others = [
+        (other.id, other_team.name)
+        for other, other_team in await context.uow.patrols.memberships(member.user_id)
+        if other.id != member.id and other.id is not None
+    ]
     if shift is None:
         text = t("patrol.menu_off", language, team=html.escape(team.name))
+        if others:
+            text += "\n" + t("patrol.other_teams", language)
     else:
         last = shift.last_check_in_at
         text = t(
@@ -91,9 +98,8 @@ async def show_menu(
             since=local_time(shift.started_at),
             last=local_time(last) if last else t("patrol.never", language),
         )
-    await context.reply(
-        update, text, reply_markup=pkb.menu(language, shift is not None, member.leader)
-    )
+    keyboard = pkb.menu(language, shift is not None, member.leader, others)
+    await context.reply(update, text, reply_markup=keyboard)
 
 
 async def patrol_command(update: Update, context: TinbaoContext) -> None:
@@ -157,6 +163,8 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
             draft = Draft.from_dict(data)
             draft.latitude, draft.longitude = where
             await file_incident(update, context, language, member, team, shift, draft)
+    elif action == "team":
+        await switch_team(update, context, language, team, shift, value)
     elif action in ("cp", "invite"):
         handled = await patrol_team.on_leader_button(
             update, context, language, member, team, action
@@ -170,6 +178,30 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update)
     else:
         await context.answer(update, t("patrol.button_stale", language))
+
+
+async def switch_team(
+    update: Update,
+    context: TinbaoContext,
+    language: str,
+    team: PatrolTeam,
+    shift: PatrolShift | None,
+    member_id: str,
+) -> None:
+    """Act for another of the person's teams; not in the middle of a shift for this one."""
+    if shift is not None:
+        await context.reply(
+            update, t("patrol.switch_on_shift", language, team=html.escape(team.name))
+        )
+        return
+    user = update.effective_user
+    assert user is not None
+    for member, chosen in await context.uow.patrols.memberships(user.id):
+        if str(member.id) == member_id:
+            await context.uow.patrols.choose(member, context.work.now)
+            await show_menu(update, context, language, member, chosen, None)
+            return
+    await context.reply(update, t("patrol.button_stale", language))
 
 
 def continue_keyboard(language: str) -> dict[str, Any]:

@@ -3,6 +3,8 @@ pressed and their shift are looked up again when a button arrives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.tips import CATEGORIES
 from bot.i18n import t
 from handlers.keyboards import Keyboard, button, inline
@@ -12,7 +14,10 @@ def cancel_row(language: str) -> list[dict[str, str]]:
     return [button(t("patrol.cancel_button", language), "pat:cancel")]
 
 
-def menu(language: str, on_shift: bool, leader: bool) -> Keyboard:
+def menu(
+    language: str, on_shift: bool, leader: bool, other_teams: Sequence[tuple[int, str]] = ()
+) -> Keyboard:
+    """The patrol menu; ``other_teams`` (member id, team name) can be switched to off shift."""
     rows = (
         [
             [
@@ -28,6 +33,11 @@ def menu(language: str, on_shift: bool, leader: bool) -> Keyboard:
             [button(t("patrol.incident_button", language), "pat:incident")],
         ]
     )
+    if not on_shift:
+        rows.extend(
+            [button(t("patrol.switch_button", language, team=name), f"pat:team:{member_id}")]
+            for member_id, name in other_teams
+        )
     if leader:
         rows.append(
             [

@@ -317,6 +317,8 @@ class PatrolMember(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     leader: bool = False
     joined_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # Set on the one membership a person in several teams acts for (joining chooses too).
+    chosen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class PatrolInvite(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -41,19 +41,20 @@ class PatrolRepository:
     async def add_member(
         self, team_id: int, user_id: int, name: str, leader: bool, now: datetime
     ) -> PatrolMember:
-        """Join (or re-join) a team; a leader invite makes the member a leader, and a member
-        invite never takes leadership away."""
+        """Join (or re-join) a team, which becomes the one the person acts for; a leader invite
+        makes the member a leader, and a member invite never takes leadership away."""
         existing = await self.member_in(team_id, user_id)
         if existing is not None:
             existing.display_name = name
             existing.leader = existing.leader or leader
-            await self._session.flush()
+            await self.choose(existing, now)
             return existing
         member = PatrolMember(
             team_id=team_id, user_id=user_id, display_name=name, leader=leader, joined_at=now
         )
         self._session.add(member)
         await self._session.flush()
+        await self.choose(member, now)
         return member
 
     async def member_in(self, team_id: int, user_id: int) -> PatrolMember | None:
@@ -62,17 +63,41 @@ class PatrolRepository:
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
-    async def membership(self, user_id: int) -> tuple[PatrolMember, PatrolTeam] | None:
-        """The person's team: the one joined last when they are in several."""
+    async def memberships(self, user_id: int) -> list[tuple[PatrolMember, PatrolTeam]]:
+        """Every team the person belongs to, the one to act for first: the team of an open
+        shift, else the chosen one (joining chooses too), else the one joined last."""
+        open_shift = (
+            select(PatrolShift.id)
+            .where(PatrolShift.member_id == PatrolMember.id, PatrolShift.ended_at.is_(None))
+            .exists()
+        )
         statement = (
             select(PatrolMember, PatrolTeam)
             .join(PatrolTeam, PatrolTeam.id == PatrolMember.team_id)
             .where(PatrolMember.user_id == user_id)
-            .order_by(PatrolMember.joined_at.desc(), PatrolMember.id.desc())
-            .limit(1)
+            .order_by(
+                case((open_shift, 0), else_=1),
+                case((PatrolMember.chosen_at.is_not(None), 0), else_=1),
+                PatrolMember.joined_at.desc(),
+                PatrolMember.id.desc(),
+            )
         )
-        row = (await self._session.execute(statement)).first()
-        return (row[0], row[1]) if row else None
+        return [(row[0], row[1]) for row in await self._session.execute(statement)]
+
+    async def membership(self, user_id: int) -> tuple[PatrolMember, PatrolTeam] | None:
+        """The team the person acts for (see ``memberships``)."""
+        found = await self.memberships(user_id)
+        return found[0] if found else None
+
+    async def choose(self, member: PatrolMember, now: datetime) -> None:
+        """Act for this member's team from now on: it is the person's one chosen membership."""
+        await self._session.execute(
+            update(PatrolMember)
+            .where(PatrolMember.user_id == member.user_id, PatrolMember.id != member.id)
+            .values(chosen_at=None)
+        )
+        member.chosen_at = now
+        await self._session.flush()
 
     async def member(self, member_id: int) -> PatrolMember | None:
         return await self._session.get(PatrolMember, member_id)

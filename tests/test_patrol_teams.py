@@ -1,0 +1,98 @@
+"""A volunteer in several patrol teams chooses the team to act for: joining chooses it, the
+menu offers the others off shift, a shift holds its team until it ends, and the choice outlives
+a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.domain.patrols import add_team, invite_member
+from sandbox.server import SandboxServer
+from storage.uow import Storage
+from tests.support.patrols import NIGHT, Patrol, join_team, patrol_scene
+from tests.support.service import running_service
+from tests.support.tips import FAST, FAST_SERVICE
+
+SECOND_TEAM = "Tổ 2 Chợ Bến Thành"
+
+
+@pytest.fixture
+async def sandbox(sandbox_factory: Any) -> SandboxServer:
+    return await sandbox_factory(limits=FAST)
+
+
+async def second_team_code(scene: Patrol, storage: Storage, clock: FrozenClock) -> str:
+    async with storage.transaction() as uow:
+        team = await add_team(uow, scene.unit_id, SECOND_TEAM, 45, clock.now())
+        assert team.id is not None
+        return await invite_member(uow, storage.keyring, team.id, False, clock.now())
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def shift_team_of(storage: Storage, user_id: int) -> int:
+    async with storage.transaction() as uow:
+        found = await uow.patrols.membership(user_id)
+        assert found is not None
+        member, team = found
+        assert member.id is not None and await uow.patrols.open_shift(member.id) is not None
+        assert team.id is not None
+        return team.id
+
+
+async def test_joining_a_second_team_makes_it_the_one_to_act_for(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    clock = FrozenClock(NIGHT)
+    scene, code = await patrol_scene(sandbox, storage, clock)
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
+        await join_team(scene, code)
+        await scene.member.say(f"/join {await second_team_code(scene, storage, clock)}")
+        [menu] = await scene.member.say("/patrol")
+    assert SECOND_TEAM in menu["text"] and "cũng ở tổ khác" in menu["text"]
+    assert "🔁 Chuyển sang Tổ 1 Bến Thành" in labels(menu)
+
+
+async def test_a_volunteer_switches_team_then_patrols_for_it(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    clock = FrozenClock(NIGHT)
+    scene, code = await patrol_scene(sandbox, storage, clock)
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
+        await join_team(scene, code)
+        await scene.member.say(f"/join {await second_team_code(scene, storage, clock)}")
+        await scene.member.say("/patrol")
+        [switched] = await scene.member.press("Chuyển sang Tổ 1")
+        assert "Tổ 1 Bến Thành" in switched["text"]
+        assert f"🔁 Chuyển sang {SECOND_TEAM}" in labels(switched)
+        await scene.member.press("Vào ca", expect=2)
+    assert await shift_team_of(storage, scene.member.id) == scene.team_id
+
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):  # a restart
+        [menu] = await scene.member.say("/patrol")
+        assert "Tổ 1 Bến Thành" in menu["text"] and "trong ca trực" in menu["text"]
+        assert not any("Chuyển sang" in label for label in labels(menu))
+        [ended] = await scene.member.press("Kết thúc ca")
+        assert "Đã kết thúc ca trực" in ended["text"]
+        [off] = await scene.member.say("/patrol")
+        assert "Tổ 1 Bến Thành" in off["text"]  # the choice outlives the shift and the restart
+
+
+async def test_switching_in_the_middle_of_a_shift_is_refused(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    clock = FrozenClock(NIGHT)
+    scene, code = await patrol_scene(sandbox, storage, clock)
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
+        await join_team(scene, code)
+        await scene.member.say(f"/join {await second_team_code(scene, storage, clock)}")
+        await scene.member.say("/patrol")
+        await scene.member.press("Vào ca", expect=2)  # for the second team, joined last
+        [refused] = await scene.member.press("Chuyển sang Tổ 1")  # on the menu shown before
+    assert "Hãy kết thúc ca trước khi chuyển tổ" in refused["text"]
+    assert await shift_team_of(storage, scene.member.id) != scene.team_id

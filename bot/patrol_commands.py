@@ -128,12 +128,9 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
                 uow, args.team, args.name, args.lat, args.lon, radius, now
             )
             team = await patrols.team_or_refuse(uow, args.team)
-            return [
-                t("cli.patrol.checkpoint_added", language, team=team.name, **described(point))
-            ]
+            return [t("cli.patrol.checkpoint_added", language, team=team.name, **described(point))]
         await patrols.team_or_refuse(uow, args.team)
         points = await uow.patrols.checkpoints(args.team)
         return [
-            t("cli.patrol.checkpoint_line", language, **described(point))
-            for point in points
+            t("cli.patrol.checkpoint_line", language, **described(point)) for point in points
         ] or [t("cli.patrol.checkpoint_none", language)]

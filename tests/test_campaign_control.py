@@ -3,6 +3,8 @@ once more, a chief controls only the unit's own campaigns, and forged buttons ar
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -33,6 +35,17 @@ async def a_person(client: Any) -> Person:
     return Person(client, user, user["id"])
 
 
+@asynccontextmanager
+async def weekly_campaign_and_its_admin(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> AsyncIterator[Person]:
+    """Campaign 1, weekly to everyone, made by the admin the running service knows."""
+    await admin_campaign(storage, Clock().now(), WEEKLY)
+    admin = await a_person(sandbox.client)
+    async with running_service(sandbox, database_url, admin_ids=str(admin.id), **FAST_SERVICE):
+        yield admin
+
+
 async def status_of(storage: Storage, campaign_id: int) -> str:
     async with storage.transaction() as uow:
         campaign = await uow.campaigns.get(campaign_id)
@@ -43,9 +56,7 @@ async def status_of(storage: Storage, campaign_id: int) -> str:
 async def test_an_admin_pauses_and_resumes_a_campaign_from_the_list(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    await admin_campaign(storage, Clock().now(), WEEKLY)
-    admin = await a_person(sandbox.client)
-    async with running_service(sandbox, database_url, admin_ids=str(admin.id), **FAST_SERVICE):
+    async with weekly_campaign_and_its_admin(sandbox, database_url, storage) as admin:
         [listing] = await admin.say("/campaigns")
         assert "Bấm nút bên dưới" in listing["text"]
         [paused] = await admin.press("Tạm dừng #1")
@@ -64,9 +75,7 @@ async def test_an_admin_pauses_and_resumes_a_campaign_from_the_list(
 async def test_cancelling_from_chat_asks_once_more_and_can_be_called_off(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    await admin_campaign(storage, Clock().now(), WEEKLY)
-    admin = await a_person(sandbox.client)
-    async with running_service(sandbox, database_url, admin_ids=str(admin.id), **FAST_SERVICE):
+    async with weekly_campaign_and_its_admin(sandbox, database_url, storage) as admin:
         await admin.say("/campaigns")
         [question] = await admin.press("Hủy #1")
         assert "Hủy hẳn chiến dịch số 1" in question["text"]
@@ -116,9 +125,7 @@ async def test_a_chief_controls_only_the_unit_s_own_campaigns(
 async def test_forged_control_data_is_answered_and_changes_nothing(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    await admin_campaign(storage, Clock().now(), WEEKLY)
-    admin = await a_person(sandbox.client)
-    async with running_service(sandbox, database_url, admin_ids=str(admin.id), **FAST_SERVICE):
+    async with weekly_campaign_and_its_admin(sandbox, database_url, storage) as admin:
         [listing] = await admin.say("/campaigns")
         query = await admin.press_data(listing["message_id"], "cmpctl:explode:1", forged=True)
         answer = await sandbox.client.wait_for_callback_answer(query)

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.domain.patrol_watch import sweep
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.patrols import GATE, NIGHT, join_team, north_of, patrol_scene, start_shift
+from tests.support.patrols import GATE, north_of, patrol_on_duty, start_shift
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
 
@@ -25,10 +24,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 async def test_a_shift_and_its_timers_survive_a_restart(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
-        await join_team(scene, code)
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock):
         await start_shift(scene.member)
         await scene.member.press("Điểm danh")  # asks for a location
     clock.advance(timedelta(minutes=5))

@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.patrols import NIGHT, join_team, patrol_scene, start_shift
+from tests.support.patrols import join_team, patrol_on_duty, patrol_scene, start_shift
 from tests.support.people import resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
@@ -25,10 +24,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 async def test_a_leader_registers_a_checkpoint_and_a_member_checks_in_there(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
-        await join_team(scene, code)
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _):
         [ask] = await scene.leader.say("/checkpoint")
         [ask_name] = await scene.leader.share_location(*CORNER)
         [long_name] = await scene.leader.say("x" * 101)

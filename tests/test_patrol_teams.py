@@ -4,6 +4,8 @@ a restart."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from bot.clock import FrozenClock
 from bot.domain.patrols import add_team, invite_member
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.patrols import NIGHT, Patrol, join_team, patrol_scene
+from tests.support.patrols import Patrol, patrol_on_duty
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
 
@@ -24,11 +26,20 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
 
 
-async def second_team_code(scene: Patrol, storage: Storage, clock: FrozenClock) -> str:
-    async with storage.transaction() as uow:
-        team = await add_team(uow, scene.unit_id, SECOND_TEAM, 45, clock.now())
-        assert team.id is not None
-        return await invite_member(uow, storage.keyring, team.id, False, clock.now())
+@asynccontextmanager
+async def in_two_teams(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> AsyncIterator[tuple[Patrol, FrozenClock, dict[str, Any]]]:
+    """The member of the first team also joins a second one by code, then opens /patrol:
+    yields the scene, the clock and that menu."""
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock):
+        async with storage.transaction() as uow:
+            team = await add_team(uow, scene.unit_id, SECOND_TEAM, 45, clock.now())
+            assert team.id is not None
+            code = await invite_member(uow, storage.keyring, team.id, False, clock.now())
+        await scene.member.say(f"/join {code}")
+        [menu] = await scene.member.say("/patrol")
+        yield scene, clock, menu
 
 
 def labels(message: dict[str, Any]) -> list[str]:
@@ -48,25 +59,15 @@ async def shift_team_of(storage: Storage, user_id: int) -> int:
 async def test_joining_a_second_team_makes_it_the_one_to_act_for(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
-        await join_team(scene, code)
-        await scene.member.say(f"/join {await second_team_code(scene, storage, clock)}")
-        [menu] = await scene.member.say("/patrol")
-    assert SECOND_TEAM in menu["text"] and "cũng ở tổ khác" in menu["text"]
-    assert "🔁 Chuyển sang Tổ 1 Bến Thành" in labels(menu)
+    async with in_two_teams(sandbox, storage, database_url) as (_, _, menu):
+        assert SECOND_TEAM in menu["text"] and "cũng ở tổ khác" in menu["text"]
+        assert "🔁 Chuyển sang Tổ 1 Bến Thành" in labels(menu)
 
 
 async def test_a_volunteer_switches_team_then_patrols_for_it(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
-        await join_team(scene, code)
-        await scene.member.say(f"/join {await second_team_code(scene, storage, clock)}")
-        await scene.member.say("/patrol")
+    async with in_two_teams(sandbox, storage, database_url) as (scene, clock, _):
         [switched] = await scene.member.press("Chuyển sang Tổ 1")
         assert "Tổ 1 Bến Thành" in switched["text"]
         assert f"🔁 Chuyển sang {SECOND_TEAM}" in labels(switched)
@@ -86,12 +87,7 @@ async def test_a_volunteer_switches_team_then_patrols_for_it(
 async def test_switching_in_the_middle_of_a_shift_is_refused(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
-        await join_team(scene, code)
-        await scene.member.say(f"/join {await second_team_code(scene, storage, clock)}")
-        await scene.member.say("/patrol")
+    async with in_two_teams(sandbox, storage, database_url) as (scene, _, _):
         await scene.member.press("Vào ca", expect=2)  # for the second team, joined last
         [refused] = await scene.member.press("Chuyển sang Tổ 1")  # on the menu shown before
     assert "Hãy kết thúc ca trước khi chuyển tổ" in refused["text"]

@@ -1,6 +1,7 @@
 """Only one process at a time sends the outbox."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,16 +11,13 @@ from storage.db import Database
 from storage.leadership import Leadership
 
 
-async def test_one_leader_at_a_time_and_a_successor_when_it_goes(database_url: str) -> None:
+@pytest.fixture
+async def workers(database_url: str) -> AsyncIterator[tuple[Leadership, Leadership, Database]]:
+    """Two workers on one database, each with its own engine: (first, second, first's db)."""
     first_db, second_db = Database(database_url), Database(database_url)
     first, second = Leadership(first_db), Leadership(second_db)
     try:
-        assert await first.try_acquire()
-        if first_db.dialect != "postgresql":
-            pytest.skip("SQLite runs a single process, which always leads")
-        assert not await second.try_acquire()
-        await first.release()
-        assert await second.try_acquire()
+        yield first, second, first_db
     finally:
         await first.release()
         await second.release()
@@ -27,17 +25,26 @@ async def test_one_leader_at_a_time_and_a_successor_when_it_goes(database_url: s
         await second_db.close()
 
 
+async def test_one_leader_at_a_time_and_a_successor_when_it_goes(
+    workers: tuple[Leadership, Leadership, Database],
+) -> None:
+    first, second, first_db = workers
+    assert await first.try_acquire()
+    if first_db.dialect != "postgresql":
+        pytest.skip("SQLite runs a single process, which always leads")
+    assert not await second.try_acquire()
+    await first.release()
+    assert await second.try_acquire()
+
+
 async def test_a_stop_during_an_acquire_still_releases_and_frees_the_lock(
-    database_url: str,
+    workers: tuple[Leadership, Leadership, Database],
 ) -> None:
     """A service stopped while its sender waits for leadership cancels the acquire halfway
     through its statement; giving up leadership must still work, and leave the lock free."""
-    first_db, second_db = Database(database_url), Database(database_url)
+    first, second, first_db = workers
     if first_db.dialect != "postgresql":
-        await first_db.close()
-        await second_db.close()
         pytest.skip("SQLite runs a single process, which always leads")
-    first, second = Leadership(first_db), Leadership(second_db)
     assert await first.try_acquire()
     acquiring: asyncio.Task[bool] | None = None
 
@@ -46,16 +53,11 @@ async def test_a_stop_during_an_acquire_still_releases_and_frees_the_lock(
         assert acquiring is not None
         acquiring.cancel()
 
-    event.listen(first_db.engine.sync_engine, "before_cursor_execute", cancel_mid_statement)
-    try:
-        acquiring = asyncio.create_task(first.try_acquire())
-        with pytest.raises(asyncio.CancelledError):
-            await acquiring
-        event.remove(first_db.engine.sync_engine, "before_cursor_execute", cancel_mid_statement)
-        await first.release()
-        assert await second.try_acquire()
-    finally:
-        await first.release()
-        await second.release()
-        await first_db.close()
-        await second_db.close()
+    engine = first_db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", cancel_mid_statement)
+    acquiring = asyncio.create_task(first.try_acquire())
+    with pytest.raises(asyncio.CancelledError):
+        await acquiring
+    event.remove(engine, "before_cursor_execute", cancel_mid_statement)
+    await first.release()
+    assert await second.try_acquire()

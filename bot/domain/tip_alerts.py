@@ -83,9 +83,7 @@ async def fire(
         wait = (due.realert_at - due.received_at).total_seconds()
         text = t("clock.realert", language, code=code, minutes=minutes(wait))
     elif clock == "escalate":
-        text = await escalate(
-            uow, keyring, directory, policy, tip, due, language, admin_ids, now
-        )
+        text = await escalate(uow, keyring, directory, policy, tip, due, language, admin_ids, now)
         if text is None:
             return
     elif clock == "receipt_notice":

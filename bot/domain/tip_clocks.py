@@ -91,9 +91,7 @@ def deadlines(policy: TipClockPolicy, received_at: datetime, urgent: bool) -> Ti
         realert_at=received_at + (policy.ack_realert_urgent if urgent else policy.ack_realert),
         escalate_at=received_at
         + (policy.escalate_after_urgent if urgent else policy.escalate_after),
-        receipt_notice_by=add_working_days(
-            policy, received_at, policy.receipt_notice_working_days
-        ),
+        receipt_notice_by=add_working_days(policy, received_at, policy.receipt_notice_working_days),
         verify_by=received_at + timedelta(days=policy.verify_days),
         reminders=tuple(received_at + timedelta(days=d) for d in policy.verify_reminder_days),
     )
@@ -117,4 +115,3 @@ def overdue(
     if now > due.verify_by:
         missed.append("verify")
     return missed
-

@@ -190,8 +190,6 @@ def within(tip: Tip, other: Tip, km: float) -> bool:
     return distance_km(tip.latitude, tip.longitude, other.latitude, other.longitude) <= km
 
 
-
-
 async def queue_card(
     uow: UnitOfWork,
     tip: Tip,

@@ -4,17 +4,20 @@ member who joined by code in chat, and points at exact distances from the checkp
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.clock import Clock
+from bot.clock import Clock, FrozenClock
 from bot.domain.geo import EARTH_RADIUS_KM
 from bot.domain.patrols import add_checkpoint, add_team, invite_member
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
-from tests.support.tips import link_commune, register_officer
+from tests.support.service import running_service
+from tests.support.tips import FAST_SERVICE, link_commune, register_officer
 
 GATE = (10.7725, 106.6980)  # a checkpoint in Phường Bến Thành
 # 00:30 in Hồ Chí Minh City on 6 January: a night patrol, before the summary hour.
@@ -78,3 +81,15 @@ async def join_team(scene: Patrol, leader_code: str) -> None:
 async def start_shift(person: Person) -> list[dict[str, Any]]:
     await person.say("/patrol")
     return await person.press("Vào ca", expect=2)
+
+
+@asynccontextmanager
+async def patrol_on_duty(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> AsyncIterator[tuple[Patrol, FrozenClock]]:
+    """The scene on a frozen night clock, the service running, leader and member joined."""
+    clock = FrozenClock(NIGHT)
+    scene, code = await patrol_scene(sandbox, storage, clock)
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
+        await join_team(scene, code)
+        yield scene, clock

@@ -4,19 +4,16 @@ answers come back to every administrator under their own card. Nobody else gains
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
-from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune
+from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, link_commune
 
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
 ADMINS = (9_000_011, 9_000_012)
 QUESTION = "Anh/chị có nhớ biển số xe không?"
 
@@ -117,7 +114,7 @@ async def test_an_administrator_is_refused_on_a_tip_that_reached_a_unit(
 ) -> None:
     lan, ha = await resident(sandbox.client), admins[0]
     async with running_service(sandbox, database_url, **service()):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         [card] = await next_messages(ha)
         group = await sandbox.client.create_group("CA Bến Thành", members=[])
         unit_id = await link_commune(storage, group["id"])

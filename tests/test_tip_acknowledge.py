@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
-from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
+from tests.support.tips import (
+    FAST,
+    FAST_SERVICE,
+    TIP_CODE,
+    file_tip,
+    police_group,
+)
 
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
 ADMIN = 9_000_002
 
 
@@ -25,17 +28,10 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def scene(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    client = sandbox.client
-    officer = await client.create_user(first_name="Trung úy Minh")
-    stranger = await client.create_user(first_name="Người lạ")
-    group = await client.create_group("CA Bến Thành", members=[officer["id"], stranger["id"]])
-    unit_id = await link_commune(storage, group["id"])
-    await register_officer(storage, unit_id, officer)
-    return {
-        "group": group,
-        "officer": Person(client, officer, group["id"]),
-        "stranger": Person(client, stranger, group["id"]),
-    }
+    group, (officer, stranger) = await police_group(
+        sandbox.client, storage, ["Trung úy Minh"], ["Người lạ"]
+    )
+    return {"group": group, "officer": officer, "stranger": stranger}
 
 
 async def card_of(sandbox: SandboxServer, group_id: int) -> dict[str, Any]:
@@ -55,7 +51,7 @@ async def test_an_officer_acknowledges_and_the_resident_is_told(
     lan = await resident(sandbox.client)
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         receipt = await file_tip(lan)
-        code = CODE.search(receipt).group(0)
+        code = TIP_CODE.search(receipt).group(0)
         card = await card_of(sandbox, scene["group"]["id"])
         answer = await press_ack(scene["officer"], card)
         await sandbox.client.wait_for_counter("requests", 1, method="editMessageText")
@@ -127,7 +123,7 @@ async def test_follow_up_by_code_shows_status_and_relays_new_information(
 ) -> None:
     lan = await resident(sandbox.client)
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         card = await card_of(sandbox, scene["group"]["id"])
         await lan.say("/start", expect=2)
         [choose] = await lan.press("Theo dõi tin báo")
@@ -146,7 +142,7 @@ async def test_nobody_can_follow_someone_elses_tip_by_its_code(
 ) -> None:
     lan, other = await resident(sandbox.client), await resident(sandbox.client, first_name="Khác")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await other.say("/start", expect=2)
         await other.press("Theo dõi tin báo")
         [answer] = await other.say(code)
@@ -162,7 +158,7 @@ async def test_a_commune_without_a_unit_sends_the_card_to_the_admins(
         receipt = await file_tip(lan)
         [card] = await sandbox.client.wait_for_bot_messages(ADMIN, 1, timeout=15)
     assert "quản trị viên tinbao" in receipt
-    assert CODE.search(receipt).group(0) in card["text"]
+    assert TIP_CODE.search(receipt).group(0) in card["text"]
 
 
 async def test_a_resident_can_pick_one_of_their_open_tips_to_follow_up(
@@ -170,7 +166,7 @@ async def test_a_resident_can_pick_one_of_their_open_tips_to_follow_up(
 ) -> None:
     lan = await resident(sandbox.client)
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await lan.say("/start", expect=2)
         await lan.press("Theo dõi tin báo")
         [status] = await lan.press(code)
@@ -182,7 +178,7 @@ async def test_a_follow_up_button_works_while_a_new_tip_is_being_written(
 ) -> None:
     lan = await resident(sandbox.client)
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await lan.say("/start", expect=2)
         await lan.press("Theo dõi tin báo")
         await lan.press("Gửi tin báo")  # the menu is still above: start a new draft
@@ -198,4 +194,4 @@ async def test_with_no_unit_and_no_admin_the_resident_is_told_the_truth(
         receipt = await file_tip(lan)
     assert "chưa có đơn vị công an" in receipt
     async with storage.transaction() as uow:
-        assert await uow.tips.by_code(CODE.search(receipt).group(0)) is not None
+        assert await uow.tips.by_code(TIP_CODE.search(receipt).group(0)) is not None

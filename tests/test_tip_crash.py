@@ -3,20 +3,16 @@ the resident's code is valid."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import resident
 from tests.support.service import ServiceProcess
-from tests.support.tips import FAST, file_tip, link_commune
-
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
+from tests.support.tips import FAST, TIP_CODE, file_tip, link_commune
 
 
 @pytest.fixture
@@ -36,7 +32,7 @@ async def test_a_card_pending_at_a_crash_is_delivered_once_after_the_restart(
     await client.fail_next("sendMessage", 10_000, chat_id=group["id"])  # the card cannot go out
     service.start()
     lan = await resident(client)
-    code = CODE.search(await file_tip(lan)).group(0)
+    code = TIP_CODE.search(await file_tip(lan)).group(0)
     await service.kill()
     assert await client.bot_messages(group["id"]) == []
 

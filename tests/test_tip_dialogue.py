@@ -4,14 +4,12 @@ and only officers who may work the tip can write to its tipster."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
-from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
 from storage.models import TipStatus
 from storage.uow import Storage
@@ -21,12 +19,11 @@ from tests.support.tips import (
     FAST,
     FAST_SERVICE,
     PNG,
+    TIP_CODE,
     file_tip,
-    link_commune,
-    register_officer,
+    police_group,
 )
 
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
 QUESTION = "Anh/chị có nhớ biển số xe không?"
 
 
@@ -37,17 +34,10 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def scene(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    client = sandbox.client
-    officer = await client.create_user(first_name="Trung úy Minh")
-    stranger = await client.create_user(first_name="Người lạ")
-    group = await client.create_group("CA Bến Thành", members=[officer["id"], stranger["id"]])
-    unit_id = await link_commune(storage, group["id"])
-    await register_officer(storage, unit_id, officer)
-    return {
-        "group": group["id"],
-        "officer": Person(client, officer, group["id"]),
-        "stranger": Person(client, stranger, group["id"]),
-    }
+    group, (officer, stranger) = await police_group(
+        sandbox.client, storage, ["Trung úy Minh"], ["Người lạ"]
+    )
+    return {"group": group["id"], "officer": officer, "stranger": stranger}
 
 
 async def card_of(sandbox: SandboxServer, group: int) -> dict[str, Any]:
@@ -195,7 +185,7 @@ async def test_follow_up_information_can_be_answered_by_replying_to_it(
 ) -> None:
     lan, minh = await resident(sandbox.client), scene["officer"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await card_of(sandbox, scene["group"])
         minh.seen = 1
         await lan.say("/start", expect=2)
@@ -215,7 +205,7 @@ async def test_a_closed_tip_takes_no_more_messages_either_way(
 ) -> None:
     lan, minh = await resident(sandbox.client), scene["officer"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         card = await card_of(sandbox, scene["group"])
         minh.seen = 1
         await minh.say(QUESTION, reply_to=card["message_id"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.clock import FrozenClock
-from bot.domain.codes import ALPHABET
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_commune_unit
 from bot.runtime.service import Service
@@ -19,9 +17,7 @@ from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import PNG, reach_description, write_up_to_review
-
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
+from tests.support.tips import PNG, TIP_CODE, reach_description, write_up_to_review
 
 
 @pytest.fixture
@@ -74,7 +70,7 @@ async def test_a_confirmed_tip_reaches_the_group_and_gives_the_resident_a_code(
     review = await write_tip_up_to_review(lan)
     assert "Xem lại tin báo" in review["text"] and "hẻm 12" in review["text"]
     [receipt] = await lan.press("Gửi tin báo")
-    code = CODE.search(receipt["text"]).group(0)
+    code = TIP_CODE.search(receipt["text"]).group(0)
     assert "Công an Phường Bến Thành" in receipt["text"]
     card, photo = await sandbox.client.wait_for_bot_messages(police_group["id"], 2, timeout=15)
     assert f"Tin báo {code}" in card["text"] and "Ma túy" in card["text"]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,17 +10,23 @@ import aiohttp
 import pytest
 
 from bot.clock import FrozenClock
-from bot.domain.codes import ALPHABET
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
+from tests.support.tips import (
+    FAST,
+    FAST_SERVICE,
+    TIP_CODE,
+    file_tip,
+    link_commune,
+    police_group,
+    register_officer,
+)
 from tests.test_tip_lifecycle import Desk, buttons, tipster_news
 
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
 ADMIN = 9_000_003
 
 
@@ -32,19 +37,11 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def scene(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    client = sandbox.client
-    officer = await client.create_user(first_name="Trung úy Minh")
-    other = await client.create_user(first_name="Đại úy Hùng")
-    group = await client.create_group("CA Bến Thành", members=[officer["id"]])
-    other_group = await client.create_group("CA Sài Gòn", members=[other["id"]])
-    await register_officer(storage, await link_commune(storage, group["id"]), officer)
-    await register_officer(storage, await link_commune(storage, other_group["id"], "26740"), other)
-    return {
-        "group": group,
-        "other_group": other_group,
-        "officer": Person(client, officer, group["id"]),
-        "other": Person(client, other, other_group["id"]),
-    }
+    group, [officer] = await police_group(sandbox.client, storage, ["Trung úy Minh"])
+    other_group, [other] = await police_group(
+        sandbox.client, storage, ["Đại úy Hùng"], name="CA Sài Gòn", commune="26740"
+    )
+    return {"group": group, "other_group": other_group, "officer": officer, "other": other}
 
 
 async def test_mark_duplicate_asks_for_the_code_and_closes_the_tip_on_the_reply(
@@ -53,7 +50,7 @@ async def test_mark_duplicate_asks_for_the_code_and_closes_the_tip_on_the_reply(
     lan, hoa = await resident(sandbox.client), await resident(sandbox.client, first_name="Hoa")
     desk, minh = Desk(sandbox, scene["group"]["id"]), scene["officer"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        first = CODE.search(await file_tip(lan)).group(0)
+        first = TIP_CODE.search(await file_tip(lan)).group(0)
         await file_tip(hoa, description="Bán ma túy ở hẻm 12, tối nào cũng thấy.")
         await sandbox.client.wait_for_bot_messages(desk.group_id, 2, timeout=15)
         second_card = await desk.card(1)
@@ -80,7 +77,7 @@ async def test_the_second_card_suggests_the_first_as_a_possible_duplicate(
 ) -> None:
     lan, hoa = await resident(sandbox.client), await resident(sandbox.client, first_name="Hoa")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        first = CODE.search(await file_tip(lan)).group(0)
+        first = TIP_CODE.search(await file_tip(lan)).group(0)
         await file_tip(hoa)
         first_card, second_card = await sandbox.client.wait_for_bot_messages(
             scene["group"]["id"], 2, timeout=15
@@ -95,7 +92,7 @@ async def test_transfer_finds_the_commune_and_the_receiving_unit_gets_a_fresh_ca
     lan = await resident(sandbox.client)
     desk, minh, hung = Desk(sandbox, scene["group"]["id"]), scene["officer"], scene["other"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
         await desk.press(minh, "tip:ack:1")
         await tipster_news(lan, 1)
@@ -138,9 +135,9 @@ async def test_queue_lists_open_tips_oldest_first_with_ages_and_overdue_marks(
     desk, minh = Desk(sandbox, scene["group"]["id"]), scene["officer"]
     clock = FrozenClock()
     async with running_service(sandbox, database_url, clock=clock, **FAST_SERVICE):
-        old = CODE.search(await file_tip(lan)).group(0)
+        old = TIP_CODE.search(await file_tip(lan)).group(0)
         clock.advance(timedelta(minutes=90))
-        young = CODE.search(await file_tip(hoa)).group(0)
+        young = TIP_CODE.search(await file_tip(hoa)).group(0)
         await sandbox.client.wait_for_bot_messages(desk.group_id, 2, timeout=15)
         minh.seen = 2
         clock.advance(timedelta(minutes=40))
@@ -160,7 +157,7 @@ async def test_tip_shows_one_card_with_its_buttons_only_to_its_units_group(
     lan = await resident(sandbox.client)
     minh, hung = scene["officer"], scene["other"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await sandbox.client.wait_for_bot_messages(scene["group"]["id"], 1, timeout=15)
         minh.seen = 1
         [view] = await minh.say(f"/tip {code.lower()}")
@@ -212,7 +209,7 @@ async def test_an_admin_works_a_tip_that_reached_no_unit_in_their_private_chat(
     admin = Person(client, await client.create_user(id=ADMIN, first_name="Quản trị"), ADMIN)
     lan = await resident(client)
     async with running_service(sandbox, database_url, admin_ids=[ADMIN], **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         [card] = await client.wait_for_bot_messages(ADMIN, 1, timeout=15)
         admin.seen = 1
         answer = await Desk(sandbox, ADMIN).press(admin, "tip:take:1", card)

@@ -3,21 +3,23 @@ words and their own language; nobody without the right moves a tip; forged butto
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
-from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
-
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
+from tests.support.tips import (
+    FAST,
+    FAST_SERVICE,
+    TIP_CODE,
+    file_tip,
+    police_group,
+)
 
 
 @pytest.fixture
@@ -27,21 +29,10 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def scene(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    client = sandbox.client
-    officer = await client.create_user(first_name="Trung úy Minh")
-    colleague = await client.create_user(first_name="Thiếu úy Lan")
-    stranger = await client.create_user(first_name="Người lạ")
-    members = [officer["id"], colleague["id"], stranger["id"]]
-    group = await client.create_group("CA Bến Thành", members=members)
-    unit_id = await link_commune(storage, group["id"])
-    await register_officer(storage, unit_id, officer)
-    await register_officer(storage, unit_id, colleague)
-    return {
-        "group": group,
-        "officer": Person(client, officer, group["id"]),
-        "colleague": Person(client, colleague, group["id"]),
-        "stranger": Person(client, stranger, group["id"]),
-    }
+    group, (officer, colleague, stranger) = await police_group(
+        sandbox.client, storage, ["Trung úy Minh", "Thiếu úy Lan"], ["Người lạ"]
+    )
+    return {"group": group, "officer": officer, "colleague": colleague, "stranger": stranger}
 
 
 class Desk:
@@ -100,7 +91,7 @@ async def test_an_officer_takes_a_tip_from_new_to_resolved_and_the_tipster_hears
     lan = await resident(sandbox.client)
     desk, minh = Desk(sandbox, scene["group"]["id"]), scene["officer"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
         new_card = await desk.card()
         assert (await desk.press(minh, "tip:ack:1"))["text"] == "Đã tiếp nhận."
@@ -304,7 +295,7 @@ async def test_the_tipsters_follow_up_shows_the_closed_status_and_its_history(
     lan = await resident(sandbox.client)
     desk = Desk(sandbox, scene["group"]["id"])
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = CODE.search(await file_tip(lan)).group(0)
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
         await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
         await desk.press(scene["officer"], "tip:take:1")
         await desk.press(scene["officer"], "tip:res:1:handled")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,19 @@ from typing import Any
 
 import pytest
 
-from bot.domain.codes import ALPHABET
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import SECRET, running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
+from tests.support.tips import (
+    FAST,
+    FAST_SERVICE,
+    TIP_CODE,
+    file_tip,
+    link_commune,
+    register_officer,
+)
 from tests.test_tip_lifecycle import Desk, tipster_news
-
-CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ async def test_a_spammers_next_tip_is_held_silently_and_an_admin_can_release_it(
         cards = await client.wait_for_bot_messages(group["id"], 2, timeout=15)
         minh.seen = 2
         [queue] = await minh.say("/queue")
-        held_code = CODE.search(held_receipt).group(0)
+        held_code = TIP_CODE.search(held_receipt).group(0)
         listed = await asyncio.to_thread(tinbao, database_url, tmp_path, "tips", "held")
         released = await asyncio.to_thread(
             tinbao, database_url, tmp_path, "tips", "release", held_code
@@ -72,9 +75,9 @@ async def test_a_spammers_next_tip_is_held_silently_and_an_admin_can_release_it(
             tinbao, database_url, tmp_path, "tips", "release", held_code
         )
         late_card = (await client.wait_for_bot_messages(group["id"], 4, timeout=20))[3]
-    hoa_code = CODE.search(cards[1]["text"]).group(0)
+    hoa_code = TIP_CODE.search(cards[1]["text"]).group(0)
     assert hoa_code != held_code and held_code not in str(cards)
-    assert CODE.sub("", held_receipt) == CODE.sub("", first), "the sender is told the same"
+    assert TIP_CODE.sub("", held_receipt) == TIP_CODE.sub("", first), "the sender is told the same"
     assert "đã khép lại" in closed
     assert held_code not in queue["text"]
     assert listed.returncode == 0 and held_code in listed.stdout

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.clock import Clock
+from bot.domain.codes import ALPHABET
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_commune_unit, invite_officer, join
 from sandbox.limits import Limits
@@ -14,6 +17,7 @@ from tests.support.people import Person
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
 FAST = Limits(private_per_second=50, private_burst=50)
 FAST_SERVICE = {"private_chat_rate": 50}
+TIP_CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")  # a tip's public code inside a bot message
 
 
 async def link_commune(storage: Storage, chat_id: int, commune: str = "26743") -> int:
@@ -28,6 +32,24 @@ async def register_officer(storage: Storage, unit_id: int, user: dict[str, Any])
         now = Clock().now()
         code = await invite_officer(uow, storage.keyring, unit_id, now)
         await join(uow, storage.keyring, code, user["id"], user["first_name"], now)
+
+
+async def police_group(
+    client: Any,
+    storage: Storage,
+    officers: Sequence[str],
+    others: Sequence[str] = (),
+    name: str = "CA Bến Thành",
+    commune: str = "26743",
+) -> tuple[dict[str, Any], list[Person]]:
+    """A commune's police group with registered officers and, optionally, people who are in
+    the group but are not officers; returns the group and them all, officers first."""
+    users = [await client.create_user(first_name=first) for first in (*officers, *others)]
+    group = await client.create_group(name, members=[user["id"] for user in users])
+    unit_id = await link_commune(storage, group["id"], commune)
+    for user in users[: len(officers)]:
+        await register_officer(storage, unit_id, user)
+    return group, [Person(client, user, group["id"]) for user in users]
 
 
 async def reach_description(person: Person, category: str = "Ma túy") -> None:

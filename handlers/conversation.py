@@ -13,6 +13,7 @@ from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import campaign_dialog, follow_up, subscription, tip_dialog
 from handlers import keyboards as kb
+from handlers.general import help_text
 from storage.dialogs import draft_of
 from storage.models import Dialog
 
@@ -72,7 +73,7 @@ async def menu_button(update: Update, context: TinbaoContext) -> None:
     elif choice == "menu:follow":
         await follow_up.begin(update, context, language)
     elif choice == "menu:help":
-        await context.reply(update, t("help.text", language))
+        await context.reply(update, await help_text(update, context, language))
     elif choice == "menu:lang":
         await context.reply(update, t("language.usage", language), reply_markup=kb.languages())
     elif choice.startswith("lang:"):

@@ -5,6 +5,7 @@ resumes them; every button is checked again against the member's row and shift."
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -49,9 +50,16 @@ class Step:
     CHECKPOINT_NAME = patrol_team.Step.NAME
 
 
-async def membership(
-    update: Update, context: TinbaoContext
-) -> tuple[PatrolMember, PatrolTeam, PatrolShift | None] | None:
+@dataclass(frozen=True)
+class OnPatrol:
+    """The person pressing or writing: the membership they act for, its team, their shift."""
+
+    member: PatrolMember
+    team: PatrolTeam
+    shift: PatrolShift | None = None
+
+
+async def membership(update: Update, context: TinbaoContext) -> OnPatrol | None:
     user = update.effective_user
     if user is None:
         return None
@@ -60,7 +68,7 @@ async def membership(
         return None
     member, team = found
     assert member.id is not None
-    return member, team, await context.uow.patrols.open_shift(member.id)
+    return OnPatrol(member, team, await context.uow.patrols.open_shift(member.id))
 
 
 async def save(context: TinbaoContext, step: str, data: dict[str, Any]) -> None:
@@ -73,13 +81,9 @@ def max_age(context: TinbaoContext) -> timedelta:
 
 # The menu ------------------------------------------------------------------------------------
 async def show_menu(
-    update: Update,
-    context: TinbaoContext,
-    language: str,
-    member: PatrolMember,
-    team: PatrolTeam,
-    shift: PatrolShift | None,
+    update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol
 ) -> None:
+    member, team, shift = volunteer.member, volunteer.team, volunteer.shift
     others = [
         (other.id, other_team.name)
         for other, other_team in await context.uow.patrols.memberships(member.user_id)
@@ -112,7 +116,7 @@ async def patrol_command(update: Update, context: TinbaoContext) -> None:
     if found is None:
         await context.reply(update, t("patrol.not_member", language))
         return
-    await show_menu(update, context, language, *found)
+    await show_menu(update, context, language, found)
 
 
 # Buttons -------------------------------------------------------------------------------------
@@ -124,14 +128,14 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     if found is None:
         await context.answer(update, t("patrol.not_member", language), alert=True)
         return
-    member, team, shift = found
+    member, team, shift = found.member, found.team, found.shift
     action, _, value = query.data.removeprefix("pat:").partition(":")
     dialog = await context.uow.dialogs.get(context.work.lane)
     step = dialog.step if dialog is not None and dialog.flow == FLOW else None
     data = draft_of(dialog) if step is not None and dialog is not None else {}
     handled = True
     if action == "start":
-        await begin_shift(update, context, language, member, team, shift)
+        await begin_shift(update, context, language, found)
     elif action in ("checkin", "clear", "end") and shift is None:
         await context.reply(update, t("patrol.not_on_shift", language))
     elif action == "checkin" and shift is not None:
@@ -162,9 +166,9 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         else:
             draft = Draft.from_dict(data)
             draft.latitude, draft.longitude = where
-            await file_incident(update, context, language, member, team, shift, draft)
+            await file_incident(update, context, language, found, draft)
     elif action == "team":
-        await switch_team(update, context, language, team, shift, value)
+        await switch_team(update, context, language, found, value)
     elif action in ("cp", "invite"):
         handled = await patrol_team.on_leader_button(
             update, context, language, member, team, action
@@ -181,25 +185,19 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
 
 
 async def switch_team(
-    update: Update,
-    context: TinbaoContext,
-    language: str,
-    team: PatrolTeam,
-    shift: PatrolShift | None,
-    member_id: str,
+    update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol, member_id: str
 ) -> None:
     """Act for another of the person's teams; not in the middle of a shift for this one."""
-    if shift is not None:
-        await context.reply(
-            update, t("patrol.switch_on_shift", language, team=html.escape(team.name))
-        )
+    if volunteer.shift is not None:
+        team = html.escape(volunteer.team.name)
+        await context.reply(update, t("patrol.switch_on_shift", language, team=team))
         return
     user = update.effective_user
     assert user is not None
     for member, chosen in await context.uow.patrols.memberships(user.id):
         if str(member.id) == member_id:
             await context.uow.patrols.choose(member, context.work.now)
-            await show_menu(update, context, language, member, chosen, None)
+            await show_menu(update, context, language, OnPatrol(member, chosen))
             return
     await context.reply(update, t("patrol.button_stale", language))
 
@@ -211,26 +209,21 @@ def continue_keyboard(language: str) -> dict[str, Any]:
 
 
 async def begin_shift(
-    update: Update,
-    context: TinbaoContext,
-    language: str,
-    member: PatrolMember,
-    team: PatrolTeam,
-    shift: PatrolShift | None,
+    update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol
 ) -> None:
-    if shift is not None:
-        since = local_time(shift.started_at)
+    if volunteer.shift is not None:
+        since = local_time(volunteer.shift.started_at)
         await context.reply(update, t("patrol.already_on", language, since=since))
         return
-    shift, _ = await start_shift(context.uow, member, context.work.now)
+    shift, _ = await start_shift(context.uow, volunteer.member, context.work.now)
     text = t(
         "patrol.started",
         language,
         at=local_time(shift.started_at),
-        minutes=team.interval_minutes,
+        minutes=volunteer.team.interval_minutes,
     )
     await context.reply(update, text, reply_markup=pkb.share_location(language))
-    await show_menu(update, context, language, member, team, shift)
+    await show_menu(update, context, language, OnPatrol(volunteer.member, volunteer.team, shift))
 
 
 async def finish_shift(
@@ -322,22 +315,16 @@ async def description_done(
 
 
 async def file_incident(
-    update: Update,
-    context: TinbaoContext,
-    language: str,
-    member: PatrolMember,
-    team: PatrolTeam,
-    shift: PatrolShift | None,
-    draft: Draft,
+    update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol, draft: Draft
 ) -> None:
     services, work = context.services, context.work
     tip, destinations, reporter = await report_incident(
         context.uow,
         services.keyring,
         services.directory,
-        member,
-        team,
-        shift,
+        volunteer.member,
+        volunteer.team,
+        volunteer.shift,
         draft,
         language,
         work.now,
@@ -383,7 +370,7 @@ async def on_private_message(update: Update, context: TinbaoContext) -> None:
         if dialog is not None:  # left over from a team the person no longer belongs to
             await context.uow.dialogs.end(context.work.lane)
         return
-    shift = found[2]
+    shift = found.shift
     language = await context.language(update)
     if dialog is None:
         if shift is None:
@@ -414,9 +401,9 @@ async def on_step(
     message: Message,
     step: str,
     data: dict[str, Any],
-    found: tuple[PatrolMember, PatrolTeam, PatrolShift | None],
+    found: OnPatrol,
 ) -> None:
-    member, team, shift = found
+    member, team, shift = found.member, found.team, found.shift
     location = message.location
     if location is not None and shift is not None:
         note_location(
@@ -441,7 +428,7 @@ async def on_step(
             return
         draft = Draft.from_dict(data)
         draft.latitude, draft.longitude = location.latitude, location.longitude
-        await file_incident(update, context, language, member, team, shift, draft)
+        await file_incident(update, context, language, found, draft)
     elif step in (Step.CHECKPOINT_PLACE, Step.CHECKPOINT_NAME):
         await patrol_team.on_checkpoint_message(
             update, context, language, member, team, message, step, data
@@ -500,7 +487,7 @@ async def cancel_step(update: Update, context: TinbaoContext) -> None:
     await context.reply(update, t("patrol.cancelled", language), reply_markup=REMOVE)
     found = await membership(update, context)
     if found is not None:
-        await show_menu(update, context, language, *found)
+        await show_menu(update, context, language, found)
     raise ApplicationHandlerStop
 
 

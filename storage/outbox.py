@@ -72,21 +72,8 @@ class OutboxRepository:
 
         ``subject`` names what the message is about (``tip:42``) so that a reply to it, once
         sent, can be routed back to that thing (see :meth:`sent_about`)."""
-        row = OutboxMessage(
-            lane=destination.lane,
-            chat_kind=destination.chat_kind,
-            method=method,
-            request=self._keyring.seal_json(
-                {"chat_id": destination.chat_id, **params}, SEAL_CONTEXT
-            ),
-            status=OutboxStatus.PENDING,
-            not_before=now,
-            created_at=now,
-            refers_to=refers_to,
-            source_update_id=source_update_id,
-            purpose=purpose,
-            subject=subject,
-        )
+        row = self._row(destination, method, params, now, purpose)
+        row.refers_to, row.source_update_id, row.subject = refers_to, source_update_id, subject
         self._session.add(row)
         await self._session.flush()
         assert row.id is not None
@@ -100,23 +87,34 @@ class OutboxRepository:
     ) -> list[int]:
         """Queue many calls in one flush (a broadcast's batch); returns their row ids in order."""
         rows = [
-            OutboxMessage(
-                lane=destination.lane,
-                chat_kind=destination.chat_kind,
-                method=method,
-                request=self._keyring.seal_json(
-                    {"chat_id": destination.chat_id, **params}, SEAL_CONTEXT
-                ),
-                status=OutboxStatus.PENDING,
-                not_before=now,
-                created_at=now,
-                purpose=purpose,
-            )
+            self._row(destination, method, params, now, purpose)
             for destination, method, params in calls
         ]
         self._session.add_all(rows)
         await self._session.flush()
         return [row.id for row in rows if row.id is not None]
+
+    def _row(
+        self,
+        destination: Destination,
+        method: str,
+        params: dict[str, Any],
+        now: datetime,
+        purpose: str | None,
+    ) -> OutboxMessage:
+        """A pending row; the chat id is sealed inside the request with the call's parameters."""
+        return OutboxMessage(
+            lane=destination.lane,
+            chat_kind=destination.chat_kind,
+            method=method,
+            request=self._keyring.seal_json(
+                {"chat_id": destination.chat_id, **params}, SEAL_CONTEXT
+            ),
+            status=OutboxStatus.PENDING,
+            not_before=now,
+            created_at=now,
+            purpose=purpose,
+        )
 
     async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[QueuedCall]:
         """The oldest unsent call of each lane, when it is due and its lane is idle.

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.invites import redeem_once
 from storage.models import (
     Checkpoint,
     PatrolEvent,
@@ -120,18 +121,8 @@ class PatrolRepository:
         return await self._session.get(PatrolInvite, code_hash)
 
     async def redeem(self, code_hash: str, now: datetime) -> bool:
-        """Use the invite once; False when it is used or expired (conditional, so two
-        redemptions at once cannot both succeed)."""
-        result = await self._session.execute(
-            update(PatrolInvite)
-            .where(
-                PatrolInvite.code_hash == code_hash,
-                PatrolInvite.used_at.is_(None),
-                PatrolInvite.expires_at > now,
-            )
-            .values(used_at=now)
-        )
-        return result.rowcount == 1
+        """Use the invite once (see :func:`storage.invites.redeem_once`)."""
+        return await redeem_once(self._session, PatrolInvite, code_hash, now)
 
     # checkpoints ----------------------------------------------------------------------------
     async def add_checkpoint(

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.invites import redeem_once
 from storage.models import Invite, Officer, PoliceUnit, UnitCommune
 
 
@@ -148,14 +149,5 @@ class InviteRepository:
         return await self._session.get(Invite, code_hash)
 
     async def redeem(self, code_hash: str, now: datetime) -> bool:
-        """Use the invite once; False when it is unknown, used or expired."""
-        result = await self._session.execute(
-            update(Invite)
-            .where(
-                Invite.code_hash == code_hash,
-                Invite.used_at.is_(None),
-                Invite.expires_at > now,
-            )
-            .values(used_at=now)
-        )
-        return result.rowcount == 1
+        """Use the invite once (see :func:`storage.invites.redeem_once`)."""
+        return await redeem_once(self._session, Invite, code_hash, now)

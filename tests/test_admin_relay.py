@@ -4,6 +4,8 @@ answers come back to every administrator under their own card. Nobody else gains
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -40,17 +42,26 @@ async def next_messages(person: Person, count: int = 1) -> list[dict[str, Any]]:
     return new
 
 
-def service(**extra: Any) -> dict[str, Any]:
-    return {"admin_ids": list(ADMINS), **FAST_SERVICE, **extra}
+@asynccontextmanager
+async def a_tip_at_the_admins(
+    sandbox: SandboxServer, database_url: str, admins: list[Person], **settings: Any
+) -> AsyncIterator[tuple[Person, str, dict[str, Any]]]:
+    """The service runs; a resident files a tip that no unit takes. Yields the tipster, their
+    receipt and the card in the first administrator's chat."""
+    lan = await resident(sandbox.client)
+    async with running_service(
+        sandbox, database_url, admin_ids=list(ADMINS), **FAST_SERVICE, **settings
+    ):
+        receipt = await file_tip(lan)
+        [card] = await next_messages(admins[0])
+        yield lan, receipt, card
 
 
 async def test_an_administrator_replying_to_the_card_writes_to_the_tipster_anonymously(
     sandbox: SandboxServer, database_url: str, admins: list[Person]
 ) -> None:
-    lan, ha = await resident(sandbox.client), admins[0]
-    async with running_service(sandbox, database_url, **service()):
-        await file_tip(lan)
-        [card] = await next_messages(ha)
+    ha = admins[0]
+    async with a_tip_at_the_admins(sandbox, database_url, admins) as (lan, _, card):
         [confirmation] = await ha.say(QUESTION, reply_to=card["message_id"])
         [relayed] = await next_messages(lan)
     assert "Đã chuyển đến người báo tin" in confirmation["text"]
@@ -62,10 +73,8 @@ async def test_an_administrator_replying_to_the_card_writes_to_the_tipster_anony
 async def test_the_administrators_name_is_added_only_when_configured(
     sandbox: SandboxServer, database_url: str, admins: list[Person]
 ) -> None:
-    lan, ha = await resident(sandbox.client), admins[0]
-    async with running_service(sandbox, database_url, **service(relay_officer_name=True)):
-        await file_tip(lan)
-        [card] = await next_messages(ha)
+    ha, named = admins[0], {"relay_officer_name": True}
+    async with a_tip_at_the_admins(sandbox, database_url, admins, **named) as (lan, _, card):
         await ha.say(QUESTION, reply_to=card["message_id"])
         [relayed] = await next_messages(lan)
     assert "Ban quản trị tinbao" in relayed["text"] and "Quản trị Hà" in relayed["text"]
@@ -74,10 +83,8 @@ async def test_the_administrators_name_is_added_only_when_configured(
 async def test_the_tipsters_answer_reaches_every_administrator_under_their_card(
     sandbox: SandboxServer, database_url: str, admins: list[Person]
 ) -> None:
-    lan, ha, son = await resident(sandbox.client), admins[0], admins[1]
-    async with running_service(sandbox, database_url, **service()):
-        await file_tip(lan)
-        [card_ha] = await next_messages(ha)
+    ha, son = admins
+    async with a_tip_at_the_admins(sandbox, database_url, admins) as (lan, _, card_ha):
         [card_son] = await next_messages(son)
         await ha.say(QUESTION, reply_to=card_ha["message_id"])
         [relayed] = await next_messages(lan)
@@ -96,10 +103,8 @@ async def test_the_tipsters_answer_reaches_every_administrator_under_their_card(
 async def test_ask_the_tipster_in_an_administrators_chat_posts_a_prompt_there(
     sandbox: SandboxServer, database_url: str, admins: list[Person]
 ) -> None:
-    lan, ha = await resident(sandbox.client), admins[0]
-    async with running_service(sandbox, database_url, **service()):
-        await file_tip(lan)
-        [card] = await next_messages(ha)
+    ha = admins[0]
+    async with a_tip_at_the_admins(sandbox, database_url, admins) as (lan, _, card):
         [prompt] = await ha.press("Hỏi người báo tin")
         await ha.say("Người đó cao khoảng bao nhiêu?", reply_to=prompt["message_id"])
         [relayed] = await next_messages(lan)
@@ -112,10 +117,9 @@ async def test_ask_the_tipster_in_an_administrators_chat_posts_a_prompt_there(
 async def test_an_administrator_is_refused_on_a_tip_that_reached_a_unit(
     sandbox: SandboxServer, database_url: str, storage: Storage, admins: list[Person]
 ) -> None:
-    lan, ha = await resident(sandbox.client), admins[0]
-    async with running_service(sandbox, database_url, **service()):
-        code = TIP_CODE.search(await file_tip(lan)).group(0)
-        [card] = await next_messages(ha)
+    ha = admins[0]
+    async with a_tip_at_the_admins(sandbox, database_url, admins) as (_, receipt, card):
+        code = TIP_CODE.search(receipt).group(0)
         group = await sandbox.client.create_group("CA Bến Thành", members=[])
         unit_id = await link_commune(storage, group["id"])
         async with storage.transaction() as uow:  # the tip was since handed to the new unit
@@ -137,12 +141,9 @@ async def test_an_administrator_is_refused_on_a_tip_that_reached_a_unit(
 async def test_someone_else_replying_to_the_tipsters_message_in_private_gains_nothing(
     sandbox: SandboxServer, database_url: str, admins: list[Person]
 ) -> None:
-    lan, ha = await resident(sandbox.client), admins[0]
-    other = await resident(sandbox.client)
-    async with running_service(sandbox, database_url, **service()):
-        await file_tip(lan)
+    ha, other = admins[0], await resident(sandbox.client)
+    async with a_tip_at_the_admins(sandbox, database_url, admins) as (lan, _, card):
         await other.say("/start", expect=2)
-        [card] = await next_messages(ha)
         # A non-administrator quoting a message id of their own chat is just talking to the bot.
         [reply] = await other.say(QUESTION, reply_to=card["message_id"])
         await ha.say("Câu hỏi thật", reply_to=card["message_id"])

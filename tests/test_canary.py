@@ -15,7 +15,7 @@ from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person
 from tests.support.service import ServiceProcess
-from tests.support.tips import FAST, PNG, link_commune, register_officer
+from tests.support.tips import FAST, PNG, link_commune, reach_description, register_officer
 
 CANARY = {
     "id": 7_012_345_678,
@@ -115,11 +115,7 @@ async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
     officer, group, service = await police_and_service(tmp_path, sandbox, storage, database_url)
     try:
         tipster = Person(client, await client.create_user(**CANARY), CANARY["id"])
-        await tipster.say("/start", expect=2)
-        await tipster.press("Gửi tin báo")
-        await tipster.press("Ma túy")
-        await tipster.say("ben thanh")
-        await tipster.press("Phường Bến Thành", expect=2)
+        await reach_description(tipster)
         await tipster.say("Có người bán ma túy ở hẻm 12.")
         await tipster.press("Tiếp tục")
         await tipster.press("Hôm nay")

@@ -45,7 +45,7 @@ async def test_the_menu_s_help_button_gives_the_same_guide(
 async def test_patrol_members_get_the_patrol_part_and_leaders_their_own_commands(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
         [member_guide] = await scene.member.say("/help")
         [leader_guide] = await scene.leader.say("/help")
     assert "Tổ tuần tra Tổ 1 Bến Thành" in member_guide["text"]

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from tests.test_setup_cli import tinbao
+
+
+def add_checkpoint(
+    tmp_path: Path, name: str, lat: str, lon: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """tinbao patrol checkpoint add, for team 1."""
+    return tinbao(
+        tmp_path, "patrol", "checkpoint", "add", "--team", "1", "--name", name,
+        "--lat", lat, "--lon", lon, *extra,
+    )  # fmt: skip
 
 
 def test_a_team_gets_invites_and_checkpoints_from_the_shell(tmp_path: Path) -> None:
@@ -16,20 +27,7 @@ def test_a_team_gets_invites_and_checkpoints_from_the_shell(tmp_path: Path) -> N
     assert added.stdout.startswith("Tổ 1: Tổ 1 Bến Thành") and "30 phút" in added.stdout
     leader = tinbao(tmp_path, "patrol", "invite", "--team", "1", "--leader")
     assert re.search(r"tổ trưởng .*/join [A-Z2-9]{8}", leader.stdout), leader.stdout
-    point = tinbao(
-        tmp_path,
-        "patrol",
-        "checkpoint",
-        "add",
-        "--team",
-        "1",
-        "--name",
-        "Cổng chợ",
-        "--lat",
-        "10.7725",
-        "--lon",
-        "106.698",
-    )
+    point = add_checkpoint(tmp_path, "Cổng chợ", "10.7725", "106.698")
     assert point.returncode == 0 and "bán kính 50 m" in point.stdout, point.stderr
     listing = tinbao(tmp_path, "patrol", "team", "list").stdout
     assert "1 điểm kiểm tra" in listing and "0 thành viên" in listing
@@ -44,20 +42,5 @@ def test_wrong_team_and_radius_are_explained(tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     tinbao(tmp_path, "unit", "add", "--commune", "26743", "--chat", "-100123")
     tinbao(tmp_path, "patrol", "team", "add", "--unit", "1", "--name", "Tổ 1")
-    wide = tinbao(
-        tmp_path,
-        "patrol",
-        "checkpoint",
-        "add",
-        "--team",
-        "1",
-        "--name",
-        "X",
-        "--lat",
-        "10.7",
-        "--lon",
-        "106.7",
-        "--radius",
-        "1",
-    )
+    wide = add_checkpoint(tmp_path, "X", "10.7", "106.7", "--radius", "1")
     assert wide.returncode == 1 and "Bán kính" in wide.stderr

@@ -24,7 +24,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 async def test_a_shift_and_its_timers_survive_a_restart(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, _):
         await start_shift(scene.member)
         await scene.member.press("Điểm danh")  # asks for a location
     clock.advance(timedelta(minutes=5))

@@ -24,7 +24,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 async def test_a_leader_registers_a_checkpoint_and_a_member_checks_in_there(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
         [ask] = await scene.leader.say("/checkpoint")
         [ask_name] = await scene.leader.share_location(*CORNER)
         [long_name] = await scene.leader.say("x" * 101)

@@ -44,7 +44,7 @@ async def test_a_member_joins_by_the_leaders_code_and_a_used_code_is_refused(
 async def test_a_live_location_moving_by_edits_is_used_for_the_check_in(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
         await start_shift(scene.member)
         live, [received] = await scene.member.share_live_location(*north_of(GATE, 400))
         [too_far] = await scene.member.press("Điểm danh")
@@ -59,7 +59,7 @@ async def test_a_live_location_moving_by_edits_is_used_for_the_check_in(
 async def test_the_geofence_edge(
     sandbox: SandboxServer, database_url: str, storage: Storage, metres: float, accepted: bool
 ) -> None:
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
         await start_shift(scene.member)
         await scene.member.press("Điểm danh")  # no position yet: it asks for one
         [answer] = await scene.member.share_location(*north_of(GATE, metres))
@@ -73,7 +73,7 @@ async def test_the_geofence_edge(
 async def test_all_clear_and_end_of_shift(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
         await start_shift(scene.member)
         await scene.member.share_location(*GATE)
         await scene.member.press("Điểm danh")

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.domain.patrol_summary import send_daily_summaries
 from bot.domain.patrol_watch import sweep
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.patrols import GATE, NIGHT, join_team, patrol_scene, start_shift
+from tests.support.patrols import GATE, patrol_on_duty, start_shift
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
 
@@ -28,11 +27,9 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 async def test_the_daily_summary_counts_the_night_and_is_sent_once(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    client, group = sandbox.client, scene.group["id"]
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE) as service:
-        await join_team(scene, code)
+    client = sandbox.client
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
+        group = scene.group["id"]
         await start_shift(scene.member)
         await scene.member.share_live_location(*GATE)
         await scene.member.press("Điểm danh")

@@ -32,7 +32,7 @@ async def in_two_teams(
 ) -> AsyncIterator[tuple[Patrol, FrozenClock, dict[str, Any]]]:
     """The member of the first team also joins a second one by code, then opens /patrol:
     yields the scene, the clock and that menu."""
-    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock):
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, _):
         async with storage.transaction() as uow:
             team = await add_team(uow, scene.unit_id, SECOND_TEAM, 45, clock.now())
             assert team.id is not None

@@ -16,7 +16,15 @@ from bot.runtime.service import Service
 from sandbox.server import SandboxServer
 from storage.models import OutboxMessage
 from storage.uow import Storage
-from tests.support.patrols import GATE, NIGHT, join_team, north_of, patrol_scene, start_shift
+from tests.support.patrols import (
+    GATE,
+    NIGHT,
+    join_team,
+    north_of,
+    patrol_on_duty,
+    patrol_scene,
+    start_shift,
+)
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
 
@@ -40,11 +48,9 @@ async def watch(service: Service, clock: FrozenClock, minutes: float) -> None:
 async def test_a_missed_check_in_reaches_the_member_then_the_leader_then_the_group(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    client, group = sandbox.client, scene.group["id"]
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE) as service:
-        await join_team(scene, code)
+    client = sandbox.client
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
+        group = scene.group["id"]
         await start_shift(scene.member)
         await scene.member.share_live_location(*north_of(GATE, 300))
         await watch(service, clock, 29)
@@ -76,10 +82,7 @@ async def test_a_missed_check_in_reaches_the_member_then_the_leader_then_the_gro
 async def test_a_check_in_resets_the_chain(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    clock = FrozenClock(NIGHT)
-    scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE) as service:
-        await join_team(scene, code)
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
         await start_shift(scene.member)
         await scene.member.share_live_location(*GATE)
         await watch(service, clock, 25)

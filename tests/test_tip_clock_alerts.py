@@ -4,6 +4,8 @@ days; each fires once, and one that came due while the service was stopped fires
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,6 +53,19 @@ async def nth(sandbox: SandboxServer, chat: int, count: int) -> dict[str, Any]:
     return (await sandbox.client.wait_for_bot_messages(chat, count, timeout=15))[count - 1]
 
 
+@asynccontextmanager
+async def a_tip_on_the_clock(
+    sandbox: SandboxServer, database_url: str, commune: int, *words: str, **settings: Any
+) -> AsyncIterator[tuple[Person, FrozenClock, dict[str, Any]]]:
+    """The service runs on a frozen clock from START, sweeping often; a resident files a tip
+    (described by ``words`` if given). Yields the tipster, the clock and the group's card."""
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **{**SWEEP, **settings}):
+        await file_tip(lan, *words)
+        card = await nth(sandbox, commune, 1)
+        yield lan, clock, card
+
+
 async def clock_rows(storage: Storage) -> tuple[int, int]:
     """(clocks fired, clock messages queued)."""
     async with storage.database.engine.connect() as connection:
@@ -66,10 +81,7 @@ async def test_an_unacknowledged_tip_is_realerted_then_escalated_to_the_province
 ) -> None:
     commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
     province, chief = await add_group(sandbox, storage, "CA TP.HCM", province=True)
-    lan, clock = await resident(sandbox.client), FrozenClock(START)
-    async with running_service(sandbox, database_url, clock, **SWEEP):
-        await file_tip(lan)
-        card = await nth(sandbox, commune, 1)
+    async with a_tip_on_the_clock(sandbox, database_url, commune) as (lan, clock, card):
         clock.advance(timedelta(minutes=31))
         realert = await nth(sandbox, commune, 2)
         clock.advance(timedelta(minutes=90))
@@ -91,10 +103,8 @@ async def test_an_urgent_tip_is_realerted_after_ten_minutes(
     sandbox: SandboxServer, storage: Storage, database_url: str
 ) -> None:
     commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
-    lan, clock = await resident(sandbox.client), FrozenClock(START)
-    async with running_service(sandbox, database_url, clock, **SWEEP):
-        await file_tip(lan, description="Có người cầm dao đe dọa ở chợ")
-        await nth(sandbox, commune, 1)
+    urgent = "Có người cầm dao đe dọa ở chợ"
+    async with a_tip_on_the_clock(sandbox, database_url, commune, urgent) as (_, clock, _):
         clock.advance(timedelta(minutes=11))
         realert = await nth(sandbox, commune, 2)
     assert "sau 10 phút" in realert["text"]
@@ -104,10 +114,7 @@ async def test_receipt_and_verification_reminders_come_on_their_days_once(
     sandbox: SandboxServer, storage: Storage, database_url: str
 ) -> None:
     commune, officer = await add_group(sandbox, storage, "CA Bến Thành")
-    lan, clock = await resident(sandbox.client), FrozenClock(START)
-    async with running_service(sandbox, database_url, clock, **SWEEP):
-        await file_tip(lan)
-        await nth(sandbox, commune, 1)
+    async with a_tip_on_the_clock(sandbox, database_url, commune) as (_, clock, _):
         clock.advance(RECEIPT_DAY - START)
         realert, receipt = await nth(sandbox, commune, 2), await nth(sandbox, commune, 3)
         await officer.press("Tiếp nhận", expect=0)
@@ -156,11 +163,8 @@ async def test_without_a_province_unit_the_escalation_reaches_the_administrators
 ) -> None:
     commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
     admin = await sandbox.client.create_user(first_name="Quản trị")
-    lan, clock = await resident(sandbox.client), FrozenClock(START)
-    settings = {**SWEEP, "admin_ids": str(admin["id"])}
-    async with running_service(sandbox, database_url, clock, **settings):
-        await file_tip(lan)
-        await nth(sandbox, commune, 1)
+    admins = {"admin_ids": str(admin["id"])}
+    async with a_tip_on_the_clock(sandbox, database_url, commune, **admins) as (_, clock, _):
         clock.advance(timedelta(minutes=121))
         alert = await nth(sandbox, admin["id"], 1)
         notice = await nth(sandbox, commune, 3)

@@ -13,6 +13,7 @@ from typing import Any
 from bot.clock import Clock, FrozenClock
 from bot.domain.geo import EARTH_RADIUS_KM
 from bot.domain.patrols import add_checkpoint, add_team, invite_member
+from bot.runtime.service import Service
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
@@ -86,10 +87,10 @@ async def start_shift(person: Person) -> list[dict[str, Any]]:
 @asynccontextmanager
 async def patrol_on_duty(
     sandbox: SandboxServer, storage: Storage, database_url: str
-) -> AsyncIterator[tuple[Patrol, FrozenClock]]:
+) -> AsyncIterator[tuple[Patrol, FrozenClock, Service]]:
     """The scene on a frozen night clock, the service running, leader and member joined."""
     clock = FrozenClock(NIGHT)
     scene, code = await patrol_scene(sandbox, storage, clock)
-    async with running_service(sandbox, database_url, clock, **FAST_SERVICE):
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE) as service:
         await join_team(scene, code)
-        yield scene, clock
+        yield scene, clock, service

@@ -162,15 +162,19 @@ class BotApi:
         return web.json_response({"ok": True, "result": result})
 
     def _injected_fault(self, method: str, chat_id: object) -> None:
-        """Fail the call if a test asked for faults on this method, to this chat or to any
-        (5xx, like a bad day at Telegram)."""
+        """Fail the call if a test asked for faults on this method, to this chat or to any:
+        502 by default (a bad day at Telegram), or the status and description the test chose
+        (a 429 with ``retry_after``, a 409 Conflict, a 400 or 403 refusal)."""
         faults = self.world.faults
         if not faults:
             return
         for key in ((method, chat_id), (method, None)):
             if faults.get(key, 0) > 0:
                 faults[key] -= 1
-                raise ApiError(502, "Bad Gateway")
+                code, description, retry_after = self.world.fault_answers.get(
+                    key, (502, "Bad Gateway", None)
+                )
+                raise ApiError(code, description, retry_after=retry_after)
 
     def _check_limits(self, chat_id: Any, paid: bool = False) -> None:
         chat = self.world.chats.get(chat_id) if isinstance(chat_id, int) else None

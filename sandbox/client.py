@@ -341,10 +341,24 @@ class SandboxClient:
             params["scope"] = json.dumps(scope)
         return (await self._call("GET", "/commands", params=params))["commands"]
 
-    async def fail_next(self, method: str, count: int = 1, chat_id: int | None = None) -> None:
+    async def fail_next(
+        self,
+        method: str,
+        count: int = 1,
+        chat_id: int | None = None,
+        *,
+        status: int = 502,
+        description: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         """Make the bot's next ``count`` calls of ``method`` (to ``chat_id``, or to any chat)
-        fail with 502 Bad Gateway; a count of 0 ends the faults."""
-        body = {"method": method, "count": count, "chat_id": chat_id}
+        fail; a count of 0 ends the faults. By default with 502 Bad Gateway; ``status``,
+        ``description`` and ``retry_after`` make it any Bot API error (429, 409, 400, 403)."""
+        body: JSON = {"method": method, "count": count, "chat_id": chat_id, "status": status}
+        if description is not None:
+            body["description"] = description
+        if retry_after is not None:
+            body["retry_after"] = retry_after
         await self._call("POST", "/faults", json=body)
 
     # what the demo page reads -----------------------------------------------------------------

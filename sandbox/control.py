@@ -31,6 +31,16 @@ WEB_FILES = {"demo.html": "text/html", "demo.js": "text/javascript", "demo.css":
 MAX_WAIT = 600.0
 
 
+_DESCRIPTIONS = {
+    400: "Bad Request: chat not found",
+    403: "Forbidden: bot was kicked from the group chat",
+    409: "Conflict: terminated by other getUpdates request; make sure that only one bot instance"
+    " is running",
+    429: "Too Many Requests: retry after 5",
+    500: "Internal Server Error",
+}
+
+
 def _refuse(description: str) -> ApiError:
     return ApiError(400, f"Sandbox: {description}")
 
@@ -382,7 +392,8 @@ class Control:
         return _json({"commands": self.world.scoped_commands.get(key, [])})
 
     async def inject_faults(self, request: web.Request) -> web.Response:
-        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail with 502."""
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail: with 502,
+        or with ``status``, ``description`` and ``retry_after`` when given."""
         body = await _body(request)
         chat_id = body.get("chat_id")
         key = (
@@ -390,6 +401,15 @@ class Control:
             _int(chat_id, "chat_id") if chat_id is not None else None,
         )
         self.world.faults[key] = _int(body.get("count", 1), "count")
+        status = _int(body.get("status", 502), "status")
+        if not 400 <= status <= 599:
+            raise _refuse("status must be an HTTP error status")
+        retry_after = body.get("retry_after")
+        self.world.fault_answers[key] = (
+            status,
+            str(body.get("description") or _DESCRIPTIONS.get(status, "Bad Gateway")),
+            _int(retry_after, "retry_after") if retry_after is not None else None,
+        )
         return _json({"ok": True})
 
     # the demo page and what it reads ------------------------------------------------------------

@@ -197,6 +197,9 @@ class World:
         self.closing = False
         # (method in lower case, chat id or None for any chat) → calls left to fail
         self.faults: Counter[tuple[str, object]] = Counter()
+        # What an injected fault answers, per (method, chat id): status, description,
+        # retry_after. Absent: 502 Bad Gateway.
+        self.fault_answers: dict[tuple[str, object], tuple[int, str, int | None]] = {}
         self._user_ids = itertools.count(700_000_001)
         self._group_ids = itertools.count(1)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 
 from sandbox.pytest_plugin import SandboxFactory
 from sandbox.server import SandboxServer
@@ -152,3 +154,22 @@ async def test_a_reply_to_a_missing_message_is_refused_unless_allowed(
         user["id"], "x", reply_parameters={"message_id": 42, "allow_sending_without_reply": True}
     )
     assert sent.reply_to_message is None
+
+
+async def test_an_injected_fault_answers_with_the_chosen_error(
+    bot: Bot, sandbox: SandboxServer
+) -> None:
+    user = await sandbox.client.create_user(first_name="Lan")
+    await sandbox.client.fail_next("sendMessage", 1, status=429, retry_after=7)
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(user["id"], "một")
+    assert caught.value.retry_after in (7, timedelta(seconds=7))
+    await sandbox.client.fail_next("getUpdates", 1, status=409)
+    with pytest.raises(Conflict):
+        await bot.get_updates(timeout=0)
+    await sandbox.client.fail_next(
+        "sendMessage", 1, status=400, description="Bad Request: message is too long"
+    )
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(user["id"], "hai")
+    assert (await bot.send_message(user["id"], "ba")).text == "ba"

@@ -8,27 +8,20 @@ floods) and by their chat id sealed for replies; cards never carry either.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from vn_text import fold
-
 from bot.domain.codes import new_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import route
+from bot.domain.urgency import is_urgent
 from bot.security import Keyring
 from storage.models import Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
 
 CATEGORIES = ("drugs", "theft", "gambling", "fraud", "violence", "traffic", "fire", "other")
-URGENT_CATEGORIES = frozenset({"violence", "fire"})
-URGENT_WORDS = re.compile(
-    r"\b(dang xay ra|ngay bay gio|khan cap|sung|dao|chay|no|cuu|chet|bat coc|danh nhau|"
-    r"dam|hiep dam|tu tu)\b"
-)
 DESCRIPTION_LIMIT = 4096
 OCCURRED_LIMIT = 300
 TIPSTER_SEAL = b"tipster"
@@ -81,10 +74,6 @@ def add_to_description(
     if attachment is not None:
         draft.attachments.append(attachment)
     return None
-
-
-def is_urgent(category: str, description: str) -> bool:
-    return category in URGENT_CATEGORIES or bool(URGENT_WORDS.search(fold(description)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +142,7 @@ async def submit(
             longitude=draft.longitude,
             occurred=draft.occurred,
             description=draft.description.strip()[:DESCRIPTION_LIMIT],
-            urgent=is_urgent(draft.category, draft.description),
+            urgent=is_urgent(draft.category, draft.description, draft.occurred),
             attachments=len(draft.attachments),
             tipster=tipster.pseudonym,
             tipster_chat=keyring.seal_json(tipster.chat.chat_id, TIPSTER_SEAL),

@@ -3,6 +3,11 @@
 Plain Python on the unit of work: no Telegram here beyond the shape of the outbox calls. The
 tipster is known only by a pseudonym of their user id (to find their own tips and limit
 floods) and by their chat id sealed for replies; cards never carry either.
+
+A patrol incident is a tip too, but its reporter's pseudonym is of another kind
+(``PATROL_MEMBER``): it never equals the pseudonym of that person's anonymous tips, so the
+database cannot join a named incident to the resident tips of the one who reported it, an
+incident is never listed among "my tips", and it counts towards no resident's hourly limit.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ CATEGORIES = ("drugs", "theft", "gambling", "fraud", "violence", "traffic", "fir
 DESCRIPTION_LIMIT = 4096
 OCCURRED_LIMIT = 300
 TIPSTER_SEAL = b"tipster"
+RESIDENT, PATROL = "resident", "patrol"  # a tip's source
+# Pseudonym kinds of whoever filed a tip: a resident, or a patrol member reporting an incident.
+TIPSTER_KIND = {RESIDENT: "user", PATROL: "patrol-member"}
 
 
 class TipRefused(Exception):
@@ -85,12 +93,21 @@ class Tipster:
     language: str
 
     @classmethod
-    def of(cls, keyring: Keyring, user_id: int, chat_id: int, language: str) -> Tipster:
+    def of(
+        cls, keyring: Keyring, user_id: int, chat_id: int, language: str, source: str = RESIDENT
+    ) -> Tipster:
         return cls(
-            pseudonym=keyring.pseudonym("user", user_id),
+            pseudonym=keyring.pseudonym(TIPSTER_KIND[source], user_id),
             chat=Destination(chat_id, "private", keyring.pseudonym("chat", chat_id)),
             language=language,
         )
+
+
+def filed_by(tip: Tip, keyring: Keyring, user_id: int) -> bool:
+    """The person ``user_id`` filed this tip (as a resident, or as the patrol member who
+    reported the incident)."""
+    kind = TIPSTER_KIND.get(tip.source, TIPSTER_KIND[RESIDENT])
+    return tip.tipster == keyring.pseudonym(kind, user_id)
 
 
 def tipster_destination(tip: Tip, keyring: Keyring) -> Destination:
@@ -148,7 +165,7 @@ async def submit(
             tipster_chat=keyring.seal_json(tipster.chat.chat_id, TIPSTER_SEAL),
             tipster_language=tipster.language,
             created_at=now,
-            source="resident" if reporter is None else "patrol",
+            source=RESIDENT if reporter is None else PATROL,
             reporter=reporter,
             received_at=now,
             media=json.dumps(draft.attachments),

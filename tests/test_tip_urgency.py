@@ -79,6 +79,9 @@ TIPS = [
     ("other", "today", "Ông ấy nợ tiền rồi bỏ đi, Nó nói sẽ quay lại.", False),
     ("other", None, "Cống bị vỡ, nước thải chảy ra đường.", False),
     ("other", "today", "Anh ấy đi từ từ qua cổng, không ai để ý.", False),
+    ("theft", "earlier", "khong ai duoi kip no, no chay mau qua", False),
+    ("drugs", None, "thang do mua thuoc no ban cho hoc sinh", False),
+    ("fire", "today", "co thang mang sung vao quan nhau", True),
     # someone hurt; English descriptions
     ("other", "now", "Một cụ già bất tỉnh trước cửa chợ, cần cấp cứu gấp.", True),
     ("other", None, "Someone is waving a KNIFE outside the market.", True),

@@ -21,8 +21,11 @@ Residents often type without diacritics ("co nguoi dang cam dao chem nhau"). A d
 with no diacritic at all is also matched against the unaccented form of the phrases that no
 ordinary phrase shares ("cam dao", "chem nhau", "chay nha"), never against a single syllable:
 "dao" may be đạo or đảo, "no" nợ or nó, "chay" chạy or chảy, and some phrases are left out
-for the same reason ("tu tu" is also "từ từ", slowly; "dang chay" is also "đang chạy",
-running). A description that carries diacritics is read only as written.
+for the same reason: "tu tu" is also "từ từ" (slowly), "dang chay" "đang chạy" (running),
+"chay mau" "chạy mau" (run fast), "kip no" "kịp nó" (catch him), "thuoc no" "thuốc nó" (his
+drugs), "vung dao" "vùng đảo" (islands). Guns count unaccented only where either reading is
+a weapon ("ban sung": bắn or bán súng). A description that carries diacritics is read only as
+written.
 """
 
 from __future__ import annotations
@@ -55,14 +58,13 @@ DANGERS = (
 
 # Without diacritics these still read only as the danger (see the module's docstring).
 UNACCENTED_DANGERS = (
-    "no sung", "cam dao", "rut dao", "vung dao", "dao gam", "hung khi", "luu dan", "thuoc no",
-    "kip no", "qua bom", "dat bom", "gai bom", "danh nhau", "dam nhau", "chem nhau",
+    "ban sung", "cam sung", "mang sung", "cam dao", "rut dao", "dao gam", "hung khi",
+    "luu dan", "qua bom", "dat bom", "gai bom", "danh nhau", "dam nhau", "chem nhau",
     "hon chien", "au da", "danh hoi dong", "chem nguoi", "bi chem", "dam chet", "chem chet",
     "danh chet", "ban chet", "giet nguoi", "doa giet", "doi giet", "giet chet", "chet nguoi",
-    "thi the", "xac chet", "bat coc", "hiep dam", "cuong hiep", "tu sat", "nhay cau",
-    "bat tinh", "ngat xiu", "chay mau", "cap cuu", "keu cuu", "cuu voi", "cuu toi", "cuu em",
-    "khan cap", "chay nha", "boc chay", "chay rung", "dam chay", "hoa hoan", "phat hoa",
-    "phat no", "gay no",
+    "xac chet", "bat coc", "hiep dam", "cuong hiep", "tu sat", "nhay cau", "bat tinh",
+    "ngat xiu", "cap cuu", "keu cuu", "cuu voi", "cuu toi", "cuu em", "khan cap", "chay nha",
+    "boc chay", "chay rung", "hoa hoan", "phat no",
 )  # fmt: skip
 
 # English descriptions (the bot speaks English too): whole words, unambiguous ones only.

@@ -5,9 +5,10 @@ tipster is known only by a pseudonym of their user id (to find their own tips an
 floods) and by their chat id sealed for replies; cards never carry either.
 
 A patrol incident is a tip too, but its reporter's pseudonym is of another kind
-(``PATROL_MEMBER``): it never equals the pseudonym of that person's anonymous tips, so the
-database cannot join a named incident to the resident tips of the one who reported it, an
-incident is never listed among "my tips", and it counts towards no resident's hourly limit.
+("patrol-member", see ``TIPSTER_KIND``): it never equals the pseudonym of that person's
+anonymous tips, so the database cannot join a named incident to the resident tips of the one
+who reported it, an incident is never listed among "my tips", and it counts towards no
+resident's hourly limit.
 """
 
 from __future__ import annotations

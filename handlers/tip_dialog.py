@@ -21,7 +21,6 @@ from bot.domain.tips import (
     TipRefused,
     Tipster,
     add_to_description,
-    is_urgent,
     submit,
 )
 from bot.i18n import t
@@ -343,5 +342,5 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
     else:  # no unit and no administrator yet: say so rather than pretend it was delivered
         receipt = t("tip.sent_unrouted", language, code=tip.code)
     await context.reply(update, receipt)
-    if is_urgent(tip.category, tip.description):
+    if tip.urgent:
         await context.reply(update, t("tip.urgent_reminder", language))

@@ -33,6 +33,7 @@ from bot.domain.tip_dialogue import (
     writer_for,
 )
 from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of
+from bot.domain.tips import filed_by
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import conversation, group_replies
@@ -220,7 +221,7 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
         if user.id in admins:
             await admin_reply(update, context, tip)
             return
-    if tip is None or tip.tipster != keyring.pseudonym("user", user.id):
+    if tip is None or not filed_by(tip, keyring, user.id):
         await conversation.private_message(update, context)
         return
     language = await context.language(update)

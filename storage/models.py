@@ -183,7 +183,12 @@ class Tip(SQLModel, table=True):
     urgent: bool = False
     attachments: int = 0
     status: str = Field(default=TipStatus.NEW, max_length=20)
-    tipster: str = Field(max_length=32, index=True)
+    tipster: str = Field(
+        max_length=32,
+        index=True,
+        description="Keyed pseudonym of who filed it: a resident's ('user'), or for a patrol "
+        "incident one of another kind ('patrol-member'), so the two never join.",
+    )
     tipster_chat: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     tipster_language: str = Field(max_length=5)
     card_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))

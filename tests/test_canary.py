@@ -1,10 +1,12 @@
 """No tipster is ever exposed: a canary identity files a tip with a photo and a location, and
 its id, username and names appear nowhere — not in the database file, not in a DEBUG log, not
-in anything the police group received."""
+in anything the police group received. A patrol member's named incident shares nothing with
+that person's anonymous tips."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,17 @@ import pytest
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.patrols import GATE, patrol_on_duty
 from tests.support.people import Person
 from tests.support.service import ServiceProcess
-from tests.support.tips import FAST, PNG, link_commune, reach_description, register_officer
+from tests.support.tips import (
+    FAST,
+    PNG,
+    file_tip,
+    link_commune,
+    reach_description,
+    register_officer,
+)
 
 CANARY = {
     "id": 7_012_345_678,
@@ -148,3 +158,54 @@ async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
     answers = [m for m in group_view if "trả lời" in (m.get("text") or "")]
     assert len(answers) == 2 and "Áo đỏ" in answers[0]["text"]
     await assert_no_trace(client, group["id"], database_url, tmp_path / "service.log")
+
+
+# What two tips may have in common without saying who sent them: where and what, and the
+# bot's own bookkeeping that every tip of that unit shares.
+SHARED_BY_ANY_TWO_TIPS = {
+    "category",
+    "commune_code",
+    "province_code",
+    "unit_id",
+    "status",
+    "urgent",
+    "attachments",
+    "held",
+    "media",
+    "tipster_language",
+}
+JOIN_ON_PSEUDONYM = """
+    SELECT a.code, p.code FROM tip a JOIN tip p ON a.tipster = p.tipster
+    WHERE a.source = 'resident' AND p.source = 'patrol'
+"""
+
+
+async def test_a_patrol_members_incident_and_anonymous_tip_share_nothing_that_identifies_them(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, _):
+        member = scene.member
+        await file_tip(member, description="Có người bán ma túy ở hẻm 12.")
+        clock.advance(timedelta(minutes=7))
+        await member.say("/patrol")
+        await member.press("Báo sự việc")
+        await member.press("Ma túy")
+        await member.say("Hai người giao hàng đáng ngờ trước cổng chợ.")
+        await member.press("Tiếp tục")
+        await member.share_location(*GATE)
+        await sandbox.client.wait_for_bot_messages(scene.group["id"], 3)
+
+    async with storage.database.engine.connect() as connection:
+        rows = (await connection.exec_driver_sql("SELECT * FROM tip ORDER BY id")).mappings()
+        anonymous, incident = [dict(row) for row in rows]
+        joined = (await connection.exec_driver_sql(JOIN_ON_PSEUDONYM)).all()
+    assert (anonymous["source"], incident["source"]) == ("resident", "patrol")
+    assert "Anh Tâm" in incident["reporter"]
+    shared = {
+        column
+        for column, value in anonymous.items()
+        if value is not None and value == incident[column] and column != "source"
+    }
+    assert shared - SHARED_BY_ANY_TWO_TIPS == set()
+    assert joined == []
+    assert not any("Anh Tâm" in str(value) for value in anonymous.values())

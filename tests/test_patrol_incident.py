@@ -1,5 +1,7 @@
 """An incident on patrol becomes a tip for the unit's group, naming the member and the team
-(patrols are not anonymous); its photo is copied, never forwarded; no hourly limit holds it."""
+(patrols are not anonymous); its photo is copied, never forwarded; no hourly limit holds it.
+It is kept apart from the member's own anonymous tips: not among "my tips", not counted in
+their hourly limit, while the police can still talk with the member about it."""
 
 from __future__ import annotations
 
@@ -10,9 +12,17 @@ import pytest
 from bot.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.patrols import GATE, NIGHT, join_team, patrol_scene, start_shift
+from tests.support.patrols import (
+    GATE,
+    NIGHT,
+    join_team,
+    patrol_on_duty,
+    patrol_scene,
+    start_shift,
+)
+from tests.support.people import Person
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, PNG
+from tests.support.tips import FAST, FAST_SERVICE, PNG, TIP_CODE, file_tip
 
 
 @pytest.fixture
@@ -29,6 +39,23 @@ async def report(person: Any, text: str, photo: bool = False) -> dict[str, Any]:
     await person.press("Tiếp tục", expect=2)  # where? and "use my current position"
     [sent] = await person.press("Dùng vị trí hiện tại")
     return sent
+
+
+async def report_off_shift(person: Person, text: str) -> dict[str, Any]:
+    """/patrol → report an incident (drugs) → the text → a shared location; the receipt."""
+    await person.say("/patrol")
+    await person.press("Báo sự việc")
+    await person.press("Ma túy")
+    await person.say(text)
+    await person.press("Tiếp tục")
+    [sent] = await person.share_location(*GATE)
+    return sent
+
+
+async def next_message(person: Person) -> dict[str, Any]:
+    messages = await person.client.wait_for_bot_messages(person.chat_id, person.seen + 1)
+    person.seen = len(messages)
+    return messages[-1]
 
 
 async def test_an_incident_reaches_the_police_group_with_the_members_name_and_team(
@@ -92,3 +119,48 @@ async def test_an_incident_off_shift_asks_where_and_takes_a_shared_location(
     assert "Sự việc ở đâu" in where["text"]
     assert "Hãy gửi vị trí" in wrong["text"]
     assert "Mã:" in sent["text"] and "Anh Tâm" in card["text"]
+
+
+async def test_the_member_answers_the_polices_question_about_their_incident(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
+        await report_off_shift(scene.member, "Hai người giao hàng đáng ngờ trước cổng chợ.")
+        card, _location = await sandbox.client.wait_for_bot_messages(scene.group["id"], 2)
+        scene.officer.seen = 2
+        await scene.officer.say("Họ đi xe gì?", reply_to=card["message_id"])
+        question = await next_message(scene.member)
+        [sent] = await scene.member.say("Xe Wave màu xanh.", reply_to=question["message_id"])
+        answer = await next_message(scene.officer)
+    assert "Họ đi xe gì?" in question["text"]
+    assert "Xe Wave màu xanh." in answer["text"]
+    assert "Xe Wave" not in sent["text"], "taken as an answer, not as a new message"
+
+
+async def test_my_tips_list_the_members_anonymous_tips_but_not_their_incidents(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
+        incident = TIP_CODE.search(
+            (await report_off_shift(scene.member, "Có người bán ma túy gần bến xe."))["text"]
+        ).group(0)
+        tip = TIP_CODE.search(await file_tip(scene.member)).group(0)
+        await scene.member.say("/start", expect=2)
+        [mine] = await scene.member.press("Theo dõi tin báo")
+        [by_code] = await scene.member.say(incident)
+    buttons = [b["text"] for row in mine["reply_markup"]["inline_keyboard"] for b in row]
+    assert any(tip in label for label in buttons)
+    assert not any(incident in label for label in buttons)
+    assert "Không tìm thấy tin báo" in by_code["text"]
+
+
+async def test_an_incident_does_not_count_towards_the_members_own_hourly_tip_limit(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    clock = FrozenClock(NIGHT)
+    scene, code = await patrol_scene(sandbox, storage, clock)
+    async with running_service(sandbox, database_url, clock, tips_per_hour=1, **FAST_SERVICE):
+        await join_team(scene, code)
+        await report_off_shift(scene.member, "Có người bán ma túy gần bến xe.")
+        receipt = await file_tip(scene.member)
+    assert TIP_CODE.search(receipt), receipt

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.codes import new_code, normalize_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.geo import distance_m
-from bot.domain.tips import Draft, Tipster, submit
+from bot.domain.tips import PATROL, Draft, Tipster, submit
 from bot.domain.units import SetupError
 from bot.security import Keyring
 from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
@@ -212,13 +212,14 @@ async def report_incident(
     admin_ids: frozenset[int],
 ) -> tuple[Tip, list[Destination], Tipster]:
     """File the incident as a tip from the team, naming the member; returns the tip, where
-    its card goes and the reporter (whose chat the attachments are copied from)."""
+    its card goes and the reporter (whose chat the attachments are copied from). The member
+    is known by a patrol pseudonym, never the one of their own anonymous tips."""
     assert draft.latitude is not None and draft.longitude is not None
     draft.commune_code = await incident_commune(
         uow, directory, team, draft.latitude, draft.longitude
     )
     draft.occurred = draft.occurred or "now"
-    reporter = Tipster.of(keyring, member.user_id, member.user_id, language)
+    reporter = Tipster.of(keyring, member.user_id, member.user_id, language, source=PATROL)
     tip, destinations = await submit(
         uow,
         keyring,

@@ -3,35 +3,37 @@
 Plain Python on the unit of work: no Telegram here beyond the shape of the outbox calls. The
 tipster is known only by a pseudonym of their user id (to find their own tips and limit
 floods) and by their chat id sealed for replies; cards never carry either.
+
+A patrol incident is a tip too, but its reporter's pseudonym is of another kind
+("patrol-member", see ``TIPSTER_KIND``): it never equals the pseudonym of that person's
+anonymous tips, so the database cannot join a named incident to the resident tips of the one
+who reported it, an incident is never listed among "my tips", and it counts towards no
+resident's hourly limit.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from vn_text import fold
-
 from bot.domain.codes import new_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import route
+from bot.domain.urgency import is_urgent
 from bot.security import Keyring
 from storage.models import Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
 
 CATEGORIES = ("drugs", "theft", "gambling", "fraud", "violence", "traffic", "fire", "other")
-URGENT_CATEGORIES = frozenset({"violence", "fire"})
-URGENT_WORDS = re.compile(
-    r"\b(dang xay ra|ngay bay gio|khan cap|sung|dao|chay|no|cuu|chet|bat coc|danh nhau|"
-    r"dam|hiep dam|tu tu)\b"
-)
 DESCRIPTION_LIMIT = 4096
 OCCURRED_LIMIT = 300
 TIPSTER_SEAL = b"tipster"
+RESIDENT, PATROL = "resident", "patrol"  # a tip's source
+# Pseudonym kinds of whoever filed a tip: a resident, or a patrol member reporting an incident.
+TIPSTER_KIND = {RESIDENT: "user", PATROL: "patrol-member"}
 
 
 class TipRefused(Exception):
@@ -83,10 +85,6 @@ def add_to_description(
     return None
 
 
-def is_urgent(category: str, description: str) -> bool:
-    return category in URGENT_CATEGORIES or bool(URGENT_WORDS.search(fold(description)))
-
-
 @dataclass(frozen=True, slots=True)
 class Tipster:
     """Who sent the tip, as far as tinbao ever writes it down."""
@@ -96,12 +94,21 @@ class Tipster:
     language: str
 
     @classmethod
-    def of(cls, keyring: Keyring, user_id: int, chat_id: int, language: str) -> Tipster:
+    def of(
+        cls, keyring: Keyring, user_id: int, chat_id: int, language: str, source: str = RESIDENT
+    ) -> Tipster:
         return cls(
-            pseudonym=keyring.pseudonym("user", user_id),
+            pseudonym=keyring.pseudonym(TIPSTER_KIND[source], user_id),
             chat=Destination(chat_id, "private", keyring.pseudonym("chat", chat_id)),
             language=language,
         )
+
+
+def filed_by(tip: Tip, keyring: Keyring, user_id: int) -> bool:
+    """The person ``user_id`` filed this tip (as a resident, or as the patrol member who
+    reported the incident)."""
+    kind = TIPSTER_KIND.get(tip.source, TIPSTER_KIND[RESIDENT])
+    return tip.tipster == keyring.pseudonym(kind, user_id)
 
 
 def tipster_destination(tip: Tip, keyring: Keyring) -> Destination:
@@ -153,13 +160,13 @@ async def submit(
             longitude=draft.longitude,
             occurred=draft.occurred,
             description=draft.description.strip()[:DESCRIPTION_LIMIT],
-            urgent=is_urgent(draft.category, draft.description),
+            urgent=is_urgent(draft.category, draft.description, draft.occurred),
             attachments=len(draft.attachments),
             tipster=tipster.pseudonym,
             tipster_chat=keyring.seal_json(tipster.chat.chat_id, TIPSTER_SEAL),
             tipster_language=tipster.language,
             created_at=now,
-            source="resident" if reporter is None else "patrol",
+            source=RESIDENT if reporter is None else PATROL,
             reporter=reporter,
             received_at=now,
             media=json.dumps(draft.attachments),

@@ -45,7 +45,13 @@ MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "locatio
 # Files keep EXIF/GPS data: a tipster's image as a file could locate them (as in a new tip).
 TIPSTER_MEDIA = tuple(kind for kind in MEDIA if kind != "document")
 # The bot's messages about a tip that a writer (officer, or administrator in private) answers.
-WRITER_PURPOSES = ("tip.card", "tip.card_view", "tip.ask_prompt", "tip.answer")
+WRITER_PURPOSES = (
+    "tip.card",
+    "tip.card_more",
+    "tip.card_view",
+    "tip.ask_prompt",
+    "tip.answer",
+)
 
 
 def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:

@@ -243,7 +243,15 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
     work, services = context.work, context.services
     label = t("dialogue.answer_card", services.default_language, code=tip.code)
     await to_police(
-        work.uow, keyring, tip, content, label, work.now, services.admin_ids, work.update_id
+        work.uow,
+        keyring,
+        tip,
+        content,
+        label,
+        work.now,
+        services.admin_ids,
+        work.update_id,
+        language=services.default_language,
     )
     assert tip.id is not None
     await work.uow.tips.record(tip.id, "answered", "tipster", work.now)

@@ -10,14 +10,29 @@ from typing import Any
 import pytest
 
 from bot.domain.tips import DESCRIPTION_LIMIT
+from bot.i18n import t
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.long_text import continued_messages, halves, joined_parts, vietnamese_text
+from tests.support.long_text import (
+    continued_messages,
+    halves,
+    joined_parts,
+    longest_message,
+    vietnamese_text,
+)
 from tests.support.people import resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, police_group, reach_description
+from tests.support.tips import (
+    FAST,
+    FAST_SERVICE,
+    TIP_CODE,
+    file_tip,
+    police_group,
+    reach_description,
+)
 
 DESCRIPTION = vietnamese_text(DESCRIPTION_LIMIT)
+REPLY_HINT = "\n\n" + t("dialogue.reply_hint", "vi")
 
 
 @pytest.fixture
@@ -61,3 +76,58 @@ async def test_the_review_of_a_draft_with_the_longest_description_shows_it_whole
         review = await continued_messages(sandbox.client, lan.id, seen, "Xem lại")
     assert joined_parts(review, DESCRIPTION[:40]) == DESCRIPTION
     assert "Gửi tin báo" in str(review[-1]["reply_markup"])
+
+
+MESSAGE = longest_message()
+
+
+async def test_an_officers_reply_of_the_longest_length_reaches_the_tipster_whole(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    group, [minh] = await police_group(client, storage, ["Trung úy Minh"])
+    lan = await resident(client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(lan)
+        [card] = await client.wait_for_bot_messages(group["id"], 1, timeout=15)
+        minh.seen = 1
+        await minh.say(MESSAGE, reply_to=card["message_id"])
+        relayed = await continued_messages(client, lan.id, lan.seen, "nhắn về tin báo")
+    assert joined_parts(relayed, MESSAGE[:40], REPLY_HINT) == MESSAGE
+
+
+async def test_a_tipsters_answer_of_the_longest_length_reaches_the_group_whole(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    group, [minh] = await police_group(client, storage, ["Trung úy Minh"])
+    lan = await resident(client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(lan)
+        [card] = await client.wait_for_bot_messages(group["id"], 1, timeout=15)
+        minh.seen = 1
+        await minh.say("Xe màu gì?", reply_to=card["message_id"])
+        [question] = (await client.wait_for_bot_messages(lan.id, lan.seen + 1))[lan.seen :]
+        await lan.say(MESSAGE, reply_to=question["message_id"])
+        answer = await continued_messages(client, group["id"], minh.seen, "trả lời về tin báo")
+    assert joined_parts(answer, MESSAGE[:40]) == MESSAGE
+    assert all(m["reply_to_message"]["message_id"] == card["message_id"] for m in answer)
+
+
+async def test_a_follow_up_of_the_longest_length_reaches_the_group_whole(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    group, _ = await police_group(client, storage, ["Trung úy Minh"])
+    lan = await resident(client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code = TIP_CODE.search(await file_tip(lan)).group(0)
+        await client.wait_for_bot_messages(group["id"], 1, timeout=15)
+        await lan.say("/start", expect=2)
+        await lan.press("Theo dõi tin báo")
+        await lan.press(code)
+        await lan.press("Gửi thêm thông tin")
+        [sent] = await lan.say(MESSAGE)
+        info = await continued_messages(client, group["id"], 1, "Thông tin bổ sung")
+    assert "Đã chuyển thông tin bổ sung" in sent["text"]
+    assert joined_parts(info, MESSAGE[:40]) == MESSAGE

@@ -34,6 +34,14 @@ def vietnamese_text(length: int) -> str:
     return text
 
 
+def longest_message() -> str:
+    """A message of exactly Telegram's 4,096 UTF-16 units, as long as a person can send."""
+    text = vietnamese_text(4096)
+    while utf16_len(text) > 4096:
+        text = text[:-1].rstrip()
+    return text + "." * (4096 - utf16_len(text))
+
+
 def halves(text: str) -> tuple[str, str]:
     """Two messages a resident could send that join (with a line break) into ``text``: each is
     within Telegram's 4,096 UTF-16 units."""
@@ -64,11 +72,12 @@ async def continued_messages(
     return messages[start : start + total]
 
 
-def joined_parts(messages: list[dict[str, Any]], first_from: str) -> str:
-    """The text the messages carry: the first from ``first_from`` on, then each continuation
-    without its label line (checked to number the parts in order)."""
+def joined_parts(messages: list[dict[str, Any]], first_from: str, first_until: str = "") -> str:
+    """The text the messages carry: the first from ``first_from`` on (up to ``first_until``,
+    what the first message says after its part), then each continuation without its label
+    line (checked to number the parts in order)."""
     first = messages[0]["text"]
-    text = first[first.index(first_from) :]
+    text = first[first.index(first_from) : first.rindex(first_until) if first_until else None]
     for number, message in enumerate(messages[1:], start=2):
         label, _, rest = message["text"].partition("\n")
         match = CONTINUED.search(label)

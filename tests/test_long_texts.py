@@ -5,10 +5,14 @@ messages where one is not enough."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from bot.clock import FrozenClock
+from bot.domain.patrol_summary import send_daily_summaries
+from bot.domain.patrols import add_checkpoint, add_team
 from bot.domain.tips import DESCRIPTION_LIMIT
 from bot.i18n import t
 from sandbox.server import SandboxServer
@@ -20,6 +24,7 @@ from tests.support.long_text import (
     longest_message,
     vietnamese_text,
 )
+from tests.support.patrols import GATE
 from tests.support.people import resident
 from tests.support.service import running_service
 from tests.support.tips import (
@@ -27,6 +32,7 @@ from tests.support.tips import (
     FAST_SERVICE,
     TIP_CODE,
     file_tip,
+    link_commune,
     police_group,
     reach_description,
 )
@@ -131,3 +137,31 @@ async def test_a_follow_up_of_the_longest_length_reaches_the_group_whole(
         info = await continued_messages(client, group["id"], 1, "Thông tin bổ sung")
     assert "Đã chuyển thông tin bổ sung" in sent["text"]
     assert joined_parts(info, MESSAGE[:40]) == MESSAGE
+
+
+async def test_a_long_patrol_summary_arrives_whole_as_valid_html_in_every_part(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    clock = FrozenClock(datetime(2026, 1, 6, 0, 0, tzinfo=UTC))  # 07:00 in Hồ Chí Minh City
+    group = await client.create_group("CA Bến Thành")
+    unit_id = await link_commune(storage, group["id"])
+    names: list[str] = []
+    async with storage.transaction() as uow:
+        for number in range(25):
+            team = await add_team(
+                uow, unit_id, vietnamese_text(190) + f" #{number}", 30, clock.now()
+            )
+            assert team.id is not None
+            names.append(team.name)
+            for point in range(4):
+                checkpoint = f"Điểm <{point}> & 🚦 {vietnamese_text(80)}"
+                await add_checkpoint(uow, team.id, checkpoint, *GATE, 50, clock.now())
+                names.append(checkpoint)
+    async with running_service(sandbox, database_url, clock, **FAST_SERVICE) as service:
+        await send_daily_summaries(service.storage, service.services, clock.now())
+        summary = await continued_messages(client, group["id"], 0, "Tổng hợp tuần tra")
+    text = joined_parts(summary, "Tổng hợp tuần tra")
+    assert len(summary) > 2
+    assert all(name in text for name in names)
+    assert all(part["entities"][0]["type"] == "bold" for part in summary)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FrozenClock
+from bot.domain.campaign_rules import CAPTION_LIMIT, FOOTER_ROOM, TEXT_LIMIT
 from bot.domain.patrol_summary import send_daily_summaries
 from bot.domain.patrols import add_checkpoint, add_team
 from bot.domain.tips import DESCRIPTION_LIMIT
@@ -25,11 +26,12 @@ from tests.support.long_text import (
     vietnamese_text,
 )
 from tests.support.patrols import GATE
-from tests.support.people import resident
+from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import (
     FAST,
     FAST_SERVICE,
+    PNG,
     TIP_CODE,
     file_tip,
     link_commune,
@@ -38,6 +40,7 @@ from tests.support.tips import (
 )
 
 DESCRIPTION = vietnamese_text(DESCRIPTION_LIMIT)
+FOOTER = "Tin từ Công an. Để ngừng nhận, gửi /unsubscribe."
 REPLY_HINT = "\n\n" + t("dialogue.reply_hint", "vi")
 
 
@@ -165,3 +168,37 @@ async def test_a_long_patrol_summary_arrives_whole_as_valid_html_in_every_part(
     assert len(summary) > 2
     assert all(name in text for name in names)
     assert all(part["entities"][0]["type"] == "bold" for part in summary)
+
+
+async def campaign_preview(sandbox: SandboxServer, database_url: str, **text: Any) -> Any:
+    """An admin writes their own campaign (``text=`` or a photo with ``caption=``) for everyone,
+    to send now; returns the preview as recipients will read it."""
+    client = sandbox.client
+    admin_user = await client.create_user(first_name="Quản trị", language_code="vi")
+    admin = Person(client, admin_user, admin_user["id"])
+    async with running_service(sandbox, database_url, **FAST_SERVICE, admin_ids=str(admin.id)):
+        await admin.say("/campaign")
+        await admin.press("Tự soạn")
+        if "caption" in text:
+            await admin.send_file("photo", PNG, caption=text["caption"])
+        else:
+            await admin.say(text["text"])
+        await admin.press("Mọi người")
+        _intro, preview, _summary = await admin.press("Gửi ngay", expect=3)
+    return preview
+
+
+async def test_a_campaign_text_of_the_longest_accepted_length_is_previewed_whole(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    own = longest_message(TEXT_LIMIT - FOOTER_ROOM)
+    preview = await campaign_preview(sandbox, database_url, text=own)
+    assert preview["text"] == f"{own}\n\n{FOOTER}"
+
+
+async def test_a_campaign_caption_of_the_longest_accepted_length_is_previewed_whole(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    own = longest_message(CAPTION_LIMIT - FOOTER_ROOM)
+    preview = await campaign_preview(sandbox, database_url, caption=own)
+    assert preview["caption"] == f"{own}\n\n{FOOTER}"

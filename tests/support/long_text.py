@@ -34,12 +34,12 @@ def vietnamese_text(length: int) -> str:
     return text
 
 
-def longest_message() -> str:
-    """A message of exactly Telegram's 4,096 UTF-16 units, as long as a person can send."""
-    text = vietnamese_text(4096)
-    while utf16_len(text) > 4096:
+def longest_message(units: int = 4096) -> str:
+    """A message of exactly ``units`` UTF-16 units (4,096: as long as a person can send)."""
+    text = vietnamese_text(units)
+    while utf16_len(text) > units:
         text = text[:-1].rstrip()
-    return text + "." * (4096 - utf16_len(text))
+    return text + "." * (units - utf16_len(text))
 
 
 def halves(text: str) -> tuple[str, str]:

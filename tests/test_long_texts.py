@@ -5,7 +5,7 @@ messages where one is not enough."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,6 +38,7 @@ from tests.support.tips import (
     police_group,
     reach_description,
 )
+from tests.test_tip_clock_alerts import START, SWEEP, add_group
 
 DESCRIPTION = vietnamese_text(DESCRIPTION_LIMIT)
 FOOTER = "Tin từ Công an. Để ngừng nhận, gửi /unsubscribe."
@@ -202,3 +203,22 @@ async def test_a_campaign_caption_of_the_longest_accepted_length_is_previewed_wh
     own = longest_message(CAPTION_LIMIT - FOOTER_ROOM)
     preview = await campaign_preview(sandbox, database_url, caption=own)
     assert preview["caption"] == f"{own}\n\n{FOOTER}"
+
+
+async def test_the_escalation_card_of_the_longest_description_reaches_the_province_whole(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
+    province, _ = await add_group(sandbox, storage, "CA TP.HCM", province=True)
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **SWEEP):
+        await describe(lan)
+        await lan.press("Hôm nay", expect=2)
+        await lan.press("Gửi tin báo")
+        await continued_messages(sandbox.client, commune, 0, "Tin báo")
+        clock.advance(timedelta(minutes=121))
+        escalated = await continued_messages(sandbox.client, province, 0, "Báo lên cấp tỉnh")
+    card, *more = escalated
+    assert more and card["reply_markup"]["inline_keyboard"]
+    assert all(m["reply_to_message"]["message_id"] == card["message_id"] for m in more)
+    assert joined_parts(escalated, DESCRIPTION[:40]) == DESCRIPTION

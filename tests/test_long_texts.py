@@ -222,3 +222,23 @@ async def test_the_escalation_card_of_the_longest_description_reaches_the_provin
     assert more and card["reply_markup"]["inline_keyboard"]
     assert all(m["reply_to_message"]["message_id"] == card["message_id"] for m in more)
     assert joined_parts(escalated, DESCRIPTION[:40]) == DESCRIPTION
+
+
+async def test_tip_code_shows_the_card_of_the_longest_description_whole(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    group, [minh] = await police_group(client, storage, ["Trung úy Minh"])
+    lan = await resident(client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await describe(lan)
+        await lan.press("Hôm nay", expect=2)
+        [receipt] = await lan.press("Gửi tin báo")
+        code = TIP_CODE.search(receipt["text"]).group(0)
+        first = await continued_messages(client, group["id"], 0, "Tin báo")
+        minh.seen = len(first)
+        await minh.say(f"/tip {code}", expect=0)
+        shown = await continued_messages(client, group["id"], minh.seen, "Tin báo")
+    card, *more = shown
+    assert all(m["reply_to_message"]["message_id"] == card["message_id"] for m in more)
+    assert joined_parts(shown, DESCRIPTION[:40]) == DESCRIPTION

@@ -39,6 +39,7 @@ from tests.support.tips import (
     reach_description,
 )
 from tests.test_tip_clock_alerts import START, SWEEP, add_group
+from tests.test_tip_topics import ADMIN, link_forum
 
 DESCRIPTION = vietnamese_text(DESCRIPTION_LIMIT)
 FOOTER = "Tin từ Công an. Để ngừng nhận, gửi /unsubscribe."
@@ -242,3 +243,20 @@ async def test_tip_code_shows_the_card_of_the_longest_description_whole(
     card, *more = shown
     assert all(m["reply_to_message"]["message_id"] == card["message_id"] for m in more)
     assert joined_parts(shown, DESCRIPTION[:40]) == DESCRIPTION
+
+
+async def test_in_a_forum_the_rest_of_a_long_description_follows_the_card_in_its_topic(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    client = sandbox.client
+    officer = await client.create_user(first_name="Trung úy Minh")
+    lan = await resident(client)
+    async with running_service(sandbox, database_url, admin_ids=[ADMIN], **FAST_SERVICE):
+        forum = await link_forum(sandbox, storage, officer, "administrator")
+        await describe(lan)
+        await lan.press("Hôm nay", expect=2)
+        await lan.press("Gửi tin báo")
+        messages = await continued_messages(client, forum, 1, "Tin báo")
+    [topic] = (await client.chat(forum))["topics"]
+    assert all(m["message_thread_id"] == topic["message_thread_id"] for m in messages)
+    assert joined_parts(messages, DESCRIPTION[:40]) == DESCRIPTION

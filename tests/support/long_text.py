@@ -62,8 +62,11 @@ async def continued_messages(
 ) -> list[dict[str, Any]]:
     """The bot's messages in a chat from the one after ``seen`` whose text starts with ``head``
     through the last part it announces "(tiếp theo n/N)"; waits for all of them."""
-    messages = await client.wait_for_bot_messages(chat_id, seen + 1, timeout=15)
-    start = next(i for i, m in enumerate(messages) if i >= seen and head in m.get("text", ""))
+    start, count = None, seen + 1
+    while start is None:
+        messages = await client.wait_for_bot_messages(chat_id, count, timeout=15)
+        found = [i for i, m in enumerate(messages) if i >= seen and head in m.get("text", "")]
+        start, count = (found[0] if found else None), len(messages) + 1
     messages = await client.wait_for_bot_messages(chat_id, start + 2, timeout=15)
     match = CONTINUED.search(messages[start + 1]["text"].partition("\n")[0])
     assert match is not None, messages[start + 1]["text"][:200]

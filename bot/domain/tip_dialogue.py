@@ -19,7 +19,7 @@ from bot.domain.telegram_text import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
 from bot.domain.telegram_text import continued
 from bot.domain.tip_threads import Place, places, subject_of, working_units
 from bot.domain.tips import tipster_destination
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.security import Keyring
 from storage.models import Officer, PoliceUnit, Tip
 from storage.uow import UnitOfWork
@@ -147,7 +147,7 @@ async def to_police(
     now: datetime,
     admin_ids: frozenset[int],
     source_update_id: int | None = None,
-    language: str = "vi",
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Place]:
     """Pass the tipster's message into the tip's thread in every group working it, as
     "tip.answer" so that officers can reply to it (any of its parts) in turn. ``label`` is

@@ -112,6 +112,7 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
             work.now,
             services.admin_ids,
             work.update_id,
+            language=services.default_language,
         )
     await context.uow.tips.record(tip.id or 0, "info_added", "tipster", work.now, message.text)
 

@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Message, Update
 
 from bot.domain.communes import Commune
-from bot.domain.tip_notices import occurred_text, queue_card, unit_name
+from bot.domain.tip_notices import queue_card, review_messages, unit_name
 from bot.domain.tips import (
     CATEGORIES,
     DESCRIPTION_LIMIT,
@@ -97,21 +97,13 @@ async def ask(
 
 
 async def show_review(update: Update, context: TinbaoContext, draft: Draft, language: str) -> None:
-    commune = context.services.directory.get(draft.commune_code or "")
-    assert commune is not None and draft.category is not None
-    text = t(
-        "tip.review",
-        language,
-        category=t(f"category.{draft.category}", language),
-        commune=commune.name,
-        province=commune.province_name,
-        occurred=html.escape(occurred_text(draft.occurred, language)),
-        attachments=len(draft.attachments),
-        description=html.escape(draft.description),
-    )
+    """The draft as it will be sent; the buttons come under the last of its messages."""
+    *texts, last = review_messages(draft, context.services.directory, language)
+    for text in texts:
+        await context.reply(update, text)
     await context.reply(
         update,
-        text,
+        last,
         reply_markup=kb.inline(
             [kb.button(t("tip.confirm_button", language), "review:confirm")],
             [

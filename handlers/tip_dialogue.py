@@ -46,7 +46,13 @@ MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "locatio
 # Files keep EXIF/GPS data: a tipster's image as a file could locate them (as in a new tip).
 TIPSTER_MEDIA = tuple(kind for kind in MEDIA if kind != "document")
 # The bot's messages about a tip that a writer (officer, or administrator in private) answers.
-WRITER_PURPOSES = ("tip.card", "tip.card_view", "tip.ask_prompt", "tip.answer")
+WRITER_PURPOSES = (
+    "tip.card",
+    "tip.card_more",
+    "tip.card_view",
+    "tip.ask_prompt",
+    "tip.answer",
+)
 
 
 def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:
@@ -238,7 +244,15 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
     work, services = context.work, context.services
     label = t("dialogue.answer_card", services.default_language, code=tip.code)
     await to_police(
-        work.uow, keyring, tip, content, label, work.now, services.admin_ids, work.update_id
+        work.uow,
+        keyring,
+        tip,
+        content,
+        label,
+        work.now,
+        services.admin_ids,
+        work.update_id,
+        language=services.default_language,
     )
     assert tip.id is not None
     await work.uow.tips.record(tip.id, "answered", "tipster", work.now)

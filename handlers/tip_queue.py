@@ -15,7 +15,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.domain.codes import normalize_code
 from bot.domain.tip_clocks import overdue
-from bot.domain.tip_lifecycle import card_content
+from bot.domain.tip_lifecycle import card_content, card_rest
 from bot.domain.tip_threads import subject_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
@@ -111,13 +111,23 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
         )
         return
     assert update.effective_chat is not None
-    await context.send(
+    desk = desk_of(context)
+    view = await context.send(
         update.effective_chat,
         "sendMessage",
-        {**await card_content(desk_of(context), tip), **in_thread(update)},
+        {**await card_content(desk, tip), **in_thread(update)},
         purpose="tip.card_view",
         subject=subject_of(tip),
     )
+    for text in await card_rest(desk, tip):  # a long description continues under the card
+        await context.send(
+            update.effective_chat,
+            "sendMessage",
+            {"text": text, "parse_mode": "HTML", **in_thread(update)},
+            refers_to=view,
+            purpose="tip.card_more",
+            subject=subject_of(tip),
+        )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -12,7 +12,7 @@ import mimetypes
 import time
 from typing import Any
 
-from sandbox.formatting import parse
+from sandbox.formatting import parse, utf16_len
 from sandbox.params import Params, Uploads
 from sandbox.world import ApiError, Chat, StoredFile, StoredMessage, World
 
@@ -135,7 +135,7 @@ class Messaging:
         text, entities = parse("" if raw is None else str(raw), params.get("parse_mode"))
         if not params.get("parse_mode") and params.get(entities_key):
             entities = list(params[entities_key])
-        if len(text) > limit:
+        if utf16_len(text) > limit:  # Telegram counts UTF-16 code units
             raise ApiError(400, too_long)
         return text, entities or None
 

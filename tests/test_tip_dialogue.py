@@ -226,6 +226,6 @@ async def test_an_over_long_message_is_refused_with_the_limit(
     lan, minh = await resident(sandbox.client), scene["officer"]
     async with a_filed_tip(sandbox, database_url, scene, lan) as card:
         minh.seen = 1
-        [refusal] = await minh.say("x" * 3600, reply_to=card["message_id"])
-    assert "tối đa 3500 ký tự" in refusal["text"]
+        [refusal] = await minh.say("x" * 4097, reply_to=card["message_id"])
+    assert "tối đa 4096 ký tự" in refusal["text"]
     assert len(await sandbox.client.bot_messages(lan.id)) == lan.seen

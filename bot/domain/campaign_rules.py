@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.domain.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, visible_length
 from bot.i18n import t
 from storage.models import Campaign
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 FOOTER_ROOM = 120  # the unsubscribe line added to every message
 PRESETS = {
     "mon8": "0 8 * * mon",
@@ -156,7 +155,10 @@ def check_html(text: str) -> None:
 def check_text(text: str, photo: str | None) -> None:
     if not text.strip():
         raise CampaignRefused("campaign.text_empty")
+    # Measured as Telegram measures it: what the reader sees (not the tags, an entity such as
+    # &lt; as one character), in UTF-16 units.
     limit = (CAPTION_LIMIT if photo else TEXT_LIMIT) - FOOTER_ROOM
-    if len(text) > limit:
-        raise CampaignRefused("campaign.text_too_long", limit=limit, length=len(text))
+    length = visible_length(text)
+    if length > limit:
+        raise CampaignRefused("campaign.text_too_long", limit=limit, length=length)
     check_html(text)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.patrol_watch import group_chat
+from bot.domain.telegram_text import continued
 from bot.domain.tip_notices import LOCAL_TIME
 from bot.i18n import t
 from storage.models import PatrolEvent, PatrolTeam
@@ -60,15 +61,32 @@ async def send_daily_summaries(storage: Storage, services: Services, now: dateti
             for team in teams:
                 parts.append(await team_summary(uow, team, start, end, language))
             await uow.patrols.mark_summary_sent(unit_id, day, now)
-            await uow.outbox.enqueue(
-                group_chat(services, unit),
-                "sendMessage",
-                {"text": "\n\n".join(parts)[:4096], "parse_mode": "HTML"},
-                now,
-                purpose="patrol.summary",
-            )
+            for text in summary_messages(unit.name, parts, language):
+                await uow.outbox.enqueue(
+                    group_chat(services, unit),
+                    "sendMessage",
+                    {"text": text, "parse_mode": "HTML"},
+                    now,
+                    purpose="patrol.summary",
+                )
             queued += 1
     return queued
+
+
+def summary_messages(unit: str, parts: list[str], language: str) -> list[str]:
+    """The summary's sections in as many messages as it takes (many teams and checkpoints make
+    a long one), each valid HTML within Telegram's limit, the further ones numbered."""
+
+    def label(number: int, total: int) -> str:
+        return t(
+            "patrol.summary_continued",
+            language,
+            unit=html.escape(unit),
+            number=number,
+            total=total,
+        )
+
+    return continued(lambda part: part, "\n\n".join(parts), label)
 
 
 async def team_summary(

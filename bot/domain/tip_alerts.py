@@ -18,7 +18,14 @@ from datetime import datetime, time
 
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
-from bot.domain.tip_notices import card_keyboard, card_text, card_view, local_time, unit_name
+from bot.domain.tip_notices import (
+    card_keyboard,
+    card_messages,
+    card_view,
+    local_time,
+    queue_continuations,
+    unit_name,
+)
 from bot.domain.tip_threads import group_of, open_thread, places, subject_of
 from bot.i18n import t
 from bot.security import Keyring
@@ -142,13 +149,15 @@ async def escalate(
         minutes=wait,
     )
     view = await card_view(uow, tip, policy)
+    text, *more = card_messages(tip, directory, language, view, header=header)
     card = {
-        "text": f"{header}\n\n{card_text(tip, directory, language, view)}",
+        "text": text,
         "parse_mode": "HTML",
         "reply_markup": card_keyboard(tip, language),
     }
     destination = group_of(province, keyring)
     _, under = await open_thread(uow, tip, province, destination, card, language, now)
+    await queue_continuations(uow, tip, destination, more, under, now)
     queue = {"refers_to": under, "subject": subject_of(tip)}
     if tip.latitude is not None and tip.longitude is not None:
         location = {"latitude": tip.latitude, "longitude": tip.longitude}

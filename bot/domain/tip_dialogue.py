@@ -11,18 +11,22 @@ the group.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.telegram_text import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
+from bot.domain.telegram_text import continued
 from bot.domain.tip_threads import Place, places, subject_of, working_units
 from bot.domain.tips import tipster_destination
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.security import Keyring
 from storage.models import Officer, PoliceUnit, Tip
 from storage.uow import UnitOfWork
 
-# Room for the label and the hint around a relayed text within Telegram's 4096 characters.
-TEXT_LIMIT = 3500
+# A relayed text is as long as Telegram lets a person write; what does not fit in one message
+# around the label continues in numbered messages.
+TEXT_LIMIT = TELEGRAM_TEXT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,15 @@ class Content:
     from_chat_id: int
     message_id: int
     text: str | None
+
+
+def relayed(tip: Tip, frame: Callable[[str], str], text: str, language: str) -> list[str]:
+    """A relayed text inside its frame, continued in numbered messages when it is long."""
+
+    def label(number: int, total: int) -> str:
+        return t("dialogue.continued", language, code=tip.code, number=number, total=total)
+
+    return continued(frame, html.escape(text), label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +118,12 @@ async def to_tipster(
     queue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
     subject = subject_of(tip)
     if content.text is not None:
-        text = f"{label}\n\n{html.escape(content.text)}\n\n{hint}"
-        params = {"text": text, "parse_mode": "HTML"}
-        await uow.outbox.enqueue(destination, "sendMessage", params, now, subject=subject, **queue)
+        texts = relayed(tip, lambda part: f"{label}\n\n{part}\n\n{hint}", content.text, language)
+        for text in texts:
+            params = {"text": text, "parse_mode": "HTML"}
+            await uow.outbox.enqueue(
+                destination, "sendMessage", params, now, subject=subject, **queue
+            )
     else:
         params = {"text": f"{label}\n\n{hint}", "parse_mode": "HTML"}
         await uow.outbox.enqueue(destination, "sendMessage", params, now, subject=subject, **queue)
@@ -131,9 +147,11 @@ async def to_police(
     now: datetime,
     admin_ids: frozenset[int],
     source_update_id: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Place]:
     """Pass the tipster's message into the tip's thread in every group working it, as
-    "tip.answer" so that officers can reply to it in turn. ``label`` is already formatted."""
+    "tip.answer" so that officers can reply to it (any of its parts) in turn. ``label`` is
+    already formatted, in the groups' ``language``."""
     targets = await places(uow, keyring, tip, admin_ids)
     subject = subject_of(tip)
     for place in targets:
@@ -144,8 +162,9 @@ async def to_police(
             "subject": subject,
         }
         if content.text is not None:
-            params = {"text": f"{label}\n{html.escape(content.text)}", "parse_mode": "HTML"}
-            await uow.outbox.enqueue(place.destination, "sendMessage", params, now, **queue)
+            for text in relayed(tip, lambda part: f"{label}\n{part}", content.text, language):
+                params = {"text": text, "parse_mode": "HTML"}
+                await uow.outbox.enqueue(place.destination, "sendMessage", params, now, **queue)
         else:
             params = {"text": label, "parse_mode": "HTML"}
             await uow.outbox.enqueue(place.destination, "sendMessage", params, now, **queue)

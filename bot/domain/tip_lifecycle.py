@@ -22,7 +22,14 @@ from typing import Any
 from bot.domain.codes import normalize_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.tip_notices import card_keyboard, card_text, card_view, local_time, queue_card
+from bot.domain.tip_notices import (
+    card_keyboard,
+    card_messages,
+    card_text,
+    card_view,
+    local_time,
+    queue_card,
+)
 from bot.domain.tip_threads import subject_of
 from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
 from bot.domain.units import route
@@ -304,6 +311,12 @@ async def card_content(desk: Desk, tip: Tip, moved_to: str | None = None) -> dic
     if keyboard is not None:
         content["reply_markup"] = keyboard
     return content
+
+
+async def card_rest(desk: Desk, tip: Tip) -> list[str]:
+    """The rest of a long description, in the numbered messages that follow the card."""
+    view = await card_view(desk.uow, tip, desk.clocks)
+    return card_messages(tip, desk.directory, desk.language, view)[1:]
 
 
 async def edit_card(desk: Desk, tip: Tip, card_outbox_id: int, moved_to: str | None = None) -> None:

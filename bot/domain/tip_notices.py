@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.communes import CommuneDirectory
 from bot.domain.geo import distance_km
+from bot.domain.telegram_text import TEXT_LIMIT, continued, visible_length
 from bot.domain.tip_clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tip_threads import open_thread, subject_of
 from bot.domain.tips import Draft, Tipster
@@ -25,6 +26,10 @@ LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 ALIKE_WINDOW = timedelta(hours=48)
 ALIKE_RADIUS_KM = 0.5
 ALIKE_SHOWN = 3
+# The part of a long description a card shows; the rest follows in the tip's thread. Fixed, so
+# that a card edited later (longer status, an assignee) shows the same part: the longest frame
+# (names of 200 characters, an escalation header) leaves at least this much of 4,096.
+CARD_DESCRIPTION_ROOM = 2000
 
 
 def local_time(moment: datetime) -> str:
@@ -102,23 +107,96 @@ def details_text(tip: Tip, view: CardView, language: str) -> str:
 def card_text(
     tip: Tip, directory: CommuneDirectory, language: str, view: CardView | None = None
 ) -> str:
+    """The card itself: the tip with as much of its description as a card shows."""
+    return card_messages(tip, directory, language, view)[0]
+
+
+def card_messages(
+    tip: Tip,
+    directory: CommuneDirectory,
+    language: str,
+    view: CardView | None = None,
+    header: str | None = None,
+) -> list[str]:
+    """The card, then the rest of a long description in numbered messages, each within
+    Telegram's limit. ``header`` (already formatted) heads the card, as on an escalation card."""
     commune = directory.get(tip.commune_code)
     assert commune is not None
     view = view or CardView()
-    return patrol_line(tip, language) + t(
-        "card.text",
-        language,
-        mark=t("card.urgent" if tip.urgent else "card.new", language),
-        code=tip.code,
-        category=t(f"category.{tip.category}", language),
-        commune=commune.name,
-        province=commune.province_name,
-        occurred=html.escape(occurred_text(tip.occurred, language)),
-        attachments=tip.attachments,
-        status=status_text(tip, view, language),
-        details=details_text(tip, view, language),
-        description=html.escape(tip.description),
-    )
+    lead = f"{header}\n\n" if header else ""
+
+    def frame(description: str) -> str:
+        return (
+            lead
+            + patrol_line(tip, language)
+            + t(
+                "card.text",
+                language,
+                mark=t("card.urgent" if tip.urgent else "card.new", language),
+                code=tip.code,
+                category=t(f"category.{tip.category}", language),
+                commune=commune.name,
+                province=commune.province_name,
+                occurred=html.escape(occurred_text(tip.occurred, language)),
+                attachments=tip.attachments,
+                status=status_text(tip, view, language),
+                details=details_text(tip, view, language),
+                description=description,
+            )
+        )
+
+    def label(number: int, total: int) -> str:
+        return t("card.continued", language, code=tip.code, number=number, total=total)
+
+    room = min(CARD_DESCRIPTION_ROOM, TEXT_LIMIT - visible_length(frame("")))
+    return continued(frame, html.escape(tip.description), label, first_room=room)
+
+
+def review_messages(draft: Draft, directory: CommuneDirectory, language: str) -> list[str]:
+    """The resident's review of a draft before sending it: the whole description, continued in
+    numbered messages when one is not enough."""
+    commune = directory.get(draft.commune_code or "")
+    assert commune is not None and draft.category is not None
+
+    def frame(description: str) -> str:
+        return t(
+            "tip.review",
+            language,
+            category=t(f"category.{draft.category}", language),
+            commune=commune.name,
+            province=commune.province_name,
+            occurred=html.escape(occurred_text(draft.occurred, language)),
+            attachments=len(draft.attachments),
+            description=description,
+        )
+
+    def label(number: int, total: int) -> str:
+        return t("tip.review_continued", language, number=number, total=total)
+
+    return continued(frame, html.escape(draft.description), label)
+
+
+async def queue_continuations(
+    uow: UnitOfWork,
+    tip: Tip,
+    destination: Destination,
+    messages: list[str],
+    under: int,
+    now: datetime,
+    source_update_id: int | None = None,
+) -> None:
+    """The rest of a long description, in the tip's thread right after its card."""
+    for text in messages:
+        await uow.outbox.enqueue(
+            destination,
+            "sendMessage",
+            {"text": text, "parse_mode": "HTML"},
+            now,
+            refers_to=under,
+            source_update_id=source_update_id,
+            purpose="tip.card_more",
+            subject=subject_of(tip),
+        )
 
 
 def patrol_line(tip: Tip, language: str) -> str:
@@ -209,22 +287,24 @@ async def queue_card(
     queue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
     unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     view = await card_view(uow, tip, clocks or TipClockPolicy())
+    card, *more = card_messages(tip, directory, language, view)
     for position, destination in enumerate(destinations):
         card_params = {
-            "text": card_text(tip, directory, language, view),
+            "text": card,
             "parse_mode": "HTML",
             "reply_markup": card_keyboard(tip, language),
         }
         if unit is not None and destination.chat_id == unit.chat_id:
-            card, under = await open_thread(
+            card_row, under = await open_thread(
                 uow, tip, unit, destination, card_params, language, now, source_update_id
             )
         else:
-            card = under = await uow.outbox.enqueue(
+            card_row = under = await uow.outbox.enqueue(
                 destination, "sendMessage", card_params, now, purpose="tip.card", **queue
             )
         if position == 0:
-            tip.card_outbox_id = card
+            tip.card_outbox_id = card_row
+        await queue_continuations(uow, tip, destination, more, under, now, source_update_id)
         if tip.latitude is not None and tip.longitude is not None:
             await uow.outbox.enqueue(
                 destination,

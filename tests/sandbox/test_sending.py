@@ -53,6 +53,13 @@ async def test_empty_and_overlong_texts_are_refused(bot: Bot, sandbox: SandboxSe
     assert await bot.send_message(user["id"], "x" * 4096)
 
 
+async def test_text_length_is_counted_in_utf16_units(bot: Bot, sandbox: SandboxServer) -> None:
+    user = await sandbox.client.create_user(first_name="Lan")
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await bot.send_message(user["id"], "🔥" * 2049)
+    assert await bot.send_message(user["id"], "🔥" * 2048)
+
+
 async def test_an_unknown_chat_is_refused(bot: Bot) -> None:
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(424242, "alo")

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 LEADERSHIP_RETRY = 5.0  # how often a follower asks for the lock
 LEADERSHIP_CHECK = 5.0  # how often the leader checks that its lock still stands
+FAILED, LOST = "failed", "lost"
 
 
 async def lead(
@@ -33,6 +34,7 @@ async def lead(
     ``term`` is raised."""
     role = leadership.role
     failures = Backoff()
+    said = False
     while not stopping.is_set():
         try:
             acquired = await leadership.try_acquire()
@@ -46,7 +48,8 @@ async def lead(
         if not acquired:
             await pause(stopping, LEADERSHIP_RETRY)
             continue
-        log.info("this instance is the %s", role)
+        log.log(logging.DEBUG if said else logging.INFO, "this instance is the %s", role)
+        said = True
         work = asyncio.create_task(term(), name=f"{role} term")
         try:
             lost = await _while_held(leadership, work, halt, health)
@@ -54,8 +57,9 @@ async def lead(
             work.cancel()
             await asyncio.gather(work, return_exceptions=True)
             raise
-        if not lost:
+        if lost is None:
             return work.result()
+        said = said and lost == FAILED  # after a lost lock, say who leads again
         await leadership.release()
         await pause(stopping, failures.next())
     return None
@@ -66,17 +70,17 @@ async def _while_held(
     work: asyncio.Task[None],
     halt: Callable[[], Awaitable[None]],
     health: DatabaseHealth,
-) -> bool:
-    """Wait for ``work``; True when it ended because the database failed or the lock was lost
-    (it is halted then), False when it ended by itself."""
+) -> str | None:
+    """Wait for ``work``; FAILED when it ended because the database failed, LOST when the lock
+    went (it is halted then), None when it ended by itself."""
     while True:
         done, _ = await asyncio.wait({work}, timeout=LEADERSHIP_CHECK)
         if done:
             error = None if work.cancelled() else work.exception()
             if error is not None and is_unavailable(error):
                 health.failed(error, leadership.role)
-                return True
-            return False
+                return FAILED
+            return None
         if not await leadership.still_held():
             log.warning(
                 "the %s lock went with its database session; stepping back", leadership.role
@@ -84,4 +88,4 @@ async def _while_held(
             await halt()
             work.cancel()
             await asyncio.gather(work, return_exceptions=True)
-            return True
+            return LOST

@@ -1,0 +1,82 @@
+"""When the database fails, the service waits for it and carries on; it confirms to Telegram
+nothing it did not store, says so in one line, and still stops promptly."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.server import SandboxServer
+from storage.schema import upgrade_async
+from tests.support.postgres import ThrowawayPostgres, available
+from tests.support.service import ServiceProcess, running_service
+
+
+@pytest.fixture
+def restartable_postgres() -> Iterator[ThrowawayPostgres]:
+    """A cluster of the test's own, so restarting it disturbs no other test."""
+    if not available():
+        pytest.skip("no PostgreSQL server binaries on this machine")
+    with ThrowawayPostgres() as cluster:
+        yield cluster
+
+
+async def test_updates_sent_around_a_postgresql_restart_are_all_answered(
+    sandbox: SandboxServer, restartable_postgres: ThrowawayPostgres
+) -> None:
+    url = restartable_postgres.create_database("tinbao")
+    await upgrade_async(url)
+    client = sandbox.client
+    users = [await client.create_user(first_name=f"Dân {i}") for i in range(9)]
+    async with running_service(sandbox, url) as service:
+        await client.send_text(users[0]["id"], users[0]["id"], "/help")
+        await client.wait_for_bot_messages(users[0]["id"], 1, timeout=30)
+        restart = asyncio.create_task(asyncio.to_thread(restartable_postgres.restart))
+        for user in users[1:5]:  # while the server stops and starts
+            await client.send_text(user["id"], user["id"], "/help")
+        await restart
+        for user in users[5:]:
+            await client.send_text(user["id"], user["id"], "/help")
+        for user in users:
+            [reply] = await client.wait_for_bot_messages(user["id"], 1, timeout=90)
+            assert "Hướng dẫn" in reply["text"]
+        assert not service._stopped.is_set()
+    assert service.exit_status == 0
+
+
+async def test_a_read_only_database_is_said_once_confirms_nothing_and_stops_on_sigterm(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tinbao.db'}"
+    await upgrade_async(url)
+    log_path, read_only = tmp_path / "service.log", tmp_path / "read-only"
+    service = ServiceProcess(
+        sandbox,
+        url,
+        log_path,
+        module="tests.support.read_only_run",
+        TINBAO_LOG_LEVEL="INFO",
+        TINBAO_TEST_READ_ONLY_FLAG=str(read_only),
+    )
+    user = await sandbox.client.create_user(first_name="Lan")
+    service.start()
+    try:
+        await sandbox.client.wait_for_counter("requests", 1, method="getUpdates", timeout=60)
+        read_only.touch()  # the service runs; now its file system turns read-only
+        sent = await sandbox.client.send_text(user["id"], user["id"], "/help")
+        # Fetched, not stored, and fetched again from the same offset, a few times.
+        await sandbox.client.wait_for_counter("requests", 5, method="getUpdates", timeout=60)
+        counters = await sandbox.client.counters()
+        assert counters["confirmed_below"] <= sent["update_id"]
+        assert counters["pending_updates"] == 1
+    finally:
+        status = await service.terminate(timeout=15)
+    assert status == 0
+    log = log_path.read_text()
+    assert log.count("database unavailable") == 1, log
+    assert "Traceback" not in log
+    assert (await sandbox.client.counters())["pending_updates"] == 1
+    assert await sandbox.client.bot_messages(user["id"]) == []

@@ -4,10 +4,15 @@ nothing it did not store, says so in one line, and still stops promptly."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+from sqlalchemy import event
 
 from sandbox.server import SandboxServer
 from storage.schema import upgrade_async
@@ -80,3 +85,74 @@ async def test_a_read_only_database_is_said_once_confirms_nothing_and_stops_on_s
     assert "Traceback" not in log
     assert (await sandbox.client.counters())["pending_updates"] == 1
     assert await sandbox.client.bot_messages(user["id"]) == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ReadOnlySwitch:
+    """While on, every transaction of an engine may read but not write (as on a read-only file
+    system); each transaction's end lifts it again."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def begin(self, connection: Any) -> None:
+        if not self.on:
+            return
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+        else:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    def end(self, connection: Any) -> None:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+
+
+async def test_the_webhook_refuses_an_update_it_could_not_store_and_takes_it_later(
+    sandbox: SandboxServer, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
+            "chat": {"id": 5, "type": "private"},
+        },
+    }
+    switch = ReadOnlySwitch()
+    async with (
+        running_service(
+            sandbox, database_url, webhook_url=url, webhook_listen="127.0.0.1", webhook_port=port
+        ) as service,
+        aiohttp.ClientSession() as session,
+    ):
+        engine = service.storage.database.engine.sync_engine
+        event.listen(engine, "begin", switch.begin)
+        event.listen(engine, "rollback", switch.end)
+        headers = {
+            "X-Telegram-Bot-Api-Secret-Token": service.storage.keyring.pseudonym(
+                "webhook", "secret"
+            )
+        }
+        switch.on = True
+        async with session.post(url, json=update, headers=headers) as reply:
+            assert reply.status == 503
+        switch.on = False
+        async with session.post(url, json=update, headers=headers) as reply:
+            assert reply.status == 200
+        event.remove(engine, "begin", switch.begin)
+        event.remove(engine, "rollback", switch.end)
+        async with service.storage.transaction() as uow:
+            assert sum((await uow.inbox.counts()).values()) == 1
+    said = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert len(said) == 1
+    assert all(r.exc_info is None for r in caplog.records if r.levelno >= logging.ERROR)

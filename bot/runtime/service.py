@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from aiohttp import web
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from telegram.error import EndPointNotFound, InvalidToken, NetworkError, RetryAfter
@@ -136,7 +137,9 @@ class Service:
 
     async def _telegram(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
         """A start-up call to the Bot API, retried while Telegram has a bad moment (5xx,
-        network, 429); a refused token is a configuration error."""
+        timeouts, 429). A refused token is a configuration error, and so is an address where
+        nothing answers at the first contact (a wrong TINBAO_TELEGRAM_API_URL); once the
+        server has answered, a refused connection is retried like any network error."""
         delays = Backoff(1.0, 30.0)
         while True:
             try:
@@ -146,13 +149,12 @@ class Service:
             except RetryAfter as exc:
                 delay = retry_seconds(exc)
             except NetworkError as exc:
+                if what == "getMe" and isinstance(exc.__cause__, httpx.ConnectError):
+                    raise ConfigError(
+                        "cannot reach the Bot API at TINBAO_TELEGRAM_API_URL="
+                        f"{self.settings.telegram_api_url} ({type(exc).__name__})"
+                    ) from None
                 delay = delays.next()
-                if what == "getMe":
-                    log.warning(
-                        "cannot reach the Bot API at TINBAO_TELEGRAM_API_URL=%s (%s)",
-                        self.settings.telegram_api_url,
-                        type(exc).__name__,
-                    )
             log.warning("%s failed at start; retrying in %.0f s", what, delay)
             await asyncio.sleep(delay)
 

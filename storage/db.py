@@ -93,7 +93,8 @@ def describe(error: BaseException) -> str:
 
 
 class DatabaseHealth:
-    """One line when the database starts failing, one when it works again."""
+    """One line when the database starts failing, one when it takes writes again (callers
+    report recovery only after a write, so a database that still reads does not flap)."""
 
     def __init__(self) -> None:
         self.failing = False

@@ -111,7 +111,8 @@ class OutboxSender:
                 await self._idle(failures.next())
                 continue
             failures.reset()
-            self._storage.database.health.recovered()
+            if ready:  # claims were written: the database takes writes again
+                self._storage.database.health.recovered()
             started = await self._dispatch(ready)
             if not started:
                 await self._idle(LANE_POLL if waiting else IDLE_POLL)

@@ -67,14 +67,28 @@ async def test_a_lasting_409_says_another_instance_holds_the_token(
     assert len(lines(caplog, POLLER_LOG, "another instance is polling")) == 1
 
 
-async def test_bad_gateway_and_start_up_errors_are_retried(
+async def test_start_up_rides_out_bad_gateways_and_429s(
     sandbox: SandboxServer, database_url: str
 ) -> None:
-    for method in ("getMe", "setMyCommands", "deleteWebhook", "getUpdates"):
+    for method in ("getMe", "setMyCommands", "deleteWebhook"):
         await sandbox.client.fail_next(method, 2, status=502)
     await sandbox.client.fail_next("setMyCommands", 1, status=429, retry_after=1)
     async with running_service(sandbox, database_url):
         assert "Hướng dẫn" in await say_help(sandbox, "Lan")
+
+
+async def test_a_token_refused_at_start_is_one_line_and_a_non_zero_exit(
+    tmp_path: Path, sandbox: SandboxServer, database_url: str
+) -> None:
+    log_path = tmp_path / "service.log"
+    service = ServiceProcess(sandbox, database_url, log_path, TINBAO_LOG_LEVEL="INFO")
+    await sandbox.client.fail_next("getMe", 1, status=401, description="Unauthorized")
+    service.start()
+    assert service.process is not None
+    assert await asyncio.to_thread(service.process.wait, 60) == 2
+    assert log_path.read_text().strip().splitlines() == [
+        "tinbao: error: TINBAO_BOT_TOKEN was refused by the Bot API server"
+    ]
 
 
 async def test_a_revoked_token_stops_tinbao_run_with_a_non_zero_exit(

@@ -17,26 +17,25 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from aiohttp import web
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
-from telegram.error import EndPointNotFound, InvalidToken, NetworkError, RetryAfter
+from telegram.error import InvalidToken
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
 from bot.logs import frames
-from bot.runtime.backoff import Backoff
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.leading import lead
 from bot.runtime.limits import RateSettings, SendLimits
-from bot.runtime.poller import ALLOWED_UPDATES, Poller, retry_seconds
+from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
+from bot.runtime.startup import at_start
 from bot.runtime.webhook import webhook_app
 from bot.security import Keyring
 from scheduler import JobEnv, build_scheduler
@@ -136,27 +135,7 @@ class Service:
             )
 
     async def _telegram(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
-        """A start-up call to the Bot API, retried while Telegram has a bad moment (5xx,
-        timeouts, 429). A refused token is a configuration error, and so is an address where
-        nothing answers at the first contact (a wrong TINBAO_TELEGRAM_API_URL); once the
-        server has answered, a refused connection is retried like any network error."""
-        delays = Backoff(1.0, 30.0)
-        while True:
-            try:
-                return await call()
-            except (InvalidToken, EndPointNotFound):
-                raise ConfigError("TINBAO_BOT_TOKEN was refused by the Bot API server") from None
-            except RetryAfter as exc:
-                delay = retry_seconds(exc)
-            except NetworkError as exc:
-                if what == "getMe" and isinstance(exc.__cause__, httpx.ConnectError):
-                    raise ConfigError(
-                        "cannot reach the Bot API at TINBAO_TELEGRAM_API_URL="
-                        f"{self.settings.telegram_api_url} ({type(exc).__name__})"
-                    ) from None
-                delay = delays.next()
-            log.warning("%s failed at start; retrying in %.0f s", what, delay)
-            await asyncio.sleep(delay)
+        return await at_start(what, call, self.settings.telegram_api_url)
 
     def _new_sender(self) -> OutboxSender:
         settings = self.settings

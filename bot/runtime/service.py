@@ -263,6 +263,7 @@ class Service:
                 "the %s failed: %s at %s; tinbao stops", name, type(error).__name__, frames(error)
             )
         self.exit_status = 1
+        self._stopping = True  # the other tasks now end because of this one: say nothing more
         self._stopped.set()
 
     def _on_job_error(self, event: JobExecutionEvent) -> None:

@@ -156,3 +156,32 @@ async def test_the_webhook_refuses_an_update_it_could_not_store_and_takes_it_lat
     said = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     assert len(said) == 1
     assert all(r.exc_info is None for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+async def test_updates_are_synced_to_disk_before_they_can_be_confirmed(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    """On SQLite (WAL, ``synchronous=NORMAL``) a commit is not synced by default; the commit
+    that stores updates in the inbox, after which the next getUpdates confirms them, is."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL syncs every commit (synchronous_commit=on)")
+    modes: list[int] = []
+
+    def storing(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOX_UPDATE"):
+            connection.info["stores"] = True
+
+    def committing(connection: Any) -> None:
+        if connection.info.pop("stores", False):
+            modes.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
+
+    user = await sandbox.client.create_user(first_name="Lan")
+    async with running_service(sandbox, database_url) as service:
+        engine = service.storage.database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", storing)
+        event.listen(engine, "commit", committing)
+        await sandbox.client.send_text(user["id"], user["id"], "/help")
+        await sandbox.client.wait_for_bot_messages(user["id"], 1, timeout=30)
+        event.remove(engine, "before_cursor_execute", storing)
+        event.remove(engine, "commit", committing)
+    assert modes == [2]  # FULL

@@ -71,13 +71,16 @@ class Poller:
         self._offset: int | None = None
         self._stopping = asyncio.Event()
         self._storing = Backoff(0.5, MAX_BACKOFF)
+        self._polling: asyncio.Task[list[dict[str, Any]]] | None = None
 
     async def run(self) -> None:
         backoff = Backoff(1.0, MAX_BACKOFF)
         conflicts = 0
         while not self._stopping.is_set():
             try:
-                batch = await self._fetch(self._timeout)
+                batch = await self._fetch_unless_stopped()
+                if batch is None:
+                    return
             except InvalidToken:
                 raise
             except EndPointNotFound as exc:  # how do_api_request reports a 401 or 404
@@ -131,6 +134,21 @@ class Poller:
         self._storing.reset()
         return True
 
+    async def _fetch_unless_stopped(self) -> list[dict[str, Any]] | None:
+        """The next batch, or None when stop() ended the long poll. Only the poll is cut
+        short: a batch being stored is never interrupted halfway."""
+        self._polling = asyncio.create_task(self._fetch(self._timeout))
+        try:
+            return await self._polling
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._stopping.is_set() and not (current and current.cancelling()):
+                return None
+            raise
+        finally:
+            self._polling.cancel()
+            self._polling = None
+
     async def _fetch(self, poll_seconds: int) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"timeout": poll_seconds, "allowed_updates": ALLOWED_UPDATES}
         if self._offset is not None:
@@ -160,7 +178,10 @@ class Poller:
             log.info("could not confirm the last batch; it will be deduplicated on restart")
 
     def stop(self) -> None:
+        """Stop after the batch in hand is stored; a long poll in progress ends now."""
         self._stopping.set()
+        if self._polling is not None:
+            self._polling.cancel()
 
     async def _pause(self, seconds: float) -> None:
         await pause(self._stopping, seconds)

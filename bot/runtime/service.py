@@ -292,14 +292,13 @@ class Service:
         self._stopped.set()
         deadline = asyncio.get_running_loop().time() + STOP_GRACE
         await self._step("webhook", deadline, self._close_webhook())
-        polling = [task for task in self._tasks if task.get_name() == "poller"]
         if self.poller is not None:
-            self.poller.stop()
-        for task in polling:
-            task.cancel()
-        await asyncio.gather(*polling, return_exceptions=True)
+            self.poller.stop()  # ends the long poll; a batch in hand is stored first
         await self._step("dispatcher", deadline, self.dispatcher.stop())
         await self._step("sender", deadline, self.sender.stop())
+        # The tasks end by themselves now; cutting one off mid-transaction is the last resort.
+        if self._tasks:
+            await self._step("background tasks", deadline, asyncio.wait(self._tasks))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

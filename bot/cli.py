@@ -65,8 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     settings.token()
     settings.secret()
     logs.configure(settings.log_level)
-    asyncio.run(serve(settings, register))
-    return 0
+    return asyncio.run(serve(settings, register))
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -30,6 +30,9 @@ def configure(level: str = "INFO") -> None:
     )
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # A failed job's traceback may quote its statement's parameters; the service reports the
+    # failure itself in one line (job and exception type).
+    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
 
 
 def frames(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.campaigns import feed, settle, start_due_runs
 from scheduler.env import JobEnv
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,10 @@ async def _tick_safely(env: JobEnv) -> None:
         # repeats the tick. Not an error worth a traceback in the log.
         log.info("campaign tick interrupted by shutdown")
     except Exception as exc:  # a database hiccup: the next tick tries again
-        log.error("campaign tick failed: %s", type(exc).__name__)
+        if is_unavailable(exc):  # said once per outage, not once per run
+            env.storage.database.health.failed(exc, "campaign tick")
+        else:
+            log.error("campaign tick failed: %s", type(exc).__name__)
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.tip_alerts import due_clocks, fire, received_at
 from scheduler.env import JobEnv, to_completion
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,10 @@ async def sweep_now(env: JobEnv) -> None:
     try:
         fired = await sweep(env, env.clock.now())
     except Exception as exc:  # the next sweep tries again; nothing was half-done
-        log.error("tip clock sweep failed: %s", type(exc).__name__)
+        if is_unavailable(exc):  # said once per outage, not once per run
+            env.storage.database.health.failed(exc, "tip clock sweep")
+        else:
+            log.error("tip clock sweep failed: %s", type(exc).__name__)
         return
     if fired:
         log.info("tip clocks fired: %d", fired)

@@ -4,17 +4,28 @@ SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` transactions: the inbox workers
 sender and the CLI all write, and an immediate transaction waits for the write lock
 (``busy_timeout``) instead of failing half-way when two writers meet. ``secure_delete`` zeroes
 freed pages, so deleted content does not linger in the file.
+
+``synchronous=NORMAL`` does not sync the WAL at each commit; a *durable* transaction (the
+inbox's, whose commit lets the update be confirmed to Telegram) runs with ``synchronous=FULL``,
+so what Telegram may forget is on disk first.
+
+When the database itself fails (a restarting server, a full disk, a read-only file system) the
+background loops retry with backoff; :func:`is_unavailable` tells such failures from bugs, and
+:class:`DatabaseHealth` says so once per outage instead of once per attempt.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import asyncpg
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,6 +34,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+log = logging.getLogger(__name__)
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -30,6 +43,73 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
 )
+SYNCHRONOUS = "synchronous"  # key in a connection's info: the mode it runs in now
+DURABLE = "tinbao_durable"  # execution option of the engine that durable sessions use
+
+# A statement that is wrong stays wrong: retrying it would only hide a bug.
+_NOT_TRANSIENT = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSupportedError)
+_UNAVAILABLE = (
+    exc.DBAPIError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+)
+
+
+# SQLite reports a missing table and a full disk alike as OperationalError; its error code
+# tells them apart: busy, locked, no memory, read-only, I/O error, full, cannot open, protocol.
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` (or what caused it) is the database failing — unreachable,
+    restarting, full, read-only — rather than a statement that is wrong."""
+    seen: BaseException | None = error
+    for _ in range(4):
+        if seen is None or isinstance(seen, _NOT_TRANSIENT):
+            return False
+        if isinstance(seen, sqlite3.Error):
+            return getattr(seen, "sqlite_errorcode", 0) & 0xFF in _SQLITE_UNAVAILABLE
+        if isinstance(seen, exc.DBAPIError) and isinstance(seen.orig, sqlite3.Error):
+            seen = seen.orig
+            continue
+        if isinstance(seen, _UNAVAILABLE):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def describe(error: BaseException) -> str:
+    """The failure in a few words: its type and the driver's own message, never the
+    statement or its parameters (they may carry personal data)."""
+    original = getattr(error, "orig", None) or error
+    message = str(original).splitlines()[0][:120] if str(original) else ""
+    kind = type(original).__name__
+    return f"{kind}: {message}" if message else kind
+
+
+class DatabaseHealth:
+    """One line when the database starts failing, one when it takes writes again (callers
+    report recovery only after a write, so a database that still reads does not flap)."""
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def failed(self, error: BaseException, who: str) -> None:
+        if not self.failing:
+            self.failing = True
+            log.error("database unavailable (%s) in the %s; retrying", describe(error), who)
+        else:
+            log.debug("database still unavailable in the %s", who)
+
+    def recovered(self) -> None:
+        if self.failing:
+            self.failing = False
+            log.info("database available again")
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
@@ -44,6 +124,11 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
+        # The sync mode can change only outside a transaction, so here, just before it.
+        mode = "FULL" if connection.get_execution_options().get(DURABLE) else "NORMAL"
+        if connection.info.get(SYNCHRONOUS, "NORMAL") != mode:
+            connection.exec_driver_sql(f"PRAGMA synchronous={mode}")
+            connection.info[SYNCHRONOUS] = mode
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -77,16 +162,25 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._durable_sessions = async_sessionmaker(
+            self.engine.execution_options(**{DURABLE: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
         self._turn = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.health = DatabaseHealth()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on any exception."""
-        async with self._one_at_a_time(), self._sessions() as session, session.begin():
+    async def session(self, durable: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on any exception.
+
+        ``durable``: on SQLite the commit is synced to disk before it returns."""
+        sessions = self._durable_sessions if durable else self._sessions
+        async with self._one_at_a_time(), sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager

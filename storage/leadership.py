@@ -1,42 +1,93 @@
-"""Sender leadership: one process at a time delivers the outbox.
+"""Leadership: one process at a time sends the outbox, and one polls Telegram.
 
-Telegram's limits are per bot, so when several workers share one PostgreSQL only one of them
-may send. The leader holds a session-level advisory lock on a connection of its own; if it
-dies, PostgreSQL releases the lock and another worker takes over. SQLite runs one process,
-which always leads.
+Telegram's limits are per bot, so when several workers share one database only one of them
+may send; and a second ``getUpdates`` ends the first one's long poll with 409 Conflict, so only
+one may poll. Each role is a lock. On PostgreSQL the leader holds a session-level advisory lock
+on a connection of its own; if it dies, PostgreSQL releases the lock and another worker takes
+over. On SQLite the lock is a file beside the database (``flock``), which the system releases
+when its holder dies.
+
+A PostgreSQL restart ends the leader's session, and the lock with it: :meth:`still_held` tells
+the leader, which then steps back and tries to lead again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
+from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import Database
+from storage.db import Database, is_unavailable
 
-LOCK_KEY = 0x74696E62  # "tinb"
+SENDER, POLLER = "sender", "poller"
+LOCK_KEYS = {SENDER: 0x74696E62, POLLER: 0x74696E63}  # "tinb", "tinc"
+LOCK_KEY = LOCK_KEYS[SENDER]
 
 log = logging.getLogger(__name__)
 
 
 class Leadership:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, role: str = SENDER) -> None:
         self._database = database
+        self.role = role
+        self._key = LOCK_KEYS[role]
         self._connection: AsyncConnection | None = None
+        self._file: int | None = None
 
     async def try_acquire(self) -> bool:
         if self._database.dialect != "postgresql":
-            return True
+            return self._lock_file()
         if self._connection is None:
             self._connection = await self._database.engine.connect()
         result = await self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
         )
         acquired = bool(result.scalar())
         await self._connection.commit()
         return acquired
+
+    async def still_held(self) -> bool:
+        """Whether the lock is still ours: on PostgreSQL, whether its session is alive."""
+        if self._database.dialect != "postgresql":
+            return self._file is not None or self._lock_path() is None
+        connection = self._connection
+        if connection is None:
+            return False
+        try:
+            await connection.execute(text("SELECT 1"))
+            await connection.commit()
+            return True
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            await self.release()
+            return False
+
+    def _lock_path(self) -> Path | None:
+        database = make_url(self._database.url).database
+        if not database or database == ":memory:":
+            return None  # nothing another process could share
+        return Path(f"{database}.{self.role}.lock")
+
+    def _lock_file(self) -> bool:
+        if self._file is not None:
+            return True
+        path = self._lock_path()
+        if path is None:
+            return True
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            return False
+        self._file = handle
+        return True
 
     async def release(self) -> None:
         """Give up leadership, even when a stop cancelled an acquire halfway.
@@ -45,15 +96,20 @@ class Leadership:
         lock, lives on: unlock explicitly first. A cancelled acquire leaves the connection
         invalid; then the session itself is ended, which frees its locks just as surely.
         """
+        if self._file is not None:
+            handle, self._file = self._file, None
+            os.close(handle)  # closing the last descriptor releases the flock
         connection, self._connection = self._connection, None
         if connection is None:
             return
         try:
             await connection.rollback()
-            await connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
             await connection.commit()
-        except SQLAlchemyError as error:
+        except Exception as error:  # a dead session: ending it frees its locks all the same
             log.info("ending the leader's session instead of unlocking: %s", type(error).__name__)
-            await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
         finally:
-            await connection.close()
+            with contextlib.suppress(Exception):
+                await connection.close()

@@ -47,9 +47,9 @@ class Storage:
         self.keyring = keyring
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """Commit on success, roll back on any exception."""
-        async with self.database.session() as session:
+    async def transaction(self, durable: bool = False) -> AsyncIterator[UnitOfWork]:
+        """Commit on success, roll back on any exception; ``durable``: synced to disk."""
+        async with self.database.session(durable) as session:
             yield UnitOfWork(
                 session=session,
                 inbox=InboxRepository(session, self.keyring),

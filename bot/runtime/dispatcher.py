@@ -4,6 +4,10 @@ Updates of a chat run strictly in order; different chats run concurrently up to 
 Each update runs inside one transaction that also marks it done, so its effects and its
 completion commit together: a crash either keeps both or loses both, and a lost pair is simply
 handled again after the restart.
+
+When the database itself fails (a restart, a full disk) the update is not to blame: it stays
+pending without counting an attempt, and the dispatcher waits, longer each time, before it
+tries again.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.i18n import t
 from bot.logs import frames
+from bot.runtime.backoff import Backoff, pause
 from bot.runtime.context import SERVICES_KEY, UpdateWork, begin_work, current_work, end_work
 from bot.runtime.lanes import chat_of
+from storage.db import is_unavailable
 from storage.inbox import PendingUpdate
 from storage.outbox import Destination
 from storage.uow import Storage
@@ -61,6 +67,8 @@ class InboxDispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()
+        self._backoff = Backoff()
         application.add_error_handler(_record_error)
 
     def wake(self) -> None:
@@ -72,8 +80,14 @@ class InboxDispatcher:
             free = self._workers - len(self._tasks)
             started = 0
             if free > 0:
-                async with self._storage.transaction() as uow:
-                    heads = await uow.inbox.heads(self._clock.now(), set(self._busy), free)
+                try:
+                    async with self._storage.transaction() as uow:
+                        heads = await uow.inbox.heads(self._clock.now(), set(self._busy), free)
+                except Exception as exc:
+                    if not is_unavailable(exc):
+                        raise
+                    await self._database_failed(exc)
+                    continue
                 for pending in heads:
                     self._start(pending)
                 started = len(heads)
@@ -92,11 +106,26 @@ class InboxDispatcher:
         except TimeoutError:
             pass
 
+    async def _database_failed(self, exc: BaseException) -> None:
+        self._storage.database.health.failed(exc, "dispatcher")
+        await pause(self._stopped, self._backoff.next())
+
     async def _handle(self, pending: PendingUpdate) -> None:
         try:
-            await self._process(pending)
+            try:
+                await self._process(pending)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                await self._failed(pending, exc)
+            else:
+                self._backoff.reset()
+                self._storage.database.health.recovered()
         except Exception as exc:
-            await self._failed(pending, exc)
+            if not is_unavailable(exc):
+                raise
+            # Rolled back; the update waits (its chat's lane held meanwhile) and is taken again.
+            await self._database_failed(exc)
         finally:
             self._busy.discard(pending.lane)
             self._on_outbox()
@@ -173,5 +202,6 @@ class InboxDispatcher:
     async def stop(self) -> None:
         """Stop taking new updates and let the ones in flight finish."""
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         await self.drained()

@@ -2,22 +2,34 @@
 
 getUpdates confirms an update only when a later call passes an offset above it. The batch is
 committed to the inbox first, so a crash between the two redelivers it, and the inbox's unique
-``update_id`` turns the redelivery into a no-op.
+``update_id`` turns the redelivery into a no-op. When the inbox cannot be written (the database
+is down, full or read-only) the offset stays where it is: Telegram keeps the batch and hands it
+over again once the database is back.
+
+The poll rides out what Telegram's side throws at it — 429 (it waits ``retry_after``), 409
+Conflict (another ``getUpdates`` or a webhook: it backs off and, if the conflict lasts, says
+that another instance holds the token), 5xx and network errors — and stops only on a refused
+token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, EndPointNotFound, InvalidToken, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
+from bot.runtime.backoff import Backoff, pause
 from bot.runtime.lanes import chat_of
 from bot.security import Keyring
+from storage.db import is_unavailable
 from storage.inbox import ReceivedUpdate
 from storage.uow import Storage
 
@@ -25,6 +37,15 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_BACKOFF = 30.0
+CONFLICTS_BEFORE_WARNING = 3  # consecutive 409s that mean another instance, not a stray call
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """``retry_after`` in seconds, whichever type python-telegram-bot gives it in."""
+    with warnings.catch_warnings():  # the property warns about its coming change of type
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def received(payload: dict[str, Any], keyring: Keyring) -> ReceivedUpdate:
@@ -49,29 +70,84 @@ class Poller:
         self._timeout = timeout
         self._offset: int | None = None
         self._stopping = asyncio.Event()
+        self._storing = Backoff(0.5, MAX_BACKOFF)
+        self._polling: asyncio.Task[list[dict[str, Any]]] | None = None
 
     async def run(self) -> None:
-        backoff = 1.0
+        backoff = Backoff(1.0, MAX_BACKOFF)
+        conflicts = 0
         while not self._stopping.is_set():
             try:
-                batch = await self._fetch(self._timeout)
-            except asyncio.CancelledError:
-                raise
+                batch = await self._fetch_unless_stopped()
+                if batch is None:
+                    return
             except InvalidToken:
                 raise
+            except EndPointNotFound as exc:  # how do_api_request reports a 401 or 404
+                raise InvalidToken("the Bot API refused the token") from exc
             except RetryAfter as exc:
-                await self._pause(float(exc.retry_after))  # type: ignore[arg-type]
+                seconds = retry_seconds(exc)
+                log.warning("getUpdates: 429 Too Many Requests; waiting %.0f s", seconds)
+                await self._pause(seconds)
                 continue
-            except (TimedOut, NetworkError) as exc:
-                log.warning(
-                    "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
-                )
-                await self._pause(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Conflict:
+                conflicts += 1
+                self._conflict(conflicts, delay := backoff.next())
+                await self._pause(delay)
                 continue
-            backoff = 1.0
-            if batch:
-                await self._store(batch)
+            except TelegramError as exc:  # timeouts, 5xx, network errors, anything else
+                delay = backoff.next()
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, delay)
+                await self._pause(delay)
+                continue
+            if conflicts >= CONFLICTS_BEFORE_WARNING:
+                log.info("getUpdates works again; the other instance is gone")
+            backoff.reset()
+            conflicts = 0
+            if batch and not await self._stored(batch):
+                await self._pause(self._storing.next())
+
+    @staticmethod
+    def _conflict(conflicts: int, delay: float) -> None:
+        """One line for a stray 409, one more if it lasts; not one per attempt."""
+        if conflicts == 1:
+            log.warning("getUpdates: 409 Conflict; retrying in %.0f s", delay)
+        elif conflicts == CONFLICTS_BEFORE_WARNING:
+            log.error(
+                "getUpdates keeps answering 409 Conflict: another instance is polling with this"
+                " bot token (or a webhook is set); stop it, or run every instance with"
+                " TINBAO_WEBHOOK_URL; retrying"
+            )
+        else:
+            log.debug("getUpdates: 409 Conflict again; retrying in %.0f s", delay)
+
+    async def _stored(self, batch: list[dict[str, Any]]) -> bool:
+        """Store the batch; False (and the offset unchanged) when the database fails."""
+        try:
+            await self._store(batch)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self._storage.database.health.failed(exc, "poller")
+            return False
+        self._storage.database.health.recovered()
+        self._storing.reset()
+        return True
+
+    async def _fetch_unless_stopped(self) -> list[dict[str, Any]] | None:
+        """The next batch, or None when stop() ended the long poll. Only the poll is cut
+        short: a batch being stored is never interrupted halfway."""
+        self._polling = asyncio.create_task(self._fetch(self._timeout))
+        try:
+            return await self._polling
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._stopping.is_set() and not (current and current.cancelling()):
+                return None
+            raise
+        finally:
+            self._polling.cancel()
+            self._polling = None
 
     async def _fetch(self, poll_seconds: int) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"timeout": poll_seconds, "allowed_updates": ALLOWED_UPDATES}
@@ -84,7 +160,7 @@ class Poller:
 
     async def _store(self, batch: list[dict[str, Any]]) -> None:
         updates = [received(payload, self._storage.keyring) for payload in batch]
-        async with self._storage.transaction() as uow:
+        async with self._storage.transaction(durable=True) as uow:
             await uow.inbox.store(updates, self._clock.now())
         self._offset = max(u.update_id for u in updates) + 1
         log.debug("stored %d updates", len(updates))
@@ -98,14 +174,14 @@ class Poller:
             await self._bot.do_api_request(
                 "getUpdates", api_kwargs={"offset": self._offset, "timeout": 0, "limit": 1}
             )
-        except NetworkError:
+        except TelegramError:
             log.info("could not confirm the last batch; it will be deduplicated on restart")
 
     def stop(self) -> None:
+        """Stop after the batch in hand is stored; a long poll in progress ends now."""
         self._stopping.set()
+        if self._polling is not None:
+            self._polling.cancel()
 
     async def _pause(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        await pause(self._stopping, seconds)

@@ -27,7 +27,9 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.runtime.backoff import Backoff
 from bot.runtime.limits import SendLimits
+from storage.db import is_unavailable
 from storage.models import OutboxStatus
 from storage.outbox import Destination, QueuedCall
 from storage.uow import Storage, UnitOfWork
@@ -97,9 +99,20 @@ class OutboxSender:
             return await uow.outbox.release_claims()
 
     async def run(self) -> None:
+        failures = Backoff()
         while not self._stopping:
             self._wake.clear()
-            ready, waiting = await self._claim_heads()
+            try:
+                ready, waiting = await self._claim_heads()
+            except Exception as exc:  # the database failing: wait, longer each time, and retry
+                if not is_unavailable(exc):
+                    raise
+                self._storage.database.health.failed(exc, "sender")
+                await self._idle(failures.next())
+                continue
+            failures.reset()
+            if ready:  # claims were written: the database takes writes again
+                self._storage.database.health.recovered()
             started = await self._dispatch(ready)
             if not started:
                 await self._idle(LANE_POLL if waiting else IDLE_POLL)

@@ -1,43 +1,53 @@
 """The running service: poller, inbox workers, outbox sender and scheduler, started and stopped
-together."""
+together.
+
+Each background task either rides out what fails around it (Telegram's errors, the database
+going away) or, when it cannot, takes the whole service down with one line naming it and a
+non-zero exit status, so a supervisor restarts it. Start-up retries Telegram's passing errors;
+a refused token stops it with one line.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram.error import InvalidToken, NetworkError
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from telegram.error import InvalidToken
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
+from bot.logs import frames
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
+from bot.runtime.leading import lead
 from bot.runtime.limits import RateSettings, SendLimits
 from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
+from bot.runtime.startup import at_start
 from bot.runtime.webhook import webhook_app
 from bot.security import Keyring
 from scheduler import JobEnv, build_scheduler
 from scheduler.env import settle as settle_jobs
-from storage.db import Database
-from storage.leadership import Leadership
+from storage.db import Database, is_unavailable
+from storage.leadership import POLLER, SENDER, Leadership
 from storage.schema import ensure_current
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
 
-LEADERSHIP_RETRY = 5.0
+STOP_GRACE = 8.0  # seconds stopping may take before what is left is cut off
 MENU_COMMANDS = ("start", "help", "language", "subscribe", "unsubscribe")
 GROUP_COMMANDS = ("queue", "tip", "help")  # what officers use in their police group
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
@@ -67,6 +77,11 @@ class Service:
         self._register = register
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = asyncio.Event()
+        self._stopping = False
+        self.poller: Poller | None = None
+        self._webhook: web.AppRunner | None = None
+        self._sender_terms = 0
+        self.exit_status = 0
 
     async def start(self) -> None:
         settings = self.settings
@@ -75,15 +90,7 @@ class Service:
         await ensure_current(database)
         self.storage = Storage(database, keyring)
         self.application = build_application(settings)
-        try:
-            await self.application.initialize()
-        except InvalidToken:
-            raise ConfigError("TINBAO_BOT_TOKEN was refused by the Bot API server") from None
-        except NetworkError as exc:
-            raise ConfigError(
-                f"cannot reach the Bot API at TINBAO_TELEGRAM_API_URL={settings.telegram_api_url}"
-                f" ({type(exc).__name__})"
-            ) from None
+        await self._telegram("getMe", self.application.initialize)
         self.services = Services(
             settings=settings,
             keyring=keyring,
@@ -98,30 +105,24 @@ class Service:
         self._register(self.application)
         await self._publish_commands()
         bot = self.application.bot
-        self.sender = OutboxSender(
-            bot,
-            self.storage,
-            SendLimits(
-                RateSettings(
-                    settings.global_rate,
-                    settings.private_chat_rate,
-                    settings.group_rate_per_minute,
-                    settings.paid_broadcast_rate if settings.allow_paid_broadcast else None,
-                )
-            ),
-            self.clock,
-        )
+        self.sender = self._new_sender()
         self.dispatcher = InboxDispatcher(
-            self.storage, self.application, self.clock, settings.workers, self.sender.wake
+            self.storage, self.application, self.clock, settings.workers, self._wake_sender
         )
-        self.leadership = Leadership(database)
+        self.leadership = Leadership(database, SENDER)
+        self.polling = Leadership(database, POLLER)
         self.scheduler = build_scheduler(JobEnv(self.storage, self.clock, self.services, settings))
+        self.scheduler.add_listener(self._on_job_error, EVENT_JOB_ERROR)
         self.scheduler.start()
         intake = await self._start_intake()
+        health = database.health
         for name, coro in (
             *intake,
             ("dispatcher", self.dispatcher.run()),
-            ("sender", self._lead_then_send()),
+            (
+                "sender",
+                lead(self.leadership, self._send_term, self._halt_sender, self._stopped, health),
+            ),
         ):
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(self._on_task_done)
@@ -133,6 +134,28 @@ class Service:
                 "province unit) are stored but reach nobody until an administrator is set"
             )
 
+    async def _telegram(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        return await at_start(what, call, self.settings.telegram_api_url)
+
+    def _new_sender(self) -> OutboxSender:
+        settings = self.settings
+        return OutboxSender(
+            self.application.bot,
+            self.storage,
+            SendLimits(
+                RateSettings(
+                    settings.global_rate,
+                    settings.private_chat_rate,
+                    settings.group_rate_per_minute,
+                    settings.paid_broadcast_rate if settings.allow_paid_broadcast else None,
+                )
+            ),
+            self.clock,
+        )
+
+    def _wake_sender(self) -> None:
+        self.sender.wake()
+
     async def _publish_commands(self) -> None:
         """The command menu Telegram shows, in Vietnamese by default and in English for English
         clients. Idempotent, so every start simply sets it again."""
@@ -140,6 +163,7 @@ class Service:
             (MENU_COMMANDS, None),
             (GROUP_COMMANDS, {"type": "all_group_chats"}),
         )
+        bot = self.application.bot
         for names, scope in menus:
             for language in LANGUAGES:
                 commands = [
@@ -151,29 +175,54 @@ class Service:
                     params["scope"] = scope
                 if language != self.settings.language:
                     params["language_code"] = language
-                await self.application.bot.do_api_request("setMyCommands", api_kwargs=params)
+                await self._telegram(
+                    "setMyCommands",
+                    lambda p=params: bot.do_api_request("setMyCommands", api_kwargs=p),
+                )
 
-    async def _lead_then_send(self) -> None:
-        """Wait to become the one sender, requeue what a dead leader left, then send."""
-        # Another process holds the lock; only polling can tell when it is gone.
-        while not await self.leadership.try_acquire():  # noqa: ASYNC110
-            await asyncio.sleep(LEADERSHIP_RETRY)
+    async def _send_term(self) -> None:
+        """As the one sender: requeue what a dead leader left, then send. A later term (after
+        the lock was lost with the database) starts with a fresh sender."""
+        if self._sender_terms:
+            self.sender = self._new_sender()
+        self._sender_terms += 1
         released = await self.sender.recover()
         if released:
             log.info("requeued %d calls left in flight by a stopped process", released)
         await self.sender.run()
 
+    async def _halt_sender(self) -> None:
+        await self.sender.stop()
+
+    async def _poll_term(self) -> None:
+        """As the one poller: long polling until stopped."""
+        self.poller = Poller(
+            self.application.bot,
+            self.storage,
+            self.clock,
+            self.dispatcher.wake,
+            self.settings.poll_timeout,
+        )
+        await self.poller.run()
+
+    async def _halt_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller = None  # it may confirm nothing more: another instance may poll now
+
     async def _start_intake(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
         """Long polling by default; a webhook server when TINBAO_WEBHOOK_URL is set."""
         settings, bot = self.settings, self.application.bot
-        self.poller: Poller | None = None
-        self._webhook: web.AppRunner | None = None
         if settings.webhook_url is None:
-            await bot.do_api_request("deleteWebhook", api_kwargs={"drop_pending_updates": False})
-            self.poller = Poller(
-                bot, self.storage, self.clock, self.dispatcher.wake, settings.poll_timeout
+            await self._telegram(
+                "deleteWebhook",
+                lambda: bot.do_api_request(
+                    "deleteWebhook", api_kwargs={"drop_pending_updates": False}
+                ),
             )
-            return [("poller", self.poller.run())]
+            health = self.storage.database.health
+            polling = lead(self.polling, self._poll_term, self._halt_poller, self._stopped, health)
+            return [("poller", polling)]
         secret = self.storage.keyring.pseudonym("webhook", "secret")
         app = webhook_app(
             self.storage,
@@ -185,56 +234,103 @@ class Service:
         self._webhook = web.AppRunner(app, access_log=None)
         await self._webhook.setup()
         await web.TCPSite(self._webhook, settings.webhook_listen, settings.webhook_port).start()
-        await bot.do_api_request(
+        await self._telegram(
             "setWebhook",
-            api_kwargs={
-                "url": settings.webhook_url,
-                "secret_token": secret,
-                "allowed_updates": ALLOWED_UPDATES,
-                "max_connections": 40,
-            },
+            lambda: bot.do_api_request(
+                "setWebhook",
+                api_kwargs={
+                    "url": settings.webhook_url,
+                    "secret_token": secret,
+                    "allowed_updates": ALLOWED_UPDATES,
+                    "max_connections": 40,
+                },
+            ),
         )
         return []
 
     def _on_task_done(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s stopped: %s", task.get_name(), type(task.exception()).__name__)
-            self._stopped.set()
+        """A background task ended: unless the service is stopping, that is fatal, and said so."""
+        if task.cancelled() or self._stopping:
+            return
+        error = task.exception()
+        name = task.get_name()
+        if error is None:
+            log.error("the %s ended on its own; tinbao stops", name)
+        elif isinstance(error, InvalidToken):
+            log.error("the Bot API refused TINBAO_BOT_TOKEN (revoked?); the %s stops tinbao", name)
+        else:
+            log.error(
+                "the %s failed: %s at %s; tinbao stops", name, type(error).__name__, frames(error)
+            )
+        self.exit_status = 1
+        self._stopping = True  # the other tasks now end because of this one: say nothing more
+        self._stopped.set()
+
+    def _on_job_error(self, event: JobExecutionEvent) -> None:
+        """A scheduled job that failed runs again at its next time; say so once."""
+        if is_unavailable(event.exception):
+            self.storage.database.health.failed(event.exception, f"scheduled job {event.job_id}")
+            return
+        log.error(
+            "scheduled job %s failed: %s; it runs again at its next time",
+            event.job_id,
+            type(event.exception).__name__,
+        )
 
     def request_stop(self) -> None:
+        self._stopping = True
         self._stopped.set()
 
     async def wait(self) -> None:
         await self._stopped.wait()
 
     async def stop(self) -> None:
-        """Finish the work in flight, stop polling, close the database."""
+        """Finish the work in flight, stop polling, close the database — within STOP_GRACE
+        seconds even when the database fails; what is unfinished then is safe to redo."""
         log.info("stopping")
-        if self._webhook is not None:
-            await self._webhook.cleanup()
-        polling = [task for task in self._tasks if task.get_name() == "poller"]
+        self._stopping = True
+        self._stopped.set()
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE
+        await self._step("webhook", deadline, self._close_webhook())
         if self.poller is not None:
-            self.poller.stop()
-            for task in polling:
-                task.cancel()
-            await asyncio.gather(*polling, return_exceptions=True)
-        await self.dispatcher.stop()
-        await self.sender.stop()
+            self.poller.stop()  # ends the long poll; a batch in hand is stored first
+        await self._step("dispatcher", deadline, self.dispatcher.stop())
+        await self._step("sender", deadline, self.sender.stop())
+        # The tasks end by themselves now; cutting one off mid-transaction is the last resort.
+        if self._tasks:
+            await self._step("background tasks", deadline, asyncio.wait(self._tasks))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.poller is not None:
-            await self.poller.confirm()
+            await self._step("poller", deadline, self.poller.confirm())
         self.scheduler.shutdown(wait=False)
-        await settle_jobs()
-        await self.application.shutdown()
-        await self.leadership.release()
+        await self._step("scheduled jobs", deadline, settle_jobs())
+        await self._step("Bot API client", deadline, self.application.shutdown())
+        await self._step("leadership", deadline, self._release_leadership())
         await self.storage.close()
         log.info("stopped")
 
+    async def _close_webhook(self) -> None:
+        if self._webhook is not None:
+            await self._webhook.cleanup()
 
-async def run_until_signalled(service: Service) -> None:
-    """Serve a started service until SIGTERM or SIGINT, then stop it gracefully."""
+    async def _release_leadership(self) -> None:
+        await self.leadership.release()
+        await self.polling.release()
+
+    @staticmethod
+    async def _step(what: str, deadline: float, step: Coroutine[Any, Any, Any]) -> None:
+        left = max(0.1, deadline - asyncio.get_running_loop().time())
+        try:
+            await asyncio.wait_for(step, timeout=left)
+        except TimeoutError:
+            log.warning("stopping: the %s did not finish in time; left to the next start", what)
+
+
+async def run_until_signalled(service: Service) -> int:
+    """Serve a started service until SIGTERM or SIGINT (status 0), or until a background task
+    fails (non-zero), then stop it gracefully."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, service.request_stop)
@@ -242,9 +338,11 @@ async def run_until_signalled(service: Service) -> None:
         await service.wait()
     finally:
         await service.stop()
+    return service.exit_status
 
 
-async def serve(settings: Settings, register: Registrar) -> None:
+async def serve(settings: Settings, register: Registrar) -> int:
+    """Run ``tinbao run``; returns the process's exit status."""
     service = Service(settings, register)
     await service.start()
-    await run_until_signalled(service)
+    return await run_until_signalled(service)

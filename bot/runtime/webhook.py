@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.runtime.poller import received
+from storage.db import is_unavailable
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,15 @@ def webhook_app(
             update = received(payload, storage.keyring)
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        async with storage.transaction() as uow:
-            await uow.inbox.store([update], clock.now())
+        try:
+            async with storage.transaction(durable=True) as uow:
+                await uow.inbox.store([update], clock.now())
+        except Exception as exc:  # not stored, so not confirmed: Telegram sends it again
+            if not is_unavailable(exc):
+                raise
+            storage.database.health.failed(exc, "webhook")
+            return web.Response(status=503)
+        storage.database.health.recovered()
         on_stored()
         return web.Response(status=200)
 

@@ -349,10 +349,10 @@ class ThrowawayPostgres:
             shutil.rmtree(self.data_dir, ignore_errors=True)
         raise PostgresError("initdb failed:\n" + "\n".join(errors))
 
-    def _launch(self) -> None:
+    def _launch(self, port: int | None = None) -> None:
         assert self.base_dir is not None and self.log_path is not None
-        for _attempt in range(5):
-            self.port = _free_port()
+        for _attempt in range(1 if port else 5):
+            self.port = port or _free_port()
             args = [
                 self._bin("postgres"),
                 "-D", str(self.data_dir),
@@ -409,6 +409,22 @@ class ThrowawayPostgres:
             f"postgres did not accept connections within {self.start_timeout:.0f}s; "
             f"log {self.log_path}:\n{_tail(self.log_path)}"
         )
+
+    def restart(self) -> None:
+        """Stop the server the way an operator's restart does (``pg_ctl stop -m fast``: every
+        session is ended) and start it again on the same port and data; in between,
+        connections are refused."""
+        if not self.running:
+            raise PostgresError("this ThrowawayPostgres is not running")
+        assert self._proc is not None
+        self._run(
+            [self._bin("pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w",
+             "-t", "30"],
+            timeout=60,
+        )  # fmt: skip
+        self._proc.wait(timeout=30)
+        self._proc = None
+        self._launch(self.port)
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None

@@ -17,6 +17,7 @@ from bot.config import Settings, load_settings
 from bot.runtime.service import Service
 from handlers import register
 
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-key-0123456789abcdef-0123456789abcdef"
 
 
@@ -44,9 +45,13 @@ async def running_service(
 
 
 class ServiceProcess:
-    """``tinbao run`` as a child process, for crash tests."""
+    """``tinbao run`` as a child process, for crash tests; ``module`` runs it through a wrapper
+    (e.g. ``tests.support.read_only_run``) instead of ``bot``."""
 
-    def __init__(self, sandbox: Any, database_url: str, log_path: Path, **env: str) -> None:
+    def __init__(
+        self, sandbox: Any, database_url: str, log_path: Path, module: str = "bot", **env: str
+    ) -> None:
+        self._module = module
         self._env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")},
             "TINBAO_BOT_TOKEN": sandbox.token,
@@ -55,6 +60,7 @@ class ServiceProcess:
             "TINBAO_SECRET_KEY": SECRET,
             "TINBAO_POLL_TIMEOUT": "5",
             "TINBAO_LOG_LEVEL": "DEBUG",
+            "PYTHONPATH": str(ROOT),
             **env,
         }
         self._log_path = log_path
@@ -63,7 +69,7 @@ class ServiceProcess:
     def start(self) -> None:
         log = self._log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", self._module, "run"],
             env=self._env,
             stdout=log,
             stderr=log,

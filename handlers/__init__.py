@@ -13,6 +13,7 @@ from telegram.ext import Application
 from handlers import (
     campaign_dialog,
     campaign_list,
+    chat_rules,
     conversation,
     fallback,
     general,
@@ -29,6 +30,7 @@ from handlers import (
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
+    chat_rules.register_checks(application)  # group -2: before everything else
     patrol.register(application)  # before the conversation: patrol steps take their messages
     tip_dialogue.register(application)
     conversation.register(application)
@@ -42,3 +44,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     campaign_list.register(application)
     group_replies.register(application)
     fallback.register(application)
+    chat_rules.register_catch_all(application)

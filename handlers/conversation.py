@@ -76,11 +76,16 @@ async def menu_button(update: Update, context: TinbaoContext) -> None:
         await context.reply(update, await help_text(update, context, language))
     elif choice == "menu:lang":
         await context.reply(update, t("language.usage", language), reply_markup=kb.languages())
-    elif choice.startswith("lang:"):
-        chosen = await choose_language(context.uow, context.work.lane, choice[5:], context.work.now)
-        if chosen:
-            await context.reply(update, t("language.changed", chosen))
-            await show_menu(update, context, chosen)
+    elif choice.startswith("lang:") and (
+        chosen := await choose_language(
+            context.uow, context.work.lane, choice[5:], context.work.now
+        )
+    ):
+        await context.reply(update, t("language.changed", chosen))
+        await show_menu(update, context, chosen)
+    else:  # forged or from an older menu
+        await context.answer(update, t("buttons.stale", language), alert=True)
+        return
     await context.answer(update)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.tip_lifecycle import (
@@ -25,7 +25,7 @@ from bot.domain.tip_lifecycle import (
     find_tip,
 )
 from bot.domain.tip_notices import card_keyboard
-from bot.domain.tip_threads import subject_of
+from bot.domain.tip_threads import subject_of, worked_in
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
@@ -93,6 +93,7 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
         return
     verb, tip_id, arg = parsed
     try:
+        await check_chat(context, tip_id, chat)
         if verb == "back" or (verb in ("res", "rej", "dup", "xfer") and arg is None):
             tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
             await ask_next(update, context, tip, verb)
@@ -121,6 +122,16 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
             subject=subject_of(tip),
         )
     await context.answer(update, t(f"tipwork.done_{VERB_ACTIONS[verb]}", language))
+
+
+async def check_chat(context: TinbaoContext, tip_id: int, chat: Chat) -> None:
+    """A card's button works only where the tip is worked: pressed (or forged) in another
+    group or in a private chat, it is refused, whoever presses it."""
+    tip = await context.uow.tips.get(tip_id)
+    if tip is not None and not await worked_in(
+        context.uow, tip, chat.id, chat.type == Chat.PRIVATE
+    ):
+        raise Refused("buttons.wrong_chat")
 
 
 async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) -> None:
@@ -158,8 +169,10 @@ async def prompt(
 ) -> None:
     """Ask in the group for the duplicate's original code or the commune to transfer to; the
     officer's reply comes back through ``group_replies``."""
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
+    message, chat, query = update.effective_message, update.effective_chat, update.callback_query
+    # The pressed card (even one Telegram shows the bot only as its chat and id), or the reply.
+    asked_under = query.message if query is not None and query.message else message
+    assert asked_under is not None and chat is not None
     language = context.services.default_language
     purpose = "tip.dup_prompt" if verb == "dup" else "tip.xfer_prompt"
     params: dict[str, Any] = {
@@ -169,7 +182,10 @@ async def prompt(
             "force_reply": True,
             "input_field_placeholder": t(f"tipwork.{verb}_placeholder", language),
         },
-        "reply_parameters": {"message_id": message.message_id, "allow_sending_without_reply": True},
+        "reply_parameters": {
+            "message_id": asked_under.message_id,
+            "allow_sending_without_reply": True,
+        },
     }
     params.update(in_thread(update))
     await context.send(chat, "sendMessage", params, purpose=purpose, subject=subject_of(tip))

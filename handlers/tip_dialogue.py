@@ -32,7 +32,7 @@ from bot.domain.tip_dialogue import (
     to_tipster,
     writer_for,
 )
-from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of
+from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import conversation, group_replies
@@ -91,6 +91,9 @@ async def ask_button(update: Update, context: TinbaoContext) -> None:
             key = "adminrelay.unit_tip" if user.id in context.services.admin_ids else None
             await context.answer(update, t(key or "dialogue.not_officer", language), alert=True)
             return
+    elif not await worked_in(context.uow, tip, chat.id, private=False):
+        await context.answer(update, t("buttons.wrong_chat", language), alert=True)
+        return
     else:
         writer = await writer_for(context.uow, tip, user.id)
     if writer is None:

@@ -169,10 +169,8 @@ async def prompt(
 ) -> None:
     """Ask in the group for the duplicate's original code or the commune to transfer to; the
     officer's reply comes back through ``group_replies``."""
-    message, chat, query = update.effective_message, update.effective_chat, update.callback_query
-    # The pressed card (even one Telegram shows the bot only as its chat and id), or the reply.
-    asked_under = query.message if query is not None and query.message else message
-    assert asked_under is not None and chat is not None
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
     language = context.services.default_language
     purpose = "tip.dup_prompt" if verb == "dup" else "tip.xfer_prompt"
     params: dict[str, Any] = {
@@ -182,10 +180,7 @@ async def prompt(
             "force_reply": True,
             "input_field_placeholder": t(f"tipwork.{verb}_placeholder", language),
         },
-        "reply_parameters": {
-            "message_id": asked_under.message_id,
-            "allow_sending_without_reply": True,
-        },
+        "reply_parameters": {"message_id": message.message_id, "allow_sending_without_reply": True},
     }
     params.update(in_thread(update))
     await context.send(chat, "sendMessage", params, purpose=purpose, subject=subject_of(tip))

@@ -259,7 +259,7 @@ class SandboxClient:
     ) -> JSON:
         """Press an inline button; returns ``{"update_id", "callback_query_id"}``. Data not on
         the keyboard is refused unless ``forged`` (a tampered client). ``shown_as``:
-        ``message``, ``inaccessible`` (chat and id only) or ``inline`` (no message)."""
+        ``message``, or ``inline`` (no message, as for an inline-mode message)."""
         body = {"from": user_id, "data": data, "forged": forged, "shown_as": shown_as}
         return await self._call("POST", f"/chats/{chat_id}/messages/{message_id}/press", json=body)
 

@@ -17,7 +17,7 @@ from sandbox.sending import MEDIA_FIELDS, quoted
 from sandbox.world import ApiError, CallbackQuery, Chat, StoredMessage, User, World
 
 MEDIA_KINDS = ("photo", "document", "video", "voice", "audio")
-PRESS_VIEWS = ("message", "inaccessible", "inline")
+PRESS_VIEWS = ("message", "inline")
 
 
 def _refuse(description: str) -> ApiError:
@@ -185,9 +185,8 @@ def press(
 ) -> tuple[CallbackQuery, int | None]:
     """A person presses an inline button under a bot message. ``forged`` lets a test send data
     that is not on the keyboard, as a modified client could. ``shown_as`` is how the update
-    shows the button's message: ``message`` (whole), ``inaccessible`` (only its chat and id,
-    date 0, as Telegram sends for a message the bot can no longer read) or ``inline`` (no
-    message: a button of an inline-mode message, known by ``inline_message_id``)."""
+    shows the button's message: ``message`` (whole) or ``inline`` (no message: a button of an
+    inline-mode message, known by ``inline_message_id``)."""
     if shown_as not in PRESS_VIEWS:
         raise _refuse(f"shown_as must be one of {sorted(PRESS_VIEWS)}")
     stored = world.message(chat, message_id, "message not found")
@@ -216,8 +215,6 @@ def press(
     }
     if shown_as == "message":
         body["message"] = dict(stored.data)
-    elif shown_as == "inaccessible":
-        body["message"] = {"chat": stored.data["chat"], "message_id": message_id, "date": 0}
     else:
         body["inline_message_id"] = f"{chat.id}_{message_id}"
     return query, world.push_update("callback_query", body, chat.id)

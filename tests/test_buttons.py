@@ -147,20 +147,6 @@ async def test_a_button_without_a_message_is_answered_and_changes_nothing(
     assert after == before
 
 
-async def test_a_card_button_on_a_message_the_bot_can_no_longer_read_still_works(
-    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
-) -> None:
-    lan, minh, group_id = await resident(sandbox.client), scene["minh"], scene["group"]["id"]
-    async with running_service(sandbox, database_url, **FAST_SERVICE):
-        await file_tip(lan)
-        [card] = await sandbox.client.wait_for_bot_messages(group_id, 1, timeout=15)
-        query = await minh.press_data(card["message_id"], "tip:dup:1", shown_as="inaccessible")
-        await sandbox.client.wait_for_callback_answer(query, timeout=15)
-        [_card, question] = await sandbox.client.wait_for_bot_messages(group_id, 2, timeout=15)
-    assert "trùng với tin báo nào" in question["text"]
-    assert question["reply_to_message_id"] == card["message_id"]
-
-
 async def test_a_forged_card_button_in_another_group_is_refused(
     sandbox: SandboxServer, database_url: str, storage: Storage, scene: dict[str, Any]
 ) -> None:

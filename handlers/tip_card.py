@@ -93,7 +93,7 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
         return
     verb, tip_id, arg = parsed
     try:
-        await check_chat(context, tip_id, chat)
+        await check_chat(update, context, desk, tip_id)
         if verb == "back" or (verb in ("res", "rej", "dup", "xfer") and arg is None):
             tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
             await ask_next(update, context, tip, verb)
@@ -124,13 +124,13 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
     await context.answer(update, t(f"tipwork.done_{VERB_ACTIONS[verb]}", language))
 
 
-async def check_chat(context: TinbaoContext, tip_id: int, chat: Chat) -> None:
+async def check_chat(update: Update, context: TinbaoContext, desk: Desk, tip_id: int) -> None:
     """A card's button works only where the tip is worked: pressed (or forged) in another
-    group or in a private chat, it is refused, whoever presses it."""
-    tip = await context.uow.tips.get(tip_id)
-    if tip is not None and not await worked_in(
-        context.uow, tip, chat.id, chat.type == Chat.PRIVATE
-    ):
+    group or in a private chat, it is refused even for an officer who may act on the tip."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+    if not await worked_in(context.uow, tip, chat.id, chat.type == Chat.PRIVATE):
         raise Refused("buttons.wrong_chat")
 
 

@@ -25,6 +25,7 @@ from handlers import (
     tip_card,
     tip_dialogue,
     tip_queue,
+    tipster_answers,
 )
 
 
@@ -34,6 +35,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     patrol.register(application)  # before the conversation: patrol steps take their messages
     tip_dialogue.register(application)
     conversation.register(application)
+    tipster_answers.register(application)
     general.register(application)
     language.register(application)
     setup.register(application)

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.domain.preferences import choose_language
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
-from handlers import campaign_dialog, follow_up, subscription, tip_dialog
+from handlers import campaign_dialog, follow_up, subscription, tip_dialog, tipster_answers
 from handlers import keyboards as kb
 from handlers.general import help_text
 from storage.dialogs import draft_of
@@ -22,6 +22,7 @@ MENU_BUTTONS = r"^(menu|lang):"
 CANCELLED = {
     subscription.FLOW: "subscription.cancelled",
     campaign_dialog.FLOW: "campaign.cancelled",
+    tipster_answers.FLOW: "answer.cancelled",
 }
 
 
@@ -115,6 +116,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     dialog = await current_dialog(update, context, language)
     if dialog is None:
+        if await tipster_answers.hold_for_choice(update, context, language):
+            return  # a tipster writing to the police: which tip is it about?
         await context.reply(update, t("fallback.not_understood", language))
         await show_menu(update, context, language)
     elif dialog.flow == tip_dialog.FLOW:
@@ -123,6 +126,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
         await subscription.on_message(update, context, language)
     elif dialog.flow == campaign_dialog.FLOW:
         await campaign_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
+    elif dialog.flow == tipster_answers.FLOW:
+        await tipster_answers.on_message(update, context, draft_of(dialog), language)
     else:
         await follow_up.on_message(update, context, dialog.step, draft_of(dialog), language)
 

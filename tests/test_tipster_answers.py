@@ -79,14 +79,52 @@ async def test_a_plain_message_about_a_closed_tip_says_so_and_offers_a_new_tip(
 ) -> None:
     lan, minh, group = await resident(sandbox.client), scene["minh"], scene["group"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        code = TIP_CODE.search(await file_tip(lan)).group(0)
-        [card] = await sandbox.client.wait_for_bot_messages(group, 1, timeout=15)
+        code, _ = await rejected_tip(sandbox, lan, minh, group, question=True)
+        [closed] = await lan.say(ANSWER)
+    assert f"Tin báo {code} đã kết thúc" in closed["text"]
+    assert buttons(closed) == ["menu:tip"]
+
+
+async def rejected_tip(
+    sandbox: SandboxServer, lan: Person, minh: Person, group: int, question: bool = False
+) -> tuple[str, dict[str, Any] | None]:
+    """Lan's tip, rejected as false by Minh (after a question to Lan, if ``question``);
+    returns its code and the question as Lan received it."""
+    code = TIP_CODE.search(await file_tip(lan)).group(0)
+    [card] = await sandbox.client.wait_for_bot_messages(group, 1, timeout=15)
+    asked = None
+    if question:
         minh.seen = 1
         await minh.say(QUESTION, reply_to=card["message_id"])
-        await tipster_news(lan, 1)
-        query = await minh.press_data(card["message_id"], "tip:rej:1:false", forged=True)
-        await sandbox.client.wait_for_callback_answer(query, timeout=15)
-        await tipster_news(lan, 1)
-        [closed] = await lan.say(ANSWER)
+        asked = (await lan.client.wait_for_bot_messages(lan.chat_id, lan.seen + 1, 15))[-1]
+        lan.seen += 1
+    query = await minh.press_data(card["message_id"], "tip:rej:1:false", forged=True)
+    await sandbox.client.wait_for_callback_answer(query, timeout=15)
+    await tipster_news(lan, 1)
+    return code, asked
+
+
+async def test_adding_information_to_a_closed_tip_says_so_and_offers_a_new_tip(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan, minh, group = await resident(sandbox.client), scene["minh"], scene["group"]
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code, _ = await rejected_tip(sandbox, lan, minh, group)
+        await lan.say("/start", expect=2)
+        await lan.press("Theo dõi tin báo")
+        await lan.say(code)
+        [closed] = await lan.press("Gửi thêm thông tin")
+    assert f"Tin báo {code} đã kết thúc" in closed["text"]
+    assert buttons(closed) == ["menu:tip"]
+
+
+async def test_a_reply_about_a_closed_tip_says_so_and_offers_a_new_tip(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan, minh, group = await resident(sandbox.client), scene["minh"], scene["group"]
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code, asked = await rejected_tip(sandbox, lan, minh, group, question=True)
+        assert asked is not None
+        [closed] = await lan.say(ANSWER, reply_to=asked["message_id"])
     assert f"Tin báo {code} đã kết thúc" in closed["text"]
     assert buttons(closed) == ["menu:tip"]

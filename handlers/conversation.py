@@ -104,7 +104,7 @@ async def dialog_button(update: Update, context: TinbaoContext) -> None:
                 update, context, dialog.step, draft_of(dialog), language
             )
     if not handled:
-        await context.answer(update, t("tip.button_stale", language))
+        await context.answer(update, t("tip.button_stale", language), alert=True)
 
 
 async def cancel_button(update: Update, context: TinbaoContext) -> None:

@@ -184,7 +184,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     if handled:
         await context.answer(update)
     else:
-        await context.answer(update, t("patrol.button_stale", language))
+        await context.answer(update, t("patrol.button_stale", language), alert=True)
 
 
 async def switch_team(

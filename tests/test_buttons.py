@@ -129,7 +129,7 @@ async def test_every_forged_button_in_a_private_chat_is_answered_and_changes_not
         after = await database_state(storage)
     unanswered = [data for data, answer in answers.items() if answer is None]
     assert unanswered == []
-    assert all(answer["text"] for answer in answers.values()), "each says why"
+    assert all(answer["text"] and answer["show_alert"] for answer in answers.values())
     assert after == before
 
 

@@ -31,7 +31,7 @@ from handlers import (
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
-    chat_rules.register_checks(application)  # group -2: before everything else
+    chat_rules.register_checks(application)  # before everything else
     patrol.register(application)  # before the conversation: patrol steps take their messages
     tip_dialogue.register(application)
     conversation.register(application)

@@ -4,7 +4,7 @@ The resident's flows (menu, tip form, follow-up, subscription, language, the cho
 answer is about), the patrol menu and the campaign buttons belong to a private chat: pressed
 (or forged) anywhere else they are refused with an alert and change nothing. A button without
 a message to act on (an inline-mode message) is answered the same way. These checks run before
-every other handler (group -2); the tip card's buttons check their chat themselves, since it
+every other handler; the tip card's buttons check their chat themselves, since it
 depends on the tip (``tip_card``).
 
 Whatever no handler takes — unknown, stale, malformed or forged data — gets a short alert from
@@ -53,7 +53,6 @@ async def check_button(update: Update, context: TinbaoContext) -> None:
 
 async def command_elsewhere(update: Update, context: TinbaoContext) -> None:
     await context.reply(update, t("chats.private_only", await context.language(update)))
-    raise ApplicationHandlerStop
 
 
 async def unknown_button(update: Update, context: TinbaoContext) -> None:
@@ -61,12 +60,12 @@ async def unknown_button(update: Update, context: TinbaoContext) -> None:
 
 
 def register_checks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Before every other handler."""
+    """Before every other handler. A refused button stops all handling; a refused command
+    only wins group 0 (registered first there), so the later groups still learn from it
+    (``tip_dialogue.learn_forum``)."""
     application.add_handler(CallbackQueryHandler(check_button), group=-2)
     elsewhere = ~filters.ChatType.PRIVATE
-    application.add_handler(
-        CommandHandler(PRIVATE_COMMANDS, command_elsewhere, filters=elsewhere), group=-2
-    )
+    application.add_handler(CommandHandler(PRIVATE_COMMANDS, command_elsewhere, filters=elsewhere))
 
 
 def register_catch_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -34,6 +34,7 @@ from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import conversation, group_replies, tipster_answers
+from handlers.follow_up import say_closed
 from handlers.relayed import MEDIA, content_of
 from storage.models import Tip, TipStatus
 from storage.outbox import SentMessage
@@ -215,7 +216,7 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
         return
     language = await context.language(update)
     if tip.status in TipStatus.CLOSED:
-        await tipster_answers.say_closed(update, context, tip, language)
+        await say_closed(update, context, tip, language)
         return
     content = await tipster_answers.checked(update, context, language)
     if content is not None:

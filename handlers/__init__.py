@@ -13,6 +13,7 @@ from telegram.ext import Application
 from handlers import (
     campaign_dialog,
     campaign_list,
+    chat_rules,
     conversation,
     fallback,
     general,
@@ -24,14 +25,17 @@ from handlers import (
     tip_card,
     tip_dialogue,
     tip_queue,
+    tipster_answers,
 )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
+    chat_rules.register_checks(application)  # before everything else
     patrol.register(application)  # before the conversation: patrol steps take their messages
     tip_dialogue.register(application)
     conversation.register(application)
+    tipster_answers.register(application)
     general.register(application)
     language.register(application)
     setup.register(application)
@@ -42,3 +46,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     campaign_list.register(application)
     group_replies.register(application)
     fallback.register(application)
+    chat_rules.register_catch_all(application)

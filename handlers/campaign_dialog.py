@@ -295,7 +295,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     dialog = await context.uow.dialogs.get(work.lane)
     stale = dialog is None or dialog.flow != FLOW
     if stale or dialog is None or dialog.updated_at + context.services.draft_ttl < work.now:
-        await context.answer(update, t("campaign.button_stale", language))
+        await context.answer(update, t("campaign.button_stale", language), alert=True)
         return
     if not (await authority(update, context)).allowed:  # rights may have changed meanwhile
         await context.uow.dialogs.end(work.lane)
@@ -311,7 +311,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     if handled:
         await context.answer(update)
     else:
-        await context.answer(update, t("campaign.button_stale", language))
+        await context.answer(update, t("campaign.button_stale", language), alert=True)
 
 
 async def button(

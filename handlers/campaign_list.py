@@ -97,7 +97,7 @@ async def control_button(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     matched = CONTROL.match(query.data or "")
     if matched is None:
-        await context.answer(update, t("campaign.button_stale", language))
+        await context.answer(update, t("campaign.button_stale", language), alert=True)
         return
     rights = await authority(update, context)
     if not rights.allowed:  # rights may have been taken away since the list was sent

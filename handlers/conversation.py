@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.domain.preferences import choose_language
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
-from handlers import campaign_dialog, follow_up, subscription, tip_dialog
+from handlers import campaign_dialog, follow_up, subscription, tip_dialog, tipster_answers
 from handlers import keyboards as kb
 from handlers.general import help_text
 from storage.dialogs import draft_of
@@ -22,6 +22,7 @@ MENU_BUTTONS = r"^(menu|lang):"
 CANCELLED = {
     subscription.FLOW: "subscription.cancelled",
     campaign_dialog.FLOW: "campaign.cancelled",
+    tipster_answers.FLOW: "answer.cancelled",
 }
 
 
@@ -76,11 +77,16 @@ async def menu_button(update: Update, context: TinbaoContext) -> None:
         await context.reply(update, await help_text(update, context, language))
     elif choice == "menu:lang":
         await context.reply(update, t("language.usage", language), reply_markup=kb.languages())
-    elif choice.startswith("lang:"):
-        chosen = await choose_language(context.uow, context.work.lane, choice[5:], context.work.now)
-        if chosen:
-            await context.reply(update, t("language.changed", chosen))
-            await show_menu(update, context, chosen)
+    elif choice.startswith("lang:") and (
+        chosen := await choose_language(
+            context.uow, context.work.lane, choice[5:], context.work.now
+        )
+    ):
+        await context.reply(update, t("language.changed", chosen))
+        await show_menu(update, context, chosen)
+    else:  # forged or from an older menu
+        await context.answer(update, t("buttons.stale", language), alert=True)
+        return
     await context.answer(update)
 
 
@@ -98,7 +104,7 @@ async def dialog_button(update: Update, context: TinbaoContext) -> None:
                 update, context, dialog.step, draft_of(dialog), language
             )
     if not handled:
-        await context.answer(update, t("tip.button_stale", language))
+        await context.answer(update, t("tip.button_stale", language), alert=True)
 
 
 async def cancel_button(update: Update, context: TinbaoContext) -> None:
@@ -110,6 +116,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     dialog = await current_dialog(update, context, language)
     if dialog is None:
+        if await tipster_answers.hold_for_choice(update, context, language):
+            return  # a tipster writing to the police: which tip is it about?
         await context.reply(update, t("fallback.not_understood", language))
         await show_menu(update, context, language)
     elif dialog.flow == tip_dialog.FLOW:
@@ -118,6 +126,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
         await subscription.on_message(update, context, language)
     elif dialog.flow == campaign_dialog.FLOW:
         await campaign_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
+    elif dialog.flow == tipster_answers.FLOW:
+        await tipster_answers.on_message(update, context, draft_of(dialog), language)
     else:
         await follow_up.on_message(update, context, dialog.step, draft_of(dialog), language)
 

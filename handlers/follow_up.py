@@ -14,7 +14,7 @@ from bot.i18n import catalog, t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.tip_dialog import attachment_of
-from storage.models import Tip
+from storage.models import Tip, TipStatus
 
 FLOW = "follow"
 
@@ -89,9 +89,22 @@ async def on_message(
     if tip is None or not (message.text or attachment_of(message)):
         await context.reply(update, t("follow.ask_info", language))
         return
+    if tip.status in TipStatus.CLOSED:  # closed while the tipster was writing
+        await context.uow.dialogs.end(context.work.lane)
+        await say_closed(update, context, tip, language)
+        return
     await relay(update, context, tip)
     await context.uow.dialogs.end(context.work.lane)
     await context.reply(update, t("follow.info_sent", language, code=html.escape(tip.code)))
+
+
+async def say_closed(update: Update, context: TinbaoContext, tip: Tip, language: str) -> None:
+    """A closed tip takes nothing more; a new one can be sent."""
+    await context.reply(
+        update,
+        t("dialogue.tip_closed", language, code=html.escape(tip.code)),
+        reply_markup=kb.new_tip(language),
+    )
 
 
 async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
@@ -125,6 +138,8 @@ async def on_button(update: Update, context: TinbaoContext, data: str, language:
         return True
     if action == "show":
         await show(update, context, tip, language)
+    elif action == "add" and tip.status in TipStatus.CLOSED:
+        await say_closed(update, context, tip, language)
     elif action == "add":
         await context.uow.dialogs.save(
             context.work.lane, FLOW, "add", {"code": tip.code}, context.work.now

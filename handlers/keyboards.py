@@ -34,6 +34,10 @@ def main_menu(language: str) -> Keyboard:
     )
 
 
+def new_tip(language: str) -> Keyboard:
+    return inline([button(t("menu.send_tip", language), "menu:tip")])
+
+
 def languages() -> Keyboard:
     return inline([button("Tiếng Việt", "lang:vi"), button("English", "lang:en")])
 

@@ -169,6 +169,9 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
             await file_incident(update, context, language, found, draft)
     elif action == "team":
         await switch_team(update, context, language, found, value)
+    elif action in ("cp", "invite") and not member.leader:
+        await context.answer(update, t("patrol.leaders_only", language), alert=True)
+        return  # answered once, with the reason
     elif action in ("cp", "invite"):
         handled = await patrol_team.on_leader_button(
             update, context, language, member, team, action
@@ -181,7 +184,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     if handled:
         await context.answer(update)
     else:
-        await context.answer(update, t("patrol.button_stale", language))
+        await context.answer(update, t("patrol.button_stale", language), alert=True)
 
 
 async def switch_team(

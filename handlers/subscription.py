@@ -93,7 +93,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     value = query.data.removeprefix("sub:")
     dialog = await context.uow.dialogs.get(work.lane)
     if dialog is None or dialog.flow != FLOW:
-        await context.answer(update, t("tip.button_stale", language))
+        await context.answer(update, t("tip.button_stale", language), alert=True)
         return
     await context.answer(update)
     if value == "cancel":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.tip_lifecycle import (
@@ -25,7 +25,7 @@ from bot.domain.tip_lifecycle import (
     find_tip,
 )
 from bot.domain.tip_notices import card_keyboard
-from bot.domain.tip_threads import subject_of
+from bot.domain.tip_threads import subject_of, worked_in
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
@@ -93,6 +93,7 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
         return
     verb, tip_id, arg = parsed
     try:
+        await check_chat(update, context, desk, tip_id)
         if verb == "back" or (verb in ("res", "rej", "dup", "xfer") and arg is None):
             tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
             await ask_next(update, context, tip, verb)
@@ -121,6 +122,16 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
             subject=subject_of(tip),
         )
     await context.answer(update, t(f"tipwork.done_{VERB_ACTIONS[verb]}", language))
+
+
+async def check_chat(update: Update, context: TinbaoContext, desk: Desk, tip_id: int) -> None:
+    """A card's button works only where the tip is worked: pressed (or forged) in another
+    group or in a private chat, it is refused even for an officer who may act on the tip."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+    if not await worked_in(context.uow, tip, chat.id, chat.type == Chat.PRIVATE):
+        raise Refused("buttons.wrong_chat")
 
 
 async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) -> None:

@@ -25,26 +25,22 @@ from telegram.ext import (
 
 from bot.domain.tip_dialogue import (
     TEXT_LIMIT,
-    Content,
     Writer,
     admin_writer,
-    to_police,
     to_tipster,
     writer_for,
 )
-from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of
+from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
 from bot.domain.tips import filed_by
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
-from handlers import conversation, group_replies
+from handlers import conversation, group_replies, tipster_answers
+from handlers.follow_up import say_closed
+from handlers.relayed import MEDIA, content_of
 from storage.models import Tip, TipStatus
 from storage.outbox import SentMessage
 
 ASK_PATTERN = r"^tip:ask:"
-# What may be passed on, both ways: copyMessage re-sends these without naming the sender.
-MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "location", "document")
-# Files keep EXIF/GPS data: a tipster's image as a file could locate them (as in a new tip).
-TIPSTER_MEDIA = tuple(kind for kind in MEDIA if kind != "document")
 # The bot's messages about a tip that a writer (officer, or administrator in private) answers.
 WRITER_PURPOSES = (
     "tip.card",
@@ -53,14 +49,6 @@ WRITER_PURPOSES = (
     "tip.ask_prompt",
     "tip.answer",
 )
-
-
-def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:
-    if message.text:
-        return Content(message.chat.id, message.message_id, message.text)
-    if any(getattr(message, kind, None) for kind in kinds):
-        return Content(message.chat.id, message.message_id, None)
-    return None
 
 
 async def reply_here(update: Update, context: TinbaoContext, text: str) -> None:
@@ -98,6 +86,9 @@ async def ask_button(update: Update, context: TinbaoContext) -> None:
             key = "adminrelay.unit_tip" if user.id in context.services.admin_ids else None
             await context.answer(update, t(key or "dialogue.not_officer", language), alert=True)
             return
+    elif not await worked_in(context.uow, tip, chat.id, private=False):
+        await context.answer(update, t("buttons.wrong_chat", language), alert=True)
+        return
     else:
         writer = await writer_for(context.uow, tip, user.id)
     if writer is None:
@@ -232,31 +223,11 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
         return
     language = await context.language(update)
     if tip.status in TipStatus.CLOSED:
-        await context.reply(update, t("dialogue.tip_closed", language, code=tip.code))
+        await say_closed(update, context, tip, language)
         return
-    content = content_of(message, TIPSTER_MEDIA)
-    if content is None:
-        await context.reply(update, t("dialogue.answer_unsupported", language))
-        return
-    if content.text is not None and len(content.text) > TEXT_LIMIT:
-        await context.reply(update, t("dialogue.too_long", language, limit=TEXT_LIMIT))
-        return
-    work, services = context.work, context.services
-    label = t("dialogue.answer_card", services.default_language, code=tip.code)
-    await to_police(
-        work.uow,
-        keyring,
-        tip,
-        content,
-        label,
-        work.now,
-        services.admin_ids,
-        work.update_id,
-        language=services.default_language,
-    )
-    assert tip.id is not None
-    await work.uow.tips.record(tip.id, "answered", "tipster", work.now)
-    await context.reply(update, t("dialogue.answer_sent", language))
+    content = await tipster_answers.checked(update, context, language)
+    if content is not None:
+        await tipster_answers.pass_on(update, context, tip, [content], language)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -248,11 +248,19 @@ class SandboxClient:
         return await self.edit_message(chat_id, message_id, location=location)
 
     async def press_button(
-        self, chat_id: int, message_id: int, user_id: int, data: str, *, forged: bool = False
+        self,
+        chat_id: int,
+        message_id: int,
+        user_id: int,
+        data: str,
+        *,
+        forged: bool = False,
+        shown_as: str = "message",
     ) -> JSON:
         """Press an inline button; returns ``{"update_id", "callback_query_id"}``. Data not on
-        the keyboard is refused unless ``forged`` (a tampered client)."""
-        body = {"from": user_id, "data": data, "forged": forged}
+        the keyboard is refused unless ``forged`` (a tampered client). ``shown_as``:
+        ``message``, or ``inline`` (no message, as for an inline-mode message)."""
+        body = {"from": user_id, "data": data, "forged": forged, "shown_as": shown_as}
         return await self._call("POST", f"/chats/{chat_id}/messages/{message_id}/press", json=body)
 
     # what the bot did -------------------------------------------------------------------------

@@ -269,6 +269,7 @@ class Control:
             _int(request.match_info["message_id"], "message_id"),
             str(body["data"]),
             forged=bool(body.get("forged")),
+            shown_as=str(body.get("shown_as", "message")),
         )
         return _json({"update_id": update_id, "callback_query_id": query.id})
 

@@ -17,6 +17,7 @@ from sandbox.sending import MEDIA_FIELDS, quoted
 from sandbox.world import ApiError, CallbackQuery, Chat, StoredMessage, User, World
 
 MEDIA_KINDS = ("photo", "document", "video", "voice", "audio")
+PRESS_VIEWS = ("message", "inline")
 
 
 def _refuse(description: str) -> ApiError:
@@ -173,10 +174,21 @@ def edit(
 
 
 def press(
-    world: World, chat: Chat, sender: User, message_id: int, data: str, *, forged: bool = False
+    world: World,
+    chat: Chat,
+    sender: User,
+    message_id: int,
+    data: str,
+    *,
+    forged: bool = False,
+    shown_as: str = "message",
 ) -> tuple[CallbackQuery, int | None]:
     """A person presses an inline button under a bot message. ``forged`` lets a test send data
-    that is not on the keyboard, as a modified client could."""
+    that is not on the keyboard, as a modified client could. ``shown_as`` is how the update
+    shows the button's message: ``message`` (whole) or ``inline`` (no message: a button of an
+    inline-mode message, known by ``inline_message_id``)."""
+    if shown_as not in PRESS_VIEWS:
+        raise _refuse(f"shown_as must be one of {sorted(PRESS_VIEWS)}")
     stored = world.message(chat, message_id, "message not found")
     offered = {
         button.get("callback_data")
@@ -195,13 +207,16 @@ def press(
         data=data,
     )
     world.callbacks[query.id] = query
-    body = {
+    body: dict[str, Any] = {
         "id": query.id,
         "from": sender.to_dict(),
-        "message": dict(stored.data),
         "chat_instance": chat.instance,
         "data": data,
     }
+    if shown_as == "message":
+        body["message"] = dict(stored.data)
+    else:
+        body["inline_message_id"] = f"{chat.id}_{message_id}"
     return query, world.push_update("callback_query", body, chat.id)
 
 

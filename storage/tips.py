@@ -64,6 +64,17 @@ class TipRepository:
         )
         return list((await self._session.execute(statement)).scalars().all())
 
+    async def written_to(self, tipster: str) -> list[Tip]:
+        """The tipster's tips the police (or administrators) wrote to them about, newest
+        first."""
+        asked = select(TipEvent.tip_id).where(TipEvent.kind == "asked")
+        statement = (
+            select(Tip)
+            .where(Tip.tipster == tipster, Tip.id.in_(asked))
+            .order_by(Tip.created_at.desc(), Tip.id.desc())
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
     async def count_since(self, tipster: str, since: datetime) -> int:
         statement = select(func.count()).where(Tip.tipster == tipster, Tip.created_at >= since)
         return int((await self._session.execute(statement)).scalar_one())

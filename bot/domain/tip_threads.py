@@ -122,6 +122,16 @@ async def working_units(uow: UnitOfWork, tip: Tip) -> set[int]:
     return units
 
 
+async def worked_in(uow: UnitOfWork, tip: Tip, chat_id: int, private: bool) -> bool:
+    """Whether a chat is one where the tip is worked: the group of its unit or of its
+    province's unit; for a tip that reached no unit, a private chat (its cards went to the
+    administrators; who may act there is checked apart)."""
+    if private:
+        return tip.unit_id is None
+    unit = await uow.units.by_chat(chat_id)
+    return unit is not None and unit.id in await working_units(uow, tip)
+
+
 async def places(
     uow: UnitOfWork, keyring: Keyring, tip: Tip, admin_ids: frozenset[int]
 ) -> list[Place]:

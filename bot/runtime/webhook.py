@@ -3,6 +3,9 @@
 Telegram retries any update whose POST did not get a 2xx, so answering 200 only after the
 commit keeps the same promise as long polling: stored first, confirmed second. The secret
 header proves a request comes from Telegram (or the sandbox) and not from a stranger.
+
+A body that is not an Update — not JSON, JSON of another shape, an ``update_id`` that is not a
+non-negative 64-bit integer — gets 400 and is not stored: the workers could never handle it.
 """
 
 from __future__ import annotations
@@ -13,15 +16,34 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from telegram import Update
 
 from bot.clock import Clock
 from bot.runtime.poller import received
+from bot.security import Keyring
 from storage.db import is_unavailable
+from storage.inbox import ReceivedUpdate
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_ID = 2**63 - 1  # the inbox's BIGINT key
+
+
+def update_of(payload: Any, keyring: Keyring) -> ReceivedUpdate | None:
+    """The update to store, or None when ``payload`` is not one python-telegram-bot can read
+    (the parse the inbox workers will do, done once here so nothing unreadable is stored)."""
+    if not isinstance(payload, dict):
+        return None
+    update_id = payload.get("update_id")
+    if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
+        return None
+    try:
+        Update.de_json(payload, None)
+        return received(payload, keyring)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def webhook_app(
@@ -33,8 +55,11 @@ def webhook_app(
             return web.Response(status=403)
         try:
             payload: Any = await request.json()
-            update = received(payload, storage.keyring)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
+            payload = None
+        update = update_of(payload, storage.keyring)
+        if update is None:
+            log.info("webhook: refused a body that is not an update")
             return web.Response(status=400)
         try:
             async with storage.transaction(durable=True) as uow:

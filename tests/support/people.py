@@ -62,9 +62,11 @@ class Person:
         await self.client.press_button(self.chat_id, message["message_id"], self.id, data)
         return await self._answers(expect) if expect else []
 
-    async def press_data(self, message_id: int, data: str, forged: bool = False) -> str:
+    async def press_data(
+        self, message_id: int, data: str, forged: bool = False, shown_as: str = "message"
+    ) -> str:
         pressed = await self.client.press_button(
-            self.chat_id, message_id, self.id, data, forged=forged
+            self.chat_id, message_id, self.id, data, forged=forged, shown_as=shown_as
         )
         return str(pressed["callback_query_id"])
 

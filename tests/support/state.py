@@ -1,0 +1,25 @@
+"""What the service keeps, to show that something changed nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from storage.uow import Storage
+
+# The message path's own tables: every update and every answer passes through them.
+TRAFFIC = ("inbox_update", "outbox_message")
+
+
+async def database_state(storage: Storage) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table except the inbox and the outbox, in a comparable form."""
+    state: dict[str, list[tuple[str, ...]]] = {}
+    async with storage.transaction() as uow:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in TRAFFIC:
+                continue
+            rows: Any = (await uow.session.execute(select(table))).all()
+            state[table.name] = sorted(tuple(repr(value) for value in row) for row in rows)
+    return state

@@ -264,9 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(func=_audit)
 
+    from bot.outbox_commands import add_parser as add_outbox
     from bot.patrol_commands import add_parser as add_patrol
 
     add_patrol(commands)
+    add_outbox(commands)
     tips = commands.add_parser("tips", help="tips held for review (spam control)")
     tip_actions = tips.add_subparsers(dest="action", required=True)
     tip_actions.add_parser("held", help="tips held because their sender sent spam before")

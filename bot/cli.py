@@ -105,11 +105,12 @@ def _communes(args: argparse.Namespace) -> int:
 def _unit(args: argparse.Namespace) -> int:
     from bot.setup_commands import add_unit, list_units
 
-    lines = asyncio.run(
-        add_unit(args.commune, args.province, args.chat, args.name)
-        if args.action == "add"
-        else list_units()
-    )
+    if args.action == "add":
+        lines, warning = asyncio.run(add_unit(args.commune, args.province, args.chat, args.name))
+        if warning is not None:
+            print(f"tinbao: {warning}", file=sys.stderr)
+    else:
+        lines = asyncio.run(list_units())
     for line in lines:
         print(line)
     return 0

@@ -3,18 +3,17 @@ learning who it was for, and sends it again once the cause is fixed."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.cli import main
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.cli import operator_shell, tinbao
 from tests.support.people import Person, resident
-from tests.support.service import SECRET, running_service
+from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, link_commune
 
 DESCRIPTION = "Có người bán ma túy ở hẻm 12."
@@ -34,22 +33,9 @@ async def group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
 
 
 @pytest.fixture
-def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``tinbao`` in this process, on the service's database."""
-    for name in list(os.environ):
-        if name.startswith("TINBAO_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TINBAO_DATABASE_URL", database_url)
-    monkeypatch.setenv("TINBAO_SECRET_KEY", SECRET)
-    monkeypatch.chdir(tmp_path)
-
-
-async def tinbao(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run ``tinbao argv`` (it runs its own event loop, so in a thread); exit code, out, err."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(main, list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    operator_shell(monkeypatch, tmp_path, database_url=database_url)
 
 
 async def file_located_tip(lan: Person) -> str:

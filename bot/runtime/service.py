@@ -21,6 +21,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
+from bot.runtime.chat_check import report_broken_chats
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.limits import RateSettings, SendLimits
@@ -126,6 +127,11 @@ class Service:
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(self._on_task_done)
             self._tasks.append(task)
+        # Reported in the background: a broken group is worth a warning, never a late start.
+        self.chats_checked = asyncio.create_task(
+            report_broken_chats(bot, self.storage), name="chat check"
+        )
+        self.chats_checked.add_done_callback(_log_check_failure)
         log.info("tinbao started as @%s", bot.username)
         if not settings.admin_ids:
             log.warning(
@@ -218,6 +224,8 @@ class Service:
             for task in polling:
                 task.cancel()
             await asyncio.gather(*polling, return_exceptions=True)
+        self.chats_checked.cancel()
+        await asyncio.gather(self.chats_checked, return_exceptions=True)
         await self.dispatcher.stop()
         await self.sender.stop()
         for task in self._tasks:
@@ -231,6 +239,11 @@ class Service:
         await self.leadership.release()
         await self.storage.close()
         log.info("stopped")
+
+
+def _log_check_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("checking the units' chats failed: %s", type(task.exception()).__name__)
 
 
 async def run_until_signalled(service: Service) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli_input import CommandFailed
+from bot.cli_input import CommandFailed, Parser
 from storage.models import OutboxStatus
 from storage.outbox import UndeliveredCall
 
 PEOPLE = "private"  # the chat kind of a person's private chat with the bot
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     outbox = commands.add_parser("outbox", help="messages that could not be delivered")
     actions = outbox.add_subparsers(dest="action", required=True)
     failed = actions.add_parser("failed", help="messages the sender gave up on, with the reason")

@@ -7,13 +7,13 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.cli_input import hours
+from bot.cli_input import Parser, hours
 
 if TYPE_CHECKING:
     from storage.models import Checkpoint
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     patrol = commands.add_parser("patrol", help="patrol teams, invites and checkpoints")
     kinds = patrol.add_subparsers(dest="kind", required=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import String, bindparam, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,30 @@ class Destination:
     chat_id: int
     chat_kind: str
     lane: str
+
+
+# Options of OutboxRepository.enqueue that several calls share (``**options``); one shape per
+# use, so a type checker sees which options each call still names itself.
+class CardQueue(TypedDict):
+    source_update_id: int | None
+    subject: str | None
+
+
+class ThreadQueue(TypedDict):
+    refers_to: int | None
+    subject: str | None
+
+
+class RelayQueue(TypedDict):
+    source_update_id: int | None
+    purpose: str | None
+
+
+class AnswerQueue(TypedDict):
+    refers_to: int | None
+    source_update_id: int | None
+    purpose: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from bot.domain.tips import tipster_destination
 from bot.i18n import t
 from bot.security import Keyring
 from storage.models import Officer, PoliceUnit, Tip
+from storage.outbox import AnswerQueue, RelayQueue
 from storage.uow import UnitOfWork
 
 # Room for the label and the hint around a relayed text within Telegram's 4096 characters.
@@ -102,7 +103,7 @@ async def to_tipster(
         label = t("dialogue.to_tipster", language, unit=unit, code=code)
     hint = t("dialogue.reply_hint", language)
     destination = tipster_destination(tip, keyring)
-    queue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
+    queue: RelayQueue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
     subject = subject_of(tip)
     if content.text is not None:
         text = f"{label}\n\n{html.escape(content.text)}\n\n{hint}"
@@ -137,7 +138,7 @@ async def to_police(
     targets = await places(uow, keyring, tip, admin_ids)
     subject = subject_of(tip)
     for place in targets:
-        queue = {
+        queue: AnswerQueue = {
             "refers_to": place.refers_to,
             "source_update_id": source_update_id,
             "purpose": "tip.answer",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.clock import Clock
-from bot.domain.campaign_rules import CampaignRefused, Schedule, local_text, parse_schedule
+from bot.domain.campaign_rules import CampaignRefused, cron_schedule, local_text, parse_schedule
 from bot.domain.campaigns import (
     Authority,
     CampaignDraft,
@@ -43,7 +43,7 @@ async def create_campaign(
         draft = CampaignDraft(
             library_key=library, text=text, photo=photo, audience=audience, codes=codes
         )
-        draft.set_schedule(Schedule(cron=cron) if cron else parse_schedule(at or "now", now))
+        draft.set_schedule(cron_schedule(cron) if cron else parse_schedule(at or "now", now))
         campaign = await create(uow, directory, draft, Authority(admin=True), None, now, language)
         assert campaign.next_run_at is not None
         return t(

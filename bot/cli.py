@@ -8,19 +8,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import cli_input as checked
+from bot.cli_input import CommandFailed, Parser
+from bot.cli_input import language as _language
 from bot.config import ConfigError, load_settings
 from bot.domain.campaign_rules import CampaignRefused
 from bot.domain.units import SetupError
 from bot.i18n import t
 from storage.schema import SchemaOutdated
 
-
-def _language() -> str:
-    """The operator's language for CLI output; settings problems surface in the command."""
-    try:
-        return load_settings().language
-    except ConfigError:
-        return "vi"
+# What reaches main() as one of these comes from the database: the commands that touch files
+# or the network otherwise (init, sandbox, talk, --text-file) turn their own failures into
+# CommandFailed.
+DATABASE_ERRORS = (SQLAlchemyError, OSError)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -91,7 +93,9 @@ def _communes(args: argparse.Namespace) -> int:
         matches = directory.search(" ".join(args.text), province_code=args.province)
         for match in matches:
             print(format_match(match))
-        return 0 if matches else 1
+        if not matches:
+            raise CommandFailed("cli.communes_none", text=" ".join(args.text))
+        return 0
     for commune, km in directory.nearest(args.lat, args.lon, count=3):
         print(format_near(commune, km))
     return 0
@@ -100,11 +104,12 @@ def _communes(args: argparse.Namespace) -> int:
 def _unit(args: argparse.Namespace) -> int:
     from bot.setup_commands import add_unit, list_units
 
-    lines = asyncio.run(
-        add_unit(args.commune, args.province, args.chat, args.name)
-        if args.action == "add"
-        else list_units()
-    )
+    if args.action == "add":
+        lines, warning = asyncio.run(add_unit(args.commune, args.province, args.chat, args.name))
+        if warning is not None:
+            print(f"tinbao: {warning}", file=sys.stderr)
+    else:
+        lines = asyncio.run(list_units())
     for line in lines:
         print(line)
     return 0
@@ -125,7 +130,7 @@ def _campaign(args: argparse.Namespace) -> int:
             asyncio.run(
                 commands.create_campaign(
                     args.library,
-                    Path(args.text_file).read_text("utf-8") if args.text_file else args.text,
+                    _read_text(args.text_file) if args.text_file else args.text,
                     args.photo,
                     args.audience,
                     args.area,
@@ -142,6 +147,15 @@ def _campaign(args: argparse.Namespace) -> int:
     else:
         print(asyncio.run(commands.set_status(args.id, args.action)))
     return 0
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise CommandFailed("cli.file_unreadable", path=path, reason=exc.strerror) from None
+    except UnicodeDecodeError:
+        raise CommandFailed("cli.file_unreadable", path=path, reason="UTF-8") from None
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -165,7 +179,7 @@ def _tips(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tinbao", description="Anonymous crime tips for commune police, on Telegram."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -183,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser("sandbox", help="run offline against an emulated Telegram")
     sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.add_argument("--port", type=checked.port, default=8081)
     sandbox.set_defaults(func=_sandbox)
 
     talk = commands.add_parser("talk", help="say something to the bot in a running sandbox")
@@ -199,8 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("text", nargs="+")
     search.add_argument("--province", default=None, help="province code, e.g. 79")
     near = actions.add_parser("near", help="the three communes nearest a point")
-    near.add_argument("lat", type=float)
-    near.add_argument("lon", type=float)
+    near.add_argument("lat", type=checked.latitude)
+    near.add_argument("lon", type=checked.longitude)
     communes.set_defaults(func=_communes)
 
     unit = commands.add_parser("unit", help="police units and their groups")
@@ -218,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     officer_actions = officer.add_subparsers(dest="action", required=True)
     invite = officer_actions.add_parser("invite", help="a one-time code for /join")
     invite.add_argument("--unit", type=int, required=True)
-    invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
+    invite.add_argument("--hours", type=checked.hours, default=48.0, help="how long the code works")
     invite.add_argument(
         "--chief", action="store_true", help="the unit's chief: may schedule campaigns for its area"
     )
@@ -250,9 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(func=_audit)
 
+    from bot.outbox_commands import add_parser as add_outbox
     from bot.patrol_commands import add_parser as add_patrol
 
     add_patrol(commands)
+    add_outbox(commands)
     tips = commands.add_parser("tips", help="tips held for review (spam control)")
     tip_actions = tips.add_subparsers(dest="action", required=True)
     tip_actions.add_parser("held", help="tips held because their sender sent spam before")
@@ -263,17 +279,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except argparse.ArgumentError as exc:
+        print(f"tinbao: {checked.refusal(exc)}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except (ConfigError, SchemaOutdated) as exc:
         print(f"tinbao: error: {exc}", file=sys.stderr)
         return 2
-    except (SetupError, CampaignRefused) as exc:
+    except (SetupError, CampaignRefused, CommandFailed) as exc:
         print(f"tinbao: {t(exc.key, _language(), **exc.values)}", file=sys.stderr)
+        return 1
+    except DATABASE_ERRORS as exc:
+        reason = t("cli.database_failed", _language(), reason=_first_line(exc))
+        print(f"tinbao: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _first_line(exc: BaseException) -> str:
+    """What went wrong, in one line: the driver's own words where the database wrapped them."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0][:200]}" if text else type(cause).__name__
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.cli_input import Parser, hours
+
 if TYPE_CHECKING:
     from storage.models import Checkpoint
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Parser]) -> None:
     patrol = commands.add_parser("patrol", help="patrol teams, invites and checkpoints")
     kinds = patrol.add_subparsers(dest="kind", required=True)
 
@@ -27,7 +29,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     invite = kinds.add_parser("invite", help="a one-time code for /join")
     invite.add_argument("--team", type=int, required=True)
     invite.add_argument("--leader", action="store_true", help="the code makes a team leader")
-    invite.add_argument("--hours", type=float, default=48.0, help="how long the code works")
+    invite.add_argument("--hours", type=hours, default=48.0, help="how long the code works")
 
     checkpoint = kinds.add_parser("checkpoint", help="checkpoints of a team")
     points = checkpoint.add_subparsers(dest="action", required=True)
@@ -71,7 +73,7 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
     now = Clock().now()
     async with _transaction() as (uow, language, keyring):
         if args.kind == "team" and args.action == "add":
-            interval = args.interval or settings.patrol_interval_minutes
+            interval = settings.patrol_interval_minutes if args.interval is None else args.interval
             team = await patrols.add_team(uow, args.unit, args.name, interval, now)
             return [
                 t(
@@ -123,7 +125,7 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
                 )
             ]
         if args.action == "add":
-            radius = args.radius or settings.patrol_checkpoint_radius
+            radius = settings.patrol_checkpoint_radius if args.radius is None else args.radius
             point = await patrols.add_checkpoint(
                 uow, args.team, args.name, args.lat, args.lon, radius, now
             )

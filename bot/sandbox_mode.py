@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
+
 from bot import logs
+from bot.cli_input import CommandFailed
 from bot.clock import Clock
 from bot.config import load_settings
 from bot.domain.communes import CommuneDirectory
@@ -56,7 +59,11 @@ async def run_sandbox(host: str, port: int) -> None:
     logs.configure(settings.log_level)
     await upgrade_async(settings.database_url)
     server = SandboxServer(token=SANDBOX_TOKEN, bot_username=BOT_USERNAME, host=host, port=port)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CommandFailed("cli.port_in_use", host=host, port=port, reason=reason) from None
     service = Service(settings, register)
     await service.start()
     group_id = await seed_demo(server, service.storage)
@@ -83,20 +90,26 @@ async def talk(url: str, text: str, user_id: int | None, timeout: float) -> list
     """Send ``text`` as a sandbox user and return what the bot answered."""
     client = SandboxClient(url)
     try:
-        user = user_id or DEMO_USER_ID
-        await client.ensure_user(id=user, **DEMO_USER)
-        before = len(await client.bot_messages(user))
-        await client.send_text(user, user, text)
-        messages = await client.wait_for_bot_messages(user, before + 1, timeout=timeout)
-        while True:  # an answer may be several messages: take them until the bot falls quiet
-            try:
-                messages = await client.wait_for_bot_messages(
-                    user, len(messages) + 1, timeout=QUIET_AFTER
-                )
-            except SandboxTimeout:
-                break
-        return [
-            m.get("text") or m.get("caption") or f"[{m.get('kind')}]" for m in messages[before:]
-        ]
+        return await _talk(client, text, user_id or DEMO_USER_ID, timeout)
+    except aiohttp.ClientError:
+        raise CommandFailed("cli.sandbox_unreachable", url=url) from None
+    except SandboxTimeout:
+        raise CommandFailed("cli.talk_no_answer", url=url, seconds=f"{timeout:g}") from None
     finally:
         await client.close()
+
+
+async def _talk(client: SandboxClient, text: str, user: int, timeout: float) -> list[str]:
+    """Say ``text`` as ``user``; every message the bot answers with, until it falls quiet."""
+    await client.ensure_user(id=user, **DEMO_USER)
+    before = len(await client.bot_messages(user))
+    await client.send_text(user, user, text)
+    messages = await client.wait_for_bot_messages(user, before + 1, timeout=timeout)
+    while True:  # an answer may be several messages: take them until the bot falls quiet
+        try:
+            messages = await client.wait_for_bot_messages(
+                user, len(messages) + 1, timeout=QUIET_AFTER
+            )
+        except SandboxTimeout:
+            break
+    return [m.get("text") or m.get("caption") or f"[{m.get('kind')}]" for m in messages[before:]]

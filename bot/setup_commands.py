@@ -8,11 +8,15 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from telegram import Bot
+from telegram.error import TelegramError
+
 from bot.clock import Clock
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_commune_unit, add_province_unit, invite_officer
+from bot.domain.units import SetupError, add_commune_unit, add_province_unit, invite_officer
 from bot.i18n import t
+from bot.runtime.chat_check import ChatProblem, check_chat, is_person
 from bot.security import Keyring
 from storage.db import Database
 from storage.schema import ensure_current
@@ -35,9 +39,33 @@ async def _transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
         await database.close()
 
 
+async def postable_chat(settings: Settings, chat_id: int) -> str | None:
+    """Refuse a chat the bot cannot post in (``SetupError``); returns a warning line when the
+    chat could not be checked (no token, or the Bot API did not answer)."""
+    language = settings.language
+    if is_person(chat_id):
+        raise SetupError("chatcheck.person", chat=chat_id)
+    if settings.bot_token is None:
+        return t("chatcheck.unchecked_no_token", language)
+    root = settings.telegram_api_url
+    try:
+        async with Bot(settings.token(), f"{root}/bot", f"{root}/file/bot") as bot:
+            problem = await check_chat(bot, chat_id)
+    except TelegramError as exc:  # the token was refused, or the server did not answer
+        return t("chatcheck.unchecked", language, reason=type(exc).__name__, url=root)
+    if problem == ChatProblem.UNREACHABLE:
+        return t("chatcheck.unchecked", language, reason=problem.value, url=root)
+    if problem is not None:
+        raise SetupError(f"chatcheck.{problem.value}", chat=chat_id)
+    return None
+
+
 async def add_unit(
     commune: str | None, province: str | None, chat_id: int, name: str | None
-) -> list[str]:
+) -> tuple[list[str], str | None]:
+    """Link a commune (or a province) to a police group; (lines to print, a warning when
+    the group could not be checked)."""
+    warning = await postable_chat(load_settings(), chat_id)
     directory = CommuneDirectory.load()
     async with _transaction() as (uow, language, _):
         now = Clock().now()
@@ -46,16 +74,15 @@ async def add_unit(
         else:
             unit = await add_province_unit(uow, directory, str(province), chat_id, now, name)
         covered = dict((u.id, communes) for u, communes in await uow.units.all())[unit.id]
-    return [
-        t(
-            "cli.unit_added",
-            language,
-            id=unit.id,
-            name=unit.name,
-            chat=unit.chat_id,
-            communes=", ".join(covered) or "—",
-        )
-    ]
+    added = t(
+        "cli.unit_added",
+        language,
+        id=unit.id,
+        name=unit.name,
+        chat=unit.chat_id,
+        communes=", ".join(covered) or "—",
+    )
+    return [added], warning
 
 
 async def list_units() -> list[str]:

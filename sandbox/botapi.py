@@ -18,7 +18,7 @@ from aiohttp import web
 from sandbox.limits import Limits, RateLimiter, Refused
 from sandbox.params import Params, Uploads, read_params
 from sandbox.sending import Messaging
-from sandbox.world import ApiError, Topic, World
+from sandbox.world import ApiError, Chat, Topic, World
 
 Method = Callable[[Params, Uploads], Awaitable[Any]]
 NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -69,6 +69,27 @@ ADMIN_RIGHTS = {
     "can_pin_messages": True,
     "can_manage_topics": True,
 }
+
+
+# What a group restricts (ChatPermissions, and a restricted member's rights).
+RESTRICTABLE = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 
 
 class WebhookControl(Protocol):
@@ -387,8 +408,10 @@ class BotApi:
 
     async def getChat(self, params: Params, uploads: Uploads) -> Any:
         chat = self.world.chat(params.get("chat_id"))
+        permissions = {} if chat.type == "private" else {"permissions": group_permissions(chat)}
         return {
             **chat.to_dict(),
+            **permissions,
             "accent_color_id": 0,
             "max_reaction_count": 11,
             "accepted_gift_types": {
@@ -418,10 +441,20 @@ def chat_status(world: World, chat_id: int, user_id: int) -> str:
     return chat.members.get(user_id, "left")
 
 
+def group_permissions(chat: Chat) -> dict[str, bool]:
+    """What members of a group may do by default (getChat's ``permissions``): here, send
+    messages or not; everything else is allowed."""
+    allowed = dict.fromkeys(RESTRICTABLE, True)
+    allowed["can_send_messages"] = chat.members_may_send
+    return allowed
+
+
 def member_dict(status: str, user: dict[str, Any]) -> dict[str, Any]:
     member: dict[str, Any] = {"status": status, "user": user}
     if status == "administrator":
         member.update(ADMIN_RIGHTS)
+    elif status == "restricted":  # the sandbox restricts by taking every right away
+        member.update(dict.fromkeys(RESTRICTABLE, False), is_member=True, until_date=0)
     elif status == "creator":
         member["is_anonymous"] = False
     elif status == "kicked":

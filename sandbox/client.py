@@ -70,11 +70,14 @@ class SandboxClient:
         members: Iterable[int] = (),
         admins: Iterable[int] = (),
         bot_status: str | None = None,
+        members_may_send: bool = True,
     ) -> JSON:
         """A group with the bot in it (a basic group; ``supergroup``/``forum`` for -100… ids);
         ``admins`` are members with the administrator status; ``bot_status`` "administrator"
-        makes the bot an admin from the start (no update is sent for it)."""
+        makes the bot an admin from the start (no update is sent for it), "restricted" takes
+        its rights away; ``members_may_send=False`` lets only administrators post."""
         body = {
+            "members_may_send": members_may_send,
             "title": title,
             "is_forum": forum,
             "supergroup": supergroup,

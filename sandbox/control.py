@@ -148,6 +148,8 @@ class Control:
             chat.members[_int(admin, "admins")] = "administrator"
         if body.get("bot_status"):
             chat.bot_status = str(body["bot_status"])
+        if body.get("members_may_send") is False:
+            chat.members_may_send = False
         return _json(chat.to_dict())
 
     async def list_chats(self, request: web.Request) -> web.Response:

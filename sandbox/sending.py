@@ -126,6 +126,11 @@ class Messaging:
             if chat.bot_status == "kicked":
                 raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
             raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+        if chat.type != "private" and (
+            chat.bot_status == "restricted"
+            or (chat.bot_status == "member" and not chat.members_may_send)
+        ):
+            raise ApiError(400, "Bad Request: not enough rights to send text messages to the chat")
         return chat
 
     def _formatted(

@@ -98,6 +98,7 @@ class Chat:
     user: User | None = None
     members: dict[int, str] = field(default_factory=dict)
     bot_status: str = "member"
+    members_may_send: bool = True  # the group's default permission can_send_messages
     migrated_to: int | None = None
     instance: str = field(default_factory=lambda: str(secrets.randbits(63)))
     messages: dict[int, StoredMessage] = field(default_factory=dict)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import Keyring
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, Tip
 from storage.types import UTCDateTime
 
 SEAL_CONTEXT = b"outbox"
@@ -29,6 +29,30 @@ class Destination:
     chat_id: int
     chat_kind: str
     lane: str
+
+
+# Options of OutboxRepository.enqueue that several calls share (``**options``); one shape per
+# use, so a type checker sees which options each call still names itself.
+class CardQueue(TypedDict):
+    source_update_id: int | None
+    subject: str | None
+
+
+class ThreadQueue(TypedDict):
+    refers_to: int | None
+    subject: str | None
+
+
+class RelayQueue(TypedDict):
+    source_update_id: int | None
+    purpose: str | None
+
+
+class AnswerQueue(TypedDict):
+    refers_to: int | None
+    source_update_id: int | None
+    purpose: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +73,21 @@ class SentMessage:
     outbox_id: int
     purpose: str | None
     subject: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UndeliveredCall:
+    """A call the sender gave up on, as an operator may see it: what it was for and why it
+    failed, never to whom it went or what it said."""
+
+    id: int
+    status: str
+    queued_at: datetime
+    purpose: str | None
+    chat_kind: str
+    method: str
+    reason: str | None
+    tip_code: str | None
 
 
 class OutboxRepository:
@@ -315,6 +354,57 @@ class OutboxRepository:
             update(OutboxMessage)
             .where(OutboxMessage.status == OutboxStatus.SENDING)
             .values(status=OutboxStatus.PENDING, lease_until=None)
+        )
+        return result.rowcount or 0
+
+    async def undelivered(self, status: str) -> list[UndeliveredCall]:
+        """The calls left in ``status`` (failed or blocked), oldest first, with the public code
+        of the tip each is about, where it is about one."""
+        tip_subject = literal("tip:") + cast(Tip.id, String)
+        statement = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.status,
+                OutboxMessage.created_at,
+                OutboxMessage.purpose,
+                OutboxMessage.chat_kind,
+                OutboxMessage.method,
+                OutboxMessage.last_error,
+                Tip.code,
+            )
+            .outerjoin(Tip, OutboxMessage.subject == tip_subject)
+            .where(OutboxMessage.status == status)
+            .order_by(OutboxMessage.id)
+        )
+        rows = (await self._session.execute(statement)).tuples().all()
+        return [UndeliveredCall(*row) for row in rows]
+
+    async def state(self, row_id: int) -> tuple[str, str] | None:
+        """A call's status and the kind of chat it goes to; None when there is no such row."""
+        statement = select(OutboxMessage.status, OutboxMessage.chat_kind).where(
+            OutboxMessage.id == row_id
+        )
+        row = (await self._session.execute(statement)).first()
+        return (row[0], row[1]) if row is not None else None
+
+    async def requeue(self, row_ids: list[int], now: datetime) -> int:
+        """Send these failed or blocked calls again from now, as if newly queued (the operator
+        fixed the cause); returns how many were requeued."""
+        if not row_ids:
+            return 0
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(row_ids),
+                OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.BLOCKED)),
+            )
+            .values(
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                not_before=now,
+                lease_until=None,
+                last_error=None,
+            )
         )
         return result.rowcount or 0
 

@@ -38,7 +38,7 @@ NOW_WORDS = frozenset({"now", "ngay", "ngay bay gio", "bay gio", "bây giờ", "
 class CampaignRefused(Exception):
     """A campaign (or a step of writing one) was not accepted; ``key`` names the message."""
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, /, **values: object) -> None:
         super().__init__(key)
         self.key, self.values = key, values
 
@@ -105,12 +105,18 @@ def parse_schedule(text: str, now: datetime) -> Schedule:
             raise CampaignRefused("campaign.date_past", at=local_text(moment))
         return Schedule(run_at=max(moment.astimezone(UTC), now))
     if len(raw.split(" ")) == 5:
-        try:
-            cron_trigger(raw)
-        except ValueError:
-            raise CampaignRefused("campaign.bad_cron", text=raw) from None
-        return Schedule(cron=raw)
+        return cron_schedule(raw)
     raise CampaignRefused("campaign.bad_schedule", text=raw)
+
+
+def cron_schedule(text: str) -> Schedule:
+    """A five-field cron expression in Vietnam time, refused when it cannot fire."""
+    raw = " ".join(text.strip().split())
+    try:
+        cron_trigger(raw)
+    except ValueError:
+        raise CampaignRefused("campaign.bad_cron", text=raw) from None
+    return Schedule(cron=raw)
 
 
 def latest_occurrence(schedule: Schedule, due: datetime, now: datetime) -> datetime:

@@ -265,7 +265,7 @@ class CommuneDirectory:
     def _from_dir(cls, folder: Path | Traversable) -> CommuneDirectory:
         communes: list[Commune] = []
         provinces: dict[str, Province] = {}
-        with (folder / "communes.csv").open("r", encoding="utf-8", newline="") as fh:
+        with (folder / "communes.csv").open("r", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 communes.append(
                     Commune(
@@ -286,10 +286,10 @@ class CommuneDirectory:
         bad = [c.code for c in communes if c.type not in ("xa", "phuong", "dac_khu")]
         if bad:
             raise ValueError(f"unknown commune type for codes {bad[:5]}")
-        former: dict[str, list[str]] = {}
+        former: dict[str, Sequence[str]] = {}
         prov_file = folder / "provinces.csv"
         if prov_file.is_file():
-            with prov_file.open("r", encoding="utf-8", newline="") as fh:
+            with prov_file.open("r", encoding="utf-8") as fh:
                 for row in csv.DictReader(fh):
                     names = [n for n in row.get("former_provinces", "").split("|") if n]
                     former[row["code"]] = names
@@ -399,9 +399,9 @@ class CommuneDirectory:
         n = len(tokens)
         spans: list[tuple[int, int, str | None, float]] = []
         found = self._split_province(tokens)
-        for lo, hi, code in found:
-            if scope is None or scope == code:
-                spans.append((lo, hi, code, base_penalty))
+        for lo, hi, province_code in found:
+            if scope is None or scope == province_code:
+                spans.append((lo, hi, province_code, base_penalty))
         spans.append((0, n, scope, base_penalty + (PENALTY_IGNORED_HINT if found else 0.0)))
 
         readings: list[_Reading] = []

@@ -30,7 +30,7 @@ from bot.domain.tip_threads import group_of, open_thread, places, subject_of
 from bot.i18n import t
 from bot.security import Keyring
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
-from storage.outbox import Destination
+from storage.outbox import Destination, ThreadQueue
 from storage.uow import UnitOfWork
 
 RECEIPT_REMINDER_HOUR = time(8, 0)  # local time on the notice's last working day
@@ -90,9 +90,12 @@ async def fire(
         wait = (due.realert_at - due.received_at).total_seconds()
         text = t("clock.realert", language, code=code, minutes=minutes(wait))
     elif clock == "escalate":
-        text = await escalate(uow, keyring, directory, policy, tip, due, language, admin_ids, now)
-        if text is None:
+        escalated = await escalate(
+            uow, keyring, directory, policy, tip, due, language, admin_ids, now
+        )
+        if escalated is None:
             return
+        text = escalated
     elif clock == "receipt_notice":
         text = t(
             "clock.receipt_notice",
@@ -158,7 +161,7 @@ async def escalate(
     destination = group_of(province, keyring)
     _, under = await open_thread(uow, tip, province, destination, card, language, now)
     await queue_continuations(uow, tip, destination, more, under, now)
-    queue = {"refers_to": under, "subject": subject_of(tip)}
+    queue: ThreadQueue = {"refers_to": under, "subject": subject_of(tip)}
     if tip.latitude is not None and tip.longitude is not None:
         location = {"latitude": tip.latitude, "longitude": tip.longitude}
         await uow.outbox.enqueue(

@@ -22,6 +22,7 @@ from bot.domain.tips import tipster_destination
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.security import Keyring
 from storage.models import Officer, PoliceUnit, Tip
+from storage.outbox import AnswerQueue, RelayQueue
 from storage.uow import UnitOfWork
 
 # A relayed text is as long as Telegram lets a person write; what does not fit in one message
@@ -115,7 +116,7 @@ async def to_tipster(
         label = t("dialogue.to_tipster", language, unit=unit, code=code)
     hint = t("dialogue.reply_hint", language)
     destination = tipster_destination(tip, keyring)
-    queue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
+    queue: RelayQueue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
     subject = subject_of(tip)
     if content.text is not None:
         texts = relayed(tip, lambda part: f"{label}\n\n{part}\n\n{hint}", content.text, language)
@@ -155,7 +156,7 @@ async def to_police(
     targets = await places(uow, keyring, tip, admin_ids)
     subject = subject_of(tip)
     for place in targets:
-        queue = {
+        queue: AnswerQueue = {
             "refers_to": place.refers_to,
             "source_update_id": source_update_id,
             "purpose": "tip.answer",

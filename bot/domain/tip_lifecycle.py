@@ -58,7 +58,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 class Refused(Exception):
     """The action cannot happen; ``key`` names the catalog text that tells the officer why."""
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, /, **values: object) -> None:
         super().__init__(key)
         self.key, self.values = key, values
 

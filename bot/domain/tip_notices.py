@@ -19,7 +19,7 @@ from bot.domain.tip_threads import open_thread, subject_of
 from bot.domain.tips import Draft, Tipster
 from bot.i18n import t
 from storage.models import PoliceUnit, Tip, TipStatus
-from storage.outbox import Destination
+from storage.outbox import CardQueue, Destination
 from storage.uow import UnitOfWork
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -284,7 +284,7 @@ async def queue_card(
 
     In the unit's group the card opens the tip's thread (its own topic in a forum group), and
     everything about the tip goes there."""
-    queue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
+    queue: CardQueue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
     unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     view = await card_view(uow, tip, clocks or TipClockPolicy())
     card, *more = card_messages(tip, directory, language, view)

@@ -39,7 +39,7 @@ TIPSTER_KIND = {RESIDENT: "user", PATROL: "patrol-member"}
 class TipRefused(Exception):
     """The tip was not accepted; ``key`` names the catalog message that says why."""
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, /, **values: object) -> None:
         super().__init__(key)
         self.key, self.values = key, values
 

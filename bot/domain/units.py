@@ -21,7 +21,7 @@ INVITE_LIFETIME = timedelta(hours=48)
 class SetupError(Exception):
     """A setup request that cannot be done; ``key`` names the catalog message explaining why."""
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, /, **values: object) -> None:
         super().__init__(key)
         self.key, self.values = key, values
 

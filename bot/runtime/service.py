@@ -29,6 +29,7 @@ from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
 from bot.logs import frames
+from bot.runtime.chat_check import report_broken_chats
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.leading import lead
@@ -127,6 +128,11 @@ class Service:
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(self._on_task_done)
             self._tasks.append(task)
+        # Reported in the background: a broken group is worth a warning, never a late start.
+        self.chats_checked = asyncio.create_task(
+            report_broken_chats(bot, self.storage), name="chat check"
+        )
+        self.chats_checked.add_done_callback(_log_check_failure)
         log.info("tinbao started as @%s", bot.username)
         if not settings.admin_ids:
             log.warning(
@@ -294,6 +300,8 @@ class Service:
         await self._step("webhook", deadline, self._close_webhook())
         if self.poller is not None:
             self.poller.stop()  # ends the long poll; a batch in hand is stored first
+        self.chats_checked.cancel()
+        await asyncio.gather(self.chats_checked, return_exceptions=True)
         await self._step("dispatcher", deadline, self.dispatcher.stop())
         await self._step("sender", deadline, self.sender.stop())
         # The tasks end by themselves now; cutting one off mid-transaction is the last resort.
@@ -326,6 +334,11 @@ class Service:
             await asyncio.wait_for(step, timeout=left)
         except TimeoutError:
             log.warning("stopping: the %s did not finish in time; left to the next start", what)
+
+
+def _log_check_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("checking the units' chats failed: %s", type(task.exception()).__name__)
 
 
 async def run_until_signalled(service: Service) -> int:

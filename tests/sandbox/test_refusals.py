@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from telegram import Bot
@@ -173,3 +174,27 @@ async def test_an_injected_fault_answers_with_the_chosen_error(
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(user["id"], "hai")
     assert (await bot.send_message(user["id"], "ba")).text == "ba"
+
+
+@pytest.mark.parametrize(
+    "group",
+    [{"bot_status": "restricted"}, {"members_may_send": False}],
+    ids=["the bot is restricted", "only administrators may post"],
+)
+async def test_a_bot_without_the_right_to_post_is_refused(
+    bot: Bot, sandbox: SandboxServer, group: dict[str, Any]
+) -> None:
+    chat = await sandbox.client.create_group("Tổ dân phố", **group)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to send text messages"):
+        await bot.send_message(chat["id"], "alo")
+
+
+async def test_get_chat_and_get_chat_member_tell_whether_the_bot_may_post(
+    bot: Bot, sandbox: SandboxServer
+) -> None:
+    quiet = await sandbox.client.create_group("Chỉ quản trị viên", members_may_send=False)
+    restricted = await sandbox.client.create_group("Bị hạn chế", bot_status="restricted")
+    full = await bot.get_chat(quiet["id"])
+    assert full.permissions is not None and full.permissions.can_send_messages is False
+    member = await bot.get_chat_member(restricted["id"], bot.id)
+    assert member.status == "restricted" and member.can_send_messages is False

@@ -14,6 +14,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -169,7 +170,7 @@ class Service:
             (MENU_COMMANDS, None),
             (GROUP_COMMANDS, {"type": "all_group_chats"}),
         )
-        bot = self.application.bot
+        set_commands = partial(self.application.bot.do_api_request, "setMyCommands")
         for names, scope in menus:
             for language in LANGUAGES:
                 commands = [
@@ -181,10 +182,7 @@ class Service:
                     params["scope"] = scope
                 if language != self.settings.language:
                     params["language_code"] = language
-                await self._telegram(
-                    "setMyCommands",
-                    lambda p=params: bot.do_api_request("setMyCommands", api_kwargs=p),
-                )
+                await self._telegram("setMyCommands", partial(set_commands, api_kwargs=params))
 
     async def _send_term(self) -> None:
         """As the one sender: requeue what a dead leader left, then send. A later term (after

@@ -19,6 +19,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.domain.communes import CommuneDirectory
+from bot.domain.dead_letters import PostOffice
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
 from bot.runtime.context import Services, TinbaoContext, install
@@ -110,6 +111,13 @@ class Service:
                 )
             ),
             self.clock,
+            office=PostOffice(
+                keyring,
+                self.services.directory,
+                self.services.tip_clocks,
+                settings.language,
+                self.services.admin_ids,
+            ),
         )
         self.dispatcher = InboxDispatcher(
             self.storage, self.application, self.clock, settings.workers, self.sender.wake

@@ -1,0 +1,224 @@
+"""Messages Telegram refused for good ("dead letters"), and police groups the bot cannot reach.
+
+The outbox sender calls this in the transaction that records the failure, so what follows is
+queued atomically with it. Nothing here is silent:
+
+- A police group the bot can no longer post in (removed from it, the chat gone, no right to
+  write) marks its unit unreachable (``police_unit.unreachable_since`` and the reason). The
+  administrators are told once per outage which unit and why, and new tips skip the unit
+  (``units.route`` goes up the chain) until it works again.
+- A tip whose message to the group of the unit holding it was refused for good (the group is
+  gone, or the card was refused) moves up the chain: to the province unit's group when that
+  is reachable and is not the failing unit itself, else to the administrators in private.
+  It gets a fresh card there, headed with the reason, with its location and copies of the
+  tipster's media, so the tip still reaches a person. A failed edit is not passed on: the
+  message it edits is there.
+- Any successful send to a unit's group, re-linking the group, or the periodic probe
+  (``scheduler/units.py``) clears the mark, and the administrators hear it works again.
+
+Refusals in private chats stay with the sender: a person who blocked the bot is marked
+blocked; any other refusal marks that one message failed with its reason.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.communes import CommuneDirectory
+from bot.domain.tip_clocks import TipClockPolicy
+from bot.domain.tip_notices import queue_fresh_card
+from bot.domain.tip_threads import anchor, group_of, subject_of, tip_id_of
+from bot.domain.units import reachable
+from bot.i18n import t
+from bot.security import Keyring
+from storage.models import PoliceUnit, TipStatus
+from storage.outbox import Destination
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+PROBE = "unit.probe"  # the purpose of the probes sent to unreachable groups
+
+
+@dataclass(frozen=True, slots=True)
+class PostOffice:
+    """What passing a tip on needs: configuration, not state."""
+
+    keyring: Keyring
+    directory: CommuneDirectory
+    clocks: TipClockPolicy
+    language: str
+    admin_ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A call Telegram refused for good: where it went, what it was about, and whether it
+    only edited (or deleted) a message sent before."""
+
+    chat_id: int
+    subject: str | None
+    edit: bool = False
+
+
+async def returned(
+    uow: UnitOfWork,
+    office: PostOffice,
+    letters: Iterable[DeadLetter],
+    reason: str,
+    chat_gone: bool,
+    now: datetime,
+) -> None:
+    """Refused calls to one chat: mark its unit unreachable when the chat is gone, and pass
+    each open tip the unit held up the chain (once per tip)."""
+    letters = list(letters)
+    if not letters:
+        return
+    unit = await uow.units.by_chat(letters[0].chat_id)
+    if unit is None:
+        return  # not a police group: the sender's record (failed, with the reason) is all
+    if chat_gone:
+        await set_reachability(uow, office, unit, False, now, reason)
+    passed: set[int] = set()
+    for letter in letters:
+        tip_id = tip_id_of(letter.subject)
+        if tip_id is None or tip_id in passed or letter.edit:
+            continue
+        passed.add(tip_id)
+        await pass_up(uow, office, tip_id, unit, reason, now)
+
+
+async def pass_up(
+    uow: UnitOfWork, office: PostOffice, tip_id: int, unit: PoliceUnit, reason: str, now: datetime
+) -> bool:
+    """Move an open tip held by ``unit`` to the level above it, with a card saying why; False
+    when the tip is not the unit's (closed, held, or already passed on)."""
+    tip = await uow.tips.get(tip_id)
+    if tip is None or tip.held or tip.status not in TipStatus.OPEN or tip.unit_id != unit.id:
+        return False
+    above = await level_above(uow, unit, tip.province_code)
+    target = above.id if above is not None else None
+    if not await uow.tips.transition(tip_id, TipStatus.OPEN, now, unit_id=target):
+        return False
+    await uow.tips.record(tip_id, "rerouted", "system", now, f"unit:{unit.id}>unit:{target or '-'}")
+    log.warning("a tip was passed up the chain: its unit's group refused it")
+    language = office.language
+    header = t(
+        "deadletter.card_header",
+        language,
+        unit=html.escape(unit.name),
+        reason=html.escape(reason),
+    )
+    thread = await uow.tip_threads.of(tip_id, above.id) if above and above.id else None
+    if above is not None and thread is not None:
+        # Escalated there before: its card is in that group already; say why it is theirs now.
+        tip.card_outbox_id = thread.card_outbox_id
+        await uow.outbox.enqueue(
+            group_of(above, office.keyring),
+            "sendMessage",
+            {"text": header, "parse_mode": "HTML"},
+            now,
+            refers_to=await anchor(uow, thread),
+            purpose="tip.rerouted",
+            subject=subject_of(tip),
+        )
+        return True
+    if above is None and not office.admin_ids:
+        log.error("a tip reached no one: no province unit and no administrator is set")
+    await queue_fresh_card(
+        uow,
+        office.keyring,
+        office.directory,
+        tip,
+        office.admin_ids,
+        language,
+        now,
+        office.clocks,
+        header=header,
+    )
+    return True
+
+
+async def level_above(uow: UnitOfWork, unit: PoliceUnit, province_code: str) -> PoliceUnit | None:
+    """The province's unit above a commune's unit, when it is set up and reachable; None
+    means the administrators."""
+    if unit.level != "commune":
+        return None
+    province = await uow.units.for_province(province_code)
+    if province is None or province.id == unit.id or not reachable(province):
+        return None
+    return province
+
+
+async def set_reachability(
+    uow: UnitOfWork,
+    office: PostOffice,
+    unit: PoliceUnit,
+    reachable_now: bool,
+    now: datetime,
+    reason: str = "",
+) -> bool:
+    """The one switch for a unit's group being reachable (for the sender, the probe and any
+    start-up check). True when it changed; the administrators are told then, once."""
+    assert unit.id is not None
+    if reachable_now:
+        changed = await uow.units.set_reachable(unit.id)
+        key, successor = "deadletter.unit_back", ""
+    else:
+        changed = await uow.units.set_unreachable(unit.id, reason, now)
+        key = "deadletter.unit_unreachable"
+        above = await level_above(uow, unit, unit.province_code)
+        successor = above.name if above else t("deadletter.admins", office.language)
+    if not changed:
+        return False
+    log.warning("a police group is %s", "reachable again" if reachable_now else "unreachable")
+    text = t(
+        key,
+        office.language,
+        unit=html.escape(unit.name),
+        reason=html.escape(reason),
+        successor=html.escape(successor),
+    )
+    await tell_admins(uow, office, text, now)
+    return True
+
+
+async def reached(
+    uow: UnitOfWork, office: PostOffice, chat_ids: Iterable[int], now: datetime
+) -> int:
+    """Messages went through to these groups: any of them marked unreachable is reachable
+    again. Returns how many were."""
+    units = await uow.units.unreachable(sorted(set(chat_ids)))
+    for unit in units:
+        await set_reachability(uow, office, unit, True, now)
+    return len(units)
+
+
+async def probe_unreachable(uow: UnitOfWork, keyring: Keyring, now: datetime) -> int:
+    """Queue a "typing…" action to each unreachable unit's group (one at a time per group):
+    if it goes through, the group works again and the mark is cleared like after any send."""
+    count = 0
+    for unit in await uow.units.unreachable():
+        destination = group_of(unit, keyring)
+        if await uow.outbox.queued_for(destination.lane, PROBE):
+            continue
+        await uow.outbox.enqueue(
+            destination, "sendChatAction", {"action": "typing"}, now, purpose=PROBE
+        )
+        count += 1
+    return count
+
+
+async def tell_admins(uow: UnitOfWork, office: PostOffice, text: str, now: datetime) -> None:
+    for admin in sorted(office.admin_ids):
+        await uow.outbox.enqueue(
+            Destination(admin, "private", office.keyring.pseudonym("chat", admin)),
+            "sendMessage",
+            {"text": text, "parse_mode": "HTML"},
+            now,
+            purpose="unit.reachability",
+        )

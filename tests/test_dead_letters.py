@@ -3,7 +3,9 @@ police group the bot cannot post in is marked and skipped, and a 429 pauses all 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +15,17 @@ from bot.domain.communes import CommuneDirectory
 from bot.domain.dead_letters import PostOffice, set_reachability
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.units import add_province_unit
+from bot.security import Keyring
 from sandbox.server import SandboxServer
 from scheduler.units import probe_units
+from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, PoliceUnit
 from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.people import Person, resident
-from tests.support.service import running_service
+from tests.support.service import SECRET, running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
+from tests.test_setup_cli import tinbao
 
 ADMIN = 9_000_011
 CHAT_NOT_FOUND = "Bad Request: chat not found"
@@ -319,3 +324,20 @@ async def test_a_transient_502_to_a_police_group_is_retried_and_the_unit_stays_r
     assert "hẻm 12" in card["text"] and PASSED_ON not in card["text"]
     assert (await unit_of(storage, commune_group["id"])).unreachable_since is None
     assert await sandbox.client.bot_messages(province_group["id"]) == []
+
+
+def test_unit_list_shows_a_unit_whose_group_is_unreachable(tmp_path: Path) -> None:
+    assert tinbao(tmp_path, "db", "upgrade").returncode == 0
+    tinbao(tmp_path, "unit", "add", "--commune", "26743", "--chat", "-100123")
+    tinbao(tmp_path, "unit", "add", "--commune", "26740", "--chat", "-100456")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    async def mark() -> None:
+        storage = Storage(Database(url), Keyring(SECRET.encode()))
+        await mark_unreachable(storage, -100123)
+        await storage.close()
+
+    asyncio.run(mark())
+    listing = tinbao(tmp_path, "unit", "list").stdout.splitlines()
+    assert len(listing) == 3 and "Bến Thành" in listing[0]
+    assert "⚠️" in listing[1] and "chat not found" in listing[1]

@@ -26,6 +26,7 @@ from tests.support.people import Person, resident
 from tests.support.service import SECRET, running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
 from tests.test_setup_cli import tinbao
+from tests.test_tip_dialogue import new_messages
 
 ADMIN = 9_000_011
 CHAT_NOT_FOUND = "Bad Request: chat not found"
@@ -341,3 +342,59 @@ def test_unit_list_shows_a_unit_whose_group_is_unreachable(tmp_path: Path) -> No
     listing = tinbao(tmp_path, "unit", "list").stdout.splitlines()
     assert len(listing) == 3 and "Bến Thành" in listing[0]
     assert "⚠️" in listing[1] and "chat not found" in listing[1]
+
+
+async def test_a_tipsters_answer_to_a_group_that_removed_the_bot_follows_the_tip_up(
+    sandbox: SandboxServer, database_url: str, storage: Storage, province_group: dict[str, Any]
+) -> None:
+    group, [minh] = await police_group(sandbox.client, storage, ["Trung úy Minh"])
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(lan)
+        [card] = await sandbox.client.wait_for_bot_messages(group["id"], 1, timeout=15)
+        minh.seen = 1
+        await minh.say("Anh/chị có nhớ biển số xe không?", reply_to=card["message_id"])
+        [relayed] = await new_messages(lan)
+        await sandbox.client.remove_bot(group["id"])
+        await lan.say("Biển số 59X1-123.45", reply_to=relayed["message_id"])
+        passed, answer = await sandbox.client.wait_for_bot_messages(
+            province_group["id"], 2, timeout=15
+        )
+    assert PASSED_ON in passed["text"] and "hẻm 12" in passed["text"]
+    assert "59X1-123.45" in answer["text"]
+    assert answer["reply_to_message_id"] == passed["message_id"]
+
+
+async def test_a_location_refused_in_a_working_group_is_noted_there_and_the_tip_stays(
+    sandbox: SandboxServer,
+    database_url: str,
+    storage: Storage,
+    commune_group: dict[str, Any],
+    province_group: dict[str, Any],
+) -> None:
+    await sandbox.client.fail_next(
+        "sendLocation",
+        1,
+        commune_group["id"],
+        status=400,
+        description="Bad Request: wrong latitude",
+    )
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE) as service:
+        await lan.say("/start", expect=2)
+        await lan.press("Gửi tin báo")
+        await lan.press("Ma túy")
+        await lan.share_location(10.7725, 106.6980)
+        await lan.press("Phường Bến Thành", expect=2)
+        await lan.say("Có người bán ma túy ở hẻm 12.")
+        await lan.press("Tiếp tục")
+        await lan.press("Hôm nay")
+        await lan.press("Gửi tin báo")
+        card, note = await sandbox.client.wait_for_bot_messages(commune_group["id"], 2, timeout=15)
+        await service.sender.settled()
+    assert (
+        "wrong latitude" in note["text"].lower()
+        and note["reply_to_message_id"] == card["message_id"]
+    )
+    assert (await unit_of(storage, commune_group["id"])).unreachable_since is None
+    assert await sandbox.client.bot_messages(province_group["id"]) == []

@@ -7,12 +7,15 @@ queued atomically with it. Nothing here is silent:
   write) marks its unit unreachable (``police_unit.unreachable_since`` and the reason). The
   administrators are told once per outage which unit and why, and new tips skip the unit
   (``units.route`` goes up the chain) until it works again.
-- A tip whose message to the group of the unit holding it was refused for good (the group is
-  gone, or the card was refused) moves up the chain: to the province unit's group when that
-  is reachable and is not the failing unit itself, else to the administrators in private.
-  It gets a fresh card there, headed with the reason, with its location and copies of the
-  tipster's media, so the tip still reaches a person. A failed edit is not passed on: the
-  message it edits is there.
+- A tip held by a unit whose group is gone, or whose card that group refused for good (too
+  long, say), moves up the chain: to the province unit's group when that is reachable and is
+  not the failing unit itself, else to the administrators in private. It gets a fresh card
+  there, headed with the reason, with its location and copies of the tipster's media; the
+  tipster's answers that the group never got follow it. So the tip still reaches a person.
+- Any other message about a tip that a working group refused for good (a media copy, a
+  reminder) leaves the tip where it is: the group is told in the tip's thread that a message
+  about it could not be delivered, and why. A failed edit is not passed on: the message it
+  edits is there.
 - Any successful send to a unit's group, re-linking the group, or the periodic probe
   (``scheduler/units.py``) clears the mark, and the administrators hear it works again.
 
@@ -25,13 +28,21 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.tip_notices import queue_fresh_card
-from bot.domain.tip_threads import anchor, group_of, subject_of, tip_id_of
+from bot.domain.tip_threads import (
+    anchor,
+    group_of,
+    place_in_chat,
+    places,
+    subject_of,
+    tip_id_of,
+)
 from bot.domain.units import reachable
 from bot.i18n import t
 from bot.security import Keyring
@@ -42,6 +53,9 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 PROBE = "unit.probe"  # the purpose of the probes sent to unreachable groups
+CARD, ANSWER = "tip.card", "tip.answer"
+REROUTED, UNDELIVERED = "tip.rerouted", "tip.undelivered"
+OWN_NOTICES = frozenset({REROUTED, UNDELIVERED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +71,14 @@ class PostOffice:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """A call Telegram refused for good: where it went, what it was about, and whether it
-    only edited (or deleted) a message sent before."""
+    """A call Telegram refused for good: where it went, why it was sent and what about, and
+    whether it only edited (or deleted) a message sent before."""
 
     chat_id: int
+    purpose: str | None
     subject: str | None
+    method: str = "sendMessage"
+    params: dict[str, Any] = field(default_factory=dict)
     edit: bool = False
 
 
@@ -74,7 +91,8 @@ async def returned(
     now: datetime,
 ) -> None:
     """Refused calls to one chat: mark its unit unreachable when the chat is gone, and pass
-    each open tip the unit held up the chain (once per tip)."""
+    each open tip the unit held up the chain, or tell the group what did not arrive (once per
+    tip)."""
     letters = list(letters)
     if not letters:
         return
@@ -83,13 +101,18 @@ async def returned(
         return  # not a police group: the sender's record (failed, with the reason) is all
     if chat_gone:
         await set_reachability(uow, office, unit, False, now, reason)
-    passed: set[int] = set()
+    by_tip: dict[int, list[DeadLetter]] = {}
     for letter in letters:
         tip_id = tip_id_of(letter.subject)
-        if tip_id is None or tip_id in passed or letter.edit:
-            continue
-        passed.add(tip_id)
-        await pass_up(uow, office, tip_id, unit, reason, now)
+        if tip_id is not None and not letter.edit:
+            by_tip.setdefault(tip_id, []).append(letter)
+    for tip_id, refused in by_tip.items():
+        purposes = {letter.purpose for letter in refused}
+        if chat_gone or CARD in purposes:
+            if await pass_up(uow, office, tip_id, unit, reason, now):
+                await follow_up_answers(uow, office, tip_id, refused, now)
+        elif not purposes & OWN_NOTICES:  # never a notice about a refused notice
+            await note_undelivered(uow, office, tip_id, unit, reason, now)
 
 
 async def pass_up(
@@ -123,7 +146,7 @@ async def pass_up(
             {"text": header, "parse_mode": "HTML"},
             now,
             refers_to=await anchor(uow, thread),
-            purpose="tip.rerouted",
+            purpose=REROUTED,
             subject=subject_of(tip),
         )
         return True
@@ -141,6 +164,48 @@ async def pass_up(
         header=header,
     )
     return True
+
+
+async def follow_up_answers(
+    uow: UnitOfWork, office: PostOffice, tip_id: int, refused: list[DeadLetter], now: datetime
+) -> None:
+    """The tipster's answers the gone group never got, under the tip's card where it went."""
+    answers = [letter for letter in refused if letter.purpose == ANSWER]
+    tip = await uow.tips.get(tip_id)
+    if not answers or tip is None:
+        return
+    for place in await places(uow, office.keyring, tip, office.admin_ids):
+        for letter in answers:
+            params = {k: v for k, v in letter.params.items() if k != "chat_id"}
+            await uow.outbox.enqueue(
+                place.destination,
+                letter.method,
+                params,
+                now,
+                refers_to=place.refers_to,
+                purpose=ANSWER,
+                subject=subject_of(tip),
+            )
+
+
+async def note_undelivered(
+    uow: UnitOfWork, office: PostOffice, tip_id: int, unit: PoliceUnit, reason: str, now: datetime
+) -> None:
+    """Tell a working group, in the tip's thread, that a message about the tip was refused."""
+    tip = await uow.tips.get(tip_id)
+    if tip is None or tip.status not in TipStatus.OPEN:
+        return
+    place = await place_in_chat(uow, office.keyring, tip, unit.chat_id)
+    text = t("deadletter.undelivered", office.language, code=tip.code, reason=html.escape(reason))
+    await uow.outbox.enqueue(
+        place.destination if place else group_of(unit, office.keyring),
+        "sendMessage",
+        {"text": text, "parse_mode": "HTML"},
+        now,
+        refers_to=place.refers_to if place else None,
+        purpose=UNDELIVERED,
+        subject=subject_of(tip),
+    )
 
 
 async def level_above(uow: UnitOfWork, unit: PoliceUnit, province_code: str) -> PoliceUnit | None:

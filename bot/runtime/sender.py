@@ -336,7 +336,10 @@ class OutboxSender:
         if self._office is None or call.chat_kind not in GROUP_KINDS:
             return
         chat_id = int(call.params["chat_id"])
-        letters = [DeadLetter(chat_id, c.subject, c.method in EDIT_METHODS) for c in calls]
+        letters = [
+            DeadLetter(chat_id, c.purpose, c.subject, c.method, c.params, c.method in EDIT_METHODS)
+            for c in calls
+        ]
         await returned(uow, self._office, letters, verdict.reason, chat_gone, now)
 
     async def _follow_migration(self, uow: UnitOfWork, call: QueuedCall, new_chat_id: int) -> None:

@@ -14,7 +14,7 @@ from bot.clock import Clock, FrozenClock
 from bot.domain.communes import CommuneDirectory
 from bot.domain.dead_letters import PostOffice, set_reachability
 from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.units import add_province_unit
+from bot.domain.units import add_commune_unit, add_province_unit
 from bot.security import Keyring
 from sandbox.server import SandboxServer
 from scheduler.units import probe_units
@@ -398,3 +398,13 @@ async def test_a_location_refused_in_a_working_group_is_noted_there_and_the_tip_
     )
     assert (await unit_of(storage, commune_group["id"])).unreachable_since is None
     assert await sandbox.client.bot_messages(province_group["id"]) == []
+
+
+async def test_linking_a_group_again_makes_its_unit_reachable(
+    storage: Storage, sandbox: SandboxServer, commune_group: dict[str, Any]
+) -> None:
+    await mark_unreachable(storage, commune_group["id"])
+    async with storage.transaction() as uow:
+        directory = CommuneDirectory.load()
+        await add_commune_unit(uow, directory, "26743", commune_group["id"], Clock().now())
+    assert (await unit_of(storage, commune_group["id"])).unreachable_since is None

@@ -55,7 +55,9 @@ log = logging.getLogger(__name__)
 PROBE = "unit.probe"  # the purpose of the probes sent to unreachable groups
 CARD, ANSWER = "tip.card", "tip.answer"
 REROUTED, UNDELIVERED = "tip.rerouted", "tip.undelivered"
-OWN_NOTICES = frozenset({REROUTED, UNDELIVERED})
+# Refusals not worth a note: our own notes, and a forum topic the bot may not create (the
+# card then arrives in the group's General topic).
+QUIET = frozenset({REROUTED, UNDELIVERED, "tip.topic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ async def returned(
         if chat_gone or CARD in purposes:
             if await pass_up(uow, office, tip_id, unit, reason, now):
                 await follow_up_answers(uow, office, tip_id, refused, now)
-        elif not purposes & OWN_NOTICES:  # never a notice about a refused notice
+        elif not purposes & QUIET:
             await note_undelivered(uow, office, tip_id, unit, reason, now)
 
 

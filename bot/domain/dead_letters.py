@@ -111,7 +111,7 @@ async def returned(
     for tip_id, refused in by_tip.items():
         purposes = {letter.purpose for letter in refused}
         if chat_gone or CARD in purposes:
-            if await pass_up(uow, office, tip_id, unit, reason, now):
+            if await pass_up(uow, office, tip_id, unit, reason, now) == "fresh card":
                 await follow_up_answers(uow, office, tip_id, refused, now)
         elif not purposes & QUIET:
             await note_undelivered(uow, office, tip_id, unit, reason, now)
@@ -119,16 +119,18 @@ async def returned(
 
 async def pass_up(
     uow: UnitOfWork, office: PostOffice, tip_id: int, unit: PoliceUnit, reason: str, now: datetime
-) -> bool:
-    """Move an open tip held by ``unit`` to the level above it, with a card saying why; False
-    when the tip is not the unit's (closed, held, or already passed on)."""
+) -> str | None:
+    """Move an open tip held by ``unit`` to the level above it, with a card saying why.
+    Returns "fresh card", or "note" when that group had the tip's card already (it was
+    escalated there, and got the tipster's answers too); None when the tip is not the unit's
+    (closed, held, or already passed on)."""
     tip = await uow.tips.get(tip_id)
     if tip is None or tip.held or tip.status not in TipStatus.OPEN or tip.unit_id != unit.id:
-        return False
+        return None
     above = await level_above(uow, unit, tip.province_code)
     target = above.id if above is not None else None
     if not await uow.tips.transition(tip_id, TipStatus.OPEN, now, unit_id=target):
-        return False
+        return None
     await uow.tips.record(tip_id, "rerouted", "system", now, f"unit:{unit.id}>unit:{target or '-'}")
     log.warning("a tip was passed up the chain: its unit's group refused it")
     language = office.language
@@ -151,7 +153,7 @@ async def pass_up(
             purpose=REROUTED,
             subject=subject_of(tip),
         )
-        return True
+        return "note"
     if above is None and not office.admin_ids:
         log.error("a tip reached no one: no province unit and no administrator is set")
     await queue_fresh_card(
@@ -165,7 +167,7 @@ async def pass_up(
         office.clocks,
         header=header,
     )
-    return True
+    return "fresh card"
 
 
 async def follow_up_answers(

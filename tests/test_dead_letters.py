@@ -26,6 +26,7 @@ from tests.support.people import Person, resident
 from tests.support.service import SECRET, running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
 from tests.test_setup_cli import tinbao
+from tests.test_tip_clock_alerts import START, SWEEP, add_group, nth
 from tests.test_tip_dialogue import new_messages
 
 ADMIN = 9_000_011
@@ -408,3 +409,34 @@ async def test_linking_a_group_again_makes_its_unit_reachable(
         directory = CommuneDirectory.load()
         await add_commune_unit(uow, directory, "26743", commune_group["id"], Clock().now())
     assert (await unit_of(storage, commune_group["id"])).unreachable_since is None
+
+
+async def test_a_tip_escalated_before_its_group_went_away_is_handed_over_without_a_second_card(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    commune, _ = await add_group(sandbox, storage, "CA Bến Thành")
+    province, chief = await add_group(sandbox, storage, "CA TP.HCM", province=True)
+    lan, clock = await resident(sandbox.client), FrozenClock(START)
+    async with running_service(sandbox, database_url, clock, **SWEEP) as service:
+        await file_tip(lan)
+        card = await nth(sandbox, commune, 1)
+        clock.advance(timedelta(minutes=121))
+        escalated = await nth(sandbox, province, 1)
+        chief.seen = 1
+        await chief.say("Anh/chị còn ở gần đó không?", reply_to=escalated["message_id"])
+        relayed = await nth(sandbox, lan.id, lan.seen + 1)
+        await sandbox.client.remove_bot(commune)
+        await lan.say("Biển số 59X1", reply_to=relayed["message_id"])
+        await sandbox.client.wait_for_bot_messages(province, 4, timeout=15)
+        await service.sender.settled()
+        messages = await sandbox.client.bot_messages(province)
+    answers = [m for m in messages if "59X1" in m.get("text", "")]
+    [note] = [m for m in messages if PASSED_ON in m.get("text", "")]
+    assert len(answers) == 1, "the province had the answer already: not sent twice"
+    assert note["reply_to_message_id"] == escalated["message_id"]
+    province_unit = await unit_of(storage, province)
+    code = TIP_CODE.search(card["text"])
+    assert code is not None
+    async with storage.transaction() as uow:
+        tip = await uow.tips.by_code(code.group(0))
+    assert tip is not None and tip.unit_id == province_unit.id

@@ -104,8 +104,9 @@ class OutboxSender:
             return await uow.outbox.release_claims()
 
     async def settled(self) -> None:
-        """Wait until the sender next finds nothing it may send now, with nothing in flight
-        and every record written (what a test checks before looking at the results)."""
+        """Wait until the sender next finds nothing to send (nothing due, or a 429's pause),
+        nothing waiting for its rate limit, nothing in flight and every record written: what
+        a test waits for before looking at the results."""
         self._settled.clear()
         self.wake()
         await self._settled.wait()
@@ -116,7 +117,7 @@ class OutboxSender:
             ready, waiting = await self._claim_heads()
             started = await self._dispatch(ready)
             if not started:
-                if not self._tasks and not self._sent and not self._flushing():
+                if not waiting and not self._tasks and not self._sent and not self._flushing():
                     self._settled.set()
                 await self._idle(self._pause_left() or (LANE_POLL if waiting else IDLE_POLL))
 
@@ -147,8 +148,8 @@ class OutboxSender:
         now = self._clock.now()
         ready: list[Ready] = []
         waiting = False
-        if self._pause_left():
-            return ready, True
+        if self._pause_left():  # nothing may go before the pause ends (run() idles till then)
+            return ready, False
         async with self._storage.transaction() as uow:
             calls = await uow.outbox.heads(now, set(self._inflight), self._batch)
             chosen = []

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     clock_sweep_seconds: float = Field(
         default=60, gt=0, le=3600, description="How often the tip clocks are checked."
     )
+    unit_probe_minutes: float = Field(
+        default=10, gt=0, le=1440, description="How often an unreachable police group is probed."
+    )
     webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook binds.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook binds.")
     patrol_interval_minutes: int = Field(

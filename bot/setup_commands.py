@@ -90,20 +90,26 @@ async def list_units() -> list[str]:
         units = await uow.units.all()
         if not units:
             return [t("cli.unit_none", language)]
-        return [
-            t(
-                "cli.unit_line",
-                language,
-                id=unit.id,
-                name=unit.name,
-                level=t(f"cli.level_{unit.level}", language),
-                province=unit.province_code,
-                chat=unit.chat_id,
-                officers=await uow.officers.count(unit.id or 0),
-                communes=", ".join(communes) or "—",
+        lines: list[str] = []
+        for unit, communes in units:
+            lines.append(
+                t(
+                    "cli.unit_line",
+                    language,
+                    id=unit.id,
+                    name=unit.name,
+                    level=t(f"cli.level_{unit.level}", language),
+                    province=unit.province_code,
+                    chat=unit.chat_id,
+                    officers=await uow.officers.count(unit.id or 0),
+                    communes=", ".join(communes) or "—",
+                )
             )
-            for unit, communes in units
-        ]
+            if unit.unreachable_since is not None:  # the bot cannot post in its group
+                since = unit.unreachable_since.astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y")
+                reason = unit.unreachable_reason or "—"
+                lines.append(t("cli.unit_unreachable", language, since=since, reason=reason))
+        return lines
 
 
 async def invite(unit_id: int, hours: float, chief: bool = False) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import campaigns, maintenance, patrols, tips
+from scheduler import campaigns, maintenance, patrols, tips, units
 from scheduler.env import TIMEZONE, Installer, JobEnv
 
 __all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
@@ -22,6 +22,7 @@ INSTALLERS: tuple[Installer, ...] = (
     patrols.install,
     tips.install,
     campaigns.install,
+    units.install,
 )
 
 

@@ -114,6 +114,12 @@ class PoliceUnit(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     forum: bool = Field(default=False, description="The group has topics: one per tip.")
+    unreachable_since: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="Since when the bot cannot post in the group; new tips skip the unit.",
+    )
+    unreachable_reason: str | None = Field(default=None, max_length=200)
 
 
 class UnitCommune(SQLModel, table=True):

@@ -64,6 +64,8 @@ class QueuedCall:
     params: dict[str, Any]
     attempts: int
     refers_to: int | None
+    purpose: str | None = None
+    subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +346,33 @@ class OutboxRepository:
         )
         return result.rowcount or 0
 
+    async def fail_lane(self, lane: str, error: str) -> list[QueuedCall]:
+        """Fail everything still queued for a chat the bot can no longer post in; returns the
+        calls, so what they were about can be passed on."""
+        statement = (
+            select(OutboxMessage)
+            .where(OutboxMessage.lane == lane, OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.id)
+        )
+        rows = (await self._session.execute(statement)).scalars().all()
+        for row in rows:
+            row.status, row.lease_until, row.last_error = OutboxStatus.FAILED, None, error[:200]
+        await self._session.flush()
+        return [self._queued(row) for row in rows]
+
+    async def queued_for(self, lane: str, purpose: str) -> bool:
+        """Whether a call for ``purpose`` waits to be sent to the chat."""
+        statement = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.lane == lane,
+                OutboxMessage.purpose == purpose,
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+            )
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
     async def release_claims(self) -> int:
         """Return rows left "sending" by a stopped process to the queue.
 
@@ -422,6 +451,8 @@ class OutboxRepository:
             params=self._keyring.open_json(row.request, SEAL_CONTEXT),
             attempts=row.attempts,
             refers_to=row.refers_to,
+            purpose=row.purpose,
+            subject=row.subject,
         )
 
     async def _set(self, row_id: int, **values: Any) -> None:

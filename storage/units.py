@@ -73,6 +73,36 @@ class UnitRepository:
         )
         return result.rowcount == 1
 
+    async def set_unreachable(self, unit_id: int, reason: str, now: datetime) -> bool:
+        """Mark the unit's group unreachable; True only when it was reachable until now (one
+        outage, one mark, however many messages fail)."""
+        result = await self._session.execute(
+            update(PoliceUnit)
+            .where(PoliceUnit.id == unit_id, PoliceUnit.unreachable_since.is_(None))
+            .values(unreachable_since=now, unreachable_reason=reason[:200])
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def set_reachable(self, unit_id: int) -> bool:
+        """Clear the mark; True when the unit was marked."""
+        result = await self._session.execute(
+            update(PoliceUnit)
+            .where(PoliceUnit.id == unit_id, PoliceUnit.unreachable_since.is_not(None))
+            .values(unreachable_since=None, unreachable_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def unreachable(self, chat_ids: list[int] | None = None) -> list[PoliceUnit]:
+        """Units marked unreachable (of these groups only, when ``chat_ids`` is given)."""
+        statement = select(PoliceUnit).where(PoliceUnit.unreachable_since.is_not(None))
+        if chat_ids is not None:
+            if not chat_ids:
+                return []
+            statement = statement.where(PoliceUnit.chat_id.in_(chat_ids))
+        return list((await self._session.execute(statement.order_by(PoliceUnit.id))).scalars())
+
     async def all(self) -> list[tuple[PoliceUnit, list[str]]]:
         units = (
             (await self._session.execute(select(PoliceUnit).order_by(PoliceUnit.id)))

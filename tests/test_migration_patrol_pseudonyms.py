@@ -11,7 +11,7 @@ from sqlalchemy import text
 from storage.db import Database
 from storage.schema import alembic_config, upgrade_async
 
-REVISION = "0011d_patrol_pseudonyms"
+REVISION = "0011"
 PERSON = "5f" * 16  # the member's resident pseudonym, as both kinds of row held it
 SAME_PERSON = {"tipster": PERSON, "chat": b"\x01sealed", "at": datetime(2026, 1, 5)}
 INSERT = text(

@@ -13,7 +13,6 @@ only translate buttons and replies into these calls.
 from __future__ import annotations
 
 import html
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,10 +27,10 @@ from bot.domain.tip_notices import (
     card_text,
     card_view,
     local_time,
-    queue_card,
+    queue_fresh_card,
 )
 from bot.domain.tip_threads import subject_of
-from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
+from bot.domain.tips import tipster_destination
 from bot.domain.units import route
 from bot.i18n import t
 from bot.security import Keyring
@@ -338,21 +337,16 @@ async def edit_card(desk: Desk, tip: Tip, card_outbox_id: int, moved_to: str | N
 
 async def send_card(desk: Desk, tip: Tip) -> None:
     """A fresh card (with location and copied media) where the tip now belongs."""
-    chat = tipster_destination(tip, desk.keyring)
-    tipster = Tipster(pseudonym=tip.tipster, chat=chat, language=tip.tipster_language)
-    draft = Draft(attachments=json.loads(tip.media or "[]"))
-    targets = await destinations(desk.uow, desk.keyring, tip, desk.admin_ids)
-    await queue_card(
+    await queue_fresh_card(
         desk.uow,
-        tip,
-        draft,
-        tipster,
-        targets,
+        desk.keyring,
         desk.directory,
+        tip,
+        desk.admin_ids,
         desk.language,
         desk.now,
+        desk.clocks,
         desk.source_update_id,
-        clocks=desk.clocks,
     )
 
 

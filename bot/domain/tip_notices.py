@@ -7,6 +7,7 @@ from" header), and the text names no one.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,8 +17,9 @@ from bot.domain.geo import distance_km
 from bot.domain.telegram_text import TEXT_LIMIT, continued, visible_length
 from bot.domain.tip_clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tip_threads import open_thread, subject_of
-from bot.domain.tips import Draft, Tipster
+from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
 from bot.i18n import t
+from bot.security import Keyring
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import CardQueue, Destination
 from storage.uow import UnitOfWork
@@ -279,15 +281,16 @@ async def queue_card(
     now: datetime,
     source_update_id: int | None,
     clocks: TipClockPolicy | None = None,
+    header: str | None = None,
 ) -> None:
     """One card per destination, then the location and copies of the attachments under it.
 
     In the unit's group the card opens the tip's thread (its own topic in a forum group), and
-    everything about the tip goes there."""
+    everything about the tip goes there. ``header`` heads the card (why it came here)."""
     queue: CardQueue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
     unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     view = await card_view(uow, tip, clocks or TipClockPolicy())
-    card, *more = card_messages(tip, directory, language, view)
+    card, *more = card_messages(tip, directory, language, view, header)
     for position, destination in enumerate(destinations):
         card_params = {
             "text": card,
@@ -325,6 +328,39 @@ async def queue_card(
                 purpose="tip.attachment",
                 **queue,
             )
+
+
+async def queue_fresh_card(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    directory: CommuneDirectory,
+    tip: Tip,
+    admin_ids: frozenset[int],
+    language: str,
+    now: datetime,
+    clocks: TipClockPolicy,
+    source_update_id: int | None = None,
+    header: str | None = None,
+) -> None:
+    """A fresh card (with the location and the tipster's media copied again) where the tip
+    now belongs: its unit's group, or every administrator."""
+    chat = tipster_destination(tip, keyring)
+    tipster = Tipster(pseudonym=tip.tipster, chat=chat, language=tip.tipster_language)
+    draft = Draft(attachments=json.loads(tip.media or "[]"))
+    targets = await destinations(uow, keyring, tip, admin_ids)
+    await queue_card(
+        uow,
+        tip,
+        draft,
+        tipster,
+        targets,
+        directory,
+        language,
+        now,
+        source_update_id,
+        clocks,
+        header,
+    )
 
 
 def unit_name(unit: PoliceUnit | None, language: str) -> str:

@@ -1,7 +1,7 @@
 """Setting up police units and their officers, and routing to them.
 
 A tip goes to the unit linked to its commune; else to the province's unit; else to the
-administrators. It is never dropped.
+administrators; a unit whose group the bot cannot post in is skipped. It is never dropped.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ async def add_commune_unit(
     elif unit.level != "commune":
         raise SetupError("setup.chat_taken", name=unit.name)
     assert unit.id is not None
+    await uow.units.set_reachable(unit.id)  # linked again: give its group another chance
     await uow.units.cover(unit.id, commune.code)
     return unit
 
@@ -81,15 +82,22 @@ async def add_province_unit(
 
 
 async def route(uow: UnitOfWork, directory: CommuneDirectory, commune_code: str) -> Route:
+    """The commune's unit; else (none, or its group unreachable) the province's unit; else
+    the administrators."""
     unit = await uow.units.for_commune(commune_code)
-    if unit is not None:
+    if unit is not None and reachable(unit):
         return Route(unit)
     commune = directory.get(commune_code)
     if commune is not None:
         province_unit = await uow.units.for_province(commune.province_code)
-        if province_unit is not None:
+        if province_unit is not None and reachable(province_unit):
             return Route(province_unit, fallback="province")
     return Route(None, fallback="admins")
+
+
+def reachable(unit: PoliceUnit) -> bool:
+    """False while the bot cannot post in the unit's group (see ``dead_letters``)."""
+    return unit.unreachable_since is None
 
 
 async def invite_officer(

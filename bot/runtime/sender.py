@@ -4,6 +4,17 @@ Each call is claimed (committed as "sending") before it goes out and recorded as
 its message_id, right after; claims and records are written a batch per transaction. A crash
 between the two leaves the row "sending"; the next start sends it again — the only duplicate a
 crash can cause, at most one per chat (a chat has at most one call in flight).
+
+A failed call is classified once (``bot.runtime.errors``): transient failures are retried with
+backoff; a call refused for good is marked failed with the reason at once and never holds up
+the chat's later messages; what it was about is passed on by ``bot.domain.dead_letters`` in
+the same transaction (a tip whose police group refused it goes up the chain).
+
+**What a 429 pauses.** Telegram's ``retry_after`` is counted per bot: a bot that goes on
+sending while flood-limited is limited longer. So a 429, whatever chat it came from (private,
+group, a campaign's subscriber), pauses the refused chat's queue *and all sending* for
+``retry_after`` seconds of the service's clock: no call of any chat starts until it is over
+(calls already on the wire finish). Then the refused call goes first in its chat.
 """
 
 from __future__ import annotations
@@ -15,19 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
 
 from bot.clock import Clock
+from bot.domain.dead_letters import DeadLetter, PostOffice, reached, returned
 from bot.runtime.backoff import Backoff
+from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify
 from bot.runtime.limits import SendLimits
 from storage.db import is_unavailable
 from storage.models import OutboxStatus
@@ -39,7 +42,6 @@ log = logging.getLogger(__name__)
 EDIT_METHODS = frozenset(
     {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage"}
 )
-NOT_MODIFIED = "message is not modified"  # compared lower-case: PTB capitalises it
 LEASE = timedelta(minutes=2)
 REFERENCE_WAIT = timedelta(seconds=1)
 MAX_ATTEMPTS = 12
@@ -71,8 +73,10 @@ class OutboxSender:
         limits: SendLimits,
         clock: Clock,
         concurrency: int = 64,
+        office: PostOffice | None = None,
     ) -> None:
         self._bot = bot
+        self._office = office
         self._storage = storage
         self._limits = limits
         self._clock = clock
@@ -83,6 +87,9 @@ class OutboxSender:
         self._batch = max(5, int(fastest * BATCH_SECONDS))
         self._inflight: set[str] = set()
         self._sent: list[tuple[int, int | None]] = []
+        self._reached: set[int] = set()  # groups a message went through to, not yet recorded
+        self._paused_until: datetime | None = None  # a 429 pauses all sending until then
+        self._settled = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -97,6 +104,14 @@ class OutboxSender:
         new leader means the previous one is gone."""
         async with self._storage.transaction() as uow:
             return await uow.outbox.release_claims()
+
+    async def settled(self) -> None:
+        """Wait until the sender next finds nothing to send (nothing due, or a 429's pause),
+        nothing waiting for its rate limit, nothing in flight and every record written: what
+        a test waits for before looking at the results."""
+        self._settled.clear()
+        self.wake()
+        await self._settled.wait()
 
     async def run(self) -> None:
         failures = Backoff()
@@ -115,7 +130,27 @@ class OutboxSender:
                 self._storage.database.health.recovered()
             started = await self._dispatch(ready)
             if not started:
-                await self._idle(LANE_POLL if waiting else IDLE_POLL)
+                if not waiting and not self._tasks and not self._sent and not self._flushing():
+                    self._settled.set()
+                await self._idle(self._pause_left() or (LANE_POLL if waiting else IDLE_POLL))
+
+    def _pause(self, seconds: float) -> None:
+        until = self._clock.now() + timedelta(seconds=seconds)
+        if self._paused_until is None or until > self._paused_until:
+            self._paused_until = until
+
+    def _pause_left(self) -> float:
+        """Seconds (at most IDLE_POLL) until a 429's pause ends; 0 when not paused."""
+        if self._paused_until is None:
+            return 0.0
+        left = (self._paused_until - self._clock.now()).total_seconds()
+        if left <= 0:
+            self._paused_until = None
+            return 0.0
+        return min(left, IDLE_POLL)
+
+    def _flushing(self) -> bool:
+        return self._flusher is not None and not self._flusher.done()
 
     async def _claim_heads(self) -> tuple[list[Ready], bool]:
         """Read the lanes' heads and claim those that may go now, in one transaction.
@@ -126,6 +161,8 @@ class OutboxSender:
         now = self._clock.now()
         ready: list[Ready] = []
         waiting = False
+        if self._pause_left():  # nothing may go before the pause ends (run() idles till then)
+            return ready, False
         async with self._storage.transaction() as uow:
             calls = await uow.outbox.heads(now, set(self._inflight), self._batch)
             chosen = []
@@ -175,7 +212,7 @@ class OutboxSender:
             await self._slots.acquire()
             await self._limits.overall_for(item.params).acquire()
             await self._limits.for_lane(item.call.lane, item.call.chat_kind).acquire()
-            if self._stopping:  # stop() began while this call waited for its turn
+            if self._stopping or self._pause_left():  # stop() began, or a 429 came, meanwhile
                 self._slots.release()
                 await self._release(ready[position:])
                 break
@@ -205,10 +242,10 @@ class OutboxSender:
         try:
             try:
                 result = await self._bot.do_api_request(call.method, api_kwargs=item.params)
-            except TelegramError as exc:
-                await self._record_error(call, exc, item.referred)
+            except Exception as exc:  # every failure of the call itself is classified once
+                await self._record_error(call, classify(exc, call.chat_kind), item.referred)
                 return
-            self._note_sent(call.id, self._message_id(result))
+            self._note_sent(call, self._message_id(result))
         except Exception as exc:  # a database failure: leave the row for the next attempt
             log.error("outbox row %d: %s", call.id, type(exc).__name__)
         finally:
@@ -218,22 +255,29 @@ class OutboxSender:
             self._slots.release()
             self._wake.set()
 
-    def _note_sent(self, row_id: int, message_id: int | None) -> None:
+    def _note_sent(self, call: QueuedCall, message_id: int | None) -> None:
         """Queue the record of a delivery; records are written together, a batch per
         transaction, by one flusher task."""
-        self._sent.append((row_id, message_id))
+        self._sent.append((call.id, message_id))
+        if call.chat_kind in GROUP_KINDS:
+            self._reached.add(int(call.params["chat_id"]))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
         while self._sent:
             batch, self._sent = self._sent, []
+            groups, self._reached = self._reached, set()
             try:
                 async with self._storage.transaction() as uow:
-                    await uow.outbox.mark_sent_many(batch, self._clock.now())
+                    now = self._clock.now()
+                    await uow.outbox.mark_sent_many(batch, now)
+                    if groups and self._office is not None:  # a group that works again
+                        await reached(uow, self._office, groups, now)
             except Exception as exc:  # try again shortly; until then the rows stay "sending"
                 log.error("recording %d sent rows: %s", len(batch), type(exc).__name__)
                 self._sent[:0] = batch
+                self._reached |= groups
                 await asyncio.sleep(RECORD_RETRY)
 
     @staticmethod
@@ -258,43 +302,59 @@ class OutboxSender:
             return result[0].get("message_id")
         return None
 
-    async def _record_error(
-        self, call: QueuedCall, exc: TelegramError, referred: int | None
-    ) -> None:
+    async def _record_error(self, call: QueuedCall, verdict: Verdict, referred: int | None) -> None:
+        """Act on a classified failure, in one transaction with whatever it causes."""
         now = self._clock.now()
-        kind = type(exc).__name__
+        kind = verdict.kind
         async with self._storage.transaction() as uow:
-            if isinstance(exc, RetryAfter):
-                seconds = exc.retry_after
-                delay = seconds.total_seconds() if isinstance(seconds, timedelta) else seconds
-                log.warning("429 from Telegram; row %d waits %.0f s", call.id, delay)
+            if kind is Failure.RATE_LIMITED:
+                delay = verdict.retry_after
+                log.warning("429 from Telegram; all sending pauses %.0f s", delay)
+                self._pause(delay)
                 await uow.outbox.reschedule(
-                    call.id, now + timedelta(seconds=float(delay)), call.attempts, "429"
+                    call.id, now + timedelta(seconds=delay), call.attempts, "429"
                 )
-            elif isinstance(exc, Forbidden):
-                await uow.outbox.mark_failed(call.id, OutboxStatus.BLOCKED, exc.message)
+            elif kind is Failure.BLOCKED:
+                await uow.outbox.mark_failed(call.id, OutboxStatus.BLOCKED, verdict.reason)
                 await uow.outbox.block_lane(call.lane)
                 await uow.chats.set_blocked(call.lane, True, now)
                 await uow.subscribers.remove(call.lane)  # no more campaigns to a blocked chat
-            elif isinstance(exc, BadRequest) and NOT_MODIFIED in exc.message.lower():
+            elif kind is Failure.NOT_MODIFIED:
                 await uow.outbox.mark_sent(call.id, referred, now)
-            elif isinstance(exc, InvalidToken):
+            elif kind is Failure.BAD_TOKEN:
                 await uow.outbox.reschedule(
-                    call.id, now + timedelta(seconds=30), call.attempts, kind
+                    call.id, now + timedelta(seconds=30), call.attempts, verdict.reason
                 )
-                self.fatal = exc
-            elif isinstance(exc, ChatMigrated):
-                await self._follow_migration(uow, call, exc.new_chat_id)
-            elif isinstance(exc, BadRequest):
-                log.warning("outbox row %d refused: %s", call.id, exc.message)
-                await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, exc.message)
-            elif isinstance(exc, TimedOut | NetworkError) and call.attempts + 1 < MAX_ATTEMPTS:
+                self.fatal = RuntimeError("the bot token was refused")
+            elif kind is Failure.MIGRATED and verdict.new_chat_id is not None:
+                await self._follow_migration(uow, call, verdict.new_chat_id)
+            elif kind is Failure.TRANSIENT and call.attempts + 1 < MAX_ATTEMPTS:
                 await uow.outbox.reschedule(
-                    call.id, now + backoff(call.attempts), call.attempts + 1, kind
+                    call.id, now + backoff(call.attempts), call.attempts + 1, verdict.reason
                 )
             else:
-                log.warning("outbox row %d given up after %s", call.id, kind)
-                await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, kind)
+                await self._give_up(uow, call, verdict, now)
+
+    async def _give_up(
+        self, uow: UnitOfWork, call: QueuedCall, verdict: Verdict, now: datetime
+    ) -> None:
+        """A call refused for good (or retried too often): failed with its reason, at once;
+        a group that is gone takes its whole queue with it. What they were about is passed
+        on (``dead_letters``) in this same transaction."""
+        chat_gone = verdict.kind is Failure.CHAT_GONE
+        log.warning("outbox row %d failed for good (%s): %s", call.id, verdict.kind, verdict.reason)
+        await uow.outbox.mark_failed(call.id, OutboxStatus.FAILED, verdict.reason)
+        calls = [call]
+        if chat_gone:
+            calls += await uow.outbox.fail_lane(call.lane, verdict.reason)
+        if self._office is None or call.chat_kind not in GROUP_KINDS:
+            return
+        chat_id = int(call.params["chat_id"])
+        letters = [
+            DeadLetter(chat_id, c.purpose, c.subject, c.method, c.params, c.method in EDIT_METHODS)
+            for c in calls
+        ]
+        await returned(uow, self._office, letters, verdict.reason, chat_gone, now)
 
     async def _follow_migration(self, uow: UnitOfWork, call: QueuedCall, new_chat_id: int) -> None:
         """A group became a supergroup: move its unit and its queue to the new id, so no card

@@ -27,6 +27,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.communes import CommuneDirectory
+from bot.domain.dead_letters import PostOffice
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
 from bot.logs import frames
@@ -158,6 +159,13 @@ class Service:
                 )
             ),
             self.clock,
+            office=PostOffice(
+                self.storage.keyring,
+                self.services.directory,
+                self.services.tip_clocks,
+                settings.language,
+                self.services.admin_ids,
+            ),
         )
 
     def _wake_sender(self) -> None:

@@ -17,7 +17,7 @@ id stays sealed in the row, and the card names the member). Resident tips are no
 
 Downgrading keeps the random values: the old, linkable ones are not restored.
 
-Revision ID: 0011d_patrol_pseudonyms
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30
 """
@@ -29,7 +29,7 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011d_patrol_pseudonyms"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None

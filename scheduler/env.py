@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.runtime.context import Services
+from bot.domain.services import Services
 from storage.uow import Storage
 
 TIMEZONE = "Asia/Ho_Chi_Minh"

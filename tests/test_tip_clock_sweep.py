@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import FrozenClock
 from bot.config import load_settings
 from bot.domain.communes import CommuneDirectory
+from bot.domain.services import Services
 from bot.domain.tip_alerts import due_clocks
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.units import add_commune_unit
-from bot.runtime.context import Services
 from scheduler.env import JobEnv
 from scheduler.tips import sweep
 from storage.models import Tip, TipStatus

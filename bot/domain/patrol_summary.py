@@ -19,7 +19,7 @@ from storage.models import PatrolEvent, PatrolTeam
 from storage.uow import Storage, UnitOfWork
 
 if TYPE_CHECKING:
-    from bot.runtime.context import Services
+    from bot.domain.services import Services
 
 
 def period(now: datetime, hour: int) -> tuple[datetime, datetime] | None:

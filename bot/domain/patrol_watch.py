@@ -20,7 +20,7 @@ from storage.outbox import Destination
 from storage.uow import Storage, UnitOfWork
 
 if TYPE_CHECKING:
-    from bot.runtime.context import Services
+    from bot.domain.services import Services
 
 MEMBER, LEADER, GROUP = 1, 2, 3
 

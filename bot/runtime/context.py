@@ -9,36 +9,17 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.config import Settings
-from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy
+from bot.domain.services import Services
 from bot.i18n import normalize_language
 from bot.security import Keyring
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
-
-
-@dataclass(slots=True)
-class Services:
-    """Process-wide collaborators handed to handlers (configuration, not state).
-
-    ``settings`` is the whole configuration; a capability reads its own settings from it
-    rather than adding a field here."""
-
-    settings: Settings
-    keyring: Keyring
-    default_language: str
-    directory: CommuneDirectory
-    admin_ids: frozenset[int] = frozenset()
-    draft_ttl: timedelta = timedelta(hours=24)
-    tips_per_hour: int = 5
-    tip_clocks: TipClockPolicy = field(default_factory=TipClockPolicy)
 
 
 @dataclass(slots=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.domain.tip_dialogue import Content
+from bot.domain.tip_dialogue import Content, to_police
+from bot.runtime.context import TinbaoContext
+from storage.models import Tip
 
 # copyMessage re-sends these without naming the sender.
 MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "location", "document")
@@ -18,3 +20,20 @@ def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:
     if any(getattr(message, kind, None) for kind in kinds):
         return Content(message.chat.id, message.message_id, None)
     return None
+
+
+async def pass_to_police(context: TinbaoContext, tip: Tip, content: Content, label: str) -> None:
+    """A tipster's message into the tip's thread in every group working it (``label``
+    already formatted in the groups' language), inside the update's transaction."""
+    work, services = context.work, context.services
+    await to_police(
+        work.uow,
+        services.keyring,
+        tip,
+        content,
+        label,
+        work.now,
+        services.admin_ids,
+        work.update_id,
+        language=services.default_language,
+    )

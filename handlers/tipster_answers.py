@@ -14,12 +14,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.domain.tip_dialogue import TEXT_LIMIT, Content, to_police
+from bot.domain.tip_dialogue import TEXT_LIMIT, Content
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.follow_up import find_mine, my_pseudonym, say_closed
-from handlers.relayed import TIPSTER_MEDIA, content_of
+from handlers.relayed import TIPSTER_MEDIA, content_of, pass_to_police
 from storage.dialogs import draft_of
 from storage.models import Tip, TipStatus
 
@@ -50,17 +50,7 @@ async def pass_on(
     assert tip.id is not None
     label = t("dialogue.answer_card", services.default_language, code=tip.code)
     for content in contents:
-        await to_police(
-            work.uow,
-            services.keyring,
-            tip,
-            content,
-            label,
-            work.now,
-            services.admin_ids,
-            work.update_id,
-            language=services.default_language,
-        )
+        await pass_to_police(context, tip, content, label)
         await work.uow.tips.record(tip.id, "answered", "tipster", work.now)
     await context.reply(update, t("dialogue.answer_sent", language))
 

@@ -6,15 +6,13 @@ by reading the rows again, and a run cut short by a crash continues from its del
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.campaigns import feed, settle, start_due_runs
-from scheduler.env import JobEnv
-from storage.db import is_unavailable
+from scheduler.env import JobEnv, every, reported
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +44,10 @@ async def tick(env: JobEnv, now: datetime | None = None) -> int:
     return queued
 
 
-async def _tick_safely(env: JobEnv) -> None:
-    try:
-        await tick(env)
-    except asyncio.CancelledError:
-        # The service is stopping mid-tick; its transaction rolled back and the next start
-        # repeats the tick. Not an error worth a traceback in the log.
-        log.info("campaign tick interrupted by shutdown")
-    except Exception as exc:  # a database hiccup: the next tick tries again
-        if is_unavailable(exc):  # said once per outage, not once per run
-            env.storage.database.health.failed(exc, "campaign tick")
-        else:
-            log.error("campaign tick failed: %s", type(exc).__name__)
+async def tick_now(env: JobEnv) -> None:
+    """A tick as the scheduler runs it: every second, so what it queued is not logged."""
+    await tick(env)
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        _tick_safely,
-        "interval",
-        seconds=TICK_SECONDS,
-        args=(env,),
-        id="campaigns",
-        coalesce=True,
-        max_instances=1,
-    )
+    every(scheduler, env, "campaigns", reported("campaign tick", tick_now), seconds=TICK_SECONDS)

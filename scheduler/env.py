@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.services import Services
+from storage.db import is_unavailable
 from storage.uow import Storage
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -29,6 +31,10 @@ class JobEnv:
 
 
 Installer = Callable[[AsyncIOScheduler, JobEnv], None]
+# A periodic job: works on the env, returns how many things it did (or None).
+Job = Callable[[JobEnv], Awaitable[int | None]]
+
+log = logging.getLogger(__name__)
 
 
 _in_flight: set[asyncio.Task[Any]] = set()
@@ -56,3 +62,43 @@ async def settle() -> None:
     """Wait for the jobs still running (see :func:`to_completion`)."""
     if _in_flight:
         await asyncio.gather(*list(_in_flight), return_exceptions=True)
+
+
+def reported(what: str, job: Job) -> Callable[[JobEnv], Awaitable[None]]:
+    """``job`` as the scheduler runs it: a failure is one line (a database outage is said once
+    per outage, not once per run) and the next run tries again, since every job reads what is
+    due from the database; how many things it did is logged when it did any."""
+
+    async def run(env: JobEnv) -> None:
+        try:
+            done = await job(env)
+        except asyncio.CancelledError:
+            # The service is stopping mid-run; its transaction rolled back and the next start
+            # repeats the run. Not an error worth a traceback in the log.
+            log.info("%s interrupted by shutdown", what)
+            return
+        except Exception as exc:
+            if is_unavailable(exc):
+                env.storage.database.health.failed(exc, what)
+            else:
+                log.error("%s failed: %s", what, type(exc).__name__)
+            return
+        if done:
+            log.info("%s: %d", what, done)
+
+    run.__name__ = run.__qualname__ = f"reported_{getattr(job, '__name__', 'job')}"
+    return run
+
+
+def every(
+    scheduler: AsyncIOScheduler,
+    env: JobEnv,
+    job_id: str,
+    job: Callable[[JobEnv], Awaitable[None]],
+    **interval: Any,
+) -> None:
+    """Run ``job`` on an interval (``seconds=``, ``minutes=``, ``hours=``, and optionally
+    ``next_run_time=``): one instance at a time, missed runs coalesced into one."""
+    scheduler.add_job(
+        job, "interval", args=(env,), id=job_id, coalesce=True, max_instances=1, **interval
+    )

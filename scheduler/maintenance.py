@@ -7,7 +7,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
-from scheduler.env import JobEnv
+from scheduler.env import JobEnv, every, reported
 from storage.uow import Storage
 
 INBOX_RETENTION = timedelta(days=2)
@@ -19,13 +19,9 @@ async def purge_inbox(storage: Storage, clock: Clock) -> None:
         await uow.inbox.purge_handled(clock.now() - INBOX_RETENTION)
 
 
+async def purge_now(env: JobEnv) -> None:
+    await purge_inbox(env.storage, env.clock)
+
+
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        purge_inbox,
-        "interval",
-        hours=1,
-        args=(env.storage, env.clock),
-        id="purge_inbox",
-        coalesce=True,
-        max_instances=1,
-    )
+    every(scheduler, env, "purge_inbox", reported("inbox purge", purge_now), hours=1)

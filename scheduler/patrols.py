@@ -7,22 +7,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.patrol_summary import send_daily_summaries
 from bot.domain.patrol_watch import sweep
-from scheduler.env import JobEnv
+from scheduler.env import JobEnv, every, reported
 
 
 async def patrol_tick(env: JobEnv) -> None:
+    """Returns nothing to count: the watch and the summaries say what they sent."""
     now = env.clock.now()
     await sweep(env.storage, env.services, now)
     await send_daily_summaries(env.storage, env.services, now)
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        patrol_tick,
-        "interval",
-        minutes=1,
-        args=(env,),
-        id="patrol_watch",
-        coalesce=True,
-        max_instances=1,
-    )
+    every(scheduler, env, "patrol_watch", reported("patrol watch", patrol_tick), minutes=1)

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.tip_alerts import due_clocks, fire, received_at
-from scheduler.env import JobEnv, to_completion
-from storage.db import is_unavailable
+from scheduler.env import JobEnv, every, reported, to_completion
 
 log = logging.getLogger(__name__)
 
@@ -57,27 +56,16 @@ async def sweep(env: JobEnv, now: datetime) -> int:
     return count
 
 
-async def sweep_now(env: JobEnv) -> None:
-    try:
-        fired = await sweep(env, env.clock.now())
-    except Exception as exc:  # the next sweep tries again; nothing was half-done
-        if is_unavailable(exc):  # said once per outage, not once per run
-            env.storage.database.health.failed(exc, "tip clock sweep")
-        else:
-            log.error("tip clock sweep failed: %s", type(exc).__name__)
-        return
-    if fired:
-        log.info("tip clocks fired: %d", fired)
+async def sweep_now(env: JobEnv) -> int:
+    return await sweep(env, env.clock.now())
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        to_completion(sweep_now),
-        "interval",
+    every(
+        scheduler,
+        env,
+        "tip_clocks",
+        to_completion(reported("tip clock sweep", sweep_now)),
         seconds=env.settings.clock_sweep_seconds,
-        args=(env,),
-        id="tip_clocks",
-        coalesce=True,
-        max_instances=1,
         next_run_time=datetime.now(UTC),
     )

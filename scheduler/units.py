@@ -8,17 +8,13 @@ reach the unit again. Units that are reachable are never probed.
 
 from __future__ import annotations
 
-import logging
-
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.domain.dead_letters import probe_unreachable
 from bot.security import Keyring
-from scheduler.env import JobEnv, to_completion
+from scheduler.env import JobEnv, every, reported, to_completion
 from storage.uow import Storage
-
-log = logging.getLogger(__name__)
 
 
 async def probe_units(storage: Storage, keyring: Keyring, clock: Clock) -> int:
@@ -27,23 +23,10 @@ async def probe_units(storage: Storage, keyring: Keyring, clock: Clock) -> int:
         return await probe_unreachable(uow, keyring, clock.now())
 
 
-async def probe_now(env: JobEnv) -> None:
-    try:
-        probed = await probe_units(env.storage, env.services.keyring, env.clock)
-    except Exception as exc:  # the next run tries again; nothing was half-done
-        log.error("probing unreachable groups failed: %s", type(exc).__name__)
-        return
-    if probed:
-        log.info("unreachable police groups probed: %d", probed)
+async def probe(env: JobEnv) -> int:
+    return await probe_units(env.storage, env.services.keyring, env.clock)
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        to_completion(probe_now),
-        "interval",
-        minutes=env.settings.unit_probe_minutes,
-        args=(env,),
-        id="unit_probe",
-        coalesce=True,
-        max_instances=1,
-    )
+    job = to_completion(reported("probing unreachable police groups", probe))
+    every(scheduler, env, "unit_probe", job, minutes=env.settings.unit_probe_minutes)

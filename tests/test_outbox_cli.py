@@ -14,7 +14,7 @@ from storage.uow import Storage
 from tests.support.cli import operator_shell, tinbao
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, link_commune
+from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, linked_group
 
 DESCRIPTION = "Có người bán ma túy ở hẻm 12."
 # A refusal of the card alone: the group itself still works, so its location still goes there.
@@ -28,9 +28,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    chat = await sandbox.client.create_group("CA Bến Thành")
-    await link_commune(storage, chat["id"])
-    return chat
+    return await linked_group(sandbox.client, storage)
 
 
 @pytest.fixture

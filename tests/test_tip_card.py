@@ -10,7 +10,7 @@ from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune
+from tests.support.tips import FAST, FAST_SERVICE, file_tip, linked_group
 
 
 @pytest.fixture
@@ -20,9 +20,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    chat = await sandbox.client.create_group("CA Bến Thành")
-    await link_commune(storage, chat["id"])
-    return chat
+    return await linked_group(sandbox.client, storage)
 
 
 async def test_an_urgent_category_is_marked_and_the_resident_reminded_of_113(

@@ -13,7 +13,7 @@ from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, link_commune, reach_description
+from tests.support.tips import FAST, FAST_SERVICE, linked_group, reach_description
 
 # (category, the "when" answer, description, urgent?) — "now" is the button "Đang xảy ra",
 # "today" is "Hôm nay", "earlier" stands for a typed time, None for a skipped step.
@@ -125,9 +125,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 @pytest.fixture
 async def group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
-    chat = await sandbox.client.create_group("CA Bến Thành")
-    await link_commune(storage, chat["id"])
-    return chat
+    return await linked_group(sandbox.client, storage)
 
 
 async def test_a_robbery_happening_now_is_marked_urgent_and_the_resident_reminded_of_113(

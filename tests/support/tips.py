@@ -27,6 +27,13 @@ async def link_commune(storage: Storage, chat_id: int, commune: str = "26743") -
         return unit.id
 
 
+async def linked_group(client: Any, storage: Storage, title: str = "CA Bến Thành") -> Any:
+    """A police group in the sandbox, linked to Phường Bến Thành (26743) as its unit."""
+    chat = await client.create_group(title)
+    await link_commune(storage, chat["id"])
+    return chat
+
+
 async def register_officer(storage: Storage, unit_id: int, user: dict[str, Any]) -> None:
     async with storage.transaction() as uow:
         now = Clock().now()

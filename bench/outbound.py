@@ -31,9 +31,9 @@ from typing import Any
 
 from _common import fresh_database, machine, median
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from bot.domain.campaign_rules import Schedule
-from bot.security import Keyring
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.db import Database

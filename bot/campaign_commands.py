@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.i18n import t
 from bot.domain.campaign_rules import CampaignRefused, cron_schedule, local_text, parse_schedule
 from bot.domain.campaigns import (
     Authority,
@@ -18,7 +19,6 @@ from bot.domain.campaigns import (
     title_of,
 )
 from bot.domain.communes import CommuneDirectory
-from bot.i18n import t
 from bot.setup_commands import _transaction
 
 WATCH_SECONDS = 1.0

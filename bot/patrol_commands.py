@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.cli_input import Parser, hours
+from bot.cli.parsing import Parser, hours
 
 if TYPE_CHECKING:
     from storage.models import Checkpoint
@@ -62,11 +62,11 @@ def described(point: Checkpoint) -> dict[str, object]:
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
-    from bot.clock import Clock
-    from bot.config import load_settings
+    from bot.core.clock import Clock
+    from bot.core.i18n import t
+    from bot.core.settings import load_settings
     from bot.domain import patrols
     from bot.domain.tip_notices import local_time
-    from bot.i18n import t
     from bot.setup_commands import _transaction
 
     settings = load_settings()

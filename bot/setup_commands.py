@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.clock import Clock
-from bot.config import Settings, load_settings
+from bot.core.clock import Clock
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
+from bot.core.settings import Settings, load_settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import SetupError, add_commune_unit, add_province_unit, invite_officer
-from bot.i18n import t
 from bot.runtime.chat_check import ChatProblem, check_chat, is_person
-from bot.security import Keyring
 from storage.db import Database
 from storage.schema import ensure_current
 from storage.tips import first_broken_link

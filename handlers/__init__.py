@@ -14,18 +14,18 @@ from handlers import (
     campaign_dialog,
     campaign_list,
     chat_rules,
-    conversation,
-    fallback,
-    general,
     group_replies,
+    help,
     language,
     patrol,
+    private_chat,
     setup,
     subscription,
     tip_card,
     tip_dialogue,
     tip_queue,
     tipster_answers,
+    unknown_commands,
 )
 
 
@@ -34,9 +34,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     chat_rules.register_checks(application)  # before everything else
     patrol.register(application)  # before the conversation: patrol steps take their messages
     tip_dialogue.register(application)
-    conversation.register(application)
+    private_chat.register(application)
     tipster_answers.register(application)
-    general.register(application)
+    help.register(application)
     language.register(application)
     setup.register(application)
     tip_card.register(application)
@@ -45,5 +45,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     campaign_dialog.register(application)
     campaign_list.register(application)
     group_replies.register(application)
-    fallback.register(application)
+    unknown_commands.register(application)
     chat_rules.register_catch_all(application)

@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.i18n import t
 from bot.domain.campaign_rules import (
     CAPTION_LIMIT,
     FOOTER_ROOM,
@@ -33,10 +34,9 @@ from bot.domain.campaigns import (
     create,
     message_call,
 )
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
-from storage.dialogs import draft_of
+from storage.flow_states import draft_of
 from storage.models import Campaign
 
 FLOW = "campaign"

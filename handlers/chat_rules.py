@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.runtime.context import TinbaoContext
 
 PRIVATE_BUTTONS = re.compile(

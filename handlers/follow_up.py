@@ -7,10 +7,10 @@ from typing import Any
 
 from telegram import Update
 
-from bot.domain.codes import normalize_code
+from bot.core.codes import normalize_code
+from bot.core.i18n import catalog, t
 from bot.domain.tip_dialogue import Content
 from bot.domain.tip_notices import local_time
-from bot.i18n import catalog, t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.relayed import pass_to_police

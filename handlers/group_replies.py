@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.runtime.context import TinbaoContext
 from storage.outbox import SentMessage
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.i18n import t
 from bot.domain.tips import CATEGORIES
-from bot.i18n import t
 
 Keyboard = dict[str, Any]
 

@@ -7,8 +7,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot.core.i18n import t
 from bot.domain.preferences import choose_language
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 
 

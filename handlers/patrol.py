@@ -19,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.i18n import t
 from bot.domain.patrols import (
     check_in,
     current_location,
@@ -29,13 +30,12 @@ from bot.domain.patrols import (
 )
 from bot.domain.tip_notices import local_time, queue_card, unit_name
 from bot.domain.tips import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_keyboards as pkb
 from handlers import patrol_team
 from handlers.keyboards import REMOVE, button, inline
 from handlers.tip_dialog import attachment_of, image_as_file, message_text
-from storage.dialogs import draft_of
+from storage.flow_states import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
 
 FLOW = patrol_team.FLOW

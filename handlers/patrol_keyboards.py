@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.i18n import t
 from bot.domain.tips import CATEGORIES
-from bot.i18n import t
 from handlers.keyboards import Keyboard, button, inline
 
 

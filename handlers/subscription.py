@@ -10,8 +10,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.i18n import t
 from bot.domain.communes import Commune
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext, destination
 from handlers import keyboards as kb
 

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.core.i18n import t
 from bot.domain.tip_lifecycle import (
     ALLOWED,
     OUTCOMES,
@@ -26,7 +27,6 @@ from bot.domain.tip_lifecycle import (
 )
 from bot.domain.tip_notices import card_keyboard
 from bot.domain.tip_threads import subject_of, worked_in
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
 from storage.models import Tip

@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram import Message, Update
 
+from bot.core.i18n import t
 from bot.domain.communes import Commune
 from bot.domain.tip_notices import queue_card, review_messages, unit_name
 from bot.domain.tips import (
@@ -23,7 +24,6 @@ from bot.domain.tips import (
     add_to_description,
     submit,
 )
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 

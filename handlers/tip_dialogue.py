@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.i18n import t
 from bot.domain.tip_dialogue import (
     TEXT_LIMIT,
     Writer,
@@ -32,9 +33,8 @@ from bot.domain.tip_dialogue import (
 )
 from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
 from bot.domain.tips import filed_by
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
-from handlers import conversation, group_replies, tipster_answers
+from handlers import group_replies, private_chat, tipster_answers
 from handlers.follow_up import say_closed
 from handlers.relayed import MEDIA, content_of
 from storage.models import Tip, TipStatus
@@ -219,7 +219,7 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
             await admin_reply(update, context, tip)
             return
     if tip is None or not filed_by(tip, keyring, user.id):
-        await conversation.private_message(update, context)
+        await private_chat.private_message(update, context)
         return
     language = await context.language(update)
     if tip.status in TipStatus.CLOSED:

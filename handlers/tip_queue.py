@@ -13,11 +13,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.domain.codes import normalize_code
+from bot.core.codes import normalize_code
+from bot.core.i18n import t
 from bot.domain.tip_clocks import overdue
 from bot.domain.tip_lifecycle import card_content, card_rest
 from bot.domain.tip_threads import subject_of
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers.tip_card import desk_of, in_thread
 from storage.models import PoliceUnit, Tip, TipStatus

@@ -14,13 +14,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.core.i18n import t
 from bot.domain.tip_dialogue import TEXT_LIMIT, Content
-from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.follow_up import find_mine, my_pseudonym, say_closed
 from handlers.relayed import TIPSTER_MEDIA, content_of, pass_to_police
-from storage.dialogs import draft_of
+from storage.flow_states import draft_of
 from storage.models import Tip, TipStatus
 
 FLOW = "answer"

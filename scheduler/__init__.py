@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import campaigns, maintenance, patrols, tips, units
-from scheduler.env import TIMEZONE, Installer, JobEnv
+from scheduler import campaigns, inbox_cleanup, patrols, tips, units
+from scheduler.job_context import TIMEZONE, Installer, JobEnv
 
 __all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
 
 # One line per capability that has timers.
 INSTALLERS: tuple[Installer, ...] = (
-    maintenance.install,
+    inbox_cleanup.install,
     patrols.install,
     tips.install,
     campaigns.install,

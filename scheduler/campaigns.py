@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.campaigns import feed, settle, start_due_runs
-from scheduler.env import JobEnv, every, reported
+from scheduler.job_context import JobEnv, every, reported
 
 log = logging.getLogger(__name__)
 

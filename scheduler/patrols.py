@@ -7,7 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.patrol_summary import send_daily_summaries
 from bot.domain.patrol_watch import sweep
-from scheduler.env import JobEnv, every, reported
+from scheduler.job_context import JobEnv, every, reported
 
 
 async def patrol_tick(env: JobEnv) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from bot.domain.dead_letters import probe_unreachable
-from bot.security import Keyring
-from scheduler.env import JobEnv, every, reported, to_completion
+from scheduler.job_context import JobEnv, every, reported, to_completion
 from storage.uow import Storage
 
 

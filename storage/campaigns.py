@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.security import Keyring
+from bot.core.keyring import Keyring
 from storage.models import (
     Campaign,
     CampaignDelivery,

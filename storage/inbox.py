@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.security import Keyring
+from bot.core.keyring import Keyring
 from storage.models import InboxStatus, InboxUpdate
 from storage.upsert import insert_ignoring_conflicts
 

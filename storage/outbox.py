@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 from sqlalchemy import String, bindparam, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.security import Keyring
+from bot.core.keyring import Keyring
 from storage.models import OutboxMessage, OutboxStatus, Tip
 from storage.types import UTCDateTime
 

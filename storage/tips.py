@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.security import Keyring
+from bot.core.keyring import Keyring
 from storage.models import Tip, TipEvent, TipStatus, TipsterStanding
 from storage.upsert import insert_ignoring_conflicts
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.security import Keyring
+from bot.core.keyring import Keyring
 from storage.campaigns import CampaignRepository, SubscriberRepository
 from storage.chats import ChatProfileRepository
 from storage.db import Database
-from storage.dialogs import DialogRepository
+from storage.flow_states import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols import PatrolRepository

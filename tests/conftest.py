@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.security import Keyring
+from bot.core.keyring import Keyring
 from storage.db import Database
 from storage.schema import upgrade_async
 from storage.uow import Storage

@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from bot.domain.campaigns import feed, start_due_runs
-from bot.security import Keyring
 from storage.db import Database
 from storage.models import OutboxStatus
 from storage.uow import Storage

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.domain.campaign_rules import Schedule
 from bot.domain.campaigns import CampaignDraft, authority_of, create
 from bot.domain.communes import CommuneDirectory

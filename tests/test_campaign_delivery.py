@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.domain.campaign_rules import Schedule
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer

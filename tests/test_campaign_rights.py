@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.domain.units import invite_officer, join
 from sandbox.server import SandboxServer
 from storage.uow import Storage

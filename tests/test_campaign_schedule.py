@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.domain.campaign_rules import CampaignRefused, Schedule, parse_schedule
 from bot.domain.campaigns import change_status, start_due_runs
 from storage.uow import Storage

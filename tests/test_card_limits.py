@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.telegram_text import TEXT_LIMIT, visible_length
 from bot.domain.communes import CommuneDirectory
-from bot.domain.telegram_text import TEXT_LIMIT, visible_length
 from bot.domain.tip_clocks import TipClockPolicy, deadlines
 from bot.domain.tip_notices import CARD_DESCRIPTION_ROOM, CardView, card_messages
 from bot.domain.tips import DESCRIPTION_LIMIT

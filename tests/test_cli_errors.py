@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.support.sandbox_process import free_port
 from tests.support.service import SECRET
 

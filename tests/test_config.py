@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
-from bot.envfile import ensure_secret
+from bot.cli.init_env import ensure_secret
+from bot.core.settings import ConfigError, load_settings
 
 SECRET = "s" * 40
 
@@ -108,7 +108,7 @@ def test_an_unreachable_bot_api_gives_one_line_naming_the_url(tmp_path: Path) ->
 
 
 def test_env_example_and_readme_document_every_setting() -> None:
-    from bot.config import Settings
+    from bot.core.settings import Settings
 
     root = Path(__file__).resolve().parent.parent
     example = (root / ".env.example").read_text()

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock, FrozenClock
+from bot.core.clock import Clock, FrozenClock
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
 from bot.domain.dead_letters import PostOffice, set_reachability
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.units import add_commune_unit, add_province_unit
-from bot.security import Keyring
 from sandbox.server import SandboxServer
 from scheduler.units import probe_units
 from storage.db import Database

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.codes import ALPHABET, new_code
+from bot.core.codes import ALPHABET, new_code
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import (
     SetupError,
@@ -16,7 +17,6 @@ from bot.domain.units import (
     join,
     route,
 )
-from bot.security import Keyring
 from storage.uow import Storage
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

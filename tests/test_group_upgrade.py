@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from sandbox.server import SandboxServer
 from storage.outbox import Destination
 from storage.uow import Storage

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("bot", "handlers", "storage", "scheduler")
 # `tinbao sandbox` starts the offline Telegram beside the bot: the one bridge between them.
-SANDBOX_BRIDGE = Path("bot/sandbox_mode.py")
+SANDBOX_BRIDGE = Path("bot/cli/sandbox.py")
 
 CONTRACTS: dict[str, tuple[str, ...]] = {
     # The domain is plain Python: no Telegram, no handlers, no runtime, no web server.

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
+from bot.core.i18n import t
 from bot.domain.campaign_rules import CAPTION_LIMIT, FOOTER_ROOM, TEXT_LIMIT
 from bot.domain.patrol_summary import send_daily_summaries
 from bot.domain.patrols import add_checkpoint, add_team
 from bot.domain.tips import DESCRIPTION_LIMIT
-from bot.i18n import t
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.long_text import (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.patrols import (

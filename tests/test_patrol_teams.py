@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.domain.patrols import add_team, invite_member
 from sandbox.server import SandboxServer
 from storage.uow import Storage

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.domain.patrol_watch import sweep
 from bot.runtime.service import Service
 from sandbox.server import SandboxServer

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.runtime.context import TinbaoContext
 from bot.runtime.dispatcher import RETRY_DELAYS
 from bot.runtime.service import Service

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.clock import Clock
-from bot.security import Keyring
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from sandbox.server import SandboxServer
 from storage.db import Database
 from storage.models import OutboxStatus

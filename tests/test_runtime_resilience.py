@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from bot.runtime.service import Service
-from bot.security import Keyring
 from handlers import register
 from sandbox.server import SandboxServer
 from storage.db import Database

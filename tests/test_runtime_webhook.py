@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.clock import Clock
-from bot.logs import tame_libraries
+from bot.core.clock import Clock
+from bot.core.logs import tame_libraries
 from bot.runtime.webhook import webhook_app
 from sandbox.server import SandboxServer
 from storage.uow import Storage

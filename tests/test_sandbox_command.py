@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.sandbox_mode import DEMO_OFFICER_ID, DEMO_USER_ID
+from bot.cli.sandbox import DEMO_OFFICER_ID, DEMO_USER_ID
 from sandbox.client import SandboxClient
 from tests.support.people import Person
 from tests.support.sandbox_process import free_port, start_sandbox

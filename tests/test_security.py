@@ -1,6 +1,6 @@
 import pytest
 
-from bot.security import DecryptionError, Keyring
+from bot.core.keyring import DecryptionError, Keyring
 
 
 def test_pseudonym_is_stable_and_hides_the_id(keyring: Keyring) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_commune_unit, invite_officer
 from sandbox.server import SandboxServer

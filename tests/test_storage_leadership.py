@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from storage.db import Database
-from storage.leadership import Leadership
+from storage.process_locks import Leadership
 
 
 @pytest.fixture

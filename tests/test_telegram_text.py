@@ -1,4 +1,4 @@
-"""Measuring and splitting HTML text the way Telegram counts it (bot/domain/telegram_text.py).
+"""Measuring and splitting HTML text the way Telegram counts it (bot/core/telegram_text.py).
 
 Every part is checked with the sandbox's own parser, which refuses malformed HTML as Telegram
 does and returns the visible text."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from bot.domain.telegram_text import (
+from bot.core.telegram_text import (
     continued,
     fits,
     split_html,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock, FrozenClock
+from bot.core.clock import Clock, FrozenClock
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_province_unit
 from sandbox.server import SandboxServer

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import FrozenClock
-from bot.config import load_settings
+from bot.core.clock import FrozenClock
+from bot.core.settings import load_settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.services import Services
 from bot.domain.tip_alerts import due_clocks
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.units import add_commune_unit
-from scheduler.env import JobEnv
+from scheduler.job_context import JobEnv
 from scheduler.tips import sweep
 from storage.models import Tip, TipStatus
 from storage.uow import Storage

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_commune_unit
 from bot.runtime.service import Service

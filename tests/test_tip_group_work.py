@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_province_unit
 from sandbox.server import SandboxServer

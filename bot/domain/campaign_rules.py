@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.domain.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, visible_length
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, visible_length
 from storage.models import Campaign
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
 from bot.domain.campaign_rules import (
     CampaignRefused,
     Schedule,
@@ -26,8 +28,6 @@ from bot.domain.campaign_rules import (
     latest_occurrence,
 )
 from bot.domain.communes import CommuneDirectory
-from bot.i18n import t
-from bot.security import Keyring
 from storage.campaigns import CAMPAIGN_PURPOSE, RunStats
 from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
 from storage.outbox import Destination

@@ -40,7 +40,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from vn_text import fold
 
-from bot.domain.geo import distance_km
+from bot.core.geo import distance_km
 
 __all__ = [
     "Commune",

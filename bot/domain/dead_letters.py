@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.tip_notices import queue_fresh_card
@@ -44,8 +46,6 @@ from bot.domain.tip_threads import (
     tip_id_of,
 )
 from bot.domain.units import reachable
-from bot.i18n import t
-from bot.security import Keyring
 from storage.models import PoliceUnit, TipStatus
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

@@ -11,10 +11,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.core.i18n import t
+from bot.core.telegram_text import continued
 from bot.domain.patrol_watch import group_chat
-from bot.domain.telegram_text import continued
 from bot.domain.tip_notices import LOCAL_TIME
-from bot.i18n import t
 from storage.models import PatrolEvent, PatrolTeam
 from storage.uow import Storage, UnitOfWork
 

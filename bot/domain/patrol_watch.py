@@ -12,9 +12,9 @@ import html
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.core.i18n import t
 from bot.domain.patrols import end_shift
 from bot.domain.tip_notices import local_time
-from bot.i18n import t
 from storage.models import PatrolMember, PatrolShift, PatrolTeam, PoliceUnit
 from storage.outbox import Destination
 from storage.uow import Storage, UnitOfWork

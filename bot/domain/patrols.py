@@ -12,12 +12,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.codes import new_code, normalize_code
+from bot.core.codes import new_code, normalize_code
+from bot.core.geo import distance_m
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
-from bot.domain.geo import distance_m
 from bot.domain.tips import PATROL, Draft, Tipster, submit
 from bot.domain.units import SetupError
-from bot.security import Keyring
 from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

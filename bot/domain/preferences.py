@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.i18n import LANGUAGES
+from bot.core.i18n import LANGUAGES
 from storage.uow import UnitOfWork
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.config import Settings
+from bot.core.keyring import Keyring
+from bot.core.settings import Settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
-from bot.security import Keyring
 
 
 @dataclass(slots=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import html
 from datetime import datetime, time
 
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tip_notices import (
@@ -27,8 +29,6 @@ from bot.domain.tip_notices import (
     unit_name,
 )
 from bot.domain.tip_threads import group_of, open_thread, places, subject_of
-from bot.i18n import t
-from bot.security import Keyring
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination, ThreadQueue
 from storage.uow import UnitOfWork

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
+from bot.core.settings import Settings
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.telegram_text import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
-from bot.domain.telegram_text import continued
+from bot.core.i18n import DEFAULT_LANGUAGE, t
+from bot.core.keyring import Keyring
+from bot.core.telegram_text import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
+from bot.core.telegram_text import continued
 from bot.domain.tip_threads import Place, places, subject_of, working_units
 from bot.domain.tips import tipster_destination
-from bot.i18n import DEFAULT_LANGUAGE, t
-from bot.security import Keyring
 from storage.models import Officer, PoliceUnit, Tip
 from storage.outbox import AnswerQueue, RelayQueue
 from storage.uow import UnitOfWork

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.codes import normalize_code
+from bot.core.codes import normalize_code
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.tip_notices import (
@@ -32,8 +34,6 @@ from bot.domain.tip_notices import (
 from bot.domain.tip_threads import subject_of
 from bot.domain.tips import tipster_destination
 from bot.domain.units import route
-from bot.i18n import t
-from bot.security import Keyring
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.geo import distance_km
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
+from bot.core.telegram_text import TEXT_LIMIT, continued, visible_length
 from bot.domain.communes import CommuneDirectory
-from bot.domain.geo import distance_km
-from bot.domain.telegram_text import TEXT_LIMIT, continued, visible_length
 from bot.domain.tip_clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tip_threads import open_thread, subject_of
 from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
-from bot.i18n import t
-from bot.security import Keyring
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import CardQueue, Destination
 from storage.uow import UnitOfWork

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.i18n import t
+from bot.core.keyring import Keyring
 from bot.domain.tips import destinations
-from bot.i18n import t
-from bot.security import Keyring
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipThread
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

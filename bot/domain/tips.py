@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.codes import new_code
+from bot.core.codes import new_code
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import route
 from bot.domain.urgency import is_urgent
-from bot.security import Keyring
 from storage.models import Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

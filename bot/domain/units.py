@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.codes import new_code, normalize_code
+from bot.core.codes import new_code, normalize_code
+from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
-from bot.security import Keyring
 from storage.models import PoliceUnit
 from storage.uow import UnitOfWork
 

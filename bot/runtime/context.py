@@ -15,9 +15,9 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.core.i18n import normalize_language
+from bot.core.keyring import Keyring
 from bot.domain.services import Services
-from bot.i18n import normalize_language
-from bot.security import Keyring
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
 

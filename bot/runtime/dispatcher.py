@@ -20,9 +20,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.clock import Clock
-from bot.i18n import t
-from bot.logs import frames
+from bot.core.clock import Clock
+from bot.core.i18n import t
+from bot.core.logs import frames
 from bot.runtime.backoff import Backoff, pause
 from bot.runtime.context import SERVICES_KEY, UpdateWork, begin_work, current_work, end_work
 from bot.runtime.lanes import chat_of

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.runtime.backoff import Backoff, pause
 from storage.db import DatabaseHealth, is_unavailable
-from storage.leadership import Leadership
+from storage.process_locks import Leadership
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from telegram import Bot
 from telegram.error import Conflict, EndPointNotFound, InvalidToken, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from bot.runtime.backoff import Backoff, pause
 from bot.runtime.lanes import chat_of
-from bot.security import Keyring
 from storage.db import is_unavailable
 from storage.inbox import ReceivedUpdate
 from storage.uow import Storage

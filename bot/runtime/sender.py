@@ -27,7 +27,7 @@ from typing import Any
 
 from telegram import Bot
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.domain.dead_letters import DeadLetter, PostOffice, reached, returned
 from bot.runtime.backoff import Backoff
 from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify

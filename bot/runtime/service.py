@@ -24,13 +24,14 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot.clock import Clock
-from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.i18n import LANGUAGES, t
+from bot.core.keyring import Keyring
+from bot.core.logs import frames
+from bot.core.settings import Settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.dead_letters import PostOffice
 from bot.domain.tip_clocks import TipClockPolicy
-from bot.i18n import LANGUAGES, t
-from bot.logs import frames
 from bot.runtime.chat_check import report_broken_chats
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
@@ -40,11 +41,10 @@ from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
 from bot.runtime.startup import at_start
 from bot.runtime.webhook import webhook_app
-from bot.security import Keyring
 from scheduler import JobEnv, build_scheduler
-from scheduler.env import settle as settle_jobs
+from scheduler.job_context import settle as settle_jobs
 from storage.db import Database, is_unavailable
-from storage.leadership import POLLER, SENDER, Leadership
+from storage.process_locks import POLLER, SENDER, Leadership
 from storage.schema import ensure_current
 from storage.uow import Storage
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 import httpx
 from telegram.error import EndPointNotFound, InvalidToken, NetworkError, RetryAfter
 
-from bot.config import ConfigError
+from bot.core.settings import ConfigError
 from bot.runtime.backoff import Backoff
 from bot.runtime.poller import retry_seconds
 

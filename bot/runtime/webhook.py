@@ -18,9 +18,9 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.keyring import Keyring
 from bot.runtime.poller import received
-from bot.security import Keyring
 from storage.db import is_unavailable
 from storage.inbox import ReceivedUpdate
 from storage.uow import Storage

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.clock import Clock, FrozenClock
-from bot.domain.geo import EARTH_RADIUS_KM
+from bot.core.clock import Clock, FrozenClock
+from bot.core.geo import EARTH_RADIUS_KM
 from bot.domain.patrols import add_checkpoint, add_team, invite_member
 from bot.runtime.service import Service
 from sandbox.server import SandboxServer

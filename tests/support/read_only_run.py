@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from bot.cli import main
+from bot.cli.main import main
 
 FLAG = Path(os.environ.get("TINBAO_TEST_READ_ONLY_FLAG", "read-only"))
 

@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
-from bot.config import Settings, load_settings
+from bot.core.clock import Clock
+from bot.core.settings import Settings, load_settings
 from bot.runtime.service import Service
 from handlers import register
 

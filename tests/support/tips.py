@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.clock import Clock
-from bot.domain.codes import ALPHABET
+from bot.core.clock import Clock
+from bot.core.codes import ALPHABET
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_commune_unit, invite_officer, join
 from sandbox.limits import Limits

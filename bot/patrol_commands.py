@@ -66,7 +66,7 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
     from bot.core.i18n import t
     from bot.core.settings import load_settings
     from bot.domain import patrols
-    from bot.domain.tip_notices import local_time
+    from bot.domain.tips.notices import local_time
     from bot.setup_commands import _transaction
 
     settings = load_settings()

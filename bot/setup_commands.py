@@ -20,7 +20,7 @@ from bot.domain.units import SetupError, add_commune_unit, add_province_unit, in
 from bot.runtime.chat_check import ChatProblem, check_chat, is_person
 from storage.db import Database
 from storage.schema import ensure_current
-from storage.tips import first_broken_link
+from storage.tips.tips import first_broken_link
 from storage.uow import Storage, UnitOfWork
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -161,8 +161,8 @@ async def held_tips() -> list[str]:
 
 async def release_tip(code: str) -> tuple[bool, str]:
     """Send a held tip's card to its unit after all; (released, the line to print)."""
-    from bot.domain.tip_clocks import TipClockPolicy
-    from bot.domain.tip_lifecycle import Desk, release
+    from bot.domain.tips.clocks import TipClockPolicy
+    from bot.domain.tips.lifecycle import Desk, release
 
     settings = load_settings()
     async with _transaction() as (uow, language, keyring):

@@ -21,19 +21,19 @@ from handlers import (
     private_chat,
     setup,
     subscription,
-    tip_card,
-    tip_dialogue,
-    tip_queue,
-    tipster_answers,
     unknown_commands,
 )
+from handlers.tips import card as tip_card
+from handlers.tips import queue as tip_queue
+from handlers.tips import relay as tip_relay
+from handlers.tips import tipster_answers
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
     chat_rules.register_checks(application)  # before everything else
     patrol.register(application)  # before the conversation: patrol steps take their messages
-    tip_dialogue.register(application)
+    tip_relay.register(application)
     private_chat.register(application)
     tipster_answers.register(application)
     help.register(application)

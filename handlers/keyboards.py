@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.i18n import t
-from bot.domain.tips import CATEGORIES
+from bot.domain.tips.intake import CATEGORIES
 
 Keyboard = dict[str, Any]
 

@@ -28,13 +28,13 @@ from bot.domain.patrols import (
     report_incident,
     start_shift,
 )
-from bot.domain.tip_notices import local_time, queue_card, unit_name
-from bot.domain.tips import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
+from bot.domain.tips.intake import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
+from bot.domain.tips.notices import local_time, queue_card, unit_name
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_keyboards as pkb
 from handlers import patrol_team
 from handlers.keyboards import REMOVE, button, inline
-from handlers.tip_dialog import attachment_of, image_as_file, message_text
+from handlers.tips.form import attachment_of, image_as_file, message_text
 from storage.flow_states import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
 

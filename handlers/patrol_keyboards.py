@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.i18n import t
-from bot.domain.tips import CATEGORIES
+from bot.domain.tips.intake import CATEGORIES
 from handlers.keyboards import Keyboard, button, inline
 
 

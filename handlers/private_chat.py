@@ -11,9 +11,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.core.i18n import t
 from bot.domain.preferences import choose_language
 from bot.runtime.context import TinbaoContext
-from handlers import campaign_dialog, follow_up, subscription, tip_dialog, tipster_answers
+from handlers import campaign_dialog, subscription
 from handlers import keyboards as kb
 from handlers.help import help_text
+from handlers.tips import follow_up, tipster_answers
+from handlers.tips import form as tip_form
 from storage.flow_states import draft_of
 from storage.models import Dialog
 
@@ -68,7 +70,7 @@ async def menu_button(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     choice = query.data
     if choice == "menu:tip":
-        await tip_dialog.begin(update, context, language)
+        await tip_form.begin(update, context, language)
     elif choice == "menu:subscribe":
         await subscription.begin(update, context, language)
     elif choice == "menu:follow":
@@ -99,8 +101,8 @@ async def dialog_button(update: Update, context: TinbaoContext) -> None:
         handled = await follow_up.on_button(update, context, query.data, language)
     else:
         dialog = await current_dialog(update, context, language)
-        if dialog is not None and dialog.flow == tip_dialog.FLOW:
-            handled = await tip_dialog.on_button(
+        if dialog is not None and dialog.flow == tip_form.FLOW:
+            handled = await tip_form.on_button(
                 update, context, dialog.step, draft_of(dialog), language
             )
     if not handled:
@@ -120,8 +122,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
             return  # a tipster writing to the police: which tip is it about?
         await context.reply(update, t("fallback.not_understood", language))
         await show_menu(update, context, language)
-    elif dialog.flow == tip_dialog.FLOW:
-        await tip_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
+    elif dialog.flow == tip_form.FLOW:
+        await tip_form.on_message(update, context, dialog.step, draft_of(dialog), language)
     elif dialog.flow == subscription.FLOW:
         await subscription.on_message(update, context, language)
     elif dialog.flow == campaign_dialog.FLOW:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.tip_alerts import due_clocks, fire, received_at
+from bot.domain.tips.alerts import due_clocks, fire, received_at
 from scheduler.job_context import JobEnv, every, reported, to_completion
 
 log = logging.getLogger(__name__)

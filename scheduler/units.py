@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.clock import Clock
 from bot.core.keyring import Keyring
-from bot.domain.dead_letters import probe_unreachable
+from bot.domain.tips.dead_letters import probe_unreachable
 from scheduler.job_context import JobEnv, every, reported, to_completion
 from storage.uow import Storage
 

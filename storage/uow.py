@@ -16,8 +16,8 @@ from storage.flow_states import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols import PatrolRepository
-from storage.tip_threads import TipClockRepository, TipThreadRepository
-from storage.tips import TipRepository
+from storage.tips.threads import TipClockRepository, TipThreadRepository
+from storage.tips.tips import TipRepository
 from storage.units import InviteRepository, OfficerRepository, UnitRepository
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import t
 from bot.domain.patrols import end_shift
-from bot.domain.tip_notices import local_time
+from bot.domain.tips.notices import local_time
 from storage.models import PatrolMember, PatrolShift, PatrolTeam, PoliceUnit
 from storage.outbox import Destination
 from storage.uow import Storage, UnitOfWork

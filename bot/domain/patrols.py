@@ -16,7 +16,7 @@ from bot.core.codes import new_code, normalize_code
 from bot.core.geo import distance_m
 from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tips import PATROL, Draft, Tipster, submit
+from bot.domain.tips.intake import PATROL, Draft, Tipster, submit
 from bot.domain.units import SetupError
 from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
 from storage.outbox import Destination

@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.core.keyring import Keyring
 from bot.core.settings import Settings
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy
+from bot.domain.tips.clocks import TipClockPolicy
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ crash can cause, at most one per chat (a chat has at most one call in flight).
 
 A failed call is classified once (``bot.runtime.errors``): transient failures are retried with
 backoff; a call refused for good is marked failed with the reason at once and never holds up
-the chat's later messages; what it was about is passed on by ``bot.domain.dead_letters`` in
+the chat's later messages; what it was about is passed on by ``bot.domain.tips.dead_letters`` in
 the same transaction (a tip whose police group refused it goes up the chain).
 
 **What a 429 pauses.** Telegram's ``retry_after`` is counted per bot: a bot that goes on
@@ -28,7 +28,7 @@ from typing import Any
 from telegram import Bot
 
 from bot.core.clock import Clock
-from bot.domain.dead_letters import DeadLetter, PostOffice, reached, returned
+from bot.domain.tips.dead_letters import DeadLetter, PostOffice, reached, returned
 from bot.runtime.backoff import Backoff
 from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify
 from bot.runtime.limits import SendLimits

@@ -22,8 +22,9 @@ from bot.core.codes import normalize_code
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.tip_notices import (
+from bot.domain.tips.clocks import TipClockPolicy
+from bot.domain.tips.intake import tipster_destination
+from bot.domain.tips.notices import (
     card_keyboard,
     card_messages,
     card_text,
@@ -31,8 +32,7 @@ from bot.domain.tip_notices import (
     local_time,
     queue_fresh_card,
 )
-from bot.domain.tip_threads import subject_of
-from bot.domain.tips import tipster_destination
+from bot.domain.tips.threads import subject_of
 from bot.domain.units import route
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination

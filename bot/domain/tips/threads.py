@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
-from bot.domain.tips import destinations
+from bot.domain.tips.intake import destinations
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipThread
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.domain.tip_dialogue import Content, to_police
+from bot.domain.tips.relay import Content, to_police
 from bot.runtime.context import TinbaoContext
 from storage.models import Tip
 

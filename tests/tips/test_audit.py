@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.tip_lifecycle import Desk, act
-from bot.domain.tips import Draft, Tipster, submit
+from bot.domain.tips.clocks import TipClockPolicy
+from bot.domain.tips.intake import Draft, Tipster, submit
+from bot.domain.tips.lifecycle import Desk, act
 from bot.domain.units import add_commune_unit, invite_officer, join
-from storage.tips import first_broken_link
+from storage.tips.tips import first_broken_link
 from storage.uow import Storage
 from tests.support.service import SECRET
 

@@ -10,8 +10,8 @@ from bot.core.clock import FrozenClock
 from bot.core.settings import load_settings
 from bot.domain.communes import CommuneDirectory
 from bot.domain.services import Services
-from bot.domain.tip_alerts import due_clocks
-from bot.domain.tip_clocks import TipClockPolicy
+from bot.domain.tips.alerts import due_clocks
+from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.units import add_commune_unit
 from scheduler.job_context import JobEnv
 from scheduler.tips import sweep

@@ -19,8 +19,8 @@ from bot.core.i18n import DEFAULT_LANGUAGE, t
 from bot.core.keyring import Keyring
 from bot.core.telegram_text import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
 from bot.core.telegram_text import continued
-from bot.domain.tip_threads import Place, places, subject_of, working_units
-from bot.domain.tips import tipster_destination
+from bot.domain.tips.intake import tipster_destination
+from bot.domain.tips.threads import Place, places, subject_of, working_units
 from storage.models import Officer, PoliceUnit, Tip
 from storage.outbox import AnswerQueue, RelayQueue
 from storage.uow import UnitOfWork

@@ -19,8 +19,8 @@ from datetime import datetime, time
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
-from bot.domain.tip_notices import (
+from bot.domain.tips.clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
+from bot.domain.tips.notices import (
     card_keyboard,
     card_messages,
     card_view,
@@ -28,7 +28,7 @@ from bot.domain.tip_notices import (
     queue_continuations,
     unit_name,
 )
-from bot.domain.tip_threads import group_of, open_thread, places, subject_of
+from bot.domain.tips.threads import group_of, open_thread, places, subject_of
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination, ThreadQueue
 from storage.uow import UnitOfWork

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.tip_lifecycle import ALLOWED, Desk, Refused, act
-from bot.domain.tip_notices import similar_open_tips
-from bot.domain.tips import Draft, Tipster, submit
+from bot.domain.tips.clocks import TipClockPolicy
+from bot.domain.tips.intake import Draft, Tipster, submit
+from bot.domain.tips.lifecycle import ALLOWED, Desk, Refused, act
+from bot.domain.tips.notices import similar_open_tips
 from bot.domain.units import add_commune_unit, invite_officer, join
 from storage.models import TipStatus
-from storage.tips import first_broken_link
+from storage.tips.tips import first_broken_link
 from storage.uow import Storage, UnitOfWork
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -15,11 +15,11 @@ from telegram.ext import Application, CommandHandler
 
 from bot.core.codes import normalize_code
 from bot.core.i18n import t
-from bot.domain.tip_clocks import overdue
-from bot.domain.tip_lifecycle import card_content, card_rest
-from bot.domain.tip_threads import subject_of
+from bot.domain.tips.clocks import overdue
+from bot.domain.tips.lifecycle import card_content, card_rest
+from bot.domain.tips.threads import subject_of
 from bot.runtime.context import TinbaoContext
-from handlers.tip_card import desk_of, in_thread
+from handlers.tips.card import desk_of, in_thread
 from storage.models import PoliceUnit, Tip, TipStatus
 
 QUEUE_SHOWN = 40

@@ -25,7 +25,7 @@ from tests.support.tips import (
     police_group,
     register_officer,
 )
-from tests.test_tip_lifecycle import Desk, buttons, tipster_news
+from tests.tips.test_lifecycle import Desk, buttons, tipster_news
 
 ADMIN = 9_000_003
 

@@ -15,7 +15,7 @@ from bot.core.i18n import t
 from bot.domain.campaign_rules import CAPTION_LIMIT, FOOTER_ROOM, TEXT_LIMIT
 from bot.domain.patrol_summary import send_daily_summaries
 from bot.domain.patrols import add_checkpoint, add_team
-from bot.domain.tips import DESCRIPTION_LIMIT
+from bot.domain.tips.intake import DESCRIPTION_LIMIT
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.long_text import (
@@ -38,8 +38,8 @@ from tests.support.tips import (
     police_group,
     reach_description,
 )
-from tests.test_tip_clock_alerts import START, SWEEP, add_group
-from tests.test_tip_topics import ADMIN, link_forum
+from tests.tips.test_clock_alerts import START, SWEEP, add_group
+from tests.tips.test_topics import ADMIN, link_forum
 
 DESCRIPTION = vietnamese_text(DESCRIPTION_LIMIT)
 FOOTER = "Tin từ Công an. Để ngừng nhận, gửi /unsubscribe."

@@ -9,12 +9,12 @@ from telegram import Update
 
 from bot.core.codes import normalize_code
 from bot.core.i18n import catalog, t
-from bot.domain.tip_dialogue import Content
-from bot.domain.tip_notices import local_time
+from bot.domain.tips.notices import local_time
+from bot.domain.tips.relay import Content
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
-from handlers.relayed import pass_to_police
-from handlers.tip_dialog import attachment_of
+from handlers.tips.form import attachment_of
+from handlers.tips.relay_content import pass_to_police
 from storage.models import Tip, TipStatus
 
 FLOW = "follow"

@@ -13,7 +13,7 @@ from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
-from tests.test_tip_lifecycle import buttons, tipster_news
+from tests.tips.test_lifecycle import buttons, tipster_news
 
 QUESTION = "Anh/chị có nhớ biển số xe không?"
 ANSWER = "Biển số 59X1-123.45, xe màu đỏ."

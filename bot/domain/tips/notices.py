@@ -17,9 +17,9 @@ from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.core.telegram_text import TEXT_LIMIT, continued, visible_length
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy, TipDeadlines, deadlines
-from bot.domain.tip_threads import open_thread, subject_of
-from bot.domain.tips import Draft, Tipster, destinations, tipster_destination
+from bot.domain.tips.clocks import TipClockPolicy, TipDeadlines, deadlines
+from bot.domain.tips.intake import Draft, Tipster, destinations, tipster_destination
+from bot.domain.tips.threads import open_thread, subject_of
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import CardQueue, Destination
 from storage.uow import UnitOfWork

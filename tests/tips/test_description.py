@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.tips import DESCRIPTION_LIMIT, Draft, add_to_description
+from bot.domain.tips.intake import DESCRIPTION_LIMIT, Draft, add_to_description
 
 PHOTO = {"kind": "photo", "message_id": 7}
 

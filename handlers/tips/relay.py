@@ -24,19 +24,20 @@ from telegram.ext import (
 )
 
 from bot.core.i18n import t
-from bot.domain.tip_dialogue import (
+from bot.domain.tips.intake import filed_by
+from bot.domain.tips.relay import (
     TEXT_LIMIT,
     Writer,
     admin_writer,
     to_tipster,
     writer_for,
 )
-from bot.domain.tip_threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
-from bot.domain.tips import filed_by
+from bot.domain.tips.threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
 from bot.runtime.context import TinbaoContext
-from handlers import group_replies, private_chat, tipster_answers
-from handlers.follow_up import say_closed
-from handlers.relayed import MEDIA, content_of
+from handlers import group_replies, private_chat
+from handlers.tips import tipster_answers
+from handlers.tips.follow_up import say_closed
+from handlers.tips.relay_content import MEDIA, content_of
 from storage.models import Tip, TipStatus
 from storage.outbox import SentMessage
 

@@ -21,8 +21,8 @@ from typing import Any
 from bot.core.codes import new_code
 from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
+from bot.domain.tips.urgency import is_urgent
 from bot.domain.units import route
-from bot.domain.urgency import is_urgent
 from storage.models import Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

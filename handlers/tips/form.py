@@ -13,8 +13,7 @@ from telegram import Message, Update
 
 from bot.core.i18n import t
 from bot.domain.communes import Commune
-from bot.domain.tip_notices import queue_card, review_messages, unit_name
-from bot.domain.tips import (
+from bot.domain.tips.intake import (
     CATEGORIES,
     DESCRIPTION_LIMIT,
     OCCURRED_LIMIT,
@@ -24,6 +23,7 @@ from bot.domain.tips import (
     add_to_description,
     submit,
 )
+from bot.domain.tips.notices import queue_card, review_messages, unit_name
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 

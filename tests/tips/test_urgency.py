@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.urgency import is_urgent
+from bot.domain.tips.urgency import is_urgent
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import resident

@@ -15,11 +15,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.core.i18n import t
-from bot.domain.tip_dialogue import TEXT_LIMIT, Content
+from bot.domain.tips.relay import TEXT_LIMIT, Content
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
-from handlers.follow_up import find_mine, my_pseudonym, say_closed
-from handlers.relayed import TIPSTER_MEDIA, content_of, pass_to_police
+from handlers.tips.follow_up import find_mine, my_pseudonym, say_closed
+from handlers.tips.relay_content import TIPSTER_MEDIA, content_of, pass_to_police
 from storage.flow_states import draft_of
 from storage.models import Tip, TipStatus
 

@@ -15,7 +15,7 @@ from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.core.i18n import t
-from bot.domain.tip_lifecycle import (
+from bot.domain.tips.lifecycle import (
     ALLOWED,
     OUTCOMES,
     REJECT_REASONS,
@@ -25,8 +25,8 @@ from bot.domain.tip_lifecycle import (
     card_content,
     find_tip,
 )
-from bot.domain.tip_notices import card_keyboard
-from bot.domain.tip_threads import subject_of, worked_in
+from bot.domain.tips.notices import card_keyboard
+from bot.domain.tips.threads import subject_of, worked_in
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
 from storage.models import Tip

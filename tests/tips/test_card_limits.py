@@ -9,9 +9,9 @@ import pytest
 
 from bot.core.telegram_text import TEXT_LIMIT, visible_length
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy, deadlines
-from bot.domain.tip_notices import CARD_DESCRIPTION_ROOM, CardView, card_messages
-from bot.domain.tips import DESCRIPTION_LIMIT
+from bot.domain.tips.clocks import TipClockPolicy, deadlines
+from bot.domain.tips.intake import DESCRIPTION_LIMIT
+from bot.domain.tips.notices import CARD_DESCRIPTION_ROOM, CardView, card_messages
 from storage.models import Tip, TipStatus
 from tests.support.long_text import vietnamese_text
 

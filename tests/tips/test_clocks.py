@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.settings import load_settings
-from bot.domain.tip_clocks import LOCAL, TipClockPolicy, add_working_days, deadlines, overdue
+from bot.domain.tips.clocks import LOCAL, TipClockPolicy, add_working_days, deadlines, overdue
 
 # Friday 24 April 2026, 10:00 in Vietnam: the next Thursday and Friday are 30/4 and 1/5.
 FRIDAY = datetime(2026, 4, 24, 10, 0, tzinfo=LOCAL).astimezone(UTC)

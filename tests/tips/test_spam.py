@@ -25,7 +25,7 @@ from tests.support.tips import (
     link_commune,
     register_officer,
 )
-from tests.test_tip_lifecycle import Desk, tipster_news
+from tests.tips.test_lifecycle import Desk, tipster_news
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ from typing import Any
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.domain.communes import CommuneDirectory
-from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.tip_notices import queue_fresh_card
-from bot.domain.tip_threads import (
+from bot.domain.tips.clocks import TipClockPolicy
+from bot.domain.tips.notices import queue_fresh_card
+from bot.domain.tips.threads import (
     anchor,
     group_of,
     place_in_chat,

@@ -1,0 +1,1 @@
+"""Tips, their history, threads and clocks."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.domain.communes import CommuneDirectory
+from bot.domain.units.communes import CommuneDirectory
 
 TARGET_MS = 2.0
 

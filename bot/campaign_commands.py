@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.cli.units import _transaction
 from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.domain.campaign_rules import CampaignRefused, cron_schedule, local_text, parse_schedule
@@ -18,8 +19,7 @@ from bot.domain.campaigns import (
     stats_line,
     title_of,
 )
-from bot.domain.communes import CommuneDirectory
-from bot.setup_commands import _transaction
+from bot.domain.units.communes import CommuneDirectory
 
 WATCH_SECONDS = 1.0
 

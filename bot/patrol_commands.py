@@ -62,12 +62,12 @@ def described(point: Checkpoint) -> dict[str, object]:
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
+    from bot.cli.units import _transaction
     from bot.core.clock import Clock
     from bot.core.i18n import t
     from bot.core.settings import load_settings
     from bot.domain import patrols
     from bot.domain.tips.notices import local_time
-    from bot.setup_commands import _transaction
 
     settings = load_settings()
     now = Clock().now()

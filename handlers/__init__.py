@@ -19,7 +19,6 @@ from handlers import (
     language,
     patrol,
     private_chat,
-    setup,
     subscription,
     unknown_commands,
 )
@@ -27,6 +26,7 @@ from handlers.tips import card as tip_card
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
 from handlers.tips import tipster_answers
+from handlers.units import setup_chat
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -38,7 +38,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     tipster_answers.register(application)
     help.register(application)
     language.register(application)
-    setup.register(application)
+    setup_chat.register(application)
     tip_card.register(application)
     tip_queue.register(application)
     subscription.register(application)

@@ -13,7 +13,7 @@ from telegram.ext import Application, CommandHandler
 from bot.core.i18n import t
 from bot.domain.patrols import add_checkpoint, invite_member, join_team, valid_point
 from bot.domain.tips.notices import local_time
-from bot.domain.units import SetupError
+from bot.domain.units.setup import SetupError
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_keyboards as pkb
 from handlers.keyboards import REMOVE

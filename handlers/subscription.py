@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.i18n import t
-from bot.domain.communes import Commune
+from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext, destination
 from handlers import keyboards as kb
 

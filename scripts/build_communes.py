@@ -2,7 +2,7 @@
 
 Why a build step: the upstream package drags in shapely, geopy and friends and
 ships a 7 MB SQLite file, while the bot only needs ~3,300 short rows. We extract
-once, commit the small CSVs under ``bot/domain/data/`` and keep the runtime free
+once, commit the small CSVs under ``bot/domain/units/data/`` and keep the runtime free
 of the upstream dependency. Re-run after upgrading the upstream package:
 
     .venv/bin/python scripts/build_communes.py            # writes the CSVs
@@ -38,7 +38,7 @@ TYPE_PREFIXES = {"Phường ": "phuong", "Xã ": "xa", "Đặc khu ": "dac_khu"}
 UPSTREAM_TYPES = {"Phường": "phuong", "Xã": "xa", "Đặc khu": "dac_khu"}
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "bot" / "domain" / "data"
+OUT_DIR = ROOT / "bot" / "domain" / "units" / "data"
 
 COMMUNE_COLUMNS = [
     "code",

@@ -18,7 +18,7 @@ from storage.outbox import OutboxRepository
 from storage.patrols import PatrolRepository
 from storage.tips.threads import TipClockRepository, TipThreadRepository
 from storage.tips.tips import TipRepository
-from storage.units import InviteRepository, OfficerRepository, UnitRepository
+from storage.units.units import InviteRepository, OfficerRepository, UnitRepository
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from storage.models import OutboxStatus
 from storage.uow import Storage
 from tests.support.campaigns import add_subscribers
 from tests.support.service import SECRET
-from tests.test_setup_cli import tinbao
+from tests.units.test_cli import tinbao
 
 
 def storage_at(tmp_path: Path) -> Storage:
@@ -90,7 +90,7 @@ def test_stats_show_targeted_sent_failed_blocked_and_a_progress_bar(tmp_path: Pa
 
 
 async def chief_of(tmp_path: Path, code: str, user_id: int) -> int | None:
-    from bot.domain.units import join
+    from bot.domain.units.setup import join
 
     storage = storage_at(tmp_path)
     try:

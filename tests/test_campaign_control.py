@@ -12,7 +12,7 @@ import pytest
 from bot.core.clock import Clock
 from bot.domain.campaign_rules import Schedule
 from bot.domain.campaigns import CampaignDraft, authority_of, create
-from bot.domain.communes import CommuneDirectory
+from bot.domain.units.communes import CommuneDirectory
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus
 from storage.uow import Storage

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import Clock
-from bot.domain.units import invite_officer, join
+from bot.domain.units.setup import invite_officer, join
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident

@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.test_setup_cli import tinbao
+from tests.units.test_cli import tinbao
 
 
 def add_checkpoint(

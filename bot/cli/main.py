@@ -16,7 +16,7 @@ from bot.cli.parsing import language as _language
 from bot.core.i18n import t
 from bot.core.settings import ConfigError, load_settings
 from bot.domain.campaign_rules import CampaignRefused
-from bot.domain.units import SetupError
+from bot.domain.units.setup import SetupError
 from storage.schema import SchemaOutdated
 
 # What reaches main() as one of these comes from the database: the commands that touch files
@@ -86,7 +86,7 @@ def _talk(args: argparse.Namespace) -> int:
 
 
 def _communes(args: argparse.Namespace) -> int:
-    from bot.domain.communes import CommuneDirectory, format_match, format_near
+    from bot.domain.units.communes import CommuneDirectory, format_match, format_near
 
     directory = CommuneDirectory.load()
     if args.action == "search":
@@ -102,7 +102,7 @@ def _communes(args: argparse.Namespace) -> int:
 
 
 def _unit(args: argparse.Namespace) -> int:
-    from bot.setup_commands import add_unit, list_units
+    from bot.cli.units import add_unit, list_units
 
     if args.action == "add":
         lines, warning = asyncio.run(add_unit(args.commune, args.province, args.chat, args.name))
@@ -116,7 +116,7 @@ def _unit(args: argparse.Namespace) -> int:
 
 
 def _officer(args: argparse.Namespace) -> int:
-    from bot.setup_commands import invite
+    from bot.cli.units import invite
 
     print(asyncio.run(invite(args.unit, args.hours, args.chief)))
     return 0
@@ -159,7 +159,7 @@ def _read_text(path: str) -> str:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from bot.setup_commands import verify_audit
+    from bot.cli.units import verify_audit
 
     intact, line = asyncio.run(verify_audit())
     print(line)
@@ -167,7 +167,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _tips(args: argparse.Namespace) -> int:
-    from bot.setup_commands import held_tips, release_tip
+    from bot.cli.units import held_tips, release_tip
 
     if args.action == "held":
         for line in asyncio.run(held_tips()):

@@ -52,9 +52,9 @@ def may_retry(status: str, chat_kind: str) -> bool:
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
+    from bot.cli.units import _transaction
     from bot.core.clock import Clock
     from bot.core.i18n import t
-    from bot.setup_commands import _transaction
 
     status = OutboxStatus.BLOCKED if args.blocked else OutboxStatus.FAILED
     async with _transaction() as (uow, language, _):

@@ -16,8 +16,8 @@ from bot.core import logs
 from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.settings import load_settings
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_commune_unit
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit
 from bot.runtime.service import Service, run_until_signalled
 from handlers import register
 from sandbox.client import SandboxClient, SandboxTimeout

@@ -27,7 +27,7 @@ from bot.domain.campaign_rules import (
     check_text,
     latest_occurrence,
 )
-from bot.domain.communes import CommuneDirectory
+from bot.domain.units.communes import CommuneDirectory
 from storage.campaigns import CAMPAIGN_PURPOSE, RunStats
 from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
 from storage.outbox import Destination

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from bot.core.codes import new_code, normalize_code
 from bot.core.geo import distance_m
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.intake import PATROL, Draft, Tipster, submit
-from bot.domain.units import SetupError
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import SetupError
 from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from bot.core.keyring import Keyring
 from bot.core.settings import Settings
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
+from bot.domain.units.communes import CommuneDirectory
 
 
 @dataclass(slots=True)

@@ -29,9 +29,9 @@ from bot.core.i18n import LANGUAGES, t
 from bot.core.keyring import Keyring
 from bot.core.logs import frames
 from bot.core.settings import Settings
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.dead_letters import PostOffice
+from bot.domain.units.communes import CommuneDirectory
 from bot.runtime.chat_check import report_broken_chats
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher

@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Message, Update
 
 from bot.core.i18n import t
-from bot.domain.communes import Commune
 from bot.domain.tips.intake import (
     CATEGORIES,
     DESCRIPTION_LIMIT,
@@ -24,6 +23,7 @@ from bot.domain.tips.intake import (
     submit,
 )
 from bot.domain.tips.notices import queue_card, review_messages, unit_name
+from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.domain.campaign_rules import Schedule
 from bot.domain.campaigns import Authority, CampaignDraft, create
-from bot.domain.communes import CommuneDirectory
+from bot.domain.units.communes import CommuneDirectory
 from storage.models import Campaign
 from storage.outbox import Destination
 from storage.uow import Storage

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.codes import ALPHABET
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_commune_unit, invite_officer, join
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit, invite_officer, join
 from sandbox.limits import Limits
 from storage.uow import Storage
 from tests.support.people import Person

@@ -8,11 +8,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.intake import Draft, Tipster, submit
 from bot.domain.tips.lifecycle import Desk, act
-from bot.domain.units import add_commune_unit, invite_officer, join
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit, invite_officer, join
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage
 from tests.support.service import SECRET

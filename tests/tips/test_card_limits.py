@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.telegram_text import TEXT_LIMIT, visible_length
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy, deadlines
 from bot.domain.tips.intake import DESCRIPTION_LIMIT
 from bot.domain.tips.notices import CARD_DESCRIPTION_ROOM, CardView, card_messages
+from bot.domain.units.communes import CommuneDirectory
 from storage.models import Tip, TipStatus
 from tests.support.long_text import vietnamese_text
 

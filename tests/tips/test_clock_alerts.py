@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bot.core.clock import Clock, FrozenClock
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_province_unit
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident

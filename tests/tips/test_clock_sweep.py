@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import FrozenClock
 from bot.core.settings import load_settings
-from bot.domain.communes import CommuneDirectory
 from bot.domain.services import Services
 from bot.domain.tips.alerts import due_clocks
 from bot.domain.tips.clocks import TipClockPolicy
-from bot.domain.units import add_commune_unit
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit
 from scheduler.job_context import JobEnv
 from scheduler.tips import sweep
 from storage.models import Tip, TipStatus

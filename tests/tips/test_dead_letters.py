@@ -12,10 +12,10 @@ import pytest
 
 from bot.core.clock import Clock, FrozenClock
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.dead_letters import PostOffice, set_reachability
-from bot.domain.units import add_commune_unit, add_province_unit
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit, add_province_unit
 from sandbox.server import SandboxServer
 from scheduler.units import probe_units
 from storage.db import Database
@@ -25,9 +25,9 @@ from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import SECRET, running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
-from tests.test_setup_cli import tinbao
 from tests.tips.test_clock_alerts import START, SWEEP, add_group, nth
 from tests.tips.test_relay import new_messages
+from tests.units.test_cli import tinbao
 
 ADMIN = 9_000_011
 CHAT_NOT_FOUND = "Bad Request: chat not found"

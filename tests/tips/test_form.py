@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_commune_unit
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit
 from bot.runtime.service import Service
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer

@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_province_unit
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident

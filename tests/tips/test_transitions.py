@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.intake import Draft, Tipster, submit
 from bot.domain.tips.lifecycle import ALLOWED, Desk, Refused, act
 from bot.domain.tips.notices import similar_open_tips
-from bot.domain.units import add_commune_unit, invite_officer, join
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit, invite_officer, join
 from storage.models import TipStatus
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage, UnitOfWork

@@ -18,7 +18,6 @@ from datetime import datetime, time
 
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips.notices import (
     card_keyboard,
@@ -29,6 +28,7 @@ from bot.domain.tips.notices import (
     unit_name,
 )
 from bot.domain.tips.threads import group_of, open_thread, places, subject_of
+from bot.domain.units.communes import CommuneDirectory
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination, ThreadQueue
 from storage.uow import UnitOfWork

@@ -34,7 +34,6 @@ from typing import Any
 
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.notices import queue_fresh_card
 from bot.domain.tips.threads import (
@@ -45,7 +44,8 @@ from bot.domain.tips.threads import (
     subject_of,
     tip_id_of,
 )
-from bot.domain.units import reachable
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import reachable
 from storage.models import PoliceUnit, TipStatus
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

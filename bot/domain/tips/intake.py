@@ -20,9 +20,9 @@ from typing import Any
 
 from bot.core.codes import new_code
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.urgency import is_urgent
-from bot.domain.units import route
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import route
 from storage.models import Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

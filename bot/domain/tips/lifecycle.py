@@ -21,7 +21,6 @@ from typing import Any
 from bot.core.codes import normalize_code
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.intake import tipster_destination
 from bot.domain.tips.notices import (
@@ -33,7 +32,8 @@ from bot.domain.tips.notices import (
     queue_fresh_card,
 )
 from bot.domain.tips.threads import subject_of
-from bot.domain.units import route
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import route
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

@@ -8,8 +8,8 @@ import pytest
 
 from bot.core.codes import ALPHABET, new_code
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import (
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import (
     SetupError,
     add_commune_unit,
     add_province_unit,

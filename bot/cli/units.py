@@ -15,8 +15,8 @@ from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.core.settings import Settings, load_settings
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import SetupError, add_commune_unit, add_province_unit, invite_officer
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import SetupError, add_commune_unit, add_province_unit, invite_officer
 from bot.runtime.chat_check import ChatProblem, check_chat, is_person
 from storage.db import Database
 from storage.schema import ensure_current

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.domain.communes import CommuneDirectory
-from bot.domain.units import add_commune_unit, invite_officer
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import add_commune_unit, invite_officer
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.service import running_service

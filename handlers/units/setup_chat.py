@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.core.i18n import t
-from bot.domain.units import SetupError, add_commune_unit, join
+from bot.domain.units.setup import SetupError, add_commune_unit, join
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_team
 

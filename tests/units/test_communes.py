@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from bot.domain.communes import CommuneDirectory, format_match, format_near
+from bot.domain.units.communes import CommuneDirectory, format_match, format_near
 
 BEN_THANH = "26743"
 HCM = "79"
@@ -64,7 +64,7 @@ def test_default_directory_is_loaded_once() -> None:
 
 def test_runtime_does_not_import_the_upstream_dataset_package() -> None:
     code = (
-        "import sys; from bot.domain.communes import CommuneDirectory; "
+        "import sys; from bot.domain.units.communes import CommuneDirectory; "
         "CommuneDirectory.load().search('ben thanh'); "
         "assert 'vietnamadminunits' not in sys.modules and 'shapely' not in sys.modules"
     )

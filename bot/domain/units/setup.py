@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.core.codes import new_code, normalize_code
 from bot.core.keyring import Keyring
-from bot.domain.communes import CommuneDirectory
+from bot.domain.units.communes import CommuneDirectory
 from storage.models import PoliceUnit
 from storage.uow import UnitOfWork
 

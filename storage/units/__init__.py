@@ -1,0 +1,1 @@
+"""Police units, the communes they cover, their officers and invites."""

@@ -17,11 +17,11 @@ from handlers import (
     group_replies,
     help,
     language,
-    patrol,
     private_chat,
     subscription,
     unknown_commands,
 )
+from handlers.patrols import member as patrol_member
 from handlers.tips import card as tip_card
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
@@ -32,7 +32,7 @@ from handlers.units import setup_chat
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Install every handler, most specific first; the fallback answers whatever is left."""
     chat_rules.register_checks(application)  # before everything else
-    patrol.register(application)  # before the conversation: patrol steps take their messages
+    patrol_member.register(application)  # before the conversation: patrol steps take their messages
     tip_relay.register(application)
     private_chat.register(application)
     tipster_answers.register(application)

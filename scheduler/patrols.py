@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.patrol_summary import send_daily_summaries
-from bot.domain.patrol_watch import sweep
+from bot.domain.patrols.summary import send_daily_summaries
+from bot.domain.patrols.watch import sweep
 from scheduler.job_context import JobEnv, every, reported
 
 

@@ -15,7 +15,7 @@ from storage.db import Database
 from storage.flow_states import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
-from storage.patrols import PatrolRepository
+from storage.patrols.patrols import PatrolRepository
 from storage.tips.threads import TipClockRepository, TipThreadRepository
 from storage.tips.tips import TipRepository
 from storage.units.units import InviteRepository, OfficerRepository, UnitRepository

@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(func=_audit)
 
     from bot.cli.outbox import add_parser as add_outbox
-    from bot.patrol_commands import add_parser as add_patrol
+    from bot.cli.patrols import add_parser as add_patrol
 
     add_patrol(commands)
     add_outbox(commands)

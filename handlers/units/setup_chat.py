@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.core.i18n import t
 from bot.domain.units.setup import SetupError, add_commune_unit, join
 from bot.runtime.context import TinbaoContext
-from handlers import patrol_team
+from handlers.patrols import leader as patrol_leader
 
 
 async def join_command(update: Update, context: TinbaoContext) -> None:
@@ -33,7 +33,7 @@ async def join_command(update: Update, context: TinbaoContext) -> None:
             context.work.now,
         )
     except SetupError as refusal:
-        if refusal.key == "setup.invite_invalid" and await patrol_team.redeem(
+        if refusal.key == "setup.invite_invalid" and await patrol_leader.redeem(
             update, context, context.args[0][:32], language
         ):
             return  # the code was a patrol team's invite

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.core.clock import Clock, FrozenClock
 from bot.core.geo import EARTH_RADIUS_KM
-from bot.domain.patrols import add_checkpoint, add_team, invite_member
+from bot.domain.patrols.teams import add_checkpoint, add_team, invite_member
 from bot.runtime.service import Service
 from sandbox.server import SandboxServer
 from storage.uow import Storage

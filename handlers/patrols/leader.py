@@ -11,12 +11,12 @@ from telegram import Message, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.core.i18n import t
-from bot.domain.patrols import add_checkpoint, invite_member, join_team, valid_point
+from bot.domain.patrols.teams import add_checkpoint, invite_member, join_team, valid_point
 from bot.domain.tips.notices import local_time
 from bot.domain.units.setup import SetupError
 from bot.runtime.context import TinbaoContext
-from handlers import patrol_keyboards as pkb
 from handlers.keyboards import REMOVE
+from handlers.patrols import keyboards as pkb
 from storage.models import PatrolMember, PatrolTeam
 
 FLOW = "patrol"

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot.core.i18n import t
-from bot.domain.patrols import (
+from bot.domain.patrols.teams import (
     check_in,
     current_location,
     end_shift,
@@ -31,14 +31,14 @@ from bot.domain.patrols import (
 from bot.domain.tips.intake import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
 from bot.domain.tips.notices import local_time, queue_card, unit_name
 from bot.runtime.context import TinbaoContext
-from handlers import patrol_keyboards as pkb
-from handlers import patrol_team
 from handlers.keyboards import REMOVE, button, inline
+from handlers.patrols import keyboards as pkb
+from handlers.patrols import leader
 from handlers.tips.form import attachment_of, image_as_file, message_text
 from storage.flow_states import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
 
-FLOW = patrol_team.FLOW
+FLOW = leader.FLOW
 
 
 class Step:
@@ -46,8 +46,8 @@ class Step:
     CATEGORY = "inc_cat"
     DESCRIPTION = "inc_desc"
     PLACE = "inc_place"
-    CHECKPOINT_PLACE = patrol_team.Step.PLACE
-    CHECKPOINT_NAME = patrol_team.Step.NAME
+    CHECKPOINT_PLACE = leader.Step.PLACE
+    CHECKPOINT_NAME = leader.Step.NAME
 
 
 @dataclass(frozen=True)
@@ -173,9 +173,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update, t("patrol.leaders_only", language), alert=True)
         return  # answered once, with the reason
     elif action in ("cp", "invite"):
-        handled = await patrol_team.on_leader_button(
-            update, context, language, member, team, action
-        )
+        handled = await leader.on_leader_button(update, context, language, member, team, action)
     elif action == "cancel":
         await context.uow.dialogs.end(context.work.lane)
         await context.reply(update, t("patrol.cancelled", language), reply_markup=REMOVE)
@@ -433,7 +431,7 @@ async def on_step(
         draft.latitude, draft.longitude = location.latitude, location.longitude
         await file_incident(update, context, language, found, draft)
     elif step in (Step.CHECKPOINT_PLACE, Step.CHECKPOINT_NAME):
-        await patrol_team.on_checkpoint_message(
+        await leader.on_checkpoint_message(
             update, context, language, member, team, message, step, data
         )
     else:  # waiting for a button (the category)
@@ -506,4 +504,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(LIVE_UPDATE, live_location_moved))
     application.add_handler(CommandHandler("patrol", patrol_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^pat:"))
-    patrol_team.register(application)
+    leader.register(application)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import t
 from bot.core.telegram_text import continued
-from bot.domain.patrol_watch import group_chat
+from bot.domain.patrols.watch import group_chat
 from bot.domain.tips.notices import LOCAL_TIME
 from storage.models import PatrolEvent, PatrolTeam
 from storage.uow import Storage, UnitOfWork

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.i18n import t
-from bot.domain.patrols import end_shift
+from bot.domain.patrols.teams import end_shift
 from bot.domain.tips.notices import local_time
 from storage.models import PatrolMember, PatrolShift, PatrolTeam, PoliceUnit
 from storage.outbox import Destination

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.patrol_watch import sweep
+from bot.domain.patrols.watch import sweep
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.patrols import GATE, north_of, patrol_on_duty, start_shift

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.clock import FrozenClock
-from bot.domain.patrol_watch import sweep
+from bot.domain.patrols.watch import sweep
 from bot.runtime.service import Service
 from sandbox.server import SandboxServer
 from storage.models import OutboxMessage

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.patrol_summary import send_daily_summaries
-from bot.domain.patrol_watch import sweep
+from bot.domain.patrols.summary import send_daily_summaries
+from bot.domain.patrols.watch import sweep
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.patrols import GATE, patrol_on_duty, start_shift

@@ -66,7 +66,7 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
     from bot.core.clock import Clock
     from bot.core.i18n import t
     from bot.core.settings import load_settings
-    from bot.domain import patrols
+    from bot.domain.patrols import teams as patrols
     from bot.domain.tips.notices import local_time
 
     settings = load_settings()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.patrols import add_team, invite_member
+from bot.domain.patrols.teams import add_team, invite_member
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.patrols import Patrol, patrol_on_duty

@@ -1,0 +1,1 @@
+"""Patrols in chat: a member's /patrol menu and shift, a leader's invites and checkpoints."""

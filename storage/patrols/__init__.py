@@ -1,0 +1,1 @@
+"""Patrol teams, members, checkpoints, shifts and their events."""

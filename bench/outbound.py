@@ -33,7 +33,7 @@ from _common import fresh_database, machine, median
 
 from bot.core.clock import Clock
 from bot.core.keyring import Keyring
-from bot.domain.campaign_rules import Schedule
+from bot.domain.campaigns.rules import Schedule
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.db import Database

@@ -10,17 +10,10 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import (
-    campaign_dialog,
-    campaign_list,
-    chat_rules,
-    group_replies,
-    help,
-    language,
-    private_chat,
-    subscription,
-    unknown_commands,
-)
+from handlers import chat_rules, group_replies, help, language, private_chat, unknown_commands
+from handlers.campaigns import listing as campaign_listing
+from handlers.campaigns import subscription
+from handlers.campaigns import wizard as campaign_wizard
 from handlers.patrols import member as patrol_member
 from handlers.tips import card as tip_card
 from handlers.tips import queue as tip_queue
@@ -42,8 +35,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     tip_card.register(application)
     tip_queue.register(application)
     subscription.register(application)
-    campaign_dialog.register(application)
-    campaign_list.register(application)
+    campaign_wizard.register(application)
+    campaign_listing.register(application)
     group_replies.register(application)
     unknown_commands.register(application)
     chat_rules.register_catch_all(application)

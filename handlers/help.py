@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.core.i18n import t
-from bot.domain.campaigns import authority_of
+from bot.domain.campaigns.broadcasts import authority_of
 from bot.runtime.context import TinbaoContext
 
 

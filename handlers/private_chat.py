@@ -11,8 +11,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.core.i18n import t
 from bot.domain.preferences import choose_language
 from bot.runtime.context import TinbaoContext
-from handlers import campaign_dialog, subscription
 from handlers import keyboards as kb
+from handlers.campaigns import subscription
+from handlers.campaigns import wizard as campaign_wizard
 from handlers.help import help_text
 from handlers.tips import follow_up, tipster_answers
 from handlers.tips import form as tip_form
@@ -23,7 +24,7 @@ DIALOG_BUTTONS = r"^(cat|place|desc|when|review|edit|follow):"
 MENU_BUTTONS = r"^(menu|lang):"
 CANCELLED = {
     subscription.FLOW: "subscription.cancelled",
-    campaign_dialog.FLOW: "campaign.cancelled",
+    campaign_wizard.FLOW: "campaign.cancelled",
     tipster_answers.FLOW: "answer.cancelled",
 }
 
@@ -126,8 +127,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
         await tip_form.on_message(update, context, dialog.step, draft_of(dialog), language)
     elif dialog.flow == subscription.FLOW:
         await subscription.on_message(update, context, language)
-    elif dialog.flow == campaign_dialog.FLOW:
-        await campaign_dialog.on_message(update, context, dialog.step, draft_of(dialog), language)
+    elif dialog.flow == campaign_wizard.FLOW:
+        await campaign_wizard.on_message(update, context, dialog.step, draft_of(dialog), language)
     elif dialog.flow == tipster_answers.FLOW:
         await tipster_answers.on_message(update, context, draft_of(dialog), language)
     else:

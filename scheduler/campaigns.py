@@ -1,8 +1,9 @@
 """Campaign timers. The schedule is the campaign rows themselves (``next_run_at``, computed with
-APScheduler's triggers); one job per process ticks every second, starts the runs that are due
-(by the missed-run policy in ``bot.domain.campaigns``), feeds the runs in progress into the
-outbox and closes the finished ones. Nothing is pickled: a restart re-arms every schedule simply
-by reading the rows again, and a run cut short by a crash continues from its delivery rows."""
+APScheduler's triggers); one job per process ticks every second, starts the runs that are
+due (by the missed-run policy in ``bot.domain.campaigns.broadcasts``), feeds the runs in
+progress into the outbox and closes the finished ones. Nothing is pickled: a restart re-arms
+every schedule simply by reading the rows again, and a run cut short by a crash continues from
+its delivery rows."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.campaigns import feed, settle, start_due_runs
+from bot.domain.campaigns.broadcasts import feed, settle, start_due_runs
 from scheduler.job_context import JobEnv, every, reported
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.keyring import Keyring
-from storage.campaigns import CampaignRepository, SubscriberRepository
+from storage.campaigns.campaigns import CampaignRepository, SubscriberRepository
 from storage.chats import ChatProfileRepository
 from storage.db import Database
 from storage.flow_states import DialogRepository

@@ -15,7 +15,7 @@ from bot.cli.parsing import CommandFailed, Parser
 from bot.cli.parsing import language as _language
 from bot.core.i18n import t
 from bot.core.settings import ConfigError, load_settings
-from bot.domain.campaign_rules import CampaignRefused
+from bot.domain.campaigns.rules import CampaignRefused
 from bot.domain.units.setup import SetupError
 from storage.schema import SchemaOutdated
 
@@ -123,7 +123,7 @@ def _officer(args: argparse.Namespace) -> int:
 
 
 def _campaign(args: argparse.Namespace) -> int:
-    from bot import campaign_commands as commands
+    from bot.cli import campaigns as commands
 
     if args.action == "create":
         print(

@@ -83,7 +83,7 @@ def line(call: UndeliveredCall, language: str) -> str:
     """One undelivered call: number, when it was queued, what for, to what kind of chat, the
     tip it is about and the reason; never the chat, the person or the text."""
     from bot.core.i18n import t
-    from bot.domain.campaign_rules import local_text
+    from bot.domain.campaigns.rules import local_text
 
     return t(
         "cli.outbox_line",

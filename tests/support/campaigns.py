@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.campaign_rules import Schedule
-from bot.domain.campaigns import Authority, CampaignDraft, create
+from bot.domain.campaigns.broadcasts import Authority, CampaignDraft, create
+from bot.domain.campaigns.rules import Schedule
 from bot.domain.units.communes import CommuneDirectory
 from storage.models import Campaign
 from storage.outbox import Destination

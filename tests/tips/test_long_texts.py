@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.clock import FrozenClock
 from bot.core.i18n import t
-from bot.domain.campaign_rules import CAPTION_LIMIT, FOOTER_ROOM, TEXT_LIMIT
+from bot.domain.campaigns.rules import CAPTION_LIMIT, FOOTER_ROOM, TEXT_LIMIT
 from bot.domain.patrols.summary import send_daily_summaries
 from bot.domain.patrols.teams import add_checkpoint, add_team
 from bot.domain.tips.intake import DESCRIPTION_LIMIT

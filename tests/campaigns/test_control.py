@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 from bot.core.clock import Clock
-from bot.domain.campaign_rules import Schedule
-from bot.domain.campaigns import CampaignDraft, authority_of, create
+from bot.domain.campaigns.broadcasts import CampaignDraft, authority_of, create
+from bot.domain.campaigns.rules import Schedule
 from bot.domain.units.communes import CommuneDirectory
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus
 from storage.uow import Storage
+from tests.campaigns.test_rights import officer
 from tests.support.campaigns import BEN_THANH, admin_campaign
 from tests.support.people import Person
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, link_commune
-from tests.test_campaign_rights import officer
 
 WEEKLY = Schedule(cron="0 8 * * mon")
 

@@ -21,14 +21,14 @@ from typing import Any
 
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
-from bot.domain.campaign_rules import (
+from bot.domain.campaigns.rules import (
     CampaignRefused,
     Schedule,
     check_text,
     latest_occurrence,
 )
 from bot.domain.units.communes import CommuneDirectory
-from storage.campaigns import CAMPAIGN_PURPOSE, RunStats
+from storage.campaigns.campaigns import CAMPAIGN_PURPOSE, RunStats
 from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
 from storage.outbox import Destination
 from storage.uow import UnitOfWork

@@ -140,7 +140,7 @@ async def test_an_admin_schedules_a_weekly_message_to_one_province_from_chat(
 async def test_a_subscriber_who_switches_to_english_gets_campaigns_in_english(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
-    from bot.domain.campaign_rules import Schedule
+    from bot.domain.campaigns.rules import Schedule
     from tests.support.campaigns import admin_campaign
 
     async with running_service(sandbox, database_url, **FAST_SERVICE):

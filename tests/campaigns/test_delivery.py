@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import Clock
-from bot.domain.campaign_rules import Schedule
+from bot.domain.campaigns.rules import Schedule
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.core.clock import Clock
 from bot.core.keyring import Keyring
-from bot.domain.campaigns import feed, start_due_runs
+from bot.domain.campaigns.broadcasts import feed, start_due_runs
 from storage.db import Database
 from storage.models import OutboxStatus
 from storage.uow import Storage

@@ -14,7 +14,16 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.i18n import t
-from bot.domain.campaign_rules import (
+from bot.domain.campaigns.broadcasts import (
+    LIBRARY,
+    MAX_COMMUNES,
+    Authority,
+    CampaignDraft,
+    authority_of,
+    create,
+    message_call,
+)
+from bot.domain.campaigns.rules import (
     CAPTION_LIMIT,
     FOOTER_ROOM,
     PRESETS,
@@ -24,15 +33,6 @@ from bot.domain.campaign_rules import (
     check_text,
     local_text,
     parse_schedule,
-)
-from bot.domain.campaigns import (
-    LIBRARY,
-    MAX_COMMUNES,
-    Authority,
-    CampaignDraft,
-    authority_of,
-    create,
-    message_call,
 )
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.campaign_rules import CampaignRefused, Schedule, parse_schedule
-from bot.domain.campaigns import change_status, start_due_runs
+from bot.domain.campaigns.broadcasts import change_status, start_due_runs
+from bot.domain.campaigns.rules import CampaignRefused, Schedule, parse_schedule
 from storage.uow import Storage
 from tests.support.campaigns import admin_campaign
 

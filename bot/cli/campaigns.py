@@ -9,8 +9,7 @@ import asyncio
 from bot.cli.units import _transaction
 from bot.core.clock import Clock
 from bot.core.i18n import t
-from bot.domain.campaign_rules import CampaignRefused, cron_schedule, local_text, parse_schedule
-from bot.domain.campaigns import (
+from bot.domain.campaigns.broadcasts import (
     Authority,
     CampaignDraft,
     change_status,
@@ -19,6 +18,7 @@ from bot.domain.campaigns import (
     stats_line,
     title_of,
 )
+from bot.domain.campaigns.rules import CampaignRefused, cron_schedule, local_text, parse_schedule
 from bot.domain.units.communes import CommuneDirectory
 
 WATCH_SECONDS = 1.0

@@ -16,11 +16,17 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.i18n import t
-from bot.domain.campaign_rules import CampaignRefused, local_text
-from bot.domain.campaigns import Authority, change_status, controls_for, stats_line, title_of
+from bot.domain.campaigns.broadcasts import (
+    Authority,
+    change_status,
+    controls_for,
+    stats_line,
+    title_of,
+)
+from bot.domain.campaigns.rules import CampaignRefused, local_text
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
-from handlers.campaign_dialog import authority
+from handlers.campaigns.wizard import authority
 from storage.models import Campaign
 
 LIST_LIMIT = 20

@@ -1,0 +1,1 @@
+"""Campaigns in chat: the guided /campaign, /campaigns and its controls, /subscribe."""

@@ -1,0 +1,1 @@
+"""Subscribers, campaigns, their runs and per-recipient deliveries."""

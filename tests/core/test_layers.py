@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("bot", "handlers", "storage", "scheduler")
 # `tinbao sandbox` starts the offline Telegram beside the bot: the one bridge between them.
 SANDBOX_BRIDGE = Path("bot/cli/sandbox.py")

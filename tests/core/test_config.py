@@ -110,7 +110,7 @@ def test_an_unreachable_bot_api_gives_one_line_naming_the_url(tmp_path: Path) ->
 def test_env_example_and_readme_document_every_setting() -> None:
     from bot.core.settings import Settings
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     example = (root / ".env.example").read_text()
     readme = (root / "README.md").read_text()
     for name in Settings.model_fields:

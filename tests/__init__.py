@@ -1,0 +1,1 @@
+"""The specification of tinbao, one folder per capability as in the product."""

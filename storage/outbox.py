@@ -425,7 +425,7 @@ class OutboxRepository:
         return [
             UndeliveredCall(row_id, state, queued_at, purpose, chat_kind, method, reason, tip_code)
             for row_id, state, queued_at, purpose, chat_kind, method, reason, tip_code in rows
-            if row_id is not None  # always so for a stored row (see claim_many)
+            if row_id is not None  # a stored row always has its id
         ]
 
     async def state(self, row_id: int) -> tuple[str, str] | None:

@@ -3,7 +3,7 @@
 #   make venv    create .venv and install the project with dev extras
 #   make run     init, migrate, then the sandbox (no TINBAO_BOT_TOKEN) or the bot
 #   make test    pytest on SQLite, then again on a throwaway PostgreSQL cluster
-#   make lint    ruff check ., then mypy on bot/ and handlers/ (settings in pyproject.toml)
+#   make lint    ruff check ., then mypy on every package and bench/ (settings in pyproject.toml)
 #   make bench   run the scripts in bench/
 #
 # Variables: PYTHON (interpreter that creates the venv, default python3),

@@ -35,6 +35,7 @@ from bot.core.clock import Clock
 from bot.core.keyring import Keyring
 from bot.domain.campaigns.rules import Schedule
 from sandbox.limits import Limits
+from sandbox.params import Params, Uploads
 from sandbox.server import SandboxServer
 from storage.db import Database
 from storage.outbox import Destination
@@ -77,7 +78,7 @@ def watch(sandbox: SandboxServer, deliveries: Deliveries) -> None:
     original = sandbox.api.methods["sendmessage"]
     world = sandbox.world
 
-    async def timed(params: dict[str, Any], uploads: dict[str, bytes]) -> Any:
+    async def timed(params: Params, uploads: Uploads) -> Any:
         result = await original(params, uploads)
         deliveries.record(world.chats[int(params["chat_id"])].type)
         return result

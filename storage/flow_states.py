@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import Dialog
 
@@ -32,7 +33,7 @@ class DialogRepository:
         await self._session.flush()
 
     async def end(self, lane: str) -> None:
-        await self._session.execute(delete(Dialog).where(Dialog.lane == lane))
+        await self._session.execute(delete(Dialog).where(col(Dialog.lane) == lane))
 
 
 def draft_of(dialog: Dialog) -> dict[str, Any]:

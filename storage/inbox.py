@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.keyring import Keyring
 from storage.models import InboxStatus, InboxUpdate
-from storage.upsert import insert_ignoring_conflicts
+from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
 
 SEAL_CONTEXT = b"inbox"
 
@@ -54,7 +55,7 @@ class InboxRepository:
             }
             for u in updates
         ]
-        table = InboxUpdate.__table__
+        table = table_of(InboxUpdate)
         statement = (
             insert_ignoring_conflicts(self._session.bind.dialect.name, table)
             .values(rows)
@@ -70,14 +71,14 @@ class InboxRepository:
         waits for a retry.
         """
         heads = (
-            select(func.min(InboxUpdate.update_id))
-            .where(InboxUpdate.status == InboxStatus.PENDING)
-            .group_by(InboxUpdate.lane)
+            select(func.min(col(InboxUpdate.update_id)))
+            .where(col(InboxUpdate.status) == InboxStatus.PENDING)
+            .group_by(col(InboxUpdate.lane))
         )
         statement = (
             select(InboxUpdate)
-            .where(InboxUpdate.update_id.in_(heads), InboxUpdate.not_before <= now)
-            .order_by(InboxUpdate.update_id)
+            .where(col(InboxUpdate.update_id).in_(heads), col(InboxUpdate.not_before) <= now)
+            .order_by(col(InboxUpdate.update_id))
             .limit(limit + len(busy_lanes))
         )
         rows = (await self._session.execute(statement)).scalars().all()
@@ -96,8 +97,8 @@ class InboxRepository:
         """Lock the row for this transaction; False when handled meanwhile or locked by another
         worker (PostgreSQL skips locked rows, so two workers never run one update)."""
         statement = (
-            select(InboxUpdate.status)
-            .where(InboxUpdate.update_id == update_id)
+            select(col(InboxUpdate.status))
+            .where(col(InboxUpdate.update_id) == update_id)
             .with_for_update(skip_locked=True)
         )
         status = (await self._session.execute(statement)).scalar_one_or_none()
@@ -121,17 +122,18 @@ class InboxRepository:
         )
 
     async def counts(self) -> dict[str, int]:
-        statement = select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status)
+        statement = select(col(InboxUpdate.status), func.count()).group_by(col(InboxUpdate.status))
         return dict((await self._session.execute(statement)).tuples().all())
 
     async def purge_handled(self, older_than: datetime) -> int:
         """Forget handled updates once they can no longer be redelivered (kept 24 h upstream)."""
         statement = delete(InboxUpdate).where(
-            InboxUpdate.status != InboxStatus.PENDING, InboxUpdate.processed_at < older_than
+            col(InboxUpdate.status) != InboxStatus.PENDING,
+            col(InboxUpdate.processed_at) < older_than,
         )
-        return (await self._session.execute(statement)).rowcount or 0
+        return rowcount(await self._session.execute(statement))
 
     async def _set(self, update_id: int, **values: Any) -> None:
         await self._session.execute(
-            update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(**values)
+            update(InboxUpdate).where(col(InboxUpdate.update_id) == update_id).values(**values)
         )

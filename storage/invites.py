@@ -6,8 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import Invite, PatrolInvite
+from storage.upsert import rowcount
 
 
 async def redeem_once(
@@ -17,7 +19,11 @@ async def redeem_once(
     conditional, so two redemptions at the same moment cannot both succeed."""
     result = await session.execute(
         update(model)
-        .where(model.code_hash == code_hash, model.used_at.is_(None), model.expires_at > now)
+        .where(
+            col(model.code_hash) == code_hash,
+            col(model.used_at).is_(None),
+            col(model.expires_at) > now,
+        )
         .values(used_at=now)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1

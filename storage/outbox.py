@@ -13,10 +13,12 @@ from typing import Any, TypedDict
 
 from sqlalchemy import String, bindparam, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.keyring import Keyring
 from storage.models import OutboxMessage, OutboxStatus, Tip
 from storage.types import UTCDateTime
+from storage.upsert import rowcount, table_of
 
 SEAL_CONTEXT = b"outbox"
 BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
@@ -165,18 +167,20 @@ class OutboxRepository:
         other head, so a reply to a person is never stuck behind a campaign.
         """
         heads = (
-            select(func.min(OutboxMessage.id))
-            .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
-            .group_by(OutboxMessage.lane)
+            select(func.min(col(OutboxMessage.id)))
+            .where(col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+            .group_by(col(OutboxMessage.lane))
         )
         statement = (
             select(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(heads),
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.not_before <= now,
+                col(OutboxMessage.id).in_(heads),
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+                col(OutboxMessage.not_before) <= now,
             )
-            .order_by(func.coalesce(OutboxMessage.purpose, "") == BROADCAST, OutboxMessage.id)
+            .order_by(
+                func.coalesce(col(OutboxMessage.purpose), "") == BROADCAST, col(OutboxMessage.id)
+            )
             .limit(limit + len(busy_lanes))
         )
         rows = (await self._session.execute(statement)).scalars().all()
@@ -186,10 +190,12 @@ class OutboxRepository:
         """Mark the row as being sent; False if another sender took it first."""
         result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(
+                col(OutboxMessage.id) == row_id, col(OutboxMessage.status) == OutboxStatus.PENDING
+            )
             .values(status=OutboxStatus.SENDING, lease_until=lease_until)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def claim_many(self, row_ids: list[int], lease_until: datetime) -> set[int]:
         """Claim several rows in one statement; returns the ids this sender now holds."""
@@ -197,19 +203,23 @@ class OutboxRepository:
             return set()
         result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .where(
+                col(OutboxMessage.id).in_(row_ids),
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+            )
             .values(status=OutboxStatus.SENDING, lease_until=lease_until)
-            .returning(OutboxMessage.id)
+            .returning(col(OutboxMessage.id))
             .execution_options(synchronize_session=False)
         )
-        return set(result.scalars().all())
+        # A stored row always has its id; the model's type allows None for one not yet added.
+        return {row_id for row_id in result.scalars() if row_id is not None}
 
     async def mark_sent_many(self, sent: list[tuple[int, int | None]], now: datetime) -> None:
         """Record several deliveries (row id, message id) in one executemany (Core, not the
         ORM's bulk update: this runs for every message sent)."""
         if not sent:
             return
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         statement = (
             update(table)
             .where(table.c.id == bindparam("row_id"))
@@ -227,8 +237,8 @@ class OutboxRepository:
         )
 
     async def sent_message_id(self, row_id: int) -> tuple[str, int | None]:
-        statement = select(OutboxMessage.status, OutboxMessage.sent_message_id).where(
-            OutboxMessage.id == row_id
+        statement = select(col(OutboxMessage.status), col(OutboxMessage.sent_message_id)).where(
+            col(OutboxMessage.id) == row_id
         )
         status, message_id = (await self._session.execute(statement)).one()
         return status, message_id
@@ -237,26 +247,26 @@ class OutboxRepository:
         """What a row that refers to ``row_id`` needs: its status, its sent message id (a
         topic's thread id for ``createForumTopic``) and its method."""
         statement = select(
-            OutboxMessage.status, OutboxMessage.sent_message_id, OutboxMessage.method
-        ).where(OutboxMessage.id == row_id)
+            col(OutboxMessage.status), col(OutboxMessage.sent_message_id), col(OutboxMessage.method)
+        ).where(col(OutboxMessage.id) == row_id)
         status, message_id, method = (await self._session.execute(statement)).one()
         return status, message_id, method
 
     async def status(self, row_id: int) -> str | None:
-        statement = select(OutboxMessage.status).where(OutboxMessage.id == row_id)
+        statement = select(col(OutboxMessage.status)).where(col(OutboxMessage.id) == row_id)
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def sent_in(self, lane: str, subject: str, purpose: str) -> list[tuple[int | None, str]]:
         """The message ids (and statuses) of the calls about ``subject`` sent to a chat for
         ``purpose``, in order."""
         statement = (
-            select(OutboxMessage.sent_message_id, OutboxMessage.status)
+            select(col(OutboxMessage.sent_message_id), col(OutboxMessage.status))
             .where(
-                OutboxMessage.lane == lane,
-                OutboxMessage.subject == subject,
-                OutboxMessage.purpose == purpose,
+                col(OutboxMessage.lane) == lane,
+                col(OutboxMessage.subject) == subject,
+                col(OutboxMessage.purpose) == purpose,
             )
-            .order_by(OutboxMessage.id)
+            .order_by(col(OutboxMessage.id))
         )
         return [(row[0], row[1]) for row in (await self._session.execute(statement)).all()]
 
@@ -264,13 +274,13 @@ class OutboxRepository:
         """The first row queued to a chat about ``subject`` for ``purpose`` (a tip's card in
         one administrator's chat), so later messages can reply to it there."""
         statement = (
-            select(OutboxMessage.id)
+            select(col(OutboxMessage.id))
             .where(
-                OutboxMessage.lane == lane,
-                OutboxMessage.subject == subject,
-                OutboxMessage.purpose == purpose,
+                col(OutboxMessage.lane) == lane,
+                col(OutboxMessage.subject) == subject,
+                col(OutboxMessage.purpose) == purpose,
             )
-            .order_by(OutboxMessage.id)
+            .order_by(col(OutboxMessage.id))
             .limit(1)
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
@@ -279,9 +289,11 @@ class OutboxRepository:
         """What the bot's message ``message_id`` in the chat ``lane`` was sent for, if it was
         sent through the outbox."""
         statement = (
-            select(OutboxMessage.id, OutboxMessage.purpose, OutboxMessage.subject)
-            .where(OutboxMessage.lane == lane, OutboxMessage.sent_message_id == message_id)
-            .order_by(OutboxMessage.id)
+            select(col(OutboxMessage.id), col(OutboxMessage.purpose), col(OutboxMessage.subject))
+            .where(
+                col(OutboxMessage.lane) == lane, col(OutboxMessage.sent_message_id) == message_id
+            )
+            .order_by(col(OutboxMessage.id))
             .limit(1)
         )
         row = (await self._session.execute(statement)).first()
@@ -324,8 +336,8 @@ class OutboxRepository:
         """Send everything still queued for a chat to its new id (a group became a
         supergroup), keeping the order."""
         statement = select(OutboxMessage).where(
-            OutboxMessage.lane == lane,
-            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+            col(OutboxMessage.lane) == lane,
+            col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
         )
         rows = (await self._session.execute(statement)).scalars().all()
         for row in rows:
@@ -341,18 +353,22 @@ class OutboxRepository:
         """Stop everything still queued for a chat that blocked the bot."""
         result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.lane == lane, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(
+                col(OutboxMessage.lane) == lane, col(OutboxMessage.status) == OutboxStatus.PENDING
+            )
             .values(status=OutboxStatus.BLOCKED, last_error="blocked by the recipient")
         )
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def fail_lane(self, lane: str, error: str) -> list[QueuedCall]:
         """Fail everything still queued for a chat the bot can no longer post in; returns the
         calls, so what they were about can be passed on."""
         statement = (
             select(OutboxMessage)
-            .where(OutboxMessage.lane == lane, OutboxMessage.status == OutboxStatus.PENDING)
-            .order_by(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.lane) == lane, col(OutboxMessage.status) == OutboxStatus.PENDING
+            )
+            .order_by(col(OutboxMessage.id))
         )
         rows = (await self._session.execute(statement)).scalars().all()
         for row in rows:
@@ -363,11 +379,11 @@ class OutboxRepository:
     async def queued_for(self, lane: str, purpose: str) -> bool:
         """Whether a call for ``purpose`` waits to be sent to the chat."""
         statement = (
-            select(OutboxMessage.id)
+            select(col(OutboxMessage.id))
             .where(
-                OutboxMessage.lane == lane,
-                OutboxMessage.purpose == purpose,
-                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                col(OutboxMessage.lane) == lane,
+                col(OutboxMessage.purpose) == purpose,
+                col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
             )
             .limit(1)
         )
@@ -381,37 +397,41 @@ class OutboxRepository:
         """
         result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
             .values(status=OutboxStatus.PENDING, lease_until=None)
         )
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def undelivered(self, status: str) -> list[UndeliveredCall]:
         """The calls left in ``status`` (failed or blocked), oldest first, with the public code
         of the tip each is about, where it is about one."""
-        tip_subject = literal("tip:") + cast(Tip.id, String)
+        tip_subject = literal("tip:") + cast(col(Tip.id), String)
         statement = (
             select(
-                OutboxMessage.id,
-                OutboxMessage.status,
-                OutboxMessage.created_at,
-                OutboxMessage.purpose,
-                OutboxMessage.chat_kind,
-                OutboxMessage.method,
-                OutboxMessage.last_error,
-                Tip.code,
+                col(OutboxMessage.id),
+                col(OutboxMessage.status),
+                col(OutboxMessage.created_at),
+                col(OutboxMessage.purpose),
+                col(OutboxMessage.chat_kind),
+                col(OutboxMessage.method),
+                col(OutboxMessage.last_error),
+                col(Tip.code),
             )
-            .outerjoin(Tip, OutboxMessage.subject == tip_subject)
-            .where(OutboxMessage.status == status)
-            .order_by(OutboxMessage.id)
+            .outerjoin(Tip, col(OutboxMessage.subject) == tip_subject)
+            .where(col(OutboxMessage.status) == status)
+            .order_by(col(OutboxMessage.id))
         )
         rows = (await self._session.execute(statement)).tuples().all()
-        return [UndeliveredCall(*row) for row in rows]
+        return [
+            UndeliveredCall(row_id, state, queued_at, purpose, chat_kind, method, reason, tip_code)
+            for row_id, state, queued_at, purpose, chat_kind, method, reason, tip_code in rows
+            if row_id is not None  # a stored row always has its id
+        ]
 
     async def state(self, row_id: int) -> tuple[str, str] | None:
         """A call's status and the kind of chat it goes to; None when there is no such row."""
-        statement = select(OutboxMessage.status, OutboxMessage.chat_kind).where(
-            OutboxMessage.id == row_id
+        statement = select(col(OutboxMessage.status), col(OutboxMessage.chat_kind)).where(
+            col(OutboxMessage.id) == row_id
         )
         row = (await self._session.execute(statement)).first()
         return (row[0], row[1]) if row is not None else None
@@ -424,8 +444,8 @@ class OutboxRepository:
         result = await self._session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(row_ids),
-                OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.BLOCKED)),
+                col(OutboxMessage.id).in_(row_ids),
+                col(OutboxMessage.status).in_((OutboxStatus.FAILED, OutboxStatus.BLOCKED)),
             )
             .values(
                 status=OutboxStatus.PENDING,
@@ -435,10 +455,12 @@ class OutboxRepository:
                 last_error=None,
             )
         )
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def counts(self) -> dict[str, int]:
-        statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        statement = select(col(OutboxMessage.status), func.count()).group_by(
+            col(OutboxMessage.status)
+        )
         return dict((await self._session.execute(statement)).tuples().all())
 
     def _queued(self, row: OutboxMessage) -> QueuedCall:
@@ -457,5 +479,5 @@ class OutboxRepository:
 
     async def _set(self, row_id: int, **values: Any) -> None:
         await self._session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+            update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values)
         )

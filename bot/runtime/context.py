@@ -7,7 +7,7 @@ whatever it queues in the outbox commits together with the update being marked d
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,12 +36,12 @@ class UpdateWork:
 _current: ContextVar[UpdateWork] = ContextVar("tinbao_update_work")
 
 
-def begin_work(work: UpdateWork) -> object:
+def begin_work(work: UpdateWork) -> Token[UpdateWork]:
     return _current.set(work)
 
 
-def end_work(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
+def end_work(token: Token[UpdateWork]) -> None:
+    _current.reset(token)
 
 
 def current_work() -> UpdateWork:

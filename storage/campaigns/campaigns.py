@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.keyring import Keyring
 from storage.models import (
@@ -27,6 +28,7 @@ from storage.models import (
     Subscriber,
 )
 from storage.outbox import BROADCAST, Destination
+from storage.upsert import rowcount, table_of
 
 SUBSCRIBER_SEAL = b"subscriber"
 CAMPAIGN_PURPOSE = BROADCAST
@@ -60,7 +62,7 @@ class SubscriberRepository:
         self._keyring = keyring
 
     async def get(self, lane: str) -> Subscriber | None:
-        statement = select(Subscriber).where(Subscriber.lane == lane)
+        statement = select(Subscriber).where(col(Subscriber.lane) == lane)
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def subscribe(
@@ -91,13 +93,13 @@ class SubscriberRepository:
 
     async def set_language(self, lane: str, language: str) -> None:
         await self._session.execute(
-            update(Subscriber).where(Subscriber.lane == lane).values(language=language)
+            update(Subscriber).where(col(Subscriber.lane) == lane).values(language=language)
         )
 
     async def remove(self, lane: str) -> bool:
         """Forget the chat entirely; False if it was not subscribed."""
-        result = await self._session.execute(delete(Subscriber).where(Subscriber.lane == lane))
-        return bool(result.rowcount)
+        result = await self._session.execute(delete(Subscriber).where(col(Subscriber.lane) == lane))
+        return bool(rowcount(result))
 
     async def count(self, audience: str, codes: list[str]) -> int:
         statement = select(func.count()).select_from(Subscriber)
@@ -111,9 +113,9 @@ class SubscriberRepository:
 
 def _audience_filter(audience: str, codes: list[str]) -> list[Any]:
     if audience == "province":
-        return [Subscriber.province_code.in_(codes)]
+        return [col(Subscriber.province_code).in_(codes)]
     if audience == "communes":
-        return [Subscriber.commune_code.in_(codes)]
+        return [col(Subscriber.commune_code).in_(codes)]
     return []
 
 
@@ -131,16 +133,18 @@ class CampaignRepository:
         return await self._session.get(Campaign, campaign_id)
 
     async def all(self, unit_id: int | None = None) -> list[Campaign]:
-        statement = select(Campaign).order_by(Campaign.id)
+        statement = select(Campaign).order_by(col(Campaign.id))
         if unit_id is not None:
-            statement = statement.where(Campaign.unit_id == unit_id)
+            statement = statement.where(col(Campaign.unit_id) == unit_id)
         return list((await self._session.execute(statement)).scalars().all())
 
     async def due(self, now: datetime) -> list[Campaign]:
         statement = (
             select(Campaign)
-            .where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.next_run_at <= now)
-            .order_by(Campaign.next_run_at)
+            .where(
+                col(Campaign.status) == CampaignStatus.SCHEDULED, col(Campaign.next_run_at) <= now
+            )
+            .order_by(col(Campaign.next_run_at))
         )
         return list((await self._session.execute(statement)).scalars().all())
 
@@ -150,14 +154,14 @@ class CampaignRepository:
         """Advance the schedule only if nobody else did (several workers may tick at once)."""
         result = await self._session.execute(
             update(Campaign)
-            .where(Campaign.id == campaign_id, Campaign.next_run_at == expected)
+            .where(col(Campaign.id) == campaign_id, col(Campaign.next_run_at) == expected)
             .values(next_run_at=next_run_at)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def set_status(self, campaign_id: int, status: str) -> None:
         await self._session.execute(
-            update(Campaign).where(Campaign.id == campaign_id).values(status=status)
+            update(Campaign).where(col(Campaign.id) == campaign_id).values(status=status)
         )
 
     # runs -----------------------------------------------------------------------------------
@@ -171,9 +175,9 @@ class CampaignRepository:
         self._session.add(run)
         await self._session.flush()
         assert run.id is not None
-        recipients = select(literal(run.id), Subscriber.id, literal(DeliveryStatus.PENDING)).where(
-            *_audience_filter(campaign.audience, codes)
-        )
+        recipients = select(
+            literal(run.id), col(Subscriber.id), literal(DeliveryStatus.PENDING)
+        ).where(*_audience_filter(campaign.audience, codes))
         await self._session.execute(
             insert(CampaignDelivery).from_select(["run_id", "subscriber_id", "status"], recipients)
         )
@@ -182,14 +186,14 @@ class CampaignRepository:
         return run
 
     async def _count_deliveries(self, run_id: int) -> int:
-        statement = select(func.count()).where(CampaignDelivery.run_id == run_id)
+        statement = select(func.count()).where(col(CampaignDelivery.run_id) == run_id)
         return int((await self._session.execute(statement)).scalar_one())
 
     async def runs(self, campaign_id: int) -> list[CampaignRun]:
         statement = (
             select(CampaignRun)
-            .where(CampaignRun.campaign_id == campaign_id)
-            .order_by(CampaignRun.id)
+            .where(col(CampaignRun.campaign_id) == campaign_id)
+            .order_by(col(CampaignRun.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
 
@@ -200,17 +204,17 @@ class CampaignRepository:
     async def open_runs(self) -> list[tuple[CampaignRun, Campaign]]:
         statement = (
             select(CampaignRun, Campaign)
-            .join(Campaign, Campaign.id == CampaignRun.campaign_id)
-            .where(CampaignRun.finished_at.is_(None))
-            .order_by(CampaignRun.id)
+            .join(Campaign, col(Campaign.id) == col(CampaignRun.campaign_id))
+            .where(col(CampaignRun.finished_at).is_(None))
+            .order_by(col(CampaignRun.id))
         )
         return [(run, campaign) for run, campaign in (await self._session.execute(statement))]
 
     async def in_outbox(self) -> int:
         """Campaign messages queued in the outbox and not yet sent."""
         statement = select(func.count()).where(
-            OutboxMessage.purpose == CAMPAIGN_PURPOSE,
-            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE,
+            col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
         )
         return int((await self._session.execute(statement)).scalar_one())
 
@@ -218,12 +222,12 @@ class CampaignRepository:
         """The next pending deliveries of these runs, locked against other feeders."""
         statement = (
             select(CampaignDelivery, Subscriber)
-            .outerjoin(Subscriber, Subscriber.id == CampaignDelivery.subscriber_id)
+            .outerjoin(Subscriber, col(Subscriber.id) == col(CampaignDelivery.subscriber_id))
             .where(
-                CampaignDelivery.status == DeliveryStatus.PENDING,
-                CampaignDelivery.run_id.in_(run_ids),
+                col(CampaignDelivery.status) == DeliveryStatus.PENDING,
+                col(CampaignDelivery.run_id).in_(run_ids),
             )
-            .order_by(CampaignDelivery.run_id, CampaignDelivery.id)
+            .order_by(col(CampaignDelivery.run_id), col(CampaignDelivery.id))
             .limit(limit)
             .with_for_update(of=CampaignDelivery, skip_locked=True)
         )
@@ -244,7 +248,7 @@ class CampaignRepository:
         """Record each delivery's outbox row (delivery id, outbox id)."""
         if not pairs:
             return
-        table = CampaignDelivery.__table__
+        table = table_of(CampaignDelivery)
         statement = (
             update(table)
             .where(table.c.id == bindparam("delivery_id"))
@@ -258,30 +262,30 @@ class CampaignRepository:
         if delivery_ids:
             await self._session.execute(
                 update(CampaignDelivery)
-                .where(CampaignDelivery.id.in_(delivery_ids))
+                .where(col(CampaignDelivery.id).in_(delivery_ids))
                 .values(status=DeliveryStatus.DROPPED)
             )
 
     async def drop_pending(self, campaign_id: int) -> int:
         """A cancelled campaign sends nothing more."""
-        runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
+        runs = select(col(CampaignRun.id)).where(col(CampaignRun.campaign_id) == campaign_id)
         result = await self._session.execute(
             update(CampaignDelivery)
             .where(
-                CampaignDelivery.run_id.in_(runs),
-                CampaignDelivery.status == DeliveryStatus.PENDING,
+                col(CampaignDelivery.run_id).in_(runs),
+                col(CampaignDelivery.status) == DeliveryStatus.PENDING,
             )
             .values(status=DeliveryStatus.DROPPED)
         )
-        return result.rowcount or 0
+        return rowcount(result)
 
     async def has_pending(self, run_id: int) -> bool:
         """Whether some recipients of the run are not in the outbox yet (a cheap check)."""
         statement = (
-            select(CampaignDelivery.id)
+            select(col(CampaignDelivery.id))
             .where(
-                CampaignDelivery.status == DeliveryStatus.PENDING,
-                CampaignDelivery.run_id == run_id,
+                col(CampaignDelivery.status) == DeliveryStatus.PENDING,
+                col(CampaignDelivery.run_id) == run_id,
             )
             .limit(1)
         )
@@ -290,10 +294,10 @@ class CampaignRepository:
     async def stats(self, run_id: int) -> RunStats:
         """Per-recipient outcome of a run: its deliveries joined with their outbox rows."""
         statement = (
-            select(CampaignDelivery.status, OutboxMessage.status, func.count())
-            .outerjoin(OutboxMessage, OutboxMessage.id == CampaignDelivery.outbox_id)
-            .where(CampaignDelivery.run_id == run_id)
-            .group_by(CampaignDelivery.status, OutboxMessage.status)
+            select(col(CampaignDelivery.status), col(OutboxMessage.status), func.count())
+            .outerjoin(OutboxMessage, col(OutboxMessage.id) == col(CampaignDelivery.outbox_id))
+            .where(col(CampaignDelivery.run_id) == run_id)
+            .group_by(col(CampaignDelivery.status), col(OutboxMessage.status))
         )
         counts = {"sent": 0, "failed": 0, "blocked": 0, "dropped": 0, "waiting": 0}
         total = 0

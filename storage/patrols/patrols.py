@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.invites import redeem_once
 from storage.models import (
@@ -17,6 +18,7 @@ from storage.models import (
     PatrolSummarySent,
     PatrolTeam,
 )
+from storage.upsert import rowcount
 
 
 class PatrolRepository:
@@ -34,9 +36,9 @@ class PatrolRepository:
         return await self._session.get(PatrolTeam, team_id)
 
     async def teams(self, unit_id: int | None = None) -> list[PatrolTeam]:
-        statement = select(PatrolTeam).order_by(PatrolTeam.id)
+        statement = select(PatrolTeam).order_by(col(PatrolTeam.id))
         if unit_id is not None:
-            statement = statement.where(PatrolTeam.unit_id == unit_id)
+            statement = statement.where(col(PatrolTeam.unit_id) == unit_id)
         return list((await self._session.execute(statement)).scalars().all())
 
     async def add_member(
@@ -60,7 +62,7 @@ class PatrolRepository:
 
     async def member_in(self, team_id: int, user_id: int) -> PatrolMember | None:
         statement = select(PatrolMember).where(
-            PatrolMember.team_id == team_id, PatrolMember.user_id == user_id
+            col(PatrolMember.team_id) == team_id, col(PatrolMember.user_id) == user_id
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
@@ -68,19 +70,22 @@ class PatrolRepository:
         """Every team the person belongs to, the one to act for first: the team of an open
         shift, else the chosen one (joining chooses too), else the one joined last."""
         open_shift = (
-            select(PatrolShift.id)
-            .where(PatrolShift.member_id == PatrolMember.id, PatrolShift.ended_at.is_(None))
+            select(col(PatrolShift.id))
+            .where(
+                col(PatrolShift.member_id) == col(PatrolMember.id),
+                col(PatrolShift.ended_at).is_(None),
+            )
             .exists()
         )
         statement = (
             select(PatrolMember, PatrolTeam)
-            .join(PatrolTeam, PatrolTeam.id == PatrolMember.team_id)
-            .where(PatrolMember.user_id == user_id)
+            .join(PatrolTeam, col(PatrolTeam.id) == col(PatrolMember.team_id))
+            .where(col(PatrolMember.user_id) == user_id)
             .order_by(
                 case((open_shift, 0), else_=1),
-                case((PatrolMember.chosen_at.is_not(None), 0), else_=1),
-                PatrolMember.joined_at.desc(),
-                PatrolMember.id.desc(),
+                case((col(PatrolMember.chosen_at).is_not(None), 0), else_=1),
+                col(PatrolMember.joined_at).desc(),
+                col(PatrolMember.id).desc(),
             )
         )
         return [(row[0], row[1]) for row in await self._session.execute(statement)]
@@ -94,7 +99,7 @@ class PatrolRepository:
         """Act for this member's team from now on: it is the person's one chosen membership."""
         await self._session.execute(
             update(PatrolMember)
-            .where(PatrolMember.user_id == member.user_id, PatrolMember.id != member.id)
+            .where(col(PatrolMember.user_id) == member.user_id, col(PatrolMember.id) != member.id)
             .values(chosen_at=None)
         )
         member.chosen_at = now
@@ -104,8 +109,10 @@ class PatrolRepository:
         return await self._session.get(PatrolMember, member_id)
 
     async def members(self, team_id: int) -> list[PatrolMember]:
-        statement = select(PatrolMember).where(PatrolMember.team_id == team_id)
-        return list((await self._session.execute(statement.order_by(PatrolMember.id))).scalars())
+        statement = select(PatrolMember).where(col(PatrolMember.team_id) == team_id)
+        return list(
+            (await self._session.execute(statement.order_by(col(PatrolMember.id)))).scalars()
+        )
 
     # invites --------------------------------------------------------------------------------
     async def add_invite(
@@ -136,19 +143,25 @@ class PatrolRepository:
         return checkpoint
 
     async def checkpoints(self, team_id: int) -> list[Checkpoint]:
-        statement = select(Checkpoint).where(Checkpoint.team_id == team_id).order_by(Checkpoint.id)
+        statement = (
+            select(Checkpoint)
+            .where(col(Checkpoint.team_id) == team_id)
+            .order_by(col(Checkpoint.id))
+        )
         return list((await self._session.execute(statement)).scalars().all())
 
     # shifts ---------------------------------------------------------------------------------
     async def open_shift(self, member_id: int) -> PatrolShift | None:
         statement = select(PatrolShift).where(
-            PatrolShift.member_id == member_id, PatrolShift.ended_at.is_(None)
+            col(PatrolShift.member_id) == member_id, col(PatrolShift.ended_at).is_(None)
         )
         return (await self._session.execute(statement.limit(1))).scalar_one_or_none()
 
     async def open_shifts(self) -> list[PatrolShift]:
-        statement = select(PatrolShift).where(PatrolShift.ended_at.is_(None))
-        return list((await self._session.execute(statement.order_by(PatrolShift.id))).scalars())
+        statement = select(PatrolShift).where(col(PatrolShift.ended_at).is_(None))
+        return list(
+            (await self._session.execute(statement.order_by(col(PatrolShift.id)))).scalars()
+        )
 
     async def start_shift(self, team_id: int, member_id: int, now: datetime) -> PatrolShift:
         shift = PatrolShift(team_id=team_id, member_id=member_id, started_at=now)
@@ -160,10 +173,10 @@ class PatrolRepository:
         """Close an open shift; False when it was already closed (by the member or the sweep)."""
         result = await self._session.execute(
             update(PatrolShift)
-            .where(PatrolShift.id == shift_id, PatrolShift.ended_at.is_(None))
+            .where(col(PatrolShift.id) == shift_id, col(PatrolShift.ended_at).is_(None))
             .values(ended_at=now, end_reason=reason)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def escalate(self, shift: PatrolShift, from_stage: int) -> bool:
         """Move the missed-check-in alert one stage on; False when another worker did, or a
@@ -172,16 +185,16 @@ class PatrolRepository:
         result = await self._session.execute(
             update(PatrolShift)
             .where(
-                PatrolShift.id == shift.id,
-                PatrolShift.alert_stage == from_stage,
-                PatrolShift.ended_at.is_(None),
-                PatrolShift.last_check_in_at.is_(None)
+                col(PatrolShift.id) == shift.id,
+                col(PatrolShift.alert_stage) == from_stage,
+                col(PatrolShift.ended_at).is_(None),
+                col(PatrolShift.last_check_in_at).is_(None)
                 if last is None
-                else PatrolShift.last_check_in_at == last,
+                else col(PatrolShift.last_check_in_at) == last,
             )
             .values(alert_stage=from_stage + 1)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     # events ---------------------------------------------------------------------------------
     async def record(
@@ -212,15 +225,17 @@ class PatrolRepository:
         statement = (
             select(PatrolEvent)
             .where(
-                PatrolEvent.team_id.in_(team_ids), PatrolEvent.at >= since, PatrolEvent.at < until
+                col(PatrolEvent.team_id).in_(team_ids),
+                col(PatrolEvent.at) >= since,
+                col(PatrolEvent.at) < until,
             )
-            .order_by(PatrolEvent.id)
+            .order_by(col(PatrolEvent.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
 
     async def count_check_ins(self, shift_id: int) -> int:
         statement = select(func.count()).where(
-            PatrolEvent.shift_id == shift_id, PatrolEvent.kind == "check_in"
+            col(PatrolEvent.shift_id) == shift_id, col(PatrolEvent.kind) == "check_in"
         )
         return int((await self._session.execute(statement)).scalar_one())
 

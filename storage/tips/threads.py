@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import Tip, TipClock, TipStatus, TipThread
-from storage.upsert import insert_ignoring_conflicts
+from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
 
 
 class TipThreadRepository:
@@ -37,12 +38,14 @@ class TipThreadRepository:
 
     async def of(self, tip_id: int, unit_id: int) -> TipThread | None:
         statement = select(TipThread).where(
-            TipThread.tip_id == tip_id, TipThread.unit_id == unit_id
+            col(TipThread.tip_id) == tip_id, col(TipThread.unit_id) == unit_id
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def of_tip(self, tip_id: int) -> list[TipThread]:
-        statement = select(TipThread).where(TipThread.tip_id == tip_id).order_by(TipThread.id)
+        statement = (
+            select(TipThread).where(col(TipThread.tip_id) == tip_id).order_by(col(TipThread.id))
+        )
         return list((await self._session.execute(statement)).scalars().all())
 
 
@@ -56,17 +59,19 @@ class TipClockRepository:
         waits for the first to commit, then finds it."""
         dialect = self._session.bind.dialect.name
         statement = (
-            insert_ignoring_conflicts(dialect, TipClock.__table__)
+            insert_ignoring_conflicts(dialect, table_of(TipClock))
             .values(tip_id=tip_id, clock=clock, received_at=received_at, fired_at=now)
             .on_conflict_do_nothing()
         )
         result = await self._session.execute(statement)
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def open_tips(self) -> list[Tip]:
         """Every tip whose clocks may still run."""
         statement = (
-            select(Tip).where(Tip.status.in_(TipStatus.OPEN), Tip.held.is_(False)).order_by(Tip.id)
+            select(Tip)
+            .where(col(Tip.status).in_(TipStatus.OPEN), col(Tip.held).is_(False))
+            .order_by(col(Tip.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
 
@@ -74,12 +79,14 @@ class TipClockRepository:
         """The clocks already fired for these tips, as (tip, clock, receipt)."""
         fired: set[tuple[int, str, datetime]] = set()
         for start in range(0, len(tip_ids), 500):  # keep each IN list short
-            statement = select(TipClock.tip_id, TipClock.clock, TipClock.received_at).where(
-                TipClock.tip_id.in_(tip_ids[start : start + 500])
-            )
+            statement = select(
+                col(TipClock.tip_id), col(TipClock.clock), col(TipClock.received_at)
+            ).where(col(TipClock.tip_id).in_(tip_ids[start : start + 500]))
             fired.update((row[0], row[1], row[2]) for row in await self._session.execute(statement))
         return fired
 
     async def fired(self, tip_id: int) -> list[TipClock]:
-        statement = select(TipClock).where(TipClock.tip_id == tip_id).order_by(TipClock.fired_at)
+        statement = (
+            select(TipClock).where(col(TipClock.tip_id) == tip_id).order_by(col(TipClock.fired_at))
+        )
         return list((await self._session.execute(statement)).scalars().all())

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.keyring import Keyring
 from storage.models import Tip, TipEvent, TipStatus, TipsterStanding
-from storage.upsert import insert_ignoring_conflicts
+from storage.upsert import insert_ignoring_conflicts, rowcount
 
 GENESIS = "0" * 64
 AUDIT_LOCK = 0x61756474  # "audt": PostgreSQL advisory lock serialising chain appends
@@ -46,37 +47,39 @@ class TipRepository:
         return tip
 
     async def code_taken(self, code: str) -> bool:
-        statement = select(Tip.id).where(Tip.code == code)
+        statement = select(col(Tip.id)).where(col(Tip.code) == code)
         return (await self._session.execute(statement)).first() is not None
 
     async def get(self, tip_id: int) -> Tip | None:
         return await self._session.get(Tip, tip_id)
 
     async def by_code(self, code: str) -> Tip | None:
-        statement = select(Tip).where(Tip.code == code)
+        statement = select(Tip).where(col(Tip.code) == code)
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def open_of(self, tipster: str) -> list[Tip]:
         statement = (
             select(Tip)
-            .where(Tip.tipster == tipster, Tip.status.in_(TipStatus.OPEN))
-            .order_by(Tip.created_at.desc())
+            .where(col(Tip.tipster) == tipster, col(Tip.status).in_(TipStatus.OPEN))
+            .order_by(col(Tip.created_at).desc())
         )
         return list((await self._session.execute(statement)).scalars().all())
 
     async def written_to(self, tipster: str) -> list[Tip]:
         """The tipster's tips the police (or administrators) wrote to them about, newest
         first."""
-        asked = select(TipEvent.tip_id).where(TipEvent.kind == "asked")
+        asked = select(col(TipEvent.tip_id)).where(col(TipEvent.kind) == "asked")
         statement = (
             select(Tip)
-            .where(Tip.tipster == tipster, Tip.id.in_(asked))
-            .order_by(Tip.created_at.desc(), Tip.id.desc())
+            .where(col(Tip.tipster) == tipster, col(Tip.id).in_(asked))
+            .order_by(col(Tip.created_at).desc(), col(Tip.id).desc())
         )
         return list((await self._session.execute(statement)).scalars().all())
 
     async def count_since(self, tipster: str, since: datetime) -> int:
-        statement = select(func.count()).where(Tip.tipster == tipster, Tip.created_at >= since)
+        statement = select(func.count()).where(
+            col(Tip.tipster) == tipster, col(Tip.created_at) >= since
+        )
         return int((await self._session.execute(statement)).scalar_one())
 
     async def transition(
@@ -86,11 +89,11 @@ class TipRepository:
         pressing at once change it (and notify the tipster) once."""
         result = await self._session.execute(
             update(Tip)
-            .where(Tip.id == tip_id, Tip.status.in_(from_statuses))
+            .where(col(Tip.id) == tip_id, col(Tip.status).in_(from_statuses))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             return False
         tip = await self._session.get(Tip, tip_id)
         if tip is not None:
@@ -99,11 +102,11 @@ class TipRepository:
 
     async def open_of_unit(self, unit_id: int | None) -> list[Tip]:
         """A unit's open tips (``None``: tips that reached no unit), oldest first."""
-        unit = Tip.unit_id.is_(None) if unit_id is None else Tip.unit_id == unit_id
+        unit = col(Tip.unit_id).is_(None) if unit_id is None else col(Tip.unit_id) == unit_id
         statement = (
             select(Tip)
-            .where(unit, Tip.status.in_(TipStatus.OPEN), Tip.held.is_(False))
-            .order_by(func.coalesce(Tip.received_at, Tip.created_at), Tip.id)
+            .where(unit, col(Tip.status).in_(TipStatus.OPEN), col(Tip.held).is_(False))
+            .order_by(func.coalesce(col(Tip.received_at), col(Tip.created_at)), col(Tip.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
 
@@ -112,21 +115,21 @@ class TipRepository:
         statement = (
             select(Tip)
             .where(
-                Tip.id != tip.id,
-                Tip.commune_code == tip.commune_code,
-                Tip.category == tip.category,
-                Tip.status.in_(TipStatus.OPEN),
-                Tip.held.is_(False),
-                Tip.created_at >= since,
-                Tip.created_at <= tip.created_at,
+                col(Tip.id) != tip.id,
+                col(Tip.commune_code) == tip.commune_code,
+                col(Tip.category) == tip.category,
+                col(Tip.status).in_(TipStatus.OPEN),
+                col(Tip.held).is_(False),
+                col(Tip.created_at) >= since,
+                col(Tip.created_at) <= tip.created_at,
             )
-            .order_by(Tip.created_at.desc())
+            .order_by(col(Tip.created_at).desc())
             .limit(limit)
         )
         return list((await self._session.execute(statement)).scalars().all())
 
     async def held(self) -> list[Tip]:
-        statement = select(Tip).where(Tip.held.is_(True)).order_by(Tip.created_at)
+        statement = select(Tip).where(col(Tip.held).is_(True)).order_by(col(Tip.created_at))
         return list((await self._session.execute(statement)).scalars().all())
 
     async def spam_strikes(self, tipster: str) -> int:
@@ -142,14 +145,16 @@ class TipRepository:
         )
         await self._session.execute(
             update(TipsterStanding)
-            .where(TipsterStanding.tipster == tipster)
-            .values(spam_strikes=TipsterStanding.spam_strikes + 1, updated_at=now)
+            .where(col(TipsterStanding.tipster) == tipster)
+            .values(spam_strikes=col(TipsterStanding.spam_strikes) + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         return await self._strikes_now(tipster)
 
     async def _strikes_now(self, tipster: str) -> int:
-        statement = select(TipsterStanding.spam_strikes).where(TipsterStanding.tipster == tipster)
+        statement = select(col(TipsterStanding.spam_strikes)).where(
+            col(TipsterStanding.tipster) == tipster
+        )
         return int((await self._session.execute(statement)).scalar_one())
 
     async def record(
@@ -158,7 +163,7 @@ class TipRepository:
         """Append to the tip's history, which is also the audit log's next link."""
         if self._session.bind.dialect.name == "postgresql":
             await self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-        last = select(TipEvent.hash).order_by(TipEvent.id.desc()).limit(1)
+        last = select(col(TipEvent.hash)).order_by(col(TipEvent.id).desc()).limit(1)
         previous = (await self._session.execute(last)).scalar_one_or_none() or GENESIS
         event = TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note)
         event.prev_hash = previous
@@ -167,9 +172,11 @@ class TipRepository:
         await self._session.flush()
 
     async def audit_log(self) -> list[TipEvent]:
-        statement = select(TipEvent).order_by(TipEvent.id)
+        statement = select(TipEvent).order_by(col(TipEvent.id))
         return list((await self._session.execute(statement)).scalars().all())
 
     async def history(self, tip_id: int) -> list[TipEvent]:
-        statement = select(TipEvent).where(TipEvent.tip_id == tip_id).order_by(TipEvent.id)
+        statement = (
+            select(TipEvent).where(col(TipEvent.tip_id) == tip_id).order_by(col(TipEvent.id))
+        )
         return list((await self._session.execute(statement)).scalars().all())

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.invites import redeem_once
 from storage.models import Invite, Officer, PoliceUnit, UnitCommune
+from storage.upsert import rowcount
 
 
 class UnitRepository:
@@ -28,7 +30,7 @@ class UnitRepository:
     async def cover(self, unit_id: int, commune_code: str) -> None:
         """Make ``unit_id`` the unit of the commune, replacing any earlier link."""
         await self._session.execute(
-            delete(UnitCommune).where(UnitCommune.commune_code == commune_code)
+            delete(UnitCommune).where(col(UnitCommune.commune_code) == commune_code)
         )
         self._session.add(UnitCommune(commune_code=commune_code, unit_id=unit_id))
         await self._session.flush()
@@ -37,22 +39,24 @@ class UnitRepository:
         return await self._session.get(PoliceUnit, unit_id)
 
     async def by_chat(self, chat_id: int) -> PoliceUnit | None:
-        statement = select(PoliceUnit).where(PoliceUnit.chat_id == chat_id)
+        statement = select(PoliceUnit).where(col(PoliceUnit.chat_id) == chat_id)
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def for_commune(self, commune_code: str) -> PoliceUnit | None:
         statement = (
             select(PoliceUnit)
-            .join(UnitCommune, UnitCommune.unit_id == PoliceUnit.id)
-            .where(UnitCommune.commune_code == commune_code)
+            .join(UnitCommune, col(UnitCommune.unit_id) == col(PoliceUnit.id))
+            .where(col(UnitCommune.commune_code) == commune_code)
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def for_province(self, province_code: str) -> PoliceUnit | None:
         statement = (
             select(PoliceUnit)
-            .where(PoliceUnit.level == "province", PoliceUnit.province_code == province_code)
-            .order_by(PoliceUnit.id)
+            .where(
+                col(PoliceUnit.level) == "province", col(PoliceUnit.province_code) == province_code
+            )
+            .order_by(col(PoliceUnit.id))
             .limit(1)
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
@@ -60,52 +64,54 @@ class UnitRepository:
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
         """The unit's group got a new id (upgraded to a supergroup); False if no unit had it."""
         result = await self._session.execute(
-            update(PoliceUnit).where(PoliceUnit.chat_id == old_chat_id).values(chat_id=new_chat_id)
+            update(PoliceUnit)
+            .where(col(PoliceUnit.chat_id) == old_chat_id)
+            .values(chat_id=new_chat_id)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def set_forum(self, chat_id: int, forum: bool) -> bool:
         """Remember whether the unit's group has topics; True when that changed."""
         result = await self._session.execute(
             update(PoliceUnit)
-            .where(PoliceUnit.chat_id == chat_id, PoliceUnit.forum != forum)
+            .where(col(PoliceUnit.chat_id) == chat_id, col(PoliceUnit.forum) != forum)
             .values(forum=forum)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def set_unreachable(self, unit_id: int, reason: str, now: datetime) -> bool:
         """Mark the unit's group unreachable; True only when it was reachable until now (one
         outage, one mark, however many messages fail)."""
         result = await self._session.execute(
             update(PoliceUnit)
-            .where(PoliceUnit.id == unit_id, PoliceUnit.unreachable_since.is_(None))
+            .where(col(PoliceUnit.id) == unit_id, col(PoliceUnit.unreachable_since).is_(None))
             .values(unreachable_since=now, unreachable_reason=reason[:200])
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def set_reachable(self, unit_id: int) -> bool:
         """Clear the mark; True when the unit was marked."""
         result = await self._session.execute(
             update(PoliceUnit)
-            .where(PoliceUnit.id == unit_id, PoliceUnit.unreachable_since.is_not(None))
+            .where(col(PoliceUnit.id) == unit_id, col(PoliceUnit.unreachable_since).is_not(None))
             .values(unreachable_since=None, unreachable_reason=None)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def unreachable(self, chat_ids: list[int] | None = None) -> list[PoliceUnit]:
         """Units marked unreachable (of these groups only, when ``chat_ids`` is given)."""
-        statement = select(PoliceUnit).where(PoliceUnit.unreachable_since.is_not(None))
+        statement = select(PoliceUnit).where(col(PoliceUnit.unreachable_since).is_not(None))
         if chat_ids is not None:
             if not chat_ids:
                 return []
-            statement = statement.where(PoliceUnit.chat_id.in_(chat_ids))
-        return list((await self._session.execute(statement.order_by(PoliceUnit.id))).scalars())
+            statement = statement.where(col(PoliceUnit.chat_id).in_(chat_ids))
+        return list((await self._session.execute(statement.order_by(col(PoliceUnit.id)))).scalars())
 
     async def all(self) -> list[tuple[PoliceUnit, list[str]]]:
         units = (
-            (await self._session.execute(select(PoliceUnit).order_by(PoliceUnit.id)))
+            (await self._session.execute(select(PoliceUnit).order_by(col(PoliceUnit.id))))
             .scalars()
             .all()
         )
@@ -136,16 +142,18 @@ class OfficerRepository:
         return await self._session.get(Officer, officer_id)
 
     async def of_unit(self, unit_id: int, user_id: int) -> Officer | None:
-        statement = select(Officer).where(Officer.unit_id == unit_id, Officer.user_id == user_id)
+        statement = select(Officer).where(
+            col(Officer.unit_id) == unit_id, col(Officer.user_id) == user_id
+        )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def chief_unit(self, user_id: int) -> PoliceUnit | None:
         """The unit ``user_id`` is chief of, if any (the first, should there be several)."""
         statement = (
             select(PoliceUnit)
-            .join(Officer, Officer.unit_id == PoliceUnit.id)
-            .where(Officer.user_id == user_id, Officer.role == "chief")
-            .order_by(PoliceUnit.id)
+            .join(Officer, col(Officer.unit_id) == col(PoliceUnit.id))
+            .where(col(Officer.user_id) == user_id, col(Officer.role) == "chief")
+            .order_by(col(PoliceUnit.id))
             .limit(1)
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
@@ -153,13 +161,13 @@ class OfficerRepository:
     async def set_role(self, unit_id: int, user_id: int, role: str) -> bool:
         result = await self._session.execute(
             update(Officer)
-            .where(Officer.unit_id == unit_id, Officer.user_id == user_id)
+            .where(col(Officer.unit_id) == unit_id, col(Officer.user_id) == user_id)
             .values(role=role)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def count(self, unit_id: int) -> int:
-        statement = select(Officer.id).where(Officer.unit_id == unit_id)
+        statement = select(col(Officer.id)).where(col(Officer.unit_id) == unit_id)
         return len((await self._session.execute(statement)).all())
 
 

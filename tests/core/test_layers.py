@@ -18,27 +18,39 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "bot/domain": ("telegram", "handlers", "bot.runtime", "aiohttp", "scheduler", "sandbox"),
     # Storage hides SQL behind repositories and knows nothing above it.
     "storage": ("bot.domain", "bot.runtime", "handlers", "scheduler", "telegram", "sandbox"),
-    # Periodic jobs call the domain; they never go through handlers.
-    "scheduler": ("handlers", "sandbox"),
+    # Periodic jobs call the domain; they never go through handlers nor talk to Telegram.
+    "scheduler": ("handlers", "telegram", "sandbox"),
+    # The shared kernel (settings, clock, keyring, logs, catalogs…) sits under every layer.
+    "bot/core": ("telegram", "handlers", "bot.runtime", "bot.domain", "storage", "scheduler"),
     # The offline Telegram is a separate program that knows nothing of tinbao.
     "sandbox": PRODUCT,
     "handlers": ("sandbox",),
     "bot": ("sandbox",),
 }
+# A package still to be created: its contract holds from the day it exists.
+NOT_YET = {"bot/core"}
 
 
-def imported_modules(path: Path) -> list[str]:
-    """Every absolute module ``path`` imports, wherever the import stands."""
+def imported_modules(path: Path, root: Path = ROOT) -> list[str]:
+    """Every module ``path`` (a file under ``root``) imports, wherever the import stands, named
+    absolutely; ``from a import b`` counts as ``a`` and ``a.b`` (``b`` may be a module)."""
     modules: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             modules.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            modules.append(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base: list[str] = []
+            if node.level:  # relative: from the file's package, one level up per extra dot
+                package = path.relative_to(root).parent.parts
+                base = list(package[: len(package) - node.level + 1])
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            modules.append(module)
+            modules.extend(f"{module}.{alias.name}" for alias in node.names)
     return modules
 
 
 def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    assert (ROOT / package).is_dir(), f"no package {package}: move its contract along with it"
     found = []
     for path in sorted((ROOT / package).rglob("*.py")):
         relative = path.relative_to(ROOT)
@@ -52,6 +64,8 @@ def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.parametrize("package", sorted(CONTRACTS))
 def test_a_package_imports_nothing_its_layer_forbids(package: str) -> None:
+    if package in NOT_YET and not (ROOT / package).is_dir():
+        pytest.skip(f"{package} does not exist yet")
     assert violations(package, CONTRACTS[package]) == []
 
 
@@ -59,3 +73,21 @@ def test_the_contracts_see_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import telegram\n")
     assert "telegram" in imported_modules(module)
+
+
+def test_the_contracts_see_a_module_imported_from_its_package(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from bot import runtime\n")
+    assert "bot.runtime" in imported_modules(module, root=tmp_path)
+
+
+def test_the_contracts_see_a_relative_import_by_its_absolute_name(tmp_path: Path) -> None:
+    module = tmp_path / "bot" / "domain" / "m.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("from ..runtime import context\nfrom . import rules\n")
+    assert imported_modules(module, root=tmp_path) == [
+        "bot.runtime",
+        "bot.runtime.context",
+        "bot.domain",
+        "bot.domain.rules",
+    ]

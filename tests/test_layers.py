@@ -14,6 +14,8 @@ PRODUCT = ("bot", "handlers", "storage", "scheduler")
 SANDBOX_BRIDGE = Path("bot/sandbox_mode.py")
 
 CONTRACTS: dict[str, tuple[str, ...]] = {
+    # The shared kernel serves every layer and so depends on none of them.
+    "bot/core": ("telegram", "handlers", "bot.runtime", "storage"),
     # The domain is plain Python: no Telegram, no handlers, no runtime, no web server.
     "bot/domain": ("telegram", "handlers", "bot.runtime", "aiohttp", "scheduler", "sandbox"),
     # Storage hides SQL behind repositories and knows nothing above it.

@@ -1,0 +1,1 @@
+"""The shared kernel: small building blocks every capability and layer may use."""

@@ -2,6 +2,12 @@
 
 Button data is a claim, not a fact: it names what was pressed, never who may press it. The tip,
 the dialog's step and the presser's rights are looked up again when the press arrives.
+
+A new button: a frozen dataclass here under a prefix of its own (the codec refuses a prefix
+twice); the keyboard writes ``Kind(...)`` (``handlers.keyboards.button`` packs it); the handler
+is registered with ``pattern=claims(Kind)`` and reads ``Kind.unpack(query.data)``, answering None
+(forged or stale data) with a short alert. Every kind works only in a private chat unless
+``handlers.chat_rules.GROUP_BUTTONS`` names it.
 """
 
 from __future__ import annotations

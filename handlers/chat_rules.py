@@ -13,7 +13,6 @@ the catch-all registered last: a press is never left spinning.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from telegram import Update
@@ -25,13 +24,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.buttons import KINDS, claims
 from bot.core.i18n import t
+from bot.domain.buttons import AskTipsterButton, CardButton
 from bot.runtime.context import TinbaoContext
 
-PRIVATE_BUTTONS = re.compile(
-    r"^(?:(?:menu|lang|cat|place|desc|when|review|edit|follow|sub|ans|pat|cmp|cmpctl):"
-    r"|tip:cancel$)"
-)
+# A tip card's buttons work in the groups (or, for administrators, the private chats) working
+# the tip; every other kind of button, and unclaimed data under its prefixes, in private only.
+GROUP_BUTTONS = (CardButton, AskTipsterButton)
+PRIVATE_BUTTONS = claims(*(kind for kind in KINDS.values() if kind not in GROUP_BUTTONS))
 # Commands of the resident's flows that have no refusal of their own (/subscribe, /patrol,
 # /invite, /checkpoint, /campaign and /join say it in their own words).
 PRIVATE_COMMANDS = ("start", "cancel", "language", "unsubscribe", "campaigns")
@@ -43,7 +44,7 @@ async def check_button(update: Update, context: TinbaoContext) -> None:
     assert query is not None
     if query.message is None or chat is None or query.data is None:
         key = "buttons.stale"  # an inline-mode message or a game: nothing here to act on
-    elif chat.type != "private" and PRIVATE_BUTTONS.match(query.data):
+    elif chat.type != "private" and PRIVATE_BUTTONS(query.data):
         key = "buttons.private_only"
     else:
         return

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.buttons import ButtonData
 from bot.core.i18n import t
+from bot.domain.buttons import (
+    CancelTipButton,
+    CategoryButton,
+    LanguageButton,
+    MenuButton,
+    MenuChoice,
+)
 from bot.domain.tips.intake import CATEGORIES
 
 Keyboard = dict[str, Any]
 
 
-def button(text: str, data: str) -> dict[str, str]:
-    return {"text": text, "callback_data": data}
+def button(text: str, data: ButtonData) -> dict[str, str]:
+    return {"text": text, "callback_data": data.pack()}
 
 
 def inline(*rows: list[dict[str, str]]) -> Keyboard:
@@ -19,31 +27,33 @@ def inline(*rows: list[dict[str, str]]) -> Keyboard:
 
 
 def cancel_row(language: str) -> list[dict[str, str]]:
-    return [button(t("tip.cancel_button", language), "tip:cancel")]
+    return [button(t("tip.cancel_button", language), CancelTipButton())]
 
 
 def main_menu(language: str) -> Keyboard:
     return inline(
-        [button(t("menu.send_tip", language), "menu:tip")],
-        [button(t("menu.follow_up", language), "menu:follow")],
-        [button(t("menu.subscribe", language), "menu:subscribe")],
+        [button(t("menu.send_tip", language), MenuButton(MenuChoice.TIP))],
+        [button(t("menu.follow_up", language), MenuButton(MenuChoice.FOLLOW))],
+        [button(t("menu.subscribe", language), MenuButton(MenuChoice.SUBSCRIBE))],
         [
-            button(t("menu.help", language), "menu:help"),
-            button(t("menu.language", language), "menu:lang"),
+            button(t("menu.help", language), MenuButton(MenuChoice.HELP)),
+            button(t("menu.language", language), MenuButton(MenuChoice.LANGUAGE)),
         ],
     )
 
 
 def new_tip(language: str) -> Keyboard:
-    return inline([button(t("menu.send_tip", language), "menu:tip")])
+    return inline([button(t("menu.send_tip", language), MenuButton(MenuChoice.TIP))])
 
 
 def languages() -> Keyboard:
-    return inline([button("Tiếng Việt", "lang:vi"), button("English", "lang:en")])
+    return inline(
+        [button("Tiếng Việt", LanguageButton("vi")), button("English", LanguageButton("en"))]
+    )
 
 
 def categories(language: str) -> Keyboard:
-    buttons = [button(t(f"category.{key}", language), f"cat:{key}") for key in CATEGORIES]
+    buttons = [button(t(f"category.{key}", language), CategoryButton(key)) for key in CATEGORIES]
     return inline(*[buttons[i : i + 2] for i in range(0, len(buttons), 2)], cancel_row(language))
 
 

@@ -8,7 +8,21 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.core.buttons import claims, unpack
 from bot.core.i18n import t
+from bot.domain.buttons import (
+    CancelTipButton,
+    CategoryButton,
+    DescriptionDoneButton,
+    EditButton,
+    FollowButton,
+    LanguageButton,
+    MenuButton,
+    MenuChoice,
+    PlaceButton,
+    ReviewButton,
+    WhenButton,
+)
 from bot.domain.preferences import choose_language
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
@@ -20,8 +34,16 @@ from handlers.tips import form as tip_form
 from storage.flow_states import draft_of
 from storage.models import Dialog
 
-DIALOG_BUTTONS = r"^(cat|place|desc|when|review|edit|follow):"
-MENU_BUTTONS = r"^(menu|lang):"
+DIALOG_BUTTONS = claims(
+    CategoryButton,
+    PlaceButton,
+    DescriptionDoneButton,
+    WhenButton,
+    ReviewButton,
+    EditButton,
+    FollowButton,
+)
+MENU_BUTTONS = claims(MenuButton, LanguageButton)
 CANCELLED = {
     subscription.FLOW: "subscription.cancelled",
     campaign_wizard.FLOW: "campaign.cancelled",
@@ -67,22 +89,23 @@ async def cancel(update: Update, context: TinbaoContext) -> None:
 
 async def menu_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     language = await context.language(update)
-    choice = query.data
-    if choice == "menu:tip":
+    button = unpack(query.data)
+    choice = button.choice if isinstance(button, MenuButton) else None
+    if choice == MenuChoice.TIP:
         await tip_form.begin(update, context, language)
-    elif choice == "menu:subscribe":
+    elif choice == MenuChoice.SUBSCRIBE:
         await subscription.begin(update, context, language)
-    elif choice == "menu:follow":
+    elif choice == MenuChoice.FOLLOW:
         await follow_up.begin(update, context, language)
-    elif choice == "menu:help":
+    elif choice == MenuChoice.HELP:
         await context.reply(update, await help_text(update, context, language))
-    elif choice == "menu:lang":
+    elif choice == MenuChoice.LANGUAGE:
         await context.reply(update, t("language.usage", language), reply_markup=kb.languages())
-    elif choice.startswith("lang:") and (
+    elif isinstance(button, LanguageButton) and (
         chosen := await choose_language(
-            context.uow, context.work.lane, choice[5:], context.work.now
+            context.uow, context.work.lane, button.language, context.work.now
         )
     ):
         await context.reply(update, t("language.changed", chosen))
@@ -95,22 +118,28 @@ async def menu_button(update: Update, context: TinbaoContext) -> None:
 
 async def dialog_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     language = await context.language(update)
     handled = False
-    if query.data.startswith("follow:"):  # follow-up buttons carry all they need
-        handled = await follow_up.on_button(update, context, query.data, language)
-    else:
+    button = unpack(query.data)
+    if isinstance(button, FollowButton):  # follow-up buttons carry all they need
+        handled = await follow_up.on_button(update, context, button, language)
+    elif button is not None:
         dialog = await current_dialog(update, context, language)
         if dialog is not None and dialog.flow == tip_form.FLOW:
             handled = await tip_form.on_button(
-                update, context, dialog.step, draft_of(dialog), language
+                update, context, button, dialog.step, draft_of(dialog), language
             )
     if not handled:
         await context.answer(update, t("tip.button_stale", language), alert=True)
 
 
 async def cancel_button(update: Update, context: TinbaoContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    if CancelTipButton.unpack(query.data) is None:  # more than the button ever carried
+        await context.answer(update, t("buttons.stale", await context.language(update)), alert=True)
+        return
     await context.answer(update)
     await cancel(update, context)
 
@@ -139,7 +168,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("cancel", cancel))
     application.add_handler(CallbackQueryHandler(menu_button, pattern=MENU_BUTTONS))
-    application.add_handler(CallbackQueryHandler(cancel_button, pattern=r"^tip:cancel$"))
+    application.add_handler(CallbackQueryHandler(cancel_button, pattern=claims(CancelTipButton)))
     application.add_handler(CallbackQueryHandler(dialog_button, pattern=DIALOG_BUTTONS))
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
     application.add_handler(MessageHandler(private, private_message))

@@ -8,14 +8,15 @@ against the presser's rights and the campaign's status at that moment."""
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.domain.buttons import CampaignControlButton, ControlAction
 from bot.domain.campaigns.broadcasts import (
     Authority,
     change_status,
@@ -31,7 +32,6 @@ from storage.models import Campaign
 
 LIST_LIMIT = 20
 CONTROL_ROWS = 10
-CONTROL = re.compile(r"^cmpctl:(pause|resume|cancel|confirm|keep):(\d{1,12})$")
 
 
 async def campaigns_command(update: Update, context: TinbaoContext) -> None:
@@ -78,13 +78,14 @@ def control_rows(campaigns: list[Campaign], language: str) -> list[list[dict[str
     """One row per campaign that can still change, newest first."""
     rows = []
     for campaign in reversed(campaigns):
+        assert campaign.id is not None
         actions = controls_for(campaign)
         if actions:
             rows.append(
                 [
                     kb.button(
                         t(f"campaign.control_{action}", language, id=campaign.id),
-                        f"cmpctl:{action}:{campaign.id}",
+                        CampaignControlButton(ControlAction(action), campaign.id),
                     )
                     for action in actions
                 ]
@@ -101,24 +102,24 @@ async def control_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
     assert query is not None
     language = await context.language(update)
-    matched = CONTROL.match(query.data or "")
-    if matched is None:
+    button = CampaignControlButton.unpack(query.data)
+    if button is None:
         await context.answer(update, t("campaign.button_stale", language), alert=True)
         return
     rights = await authority(update, context)
     if not rights.allowed:  # rights may have been taken away since the list was sent
         await context.answer(update, t("campaign.not_allowed", language), alert=True)
         return
-    action, campaign_id = matched.group(1), int(matched.group(2))
+    action, campaign_id = button.action, button.campaign_id
     try:
-        if action == "cancel":
+        if action == ControlAction.CANCEL:
             await ask_to_confirm_cancel(update, context, campaign_id, rights, language)
-        elif action == "keep":
+        elif action == ControlAction.KEEP:
             await context.reply(update, t("campaign.kept", language, id=campaign_id))
         else:
-            real_action = "cancel" if action == "confirm" else action
+            real_action = ControlAction.CANCEL if action == ControlAction.CONFIRM else action
             now = context.work.now
-            campaign = await change_status(context.uow, campaign_id, real_action, now, rights)
+            campaign = await change_status(context.uow, campaign_id, str(real_action), now, rights)
             status = t(f"campaign.status_{campaign.status}", language)
             changed = t("campaign.changed", language, id=campaign_id, status=status)
             await context.reply(update, changed)
@@ -147,14 +148,22 @@ async def ask_to_confirm_cancel(
         reply_markup=kb.inline(
             [
                 kb.button(
-                    t("campaign.confirm_cancel_button", language), f"cmpctl:confirm:{campaign_id}"
+                    t("campaign.confirm_cancel_button", language),
+                    CampaignControlButton(ControlAction.CONFIRM, campaign_id),
                 )
             ],
-            [kb.button(t("campaign.keep_button", language), f"cmpctl:keep:{campaign_id}")],
+            [
+                kb.button(
+                    t("campaign.keep_button", language),
+                    CampaignControlButton(ControlAction.KEEP, campaign_id),
+                )
+            ],
         ),
     )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("campaigns", campaigns_command))
-    application.add_handler(CallbackQueryHandler(control_button, pattern=r"^cmpctl:"))
+    application.add_handler(
+        CallbackQueryHandler(control_button, pattern=claims(CampaignControlButton))
+    )

@@ -10,7 +10,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.domain.buttons import NONE_OF_THESE, SUBSCRIPTION_CANCEL, SubscribeButton
 from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext, destination
 from handlers import keyboards as kb
@@ -21,7 +23,7 @@ CHOICES = 5
 
 
 def cancel_row(language: str) -> list[dict[str, str]]:
-    return [kb.button(t("campaign.cancel_button", language), "sub:cancel")]
+    return [kb.button(t("campaign.cancel_button", language), SubscribeButton(SUBSCRIPTION_CANCEL))]
 
 
 async def subscribe_command(update: Update, context: TinbaoContext) -> None:
@@ -80,27 +82,28 @@ async def on_message(update: Update, context: TinbaoContext, language: str) -> N
 
 
 def places(choices: list[Commune], language: str) -> kb.Keyboard:
-    rows = [[kb.button(f"{c.name} — {c.province_name}", f"sub:{c.code}")] for c in choices]
-    none = [kb.button(t("subscription.none_of_these", language), "sub:none")]
+    rows = [[kb.button(f"{c.name} — {c.province_name}", SubscribeButton(c.code))] for c in choices]
+    none = [kb.button(t("subscription.none_of_these", language), SubscribeButton(NONE_OF_THESE))]
     return kb.inline(*rows, none, cancel_row(language))
 
 
 async def on_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     language = await context.language(update)
     work = context.work
-    value = query.data.removeprefix("sub:")
+    button = SubscribeButton.unpack(query.data)
     dialog = await context.uow.dialogs.get(work.lane)
-    if dialog is None or dialog.flow != FLOW:
+    if button is None or dialog is None or dialog.flow != FLOW:
         await context.answer(update, t("tip.button_stale", language), alert=True)
         return
     await context.answer(update)
-    if value == "cancel":
+    value = button.choice
+    if value == SUBSCRIPTION_CANCEL:
         await context.uow.dialogs.end(work.lane)
         await context.reply(update, t("subscription.cancelled", language), reply_markup=kb.REMOVE)
         return
-    if value == "none":
+    if value == NONE_OF_THESE:
         await context.reply(
             update, t("subscription.retype", language), reply_markup=kb.share_location(language)
         )
@@ -144,4 +147,4 @@ async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("subscribe", subscribe_command))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe_command))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^sub:[0-9a-z]{1,8}$"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=claims(SubscribeButton)))

@@ -13,7 +13,20 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.buttons import ButtonData, claims, unpack
 from bot.core.i18n import t
+from bot.domain.buttons import (
+    COMMUNES_DONE,
+    SEND_NOW,
+    AudienceChoice,
+    CampaignAudienceButton,
+    CampaignCancelButton,
+    CampaignCommuneButton,
+    CampaignConfirmButton,
+    CampaignLibraryButton,
+    CampaignOwnTextButton,
+    CampaignWhenButton,
+)
 from bot.domain.campaigns.broadcasts import (
     LIBRARY,
     MAX_COMMUNES,
@@ -40,6 +53,15 @@ from storage.flow_states import draft_of
 from storage.models import Campaign
 
 FLOW = "campaign"
+CAMPAIGN_BUTTONS = claims(
+    CampaignCancelButton,
+    CampaignLibraryButton,
+    CampaignOwnTextButton,
+    CampaignAudienceButton,
+    CampaignWhenButton,
+    CampaignCommuneButton,
+    CampaignConfirmButton,
+)
 SEARCH_CHOICES = 5
 HINTS = {
     "text": "campaign.text_hint",
@@ -62,7 +84,7 @@ class Step:
 
 
 def cancel_row(language: str) -> list[dict[str, str]]:
-    return [kb.button(t("campaign.cancel_button", language), "cmp:cancel")]
+    return [kb.button(t("campaign.cancel_button", language), CampaignCancelButton())]
 
 
 async def save(context: TinbaoContext, step: str, draft: CampaignDraft) -> None:
@@ -93,14 +115,16 @@ async def campaign_command(update: Update, context: TinbaoContext) -> None:
         return
     await save(context, Step.SOURCE, CampaignDraft())
     rows = [
-        [kb.button(t(f"campaign_library.{key}.title", language), f"cmp:lib:{key}")]
+        [kb.button(t(f"campaign_library.{key}.title", language), CampaignLibraryButton(key))]
         for key in LIBRARY
     ]
     await context.reply(
         update,
         t("campaign.ask_source", language),
         reply_markup=kb.inline(
-            *rows, [kb.button(t("campaign.own_button", language), "cmp:own")], cancel_row(language)
+            *rows,
+            [kb.button(t("campaign.own_button", language), CampaignOwnTextButton())],
+            cancel_row(language),
         ),
     )
 
@@ -111,10 +135,13 @@ async def ask_audience(
     rights = await authority(update, context)
     rows = []
     if rights.admin:
-        rows.append([kb.button(t("campaign.audience_all", language), "cmp:aud:all")])
+        all_ = CampaignAudienceButton(AudienceChoice.ALL)
+        rows.append([kb.button(t("campaign.audience_all", language), all_)])
     if rights.admin or (rights.unit is not None and rights.unit.level == "province"):
-        rows.append([kb.button(t("campaign.audience_province", language), "cmp:aud:province")])
-    rows.append([kb.button(t("campaign.audience_communes", language), "cmp:aud:communes")])
+        province = CampaignAudienceButton(AudienceChoice.PROVINCE)
+        rows.append([kb.button(t("campaign.audience_province", language), province)])
+    communes = CampaignAudienceButton(AudienceChoice.COMMUNES)
+    rows.append([kb.button(t("campaign.audience_communes", language), communes)])
     await save(context, Step.AUDIENCE, draft)
     await context.reply(
         update,
@@ -127,13 +154,13 @@ async def ask_schedule(
     update: Update, context: TinbaoContext, draft: CampaignDraft, language: str
 ) -> None:
     await save(context, Step.SCHEDULE, draft)
-    presets = [[kb.button(t(f"campaign.preset_{name}", language), f"cmp:when:{name}")]
+    presets = [[kb.button(t(f"campaign.preset_{name}", language), CampaignWhenButton(name))]
                for name in PRESETS]  # fmt: skip
     await context.reply(
         update,
         t("campaign.ask_schedule", language),
         reply_markup=kb.inline(
-            [kb.button(t("campaign.when_now", language), "cmp:when:now")],
+            [kb.button(t("campaign.when_now", language), CampaignWhenButton(SEND_NOW))],
             *presets,
             cancel_row(language),
         ),
@@ -195,7 +222,8 @@ async def show_preview(
         update,
         summary,
         reply_markup=kb.inline(
-            [kb.button(t("campaign.confirm_button", language), "cmp:ok")], cancel_row(language)
+            [kb.button(t("campaign.confirm_button", language), CampaignConfirmButton())],
+            cancel_row(language),
         ),
     )
 
@@ -278,7 +306,9 @@ async def communes_message(
             t("tip.place_not_found", language, text=html.escape((message.text or "")[:60])),
         )
         return
-    rows = [[kb.button(f"{c.name} — {c.province_name}", f"cmp:com:{c.code}")] for c in choices]
+    rows = [
+        [kb.button(f"{c.name} — {c.province_name}", CampaignCommuneButton(c.code))] for c in choices
+    ]
     await context.reply(
         update,
         t("campaign.pick_commune", language),
@@ -289,7 +319,7 @@ async def communes_message(
 # Buttons -------------------------------------------------------------------------------------
 async def on_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     language = await context.language(update)
     work = context.work
     dialog = await context.uow.dialogs.get(work.lane)
@@ -303,7 +333,10 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         return
     draft = draft_from(draft_of(dialog))
     try:
-        handled = await button(update, context, query.data, dialog.step, draft, language)
+        pressed = unpack(query.data)
+        handled = pressed is not None and await button(
+            update, context, pressed, dialog.step, draft, language
+        )
     except CampaignRefused as refusal:
         values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
         await context.reply(update, t(refusal.key, language, **values))
@@ -317,20 +350,23 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
 async def button(
     update: Update,
     context: TinbaoContext,
-    data: str,
+    pressed: ButtonData,
     step: str,
     draft: CampaignDraft,
     language: str,
 ) -> bool:
-    _, kind, value = [*data.split(":", 2), "", ""][:3]
     work = context.work
-    if kind == "cancel":
+    if isinstance(pressed, CampaignCancelButton):
         await context.uow.dialogs.end(work.lane)
         await context.reply(update, t("campaign.cancelled", language), reply_markup=kb.REMOVE)
-    elif kind == "lib" and step == Step.SOURCE and value in LIBRARY:
-        draft.library_key, draft.text, draft.photo = value, None, None
+    elif (
+        isinstance(pressed, CampaignLibraryButton)
+        and step == Step.SOURCE
+        and pressed.key in LIBRARY
+    ):
+        draft.library_key, draft.text, draft.photo = pressed.key, None, None
         await ask_audience(update, context, draft, language)
-    elif kind == "own" and step == Step.SOURCE:
+    elif isinstance(pressed, CampaignOwnTextButton) and step == Step.SOURCE:
         await save(context, Step.TEXT, draft)
         await context.reply(
             update,
@@ -341,15 +377,20 @@ async def button(
                 caption_limit=CAPTION_LIMIT - FOOTER_ROOM,
             ),
         )
-    elif kind == "aud" and step == Step.AUDIENCE and value in ("all", "province", "communes"):
-        await audience_button(update, context, draft, value, language)
-    elif kind == "com" and step == Step.COMMUNES:
-        await commune_button(update, context, draft, value, language)
-    elif kind == "when" and step == Step.SCHEDULE and (value == "now" or value in PRESETS):
-        schedule = Schedule(run_at=work.now) if value == "now" else Schedule(cron=PRESETS[value])
+    elif isinstance(pressed, CampaignAudienceButton) and step == Step.AUDIENCE:
+        await audience_button(update, context, draft, pressed.audience, language)
+    elif isinstance(pressed, CampaignCommuneButton) and step == Step.COMMUNES:
+        await commune_button(update, context, draft, pressed.code, language)
+    elif (
+        isinstance(pressed, CampaignWhenButton)
+        and step == Step.SCHEDULE
+        and (pressed.choice == SEND_NOW or pressed.choice in PRESETS)
+    ):
+        value = pressed.choice
+        schedule = Schedule(run_at=work.now) if value == SEND_NOW else Schedule(cron=PRESETS[value])
         draft.set_schedule(schedule)
         await show_preview(update, context, draft, language)
-    elif kind == "ok" and step == Step.PREVIEW:
+    elif isinstance(pressed, CampaignConfirmButton) and step == Step.PREVIEW:
         await confirm(update, context, draft, language)
     else:
         return False
@@ -360,15 +401,15 @@ async def audience_button(
     update: Update, context: TinbaoContext, draft: CampaignDraft, value: str, language: str
 ) -> None:
     rights = await authority(update, context)
-    draft.audience, draft.codes = value, []
-    if value == "all":
+    draft.audience, draft.codes = str(value), []
+    if value == AudienceChoice.ALL:
         rights.check("all", [], context.services.directory)
         await ask_schedule(update, context, draft, language)
-    elif value == "province" and rights.unit is not None:
+    elif value == AudienceChoice.PROVINCE and rights.unit is not None:
         draft.codes = [rights.unit.province_code]  # a province chief: their own province
         rights.check("province", draft.codes, context.services.directory)
         await ask_schedule(update, context, draft, language)
-    elif value == "province":
+    elif value == AudienceChoice.PROVINCE:
         await save(context, Step.PROVINCE, draft)
         await context.reply(update, t("campaign.ask_province", language))
     else:
@@ -384,7 +425,7 @@ async def commune_button(
     update: Update, context: TinbaoContext, draft: CampaignDraft, value: str, language: str
 ) -> None:
     directory = context.services.directory
-    if value == "done":
+    if value == COMMUNES_DONE:
         if not draft.codes:
             await context.reply(update, t("campaign.communes_none_yet", language))
             return
@@ -410,7 +451,12 @@ async def commune_button(
         update,
         t("campaign.commune_added", language, communes=html.escape(names)),
         reply_markup=kb.inline(
-            [kb.button(t("campaign.communes_done_button", language), "cmp:com:done")],
+            [
+                kb.button(
+                    t("campaign.communes_done_button", language),
+                    CampaignCommuneButton(COMMUNES_DONE),
+                )
+            ],
             cancel_row(language),
         ),
     )
@@ -440,4 +486,4 @@ async def confirm(
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("campaign", campaign_command))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^cmp:"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=CAMPAIGN_BUTTONS))

@@ -6,12 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.i18n import t
+from bot.domain.buttons import (
+    PatrolAction,
+    PatrolButton,
+    PatrolCategoryButton,
+    PatrolTeamButton,
+)
 from bot.domain.tips.intake import CATEGORIES
 from handlers.keyboards import Keyboard, button, inline
 
 
 def cancel_row(language: str) -> list[dict[str, str]]:
-    return [button(t("patrol.cancel_button", language), "pat:cancel")]
+    return [button(t("patrol.cancel_button", language), PatrolButton(PatrolAction.CANCEL))]
 
 
 def menu(
@@ -21,35 +27,41 @@ def menu(
     rows = (
         [
             [
-                button(t("patrol.check_in_button", language), "pat:checkin"),
-                button(t("patrol.all_clear_button", language), "pat:clear"),
+                button(t("patrol.check_in_button", language), PatrolButton(PatrolAction.CHECK_IN)),
+                button(
+                    t("patrol.all_clear_button", language), PatrolButton(PatrolAction.ALL_CLEAR)
+                ),
             ],
-            [button(t("patrol.incident_button", language), "pat:incident")],
-            [button(t("patrol.end_button", language), "pat:end")],
+            [button(t("patrol.incident_button", language), PatrolButton(PatrolAction.INCIDENT))],
+            [button(t("patrol.end_button", language), PatrolButton(PatrolAction.END))],
         ]
         if on_shift
         else [
-            [button(t("patrol.start_button", language), "pat:start")],
-            [button(t("patrol.incident_button", language), "pat:incident")],
+            [button(t("patrol.start_button", language), PatrolButton(PatrolAction.START))],
+            [button(t("patrol.incident_button", language), PatrolButton(PatrolAction.INCIDENT))],
         ]
     )
     if not on_shift:
         rows.extend(
-            [button(t("patrol.switch_button", language, team=name), f"pat:team:{member_id}")]
+            [button(t("patrol.switch_button", language, team=name), PatrolTeamButton(member_id))]
             for member_id, name in other_teams
         )
     if leader:
         rows.append(
             [
-                button(t("patrol.checkpoint_button", language), "pat:cp"),
-                button(t("patrol.invite_button", language), "pat:invite"),
+                button(
+                    t("patrol.checkpoint_button", language), PatrolButton(PatrolAction.CHECKPOINT)
+                ),
+                button(t("patrol.invite_button", language), PatrolButton(PatrolAction.INVITE)),
             ]
         )
     return inline(*rows)
 
 
 def categories(language: str) -> Keyboard:
-    buttons = [button(t(f"category.{key}", language), f"pat:cat:{key}") for key in CATEGORIES]
+    buttons = [
+        button(t(f"category.{key}", language), PatrolCategoryButton(key)) for key in CATEGORIES
+    ]
     return inline(*[buttons[i : i + 2] for i in range(0, len(buttons), 2)], cancel_row(language))
 
 

@@ -19,7 +19,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.buttons import claims, unpack
 from bot.core.i18n import t
+from bot.domain.buttons import (
+    PatrolAction,
+    PatrolButton,
+    PatrolCategoryButton,
+    PatrolTeamButton,
+)
 from bot.domain.patrols.teams import (
     check_in,
     current_location,
@@ -39,6 +46,9 @@ from storage.flow_states import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
 
 FLOW = leader.FLOW
+ON_SHIFT = (PatrolAction.CHECK_IN, PatrolAction.ALL_CLEAR, PatrolAction.END)
+LEADERS = (PatrolAction.CHECKPOINT, PatrolAction.INVITE)  # the leader's buttons
+PATROL_BUTTONS = claims(PatrolButton, PatrolTeamButton, PatrolCategoryButton)
 
 
 class Step:
@@ -122,44 +132,49 @@ async def patrol_command(update: Update, context: TinbaoContext) -> None:
 # Buttons -------------------------------------------------------------------------------------
 async def on_button(update: Update, context: TinbaoContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     language = await context.language(update)
     found = await membership(update, context)
     if found is None:
         await context.answer(update, t("patrol.not_member", language), alert=True)
         return
     member, team, shift = found.member, found.team, found.shift
-    action, _, value = query.data.removeprefix("pat:").partition(":")
+    button = unpack(query.data)
+    action = button.action if isinstance(button, PatrolButton) else None
     dialog = await context.uow.dialogs.get(context.work.lane)
     step = dialog.step if dialog is not None and dialog.flow == FLOW else None
     data = draft_of(dialog) if step is not None and dialog is not None else {}
     handled = True
-    if action == "start":
+    if action == PatrolAction.START:
         await begin_shift(update, context, language, found)
-    elif action in ("checkin", "clear", "end") and shift is None:
+    elif action in ON_SHIFT and shift is None:
         await context.reply(update, t("patrol.not_on_shift", language))
-    elif action == "checkin" and shift is not None:
+    elif action == PatrolAction.CHECK_IN and shift is not None:
         await ask_check_in(update, context, language, shift)
-    elif action == "clear" and shift is not None:
+    elif action == PatrolAction.ALL_CLEAR and shift is not None:
         await context.uow.patrols.record(shift, "all_clear", context.work.now)
         at = local_time(context.work.now)
         await context.reply(update, t("patrol.all_clear_noted", language, at=at))
-    elif action == "end" and shift is not None:
+    elif action == PatrolAction.END and shift is not None:
         await finish_shift(update, context, language, shift)
-    elif action == "incident":
+    elif action == PatrolAction.INCIDENT:
         await save(context, Step.CATEGORY, {})
         await context.reply(
             update, t("patrol.ask_category", language), reply_markup=pkb.categories(language)
         )
-    elif action == "cat" and step == Step.CATEGORY and value in CATEGORIES:
-        await save(context, Step.DESCRIPTION, Draft(category=value).to_dict())
+    elif (
+        isinstance(button, PatrolCategoryButton)
+        and step == Step.CATEGORY
+        and button.category in CATEGORIES
+    ):
+        await save(context, Step.DESCRIPTION, Draft(category=button.category).to_dict())
         await context.reply(
             update, t("patrol.ask_description", language), reply_markup=continue_keyboard(language)
         )
-    elif action == "desc" and step == Step.DESCRIPTION:
+    elif action == PatrolAction.DESCRIBED and step == Step.DESCRIPTION:
         if not await description_done(update, context, language, Draft.from_dict(data), shift):
             return  # answered with an alert already
-    elif action == "here" and step == Step.PLACE and shift is not None:
+    elif action == PatrolAction.HERE and step == Step.PLACE and shift is not None:
         where = current_location(shift, context.work.now, max_age(context))
         if where is None:
             await context.reply(update, t("patrol.place_hint", language))
@@ -167,14 +182,14 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
             draft = Draft.from_dict(data)
             draft.latitude, draft.longitude = where
             await file_incident(update, context, language, found, draft)
-    elif action == "team":
-        await switch_team(update, context, language, found, value)
-    elif action in ("cp", "invite") and not member.leader:
+    elif isinstance(button, PatrolTeamButton):
+        await switch_team(update, context, language, found, button.member_id)
+    elif action in LEADERS and not member.leader:
         await context.answer(update, t("patrol.leaders_only", language), alert=True)
         return  # answered once, with the reason
-    elif action in ("cp", "invite"):
+    elif action is not None and action in LEADERS:
         handled = await leader.on_leader_button(update, context, language, member, team, action)
-    elif action == "cancel":
+    elif action == PatrolAction.CANCEL:
         await context.uow.dialogs.end(context.work.lane)
         await context.reply(update, t("patrol.cancelled", language), reply_markup=REMOVE)
     else:
@@ -186,7 +201,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
 
 
 async def switch_team(
-    update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol, member_id: str
+    update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol, member_id: int
 ) -> None:
     """Act for another of the person's teams; not in the middle of a shift for this one."""
     if volunteer.shift is not None:
@@ -196,7 +211,7 @@ async def switch_team(
     user = update.effective_user
     assert user is not None
     for member, chosen in await context.uow.patrols.memberships(user.id):
-        if str(member.id) == member_id:
+        if member.id == member_id:
             await context.uow.patrols.choose(member, context.work.now)
             await show_menu(update, context, language, OnPatrol(member, chosen))
             return
@@ -205,7 +220,8 @@ async def switch_team(
 
 def continue_keyboard(language: str) -> dict[str, Any]:
     return inline(
-        [button(t("patrol.continue_button", language), "pat:desc")], pkb.cancel_row(language)
+        [button(t("patrol.continue_button", language), PatrolButton(PatrolAction.DESCRIBED))],
+        pkb.cancel_row(language),
     )
 
 
@@ -309,7 +325,8 @@ async def description_done(
             update,
             t("patrol.here_button", language),
             reply_markup=inline(
-                [button(t("patrol.here_button", language), "pat:here")], pkb.cancel_row(language)
+                [button(t("patrol.here_button", language), PatrolButton(PatrolAction.HERE))],
+                pkb.cancel_row(language),
             ),
         )
     return True
@@ -503,5 +520,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("cancel", cancel_step), group=-1)
     application.add_handler(MessageHandler(LIVE_UPDATE, live_location_moved))
     application.add_handler(CommandHandler("patrol", patrol_command))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^pat:"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=PATROL_BUTTONS))
     leader.register(application)

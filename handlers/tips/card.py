@@ -1,9 +1,9 @@
 """The card's buttons, pressed by officers in their group: Acknowledge, Assign to me, Resolve
 (then an outcome), Reject (false or spam), Mark duplicate and Transfer (both ask by a reply).
 
-Button data is a claim, not a fact: ``tip:<verb>:<tip id>[:<arg>]`` is parsed strictly, and the
-tip, its status and the presser's rights come from the database (``tip_lifecycle``). The
-``tip:ask:`` button belongs to the relay to the tipster and is not matched here.
+Button data is a claim, not a fact: a ``CardButton`` names a verb, a tip and perhaps a choice;
+the tip, its status and the presser's rights come from the database (``tip_lifecycle``). The
+card's *Ask the tipster* button belongs to the relay to the tipster and is not handled here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.domain.buttons import CardButton, CardVerb
 from bot.domain.tips.lifecycle import (
     ALLOWED,
     OUTCOMES,
@@ -31,17 +33,17 @@ from bot.runtime.context import TinbaoContext
 from handlers import group_replies
 from storage.models import Tip
 
-CARD_PATTERN = r"^tip:(ack|take|res|rej|dup|xfer|back):"
 VERB_ACTIONS = {
-    "ack": "acknowledge",
-    "take": "assign",
-    "res": "resolve",
-    "rej": "reject",
-    "dup": "duplicate",
-    "xfer": "transfer",
+    CardVerb.ACKNOWLEDGE: "acknowledge",
+    CardVerb.ASSIGN: "assign",
+    CardVerb.RESOLVE: "resolve",
+    CardVerb.REJECT: "reject",
+    CardVerb.DUPLICATE: "duplicate",
+    CardVerb.TRANSFER: "transfer",
 }
+# A verb that needs a choice (or a reply) first asks for it.
+ASKING = (CardVerb.RESOLVE, CardVerb.REJECT, CardVerb.DUPLICATE, CardVerb.TRANSFER)
 CARD_PURPOSES = ("tip.card", "tip.card_view")
-ARG_LIMIT = 16
 
 
 def desk_of(context: TinbaoContext) -> Desk:
@@ -56,17 +58,6 @@ def desk_of(context: TinbaoContext) -> Desk:
         now=work.now,
         source_update_id=work.update_id,
     )
-
-
-def parse(data: str) -> tuple[str, int, str | None] | None:
-    """``tip:<verb>:<id>[:<arg>]``, or None for anything else (forged or stale data)."""
-    parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[1] not in (*VERB_ACTIONS, "back"):
-        return None
-    raw_id, arg = parts[2], parts[3] if len(parts) == 4 else None
-    if not raw_id.isdigit() or len(raw_id) > 18 or (arg is not None and len(arg) > ARG_LIMIT):
-        return None
-    return parts[1], int(raw_id), arg
 
 
 def in_thread(update: Update) -> dict[str, Any]:
@@ -84,17 +75,17 @@ def is_admin(update: Update, context: TinbaoContext) -> bool:
 
 async def card_button(update: Update, context: TinbaoContext) -> None:
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
-    assert query is not None and query.data is not None and user is not None
+    assert query is not None and user is not None
     desk = desk_of(context)
     language = desk.language
-    parsed = parse(query.data)
-    if parsed is None or query.message is None or chat is None:
+    button = CardButton.unpack(query.data)
+    if button is None or query.message is None or chat is None:
         await context.answer(update, t("tipwork.stale", language), alert=True)
         return
-    verb, tip_id, arg = parsed
+    verb, tip_id, arg = button.verb, button.tip_id, button.choice
     try:
         await check_chat(update, context, desk, tip_id)
-        if verb == "back" or (verb in ("res", "rej", "dup", "xfer") and arg is None):
+        if verb == CardVerb.BACK or (verb in ASKING and arg is None):
             tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
             await ask_next(update, context, tip, verb)
             return
@@ -134,28 +125,37 @@ async def check_chat(update: Update, context: TinbaoContext, desk: Desk, tip_id:
         raise Refused("buttons.wrong_chat")
 
 
-async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) -> None:
+async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: CardVerb) -> None:
     """The second step of a button: outcome or reason choices, the way back, or a prompt."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and query.message is not None and chat is not None
     language = context.services.default_language
-    if verb != "back" and tip.status not in ALLOWED[VERB_ACTIONS[verb]]:
+    if verb != CardVerb.BACK and tip.status not in ALLOWED[VERB_ACTIONS[verb]]:
         status = t(f"tipwork.state_{tip.status}", language)
         raise Refused("tipwork.not_now", status=status)
-    if verb in ("dup", "xfer"):
+    if verb in (CardVerb.DUPLICATE, CardVerb.TRANSFER):
         await prompt(update, context, tip, verb)
         await context.answer(update)
         return
-    if verb == "back":
+    assert tip.id is not None
+    if verb == CardVerb.BACK:
         keyboard = card_keyboard(tip, language)
     else:
-        choices = OUTCOMES if verb == "res" else REJECT_REASONS
-        label = "card.outcome_" if verb == "res" else "card.reject_"
+        choices = OUTCOMES if verb == CardVerb.RESOLVE else REJECT_REASONS
+        label = "card.outcome_" if verb == CardVerb.RESOLVE else "card.reject_"
         rows = [
-            [{"text": t(f"{label}{c}", language), "callback_data": f"tip:{verb}:{tip.id}:{c}"}]
+            [
+                {
+                    "text": t(f"{label}{c}", language),
+                    "callback_data": CardButton(verb, tip.id, c).pack(),
+                }
+            ]
             for c in choices
         ]
-        back = {"text": t("tipwork.back_button", language), "callback_data": f"tip:back:{tip.id}"}
+        back = {
+            "text": t("tipwork.back_button", language),
+            "callback_data": CardButton(CardVerb.BACK, tip.id).pack(),
+        }
         keyboard = {"inline_keyboard": [*rows, [back]]}
     params: dict[str, Any] = {"message_id": query.message.message_id}
     if keyboard is not None:
@@ -165,14 +165,14 @@ async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) 
 
 
 async def prompt(
-    update: Update, context: TinbaoContext, tip: Tip, verb: str, key: str | None = None
+    update: Update, context: TinbaoContext, tip: Tip, verb: CardVerb, key: str | None = None
 ) -> None:
     """Ask in the group for the duplicate's original code or the commune to transfer to; the
     officer's reply comes back through ``group_replies``."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     language = context.services.default_language
-    purpose = "tip.dup_prompt" if verb == "dup" else "tip.xfer_prompt"
+    purpose = "tip.dup_prompt" if verb == CardVerb.DUPLICATE else "tip.xfer_prompt"
     params: dict[str, Any] = {
         "text": t(key or f"tipwork.{verb}_prompt", language, code=tip.code),
         "parse_mode": "HTML",
@@ -237,17 +237,17 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
         [
             {
                 "text": f"{m.commune.name}, {m.commune.province_name}",
-                "callback_data": f"tip:xfer:{tip.id}:c{m.commune.code}",
+                "callback_data": CardButton(CardVerb.TRANSFER, tip_id, f"c{m.commune.code}").pack(),
             }
         ]
         for m in matches
     ]
     province_unit = await context.uow.units.for_province(tip.province_code)
     if province_unit is not None and province_unit.id != tip.unit_id:
-        data = f"tip:xfer:{tip.id}:p{tip.province_code}"
+        data = CardButton(CardVerb.TRANSFER, tip_id, f"p{tip.province_code}").pack()
         rows.append([{"text": province_unit.name, "callback_data": data}])
     if not matches:
-        await prompt(update, context, tip, "xfer", key="tipwork.xfer_none")
+        await prompt(update, context, tip, CardVerb.TRANSFER, key="tipwork.xfer_none")
         return
     assert update.effective_chat is not None
     await context.send(
@@ -266,6 +266,6 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(CallbackQueryHandler(card_button, pattern=CARD_PATTERN))
+    application.add_handler(CallbackQueryHandler(card_button, pattern=claims(CardButton)))
     group_replies.route("tip.dup_prompt", duplicate_reply)
     group_replies.route("tip.xfer_prompt", transfer_reply)

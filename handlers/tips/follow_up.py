@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.core.codes import normalize_code
 from bot.core.i18n import catalog, t
+from bot.domain.buttons import FollowAction, FollowButton
 from bot.domain.tips.notices import local_time
 from bot.domain.tips.relay import Content
 from bot.runtime.context import TinbaoContext
@@ -34,7 +35,8 @@ async def begin(update: Update, context: TinbaoContext, language: str) -> None:
     rows = [
         [
             kb.button(
-                f"{tip.code} · {t(f'category.{tip.category}', language)}", f"follow:show:{tip.code}"
+                f"{tip.code} · {t(f'category.{tip.category}', language)}",
+                FollowButton(FollowAction.SHOW, tip.code),
             )
         ]
         for tip in tips[:10]
@@ -69,7 +71,7 @@ async def show(update: Update, context: TinbaoContext, tip: Tip, language: str) 
             history=history,
         ),
         reply_markup=kb.inline(
-            [kb.button(t("follow.add_button", language), f"follow:add:{tip.code}")]
+            [kb.button(t("follow.add_button", language), FollowButton(FollowAction.ADD, tip.code))]
         ),
     )
 
@@ -121,17 +123,18 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     await context.uow.tips.record(tip.id or 0, "info_added", "tipster", work.now, message.text)
 
 
-async def on_button(update: Update, context: TinbaoContext, data: str, language: str) -> bool:
-    action, _, code = data.removeprefix("follow:").partition(":")
-    tip = await find_mine(update, context, code)
+async def on_button(
+    update: Update, context: TinbaoContext, button: FollowButton, language: str
+) -> bool:
+    tip = await find_mine(update, context, button.code)
     if tip is None:
         await context.answer(update, t("tip.button_stale", language), alert=True)
         return True
-    if action == "show":
+    if button.action == FollowAction.SHOW:
         await show(update, context, tip, language)
-    elif action == "add" and tip.status in TipStatus.CLOSED:
+    elif button.action == FollowAction.ADD and tip.status in TipStatus.CLOSED:
         await say_closed(update, context, tip, language)
-    elif action == "add":
+    elif button.action == FollowAction.ADD:
         await context.uow.dialogs.save(
             context.work.lane, FLOW, "add", {"code": tip.code}, context.work.now
         )

@@ -11,7 +11,21 @@ from typing import Any
 
 from telegram import Message, Update
 
+from bot.core.buttons import ButtonData
 from bot.core.i18n import t
+from bot.domain.buttons import (
+    NONE_OF_THESE,
+    CancelTipButton,
+    CategoryButton,
+    DescriptionDoneButton,
+    DraftField,
+    EditButton,
+    PlaceButton,
+    ReviewButton,
+    ReviewChoice,
+    WhenButton,
+    WhenChoice,
+)
 from bot.domain.tips.intake import (
     CATEGORIES,
     DESCRIPTION_LIMIT,
@@ -29,7 +43,12 @@ from handlers import keyboards as kb
 
 FLOW = "tip"
 PLACE_CHOICES = 5
-EDITABLE = {"category": "category", "place": "place", "description": "description", "when": "when"}
+EDITABLE = {
+    DraftField.CATEGORY: "category",
+    DraftField.PLACE: "place",
+    DraftField.DESCRIPTION: "description",
+    DraftField.WHEN: "when",
+}
 
 
 class Step:
@@ -70,7 +89,7 @@ async def ask(
             update,
             t("tip.ask_description", language),
             reply_markup=kb.inline(
-                [kb.button(t("tip.continue_button", language), "desc:done")],
+                [kb.button(t("tip.continue_button", language), DescriptionDoneButton())],
                 kb.cancel_row(language),
             ),
         )
@@ -80,12 +99,12 @@ async def ask(
             t("tip.ask_when", language),
             reply_markup=kb.inline(
                 [
-                    kb.button(t("tip.when_now", language), "when:now"),
-                    kb.button(t("tip.when_today", language), "when:today"),
+                    kb.button(t("tip.when_now", language), WhenButton(WhenChoice.NOW)),
+                    kb.button(t("tip.when_today", language), WhenButton(WhenChoice.TODAY)),
                 ],
                 [
-                    kb.button(t("tip.when_earlier", language), "when:earlier"),
-                    kb.button(t("tip.when_skip", language), "when:skip"),
+                    kb.button(t("tip.when_earlier", language), WhenButton(WhenChoice.EARLIER)),
+                    kb.button(t("tip.when_skip", language), WhenButton(WhenChoice.SKIP)),
                 ],
                 kb.cancel_row(language),
             ),
@@ -105,10 +124,10 @@ async def show_review(update: Update, context: TinbaoContext, draft: Draft, lang
         update,
         last,
         reply_markup=kb.inline(
-            [kb.button(t("tip.confirm_button", language), "review:confirm")],
+            [kb.button(t("tip.confirm_button", language), ReviewButton(ReviewChoice.CONFIRM))],
             [
-                kb.button(t("tip.edit_button", language), "review:edit"),
-                kb.button(t("tip.cancel_button", language), "tip:cancel"),
+                kb.button(t("tip.edit_button", language), ReviewButton(ReviewChoice.EDIT)),
+                kb.button(t("tip.cancel_button", language), CancelTipButton()),
             ],
         ),
     )
@@ -177,10 +196,9 @@ async def place_message(
 
 
 def place_keyboard(choices: list[Commune], language: str) -> kb.Keyboard:
-    rows = [[kb.button(f"{c.name} — {c.province_name}", f"place:{c.code}")] for c in choices]
-    return kb.inline(
-        *rows, [kb.button(t("tip.none_of_these", language), "place:none")], kb.cancel_row(language)
-    )
+    rows = [[kb.button(f"{c.name} — {c.province_name}", PlaceButton(c.code))] for c in choices]
+    none = [kb.button(t("tip.none_of_these", language), PlaceButton(NONE_OF_THESE))]
+    return kb.inline(*rows, none, kb.cancel_row(language))
 
 
 async def description_message(
@@ -202,7 +220,8 @@ async def description_message(
         update,
         t("tip.description_received", language),
         reply_markup=kb.inline(
-            [kb.button(t("tip.continue_button", language), "desc:done")], kb.cancel_row(language)
+            [kb.button(t("tip.continue_button", language), DescriptionDoneButton())],
+            kb.cancel_row(language),
         ),
     )
 
@@ -225,42 +244,49 @@ def attachment_of(message: Message) -> dict[str, Any] | None:
 
 # Buttons -------------------------------------------------------------------------------------
 async def on_button(
-    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
+    update: Update,
+    context: TinbaoContext,
+    button: ButtonData,
+    step: str,
+    data: dict[str, Any],
+    language: str,
 ) -> bool:
     """Handle a dialog button; False when it does not belong to the current step."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    kind, _, value = query.data.partition(":")
     draft, editing = Draft.from_dict(data), bool(data.get("editing"))
-    if kind == "cat" and step == Step.CATEGORY and value in CATEGORIES:
-        draft.category = value
+    if isinstance(button, CategoryButton) and step == Step.CATEGORY:
+        if button.category not in CATEGORIES:
+            return False
+        draft.category = button.category
         await advance(update, context, draft, Step.CATEGORY, editing, language)
-    elif kind == "place" and step == Step.PLACE:
-        await place_button(update, context, draft, editing, value, language)
-    elif kind == "desc" and step == Step.DESCRIPTION and value == "done":
+    elif isinstance(button, PlaceButton) and step == Step.PLACE:
+        await place_button(update, context, draft, editing, button.code, language)
+    elif isinstance(button, DescriptionDoneButton) and step == Step.DESCRIPTION:
         if not draft.description.strip():
             await context.answer(update, t("tip.description_required", language), alert=True)
             return True
         await advance(update, context, draft, Step.DESCRIPTION, editing, language)
-    elif kind == "when" and step == Step.WHEN and value in ("now", "today", "earlier", "skip"):
-        if value == "earlier":
+    elif isinstance(button, WhenButton) and step == Step.WHEN:
+        if button.when == WhenChoice.EARLIER:
             await save(context, Step.WHEN_TEXT, draft, editing)
             await ask(update, context, Step.WHEN_TEXT, draft, language)
         else:
-            draft.occurred = None if value == "skip" else value
+            draft.occurred = None if button.when == WhenChoice.SKIP else str(button.when)
             await advance(update, context, draft, Step.WHEN, editing, language)
-    elif kind == "review" and step == Step.REVIEW and value == "edit":
+    elif button == ReviewButton(ReviewChoice.EDIT) and step == Step.REVIEW:
         await context.reply(
             update,
             t("tip.edit_which", language),
             reply_markup=kb.inline(
-                [kb.button(t(f"tip.edit_{field}", language), f"edit:{field}") for field in EDITABLE]
+                [
+                    kb.button(t(f"tip.edit_{field}", language), EditButton(field))
+                    for field in EDITABLE
+                ]
             ),
         )
-    elif kind == "edit" and step == Step.REVIEW and value in EDITABLE:
-        await save(context, EDITABLE[value], draft, editing=True)
-        await ask(update, context, EDITABLE[value], draft, language)
-    elif kind == "review" and step == Step.REVIEW and value == "confirm":
+    elif isinstance(button, EditButton) and step == Step.REVIEW:
+        await save(context, EDITABLE[button.field], draft, editing=True)
+        await ask(update, context, EDITABLE[button.field], draft, language)
+    elif button == ReviewButton(ReviewChoice.CONFIRM) and step == Step.REVIEW:
         await confirm(update, context, draft, language)
     else:
         return False
@@ -271,7 +297,7 @@ async def on_button(
 async def place_button(
     update: Update, context: TinbaoContext, draft: Draft, editing: bool, value: str, language: str
 ) -> None:
-    if value == "none":
+    if value == NONE_OF_THESE:
         draft.latitude = draft.longitude = None
         await save(context, Step.PLACE, draft, editing)
         await context.reply(

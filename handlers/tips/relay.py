@@ -23,7 +23,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.domain.buttons import AskTipsterButton
 from bot.domain.tips.intake import filed_by
 from bot.domain.tips.relay import (
     TEXT_LIMIT,
@@ -41,7 +43,6 @@ from handlers.tips.relay_content import MEDIA, content_of
 from storage.models import Tip, TipStatus
 from storage.outbox import SentMessage
 
-ASK_PATTERN = r"^tip:ask:"
 # The bot's messages about a tip that a writer (officer, or administrator in private) answers.
 WRITER_PURPOSES = (
     "tip.card",
@@ -72,10 +73,10 @@ async def tip_by_id(context: TinbaoContext, tip_id: int | None) -> Tip | None:
 async def ask_button(update: Update, context: TinbaoContext) -> None:
     """Button data is a claim: the tip and the presser's rights come from the database."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
-    assert query is not None and query.data is not None and user is not None and chat is not None
+    assert query is not None and user is not None and chat is not None
     language = context.services.default_language
-    raw = query.data.removeprefix("tip:ask:")
-    tip = await tip_by_id(context, int(raw) if raw.isdigit() and len(raw) <= 18 else None)
+    button = AskTipsterButton.unpack(query.data)
+    tip = await tip_by_id(context, button.tip_id if button is not None else None)
     if tip is None:
         await context.answer(update, t("tip.button_stale", language), alert=True)
         return
@@ -234,7 +235,7 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register before the conversation: a tipster's reply must not be taken as a step of a
     tip being written."""
-    application.add_handler(CallbackQueryHandler(ask_button, pattern=ASK_PATTERN))
+    application.add_handler(CallbackQueryHandler(ask_button, pattern=claims(AskTipsterButton)))
     replies = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.REPLY
     application.add_handler(MessageHandler(replies & ~filters.COMMAND, private_reply))
     for purpose in WRITER_PURPOSES:

@@ -14,7 +14,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.domain.buttons import AnswerAboutButton
 from bot.domain.tips.relay import TEXT_LIMIT, Content
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
@@ -89,7 +91,12 @@ async def hold(
     held.append({"message_id": content.message_id, "text": content.text})
     await uow.dialogs.save(lane, FLOW, STEP, {"held": held}, context.work.now)
     rows = [
-        [kb.button(f"{tip.code} · {t(f'category.{tip.category}', language)}", f"ans:{tip.code}")]
+        [
+            kb.button(
+                f"{tip.code} · {t(f'category.{tip.category}', language)}",
+                AnswerAboutButton(tip.code),
+            )
+        ]
         for tip in open_tips[:TIPS_SHOWN]
     ]
     await context.reply(
@@ -103,11 +110,12 @@ async def choose_button(update: Update, context: TinbaoContext) -> None:
     """The tip the kept messages are about: they go to it, or it is closed and they go
     nowhere."""
     query, chat = update.callback_query, update.effective_chat
-    assert query is not None and query.data is not None and chat is not None
+    assert query is not None and chat is not None
     language = await context.language(update)
     work = context.work
     dialog = await context.uow.dialogs.get(work.lane)
-    tip = await find_mine(update, context, query.data.removeprefix("ans:"))
+    button = AnswerAboutButton.unpack(query.data)
+    tip = await find_mine(update, context, button.code) if button is not None else None
     if (
         dialog is None
         or dialog.flow != FLOW
@@ -127,4 +135,4 @@ async def choose_button(update: Update, context: TinbaoContext) -> None:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(CallbackQueryHandler(choose_button, pattern=r"^ans:"))
+    application.add_handler(CallbackQueryHandler(choose_button, pattern=claims(AnswerAboutButton)))

@@ -60,6 +60,10 @@ FORGED = [
     "pat:nosuch",
     "pat:team:99999999999999999999",
     "follow:add:ZZZZZZZZ",
+    "tip:cancel:x",
+    "menu:tip:x",
+    "desc:done:x",
+    "pat:team:x",
     "nosuch",
     "x" * 64,
 ]

@@ -16,6 +16,7 @@ from bot.core.geo import distance_km
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.core.telegram_text import TEXT_LIMIT, continued, visible_length
+from bot.domain.buttons import AskTipsterButton, CardButton, CardVerb
 from bot.domain.tips.clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips.intake import Draft, Tipster, destinations, tipster_destination
 from bot.domain.tips.threads import open_thread, subject_of
@@ -217,14 +218,17 @@ CARD_BUTTONS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 def card_keyboard(tip: Tip, language: str) -> dict[str, object] | None:
-    """The buttons for what may happen next; none once the tip is closed. Data:
-    ``tip:<verb>:<tip id>``."""
+    """The buttons for what may happen next; none once the tip is closed. Data: a
+    ``CardButton`` of the verb, or ``AskTipsterButton``."""
     rows = CARD_BUTTONS.get(tip.status)
     if rows is None:
         return None
+    assert tip.id is not None
+    tip_id = tip.id
 
     def button(verb: str) -> dict[str, str]:
-        return {"text": t(f"card.button_{verb}", language), "callback_data": f"tip:{verb}:{tip.id}"}
+        data = AskTipsterButton(tip_id) if verb == "ask" else CardButton(CardVerb(verb), tip_id)
+        return {"text": t(f"card.button_{verb}", language), "callback_data": data.pack()}
 
     return {"inline_keyboard": [[button(verb) for verb in row] for row in rows]}
 

@@ -10,20 +10,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.core.buttons import claims, unpack
 from bot.core.i18n import t
-from bot.domain.buttons import (
+from bot.domain.buttons import LanguageButton, MenuButton, MenuChoice
+from bot.domain.preferences import choose_language
+from bot.domain.tips.buttons import (
     CancelTipButton,
     CategoryButton,
     DescriptionDoneButton,
     EditButton,
     FollowButton,
-    LanguageButton,
-    MenuButton,
-    MenuChoice,
     PlaceButton,
     ReviewButton,
     WhenButton,
 )
-from bot.domain.preferences import choose_language
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.campaigns import subscription

@@ -16,7 +16,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.buttons import CampaignControlButton, ControlAction
 from bot.domain.campaigns.broadcasts import (
     Authority,
     change_status,
@@ -24,6 +23,7 @@ from bot.domain.campaigns.broadcasts import (
     stats_line,
     title_of,
 )
+from bot.domain.campaigns.buttons import CampaignControlButton, ControlAction
 from bot.domain.campaigns.rules import CampaignRefused, local_text
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb

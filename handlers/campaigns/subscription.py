@@ -12,7 +12,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.buttons import NONE_OF_THESE, SUBSCRIPTION_CANCEL, SubscribeButton
+from bot.domain.campaigns.buttons import SUBSCRIPTION_CANCEL, SubscribeButton
+from bot.domain.tips.buttons import NONE_OF_THESE
 from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext, destination
 from handlers import keyboards as kb

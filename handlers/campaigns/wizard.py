@@ -15,7 +15,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import ButtonData, claims, unpack
 from bot.core.i18n import t
-from bot.domain.buttons import (
+from bot.domain.campaigns.broadcasts import (
+    LIBRARY,
+    MAX_COMMUNES,
+    Authority,
+    CampaignDraft,
+    authority_of,
+    create,
+    message_call,
+)
+from bot.domain.campaigns.buttons import (
     COMMUNES_DONE,
     SEND_NOW,
     AudienceChoice,
@@ -26,15 +35,6 @@ from bot.domain.buttons import (
     CampaignLibraryButton,
     CampaignOwnTextButton,
     CampaignWhenButton,
-)
-from bot.domain.campaigns.broadcasts import (
-    LIBRARY,
-    MAX_COMMUNES,
-    Authority,
-    CampaignDraft,
-    authority_of,
-    create,
-    message_call,
 )
 from bot.domain.campaigns.rules import (
     CAPTION_LIMIT,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.i18n import t
-from bot.domain.buttons import (
+from bot.domain.patrols.buttons import (
     PatrolAction,
     PatrolButton,
     PatrolCategoryButton,

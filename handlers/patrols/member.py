@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot.core.buttons import claims, unpack
 from bot.core.i18n import t
-from bot.domain.buttons import (
+from bot.domain.patrols.buttons import (
     PatrolAction,
     PatrolButton,
     PatrolCategoryButton,

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.buttons import CardButton, CardVerb
+from bot.domain.tips.buttons import CardButton, CardVerb
 from bot.domain.tips.lifecycle import (
     ALLOWED,
     OUTCOMES,

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.core.codes import normalize_code
 from bot.core.i18n import catalog, t
-from bot.domain.buttons import FollowAction, FollowButton
+from bot.domain.tips.buttons import FollowAction, FollowButton
 from bot.domain.tips.notices import local_time
 from bot.domain.tips.relay import Content
 from bot.runtime.context import TinbaoContext

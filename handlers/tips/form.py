@@ -13,7 +13,7 @@ from telegram import Message, Update
 
 from bot.core.buttons import ButtonData
 from bot.core.i18n import t
-from bot.domain.buttons import (
+from bot.domain.tips.buttons import (
     NONE_OF_THESE,
     CancelTipButton,
     CategoryButton,

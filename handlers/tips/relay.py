@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.buttons import AskTipsterButton
+from bot.domain.tips.buttons import AskTipsterButton
 from bot.domain.tips.intake import filed_by
 from bot.domain.tips.relay import (
     TEXT_LIMIT,

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.buttons import AnswerAboutButton
+from bot.domain.tips.buttons import AnswerAboutButton
 from bot.domain.tips.relay import TEXT_LIMIT, Content
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb

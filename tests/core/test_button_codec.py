@@ -11,23 +11,22 @@ from typing import Any, get_args, get_type_hints
 import pytest
 
 from bot.core.buttons import KINDS, LIMIT, ButtonData, claims, unpack
-from bot.domain.buttons import (
-    AskTipsterButton,
+from bot.domain.buttons import MenuButton, MenuChoice
+from bot.domain.campaigns.buttons import (
     CampaignCommuneButton,
     CampaignControlButton,
+    ControlAction,
+    SubscribeButton,
+)
+from bot.domain.patrols.buttons import PatrolAction, PatrolButton, PatrolTeamButton
+from bot.domain.tips.buttons import (
+    AskTipsterButton,
     CancelTipButton,
     CardButton,
     CardVerb,
-    ControlAction,
     DescriptionDoneButton,
     FollowAction,
     FollowButton,
-    MenuButton,
-    MenuChoice,
-    PatrolAction,
-    PatrolButton,
-    PatrolTeamButton,
-    SubscribeButton,
 )
 
 

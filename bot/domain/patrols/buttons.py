@@ -1,0 +1,41 @@
+"""The buttons of a patrol member's and a team leader's private chat.
+
+Wire format and rules: ``bot.domain.buttons``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.buttons import ButtonData
+
+
+# Patrols ----------------------------------------------------------------------------------------
+class PatrolAction(StrEnum):
+    START = "start"
+    CHECK_IN = "checkin"
+    ALL_CLEAR = "clear"
+    END = "end"
+    INCIDENT = "incident"
+    DESCRIBED = "desc"
+    HERE = "here"
+    CHECKPOINT = "cp"
+    INVITE = "invite"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class PatrolButton(ButtonData, prefix="pat"):
+    action: PatrolAction
+
+
+@dataclass(frozen=True)
+class PatrolTeamButton(ButtonData, prefix="pat:team"):
+    """Act for another of the person's teams: their membership's id in it."""
+
+    member_id: int
+
+
+@dataclass(frozen=True)
+class PatrolCategoryButton(ButtonData, prefix="pat:cat"):
+    category: str

@@ -1,0 +1,117 @@
+"""The buttons of tips: the card in the police group, the relay, the tip form and follow-up.
+
+Wire format and rules: ``bot.domain.buttons``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.buttons import ButtonData
+
+
+# Tips: the card in the police group -------------------------------------------------------------
+class CardVerb(StrEnum):
+    ACKNOWLEDGE = "ack"
+    ASSIGN = "take"
+    RESOLVE = "res"
+    REJECT = "rej"
+    DUPLICATE = "dup"
+    TRANSFER = "xfer"
+    BACK = "back"  # from the outcome or reason choices back to the card's buttons
+
+
+@dataclass(frozen=True)
+class CardButton(ButtonData, prefix="tip"):
+    """``choice``: the outcome (resolve), the reason (reject), the original's code (duplicate)
+    or where to (transfer: ``c<commune code>`` or ``p<province code>``). Without it, the button
+    asks for it."""
+
+    verb: CardVerb
+    tip_id: int
+    choice: str | None = None
+
+
+# Tips: the relay between officers and the tipster -----------------------------------------------
+@dataclass(frozen=True)
+class AskTipsterButton(ButtonData, prefix="tip:ask"):
+    tip_id: int
+
+
+@dataclass(frozen=True)
+class AnswerAboutButton(ButtonData, prefix="ans"):
+    """Which of the tipster's open tips their held message is about."""
+
+    code: str
+
+
+# Tips: the resident's tip form ------------------------------------------------------------------
+@dataclass(frozen=True)
+class CancelTipButton(ButtonData, prefix="tip:cancel"):
+    """Cancels whatever the private chat is in the middle of (``/cancel``)."""
+
+
+@dataclass(frozen=True)
+class CategoryButton(ButtonData, prefix="cat"):
+    category: str
+
+
+NONE_OF_THESE = "none"
+
+
+@dataclass(frozen=True)
+class PlaceButton(ButtonData, prefix="place"):
+    """A commune's code, or ``NONE_OF_THESE``."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class DescriptionDoneButton(ButtonData, prefix="desc:done"):
+    pass
+
+
+class WhenChoice(StrEnum):
+    NOW = "now"
+    TODAY = "today"
+    EARLIER = "earlier"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class WhenButton(ButtonData, prefix="when"):
+    when: WhenChoice
+
+
+class ReviewChoice(StrEnum):
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+@dataclass(frozen=True)
+class ReviewButton(ButtonData, prefix="review"):
+    choice: ReviewChoice
+
+
+class DraftField(StrEnum):
+    CATEGORY = "category"
+    PLACE = "place"
+    DESCRIPTION = "description"
+    WHEN = "when"
+
+
+@dataclass(frozen=True)
+class EditButton(ButtonData, prefix="edit"):
+    field: DraftField
+
+
+# Tips: following up one's own tip ---------------------------------------------------------------
+class FollowAction(StrEnum):
+    SHOW = "show"
+    ADD = "add"
+
+
+@dataclass(frozen=True)
+class FollowButton(ButtonData, prefix="follow"):
+    action: FollowAction
+    code: str

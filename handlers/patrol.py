@@ -5,6 +5,7 @@ resumes them; every button is checked again against the member's row and shift."
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,6 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -31,23 +31,13 @@ from bot.domain.tip_notices import local_time, queue_card, unit_name
 from bot.domain.tips import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
+from handlers import flows, patrol_team
 from handlers import patrol_keyboards as pkb
-from handlers import patrol_team
+from handlers.flows import At, Flow
+from handlers.flows import PatrolStep as Step
 from handlers.keyboards import REMOVE, button, inline
 from handlers.tip_dialog import attachment_of, image_as_file, message_text
-from storage.dialogs import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
-
-FLOW = patrol_team.FLOW
-
-
-class Step:
-    CHECK_IN = "checkin"
-    CATEGORY = "inc_cat"
-    DESCRIPTION = "inc_desc"
-    PLACE = "inc_place"
-    CHECKPOINT_PLACE = patrol_team.Step.PLACE
-    CHECKPOINT_NAME = patrol_team.Step.NAME
 
 
 @dataclass(frozen=True)
@@ -71,8 +61,8 @@ async def membership(update: Update, context: TinbaoContext) -> OnPatrol | None:
     return OnPatrol(member, team, await context.uow.patrols.open_shift(member.id))
 
 
-async def save(context: TinbaoContext, step: str, data: dict[str, Any]) -> None:
-    await context.uow.dialogs.save(context.work.lane, FLOW, step, data, context.work.now)
+async def save(context: TinbaoContext, step: Step, data: dict[str, Any]) -> None:
+    await context.uow.dialogs.save(context.work.lane, Flow.PATROL, step, data, context.work.now)
 
 
 def max_age(context: TinbaoContext) -> timedelta:
@@ -130,9 +120,6 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         return
     member, team, shift = found.member, found.team, found.shift
     action, _, value = query.data.removeprefix("pat:").partition(":")
-    dialog = await context.uow.dialogs.get(context.work.lane)
-    step = dialog.step if dialog is not None and dialog.flow == FLOW else None
-    data = draft_of(dialog) if step is not None and dialog is not None else {}
     handled = True
     if action == "start":
         await begin_shift(update, context, language, found)
@@ -147,26 +134,15 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     elif action == "end" and shift is not None:
         await finish_shift(update, context, language, shift)
     elif action == "incident":
-        await save(context, Step.CATEGORY, {})
+        await save(context, Step.INCIDENT_CATEGORY, {})
         await context.reply(
             update, t("patrol.ask_category", language), reply_markup=pkb.categories(language)
         )
-    elif action == "cat" and step == Step.CATEGORY and value in CATEGORIES:
-        await save(context, Step.DESCRIPTION, Draft(category=value).to_dict())
-        await context.reply(
-            update, t("patrol.ask_description", language), reply_markup=continue_keyboard(language)
-        )
-    elif action == "desc" and step == Step.DESCRIPTION:
-        if not await description_done(update, context, language, Draft.from_dict(data), shift):
-            return  # answered with an alert already
-    elif action == "here" and step == Step.PLACE and shift is not None:
-        where = current_location(shift, context.work.now, max_age(context))
-        if where is None:
-            await context.reply(update, t("patrol.place_hint", language))
-        else:
-            draft = Draft.from_dict(data)
-            draft.latitude, draft.longitude = where
-            await file_incident(update, context, language, found, draft)
+    elif action in ("cat", "desc", "here"):  # the incident report's steps
+        dialog = await context.uow.dialogs.get(context.work.lane)
+        if not await flows.press(update, context, Flow.PATROL, dialog, language):
+            await context.answer(update, t("patrol.button_stale", language), alert=True)
+        return  # answered by the step
     elif action == "team":
         await switch_team(update, context, language, found, value)
     elif action in ("cp", "invite") and not member.leader:
@@ -185,6 +161,54 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update)
     else:
         await context.answer(update, t("patrol.button_stale", language), alert=True)
+
+
+def pressed(update: Update) -> tuple[str, str]:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action, _, value = query.data.removeprefix("pat:").partition(":")
+    return action, value
+
+
+async def on_category_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    action, value = pressed(update)
+    if action != "cat" or value not in CATEGORIES:
+        return False
+    await save(context, Step.INCIDENT_DESCRIPTION, Draft(category=value).to_dict())
+    await context.reply(
+        update,
+        t("patrol.ask_description", at.language),
+        reply_markup=continue_keyboard(at.language),
+    )
+    await context.answer(update)
+    return True
+
+
+async def on_description_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    action, _ = pressed(update)
+    found = await membership(update, context)
+    if action != "desc" or found is None:
+        return False
+    draft = Draft.from_dict(at.data)
+    if await description_done(update, context, at.language, draft, found.shift):
+        await context.answer(update)
+    return True  # else answered with an alert already
+
+
+async def on_place_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    action, _ = pressed(update)
+    found = await membership(update, context)
+    if action != "here" or found is None or found.shift is None:
+        return False
+    where = current_location(found.shift, context.work.now, max_age(context))
+    if where is None:
+        await context.reply(update, t("patrol.place_hint", at.language))
+    else:
+        draft = Draft.from_dict(at.data)
+        draft.latitude, draft.longitude = where
+        await file_incident(update, context, at.language, found, draft)
+    await context.answer(update)
+    return True
 
 
 async def switch_team(
@@ -302,7 +326,7 @@ async def description_done(
     if not draft.description.strip():
         await context.answer(update, t("patrol.description_required", language), alert=True)
         return False
-    await save(context, Step.PLACE, draft.to_dict())
+    await save(context, Step.INCIDENT_PLACE, draft.to_dict())
     await context.reply(
         update, t("patrol.ask_place", language), reply_markup=pkb.share_location(language)
     )
@@ -355,33 +379,18 @@ async def file_incident(
 
 
 # Messages ------------------------------------------------------------------------------------
-async def on_private_message(update: Update, context: TinbaoContext) -> None:
-    """Runs before the resident's conversation: takes the message when it belongs to a patrol
-    step, or is a location sent during a shift; otherwise leaves it to the conversation."""
+async def shift_location(update: Update, context: TinbaoContext, language: str) -> bool:
+    """A location sent outside any flow by a member on shift moves their known position;
+    False for anything else (not a location, not a member on shift: the resident's
+    business)."""
     message = update.effective_message
-    assert message is not None
-    dialog = await context.uow.dialogs.get(context.work.lane)
-    if dialog is not None and dialog.flow != FLOW:
-        return
-    if dialog is not None and dialog.updated_at + context.services.draft_ttl < context.work.now:
-        await context.uow.dialogs.end(context.work.lane)
-        dialog = None
-    if dialog is None and message.location is None:
-        return
+    if message is None or message.location is None:
+        return False
     found = await membership(update, context)
-    if found is None:
-        if dialog is not None:  # left over from a team the person no longer belongs to
-            await context.uow.dialogs.end(context.work.lane)
-        return
-    shift = found.shift
-    language = await context.language(update)
-    if dialog is None:
-        if shift is None:
-            return  # not on shift: a location is the resident's (tip) business
-        await location_during_shift(update, context, language, message, shift)
-    else:
-        await on_step(update, context, language, message, dialog.step, draft_of(dialog), found)
-    raise ApplicationHandlerStop
+    if found is None or found.shift is None:
+        return False
+    await location_during_shift(update, context, language, message, found.shift)
+    return True
 
 
 async def location_during_shift(
@@ -397,47 +406,84 @@ async def location_during_shift(
     )
 
 
-async def on_step(
-    update: Update,
-    context: TinbaoContext,
-    language: str,
-    message: Message,
-    step: str,
-    data: dict[str, Any],
-    found: OnPatrol,
-) -> None:
-    member, team, shift = found.member, found.team, found.shift
-    location = message.location
-    if location is not None and shift is not None:
-        note_location(
-            shift, location.latitude, location.longitude, context.work.now, location.live_period
-        )
-    if step == Step.CHECK_IN:
-        if location is None:
-            await context.reply(update, t("patrol.check_in_hint", language))
-        elif shift is None:
+PatrolMessage = Callable[[Update, TinbaoContext, At, Message, OnPatrol], Awaitable[None]]
+
+
+def on_patrol(handler: PatrolMessage) -> flows.OnMessage:
+    """A step's message handler, for a member of a team: a location sent at any step also
+    moves the known position of the member's shift. The step of someone no longer in a team
+    ends, and their message is handled as one outside any flow."""
+
+    async def step(update: Update, context: TinbaoContext, at: At) -> None:
+        message = update.effective_message
+        assert message is not None
+        found = await membership(update, context)
+        if found is None:  # left over from a team the person no longer belongs to
             await context.uow.dialogs.end(context.work.lane)
-            await context.reply(update, t("patrol.not_on_shift", language), reply_markup=REMOVE)
-        else:
-            await context.uow.dialogs.end(context.work.lane)
-            await do_check_in(
-                update, context, language, shift, location.latitude, location.longitude
+            raise flows.LeftFlow
+        location = message.location
+        if location is not None and found.shift is not None:
+            note_location(
+                found.shift,
+                location.latitude,
+                location.longitude,
+                context.work.now,
+                location.live_period,
             )
-    elif step == Step.DESCRIPTION:
-        await description_message(update, context, language, message, Draft.from_dict(data))
-    elif step == Step.PLACE:
-        if location is None:
-            await context.reply(update, t("patrol.place_hint", language))
-            return
-        draft = Draft.from_dict(data)
-        draft.latitude, draft.longitude = location.latitude, location.longitude
-        await file_incident(update, context, language, found, draft)
-    elif step in (Step.CHECKPOINT_PLACE, Step.CHECKPOINT_NAME):
-        await patrol_team.on_checkpoint_message(
-            update, context, language, member, team, message, step, data
-        )
-    else:  # waiting for a button (the category)
-        await context.reply(update, t("patrol.button_stale", language))
+        await handler(update, context, at, message, found)
+
+    return step
+
+
+@on_patrol
+async def on_check_in_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    location, shift, language = message.location, found.shift, at.language
+    if location is None:
+        await context.reply(update, t("patrol.check_in_hint", language))
+    elif shift is None:
+        await context.uow.dialogs.end(context.work.lane)
+        await context.reply(update, t("patrol.not_on_shift", language), reply_markup=REMOVE)
+    else:
+        await context.uow.dialogs.end(context.work.lane)
+        await do_check_in(update, context, language, shift, location.latitude, location.longitude)
+
+
+@on_patrol
+async def on_category_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    await context.reply(update, t("patrol.button_stale", at.language))  # waits for a button
+
+
+@on_patrol
+async def on_description_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    await description_message(update, context, at.language, message, Draft.from_dict(at.data))
+
+
+@on_patrol
+async def on_place_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    location = message.location
+    if location is None:
+        await context.reply(update, t("patrol.place_hint", at.language))
+        return
+    draft = Draft.from_dict(at.data)
+    draft.latitude, draft.longitude = location.latitude, location.longitude
+    await file_incident(update, context, at.language, found, draft)
+
+
+@on_patrol
+async def on_checkpoint_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    await patrol_team.on_checkpoint_message(
+        update, context, at.language, found.member, found.team, message, Step(at.step), at.data
+    )
 
 
 async def description_message(
@@ -449,7 +495,7 @@ async def description_message(
     if refusal is not None:
         await context.reply(update, t(f"patrol.{refusal}", language, limit=DESCRIPTION_LIMIT))
         return
-    await save(context, Step.DESCRIPTION, draft.to_dict())
+    await save(context, Step.INCIDENT_DESCRIPTION, draft.to_dict())
     await context.reply(
         update, t("patrol.description_received", language), reply_markup=continue_keyboard(language)
     )
@@ -479,30 +525,38 @@ async def live_location_moved(update: Update, context: TinbaoContext) -> None:
     )
 
 
-async def cancel_step(update: Update, context: TinbaoContext) -> None:
-    """/cancel inside a patrol step ends it with the patrol's words (the resident's /cancel
-    handles every other dialog)."""
-    dialog = await context.uow.dialogs.get(context.work.lane)
-    if dialog is None or dialog.flow != FLOW:
-        return
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    """/cancel inside a patrol step ends it with the patrol's words, then the patrol menu."""
     await context.uow.dialogs.end(context.work.lane)
-    language = await context.language(update)
     await context.reply(update, t("patrol.cancelled", language), reply_markup=REMOVE)
     found = await membership(update, context)
     if found is not None:
         await show_menu(update, context, language, found)
-    raise ApplicationHandlerStop
 
 
-PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+PATROL = flows.register(
+    flows.FlowSpec(
+        Flow.PATROL,
+        Step,
+        {
+            Step.CHECK_IN: flows.Step(on_check_in_message),
+            Step.INCIDENT_CATEGORY: flows.Step(on_category_message, on_category_button),
+            Step.INCIDENT_DESCRIPTION: flows.Step(on_description_message, on_description_button),
+            Step.INCIDENT_PLACE: flows.Step(on_place_message, on_place_button),
+            Step.CHECKPOINT_PLACE: flows.Step(on_checkpoint_message),
+            Step.CHECKPOINT_NAME: flows.Step(on_checkpoint_message),
+        },
+        cancel,
+        expired=None,  # a patrol step lapses silently: the next message is taken afresh
+        takes_replies=True,
+    )
+)
+
 LIVE_UPDATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.LOCATION
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Call before the conversation's handlers: patrol steps take their messages first (group
-    -1, stopping the rest only for messages they took)."""
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE, on_private_message), group=-1)
-    application.add_handler(CommandHandler("cancel", cancel_step), group=-1)
+    """The patrol's messages come through the conversation's router (``PATROL``)."""
     application.add_handler(MessageHandler(LIVE_UPDATE, live_location_moved))
     application.add_handler(CommandHandler("patrol", patrol_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^pat:"))

@@ -25,27 +25,23 @@ from bot.domain.tips import (
 )
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
+from handlers import flows
 from handlers import keyboards as kb
+from handlers.flows import At, Flow
+from handlers.flows import TipStep as Step
 
-FLOW = "tip"
 PLACE_CHOICES = 5
-EDITABLE = {"category": "category", "place": "place", "description": "description", "when": "when"}
+EDITABLE = {
+    "category": Step.CATEGORY,
+    "place": Step.PLACE,
+    "description": Step.DESCRIPTION,
+    "when": Step.WHEN,
+}
 
 
-class Step:
-    CATEGORY, PLACE, DESCRIPTION, WHEN, WHEN_TEXT, REVIEW = (
-        "category",
-        "place",
-        "description",
-        "when",
-        "when_text",
-        "review",
-    )
-
-
-async def save(context: TinbaoContext, step: str, draft: Draft, editing: bool = False) -> None:
+async def save(context: TinbaoContext, step: Step, draft: Draft, editing: bool = False) -> None:
     data = {**draft.to_dict(), "editing": editing}
-    await context.uow.dialogs.save(context.work.lane, FLOW, step, data, context.work.now)
+    await context.uow.dialogs.save(context.work.lane, Flow.TIP, step, data, context.work.now)
 
 
 async def begin(update: Update, context: TinbaoContext, language: str) -> None:
@@ -54,7 +50,7 @@ async def begin(update: Update, context: TinbaoContext, language: str) -> None:
 
 
 async def ask(
-    update: Update, context: TinbaoContext, step: str, draft: Draft, language: str
+    update: Update, context: TinbaoContext, step: Step, draft: Draft, language: str
 ) -> None:
     """Send the question of ``step``."""
     if step == Step.CATEGORY:
@@ -115,7 +111,7 @@ async def show_review(update: Update, context: TinbaoContext, draft: Draft, lang
 
 
 async def advance(
-    update: Update, context: TinbaoContext, draft: Draft, after: str, editing: bool, language: str
+    update: Update, context: TinbaoContext, draft: Draft, after: Step, editing: bool, language: str
 ) -> None:
     """Go to the step after ``after``, or back to the review when a field was being edited."""
     order = [Step.CATEGORY, Step.PLACE, Step.DESCRIPTION, Step.WHEN, Step.REVIEW]
@@ -125,25 +121,41 @@ async def advance(
 
 
 # Messages ------------------------------------------------------------------------------------
-async def on_message(
-    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
-) -> None:
+def draft_at(at: At) -> tuple[Draft, bool]:
+    """The draft of the step the chat is at, and whether a field of it is being edited."""
+    return Draft.from_dict(at.data), bool(at.data.get("editing"))
+
+
+async def step_hint(update: Update, context: TinbaoContext, at: At) -> None:
+    """A message where the step waits for a button."""
+    hint = "tip.review_hint" if at.step == Step.REVIEW else "tip.step_hint"
+    await context.reply(update, t(hint, at.language))
+
+
+async def on_place(update: Update, context: TinbaoContext, at: At) -> None:
     message = update.effective_message
     assert message is not None
-    draft, editing = Draft.from_dict(data), bool(data.get("editing"))
-    if step == Step.PLACE:
-        await place_message(update, context, message, draft, editing, language)
-    elif step == Step.DESCRIPTION:
-        await description_message(update, context, message, draft, editing, language)
-    elif step == Step.WHEN_TEXT and message.text:
-        if len(message.text) > OCCURRED_LIMIT:
-            await context.reply(update, t("fallback.text_too_long", language, limit=OCCURRED_LIMIT))
-            return
-        draft.occurred = message.text.strip()
-        await advance(update, context, draft, Step.WHEN, editing, language)
-    else:
-        hints = {Step.WHEN_TEXT: "tip.when_hint", Step.REVIEW: "tip.review_hint"}
-        await context.reply(update, t(hints.get(step, "tip.step_hint"), language))
+    await place_message(update, context, message, *draft_at(at), at.language)
+
+
+async def on_description(update: Update, context: TinbaoContext, at: At) -> None:
+    message = update.effective_message
+    assert message is not None
+    await description_message(update, context, message, *draft_at(at), at.language)
+
+
+async def on_when_text(update: Update, context: TinbaoContext, at: At) -> None:
+    message, language = update.effective_message, at.language
+    assert message is not None
+    if not message.text:
+        await context.reply(update, t("tip.when_hint", language))
+        return
+    if len(message.text) > OCCURRED_LIMIT:
+        await context.reply(update, t("fallback.text_too_long", language, limit=OCCURRED_LIMIT))
+        return
+    draft, editing = draft_at(at)
+    draft.occurred = message.text.strip()
+    await advance(update, context, draft, Step.WHEN, editing, language)
 
 
 async def place_message(
@@ -224,32 +236,66 @@ def attachment_of(message: Message) -> dict[str, Any] | None:
 
 
 # Buttons -------------------------------------------------------------------------------------
-async def on_button(
-    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
-) -> bool:
-    """Handle a dialog button; False when it does not belong to the current step."""
+# Each returns False, having done nothing, when the press does not belong to its step.
+def pressed(update: Update) -> tuple[str, str]:
     query = update.callback_query
     assert query is not None and query.data is not None
     kind, _, value = query.data.partition(":")
-    draft, editing = Draft.from_dict(data), bool(data.get("editing"))
-    if kind == "cat" and step == Step.CATEGORY and value in CATEGORIES:
-        draft.category = value
-        await advance(update, context, draft, Step.CATEGORY, editing, language)
-    elif kind == "place" and step == Step.PLACE:
-        await place_button(update, context, draft, editing, value, language)
-    elif kind == "desc" and step == Step.DESCRIPTION and value == "done":
-        if not draft.description.strip():
-            await context.answer(update, t("tip.description_required", language), alert=True)
-            return True
-        await advance(update, context, draft, Step.DESCRIPTION, editing, language)
-    elif kind == "when" and step == Step.WHEN and value in ("now", "today", "earlier", "skip"):
-        if value == "earlier":
-            await save(context, Step.WHEN_TEXT, draft, editing)
-            await ask(update, context, Step.WHEN_TEXT, draft, language)
-        else:
-            draft.occurred = None if value == "skip" else value
-            await advance(update, context, draft, Step.WHEN, editing, language)
-    elif kind == "review" and step == Step.REVIEW and value == "edit":
+    return kind, value
+
+
+async def on_category_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    kind, value = pressed(update)
+    if kind != "cat" or value not in CATEGORIES:
+        return False
+    draft, editing = draft_at(at)
+    draft.category = value
+    await advance(update, context, draft, Step.CATEGORY, editing, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_place_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    kind, value = pressed(update)
+    if kind != "place":
+        return False
+    await place_button(update, context, *draft_at(at), value, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_description_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    kind, value = pressed(update)
+    if kind != "desc" or value != "done":
+        return False
+    draft, editing = draft_at(at)
+    if not draft.description.strip():
+        await context.answer(update, t("tip.description_required", at.language), alert=True)
+        return True
+    await advance(update, context, draft, Step.DESCRIPTION, editing, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_when_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    kind, value = pressed(update)
+    if kind != "when" or value not in ("now", "today", "earlier", "skip"):
+        return False
+    draft, editing = draft_at(at)
+    if value == "earlier":
+        await save(context, Step.WHEN_TEXT, draft, editing)
+        await ask(update, context, Step.WHEN_TEXT, draft, at.language)
+    else:
+        draft.occurred = None if value == "skip" else value
+        await advance(update, context, draft, Step.WHEN, editing, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_review_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    kind, value = pressed(update)
+    draft, language = Draft.from_dict(at.data), at.language
+    if kind == "review" and value == "edit":
         await context.reply(
             update,
             t("tip.edit_which", language),
@@ -257,10 +303,10 @@ async def on_button(
                 [kb.button(t(f"tip.edit_{field}", language), f"edit:{field}") for field in EDITABLE]
             ),
         )
-    elif kind == "edit" and step == Step.REVIEW and value in EDITABLE:
+    elif kind == "edit" and value in EDITABLE:
         await save(context, EDITABLE[value], draft, editing=True)
         await ask(update, context, EDITABLE[value], draft, language)
-    elif kind == "review" and step == Step.REVIEW and value == "confirm":
+    elif kind == "review" and value == "confirm":
         await confirm(update, context, draft, language)
     else:
         return False
@@ -336,3 +382,24 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
     await context.reply(update, receipt)
     if tip.urgent:
         await context.reply(update, t("tip.urgent_reminder", language))
+
+
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    await flows.end(update, context, language, "tip.cancelled")
+
+
+TIP_FORM = flows.register(
+    flows.FlowSpec(
+        Flow.TIP,
+        Step,
+        {
+            Step.CATEGORY: flows.Step(step_hint, on_category_button),
+            Step.PLACE: flows.Step(on_place, on_place_button),
+            Step.DESCRIPTION: flows.Step(on_description, on_description_button),
+            Step.WHEN: flows.Step(step_hint, on_when_button),
+            Step.WHEN_TEXT: flows.Step(on_when_text),
+            Step.REVIEW: flows.Step(step_hint, on_review_button),
+        },
+        cancel,
+    )
+)

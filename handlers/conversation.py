@@ -23,8 +23,7 @@ from handlers import (
     tipster_answers,
 )
 from handlers import keyboards as kb
-from handlers.flows import REGISTRY, At, Flow, LeftFlow, lost, press
-from handlers.flows import show_menu as show_menu
+from handlers.flows import REGISTRY, At, Flow, LeftFlow, lost, press, show_menu
 from handlers.general import help_text
 from storage.dialogs import draft_of
 from storage.models import Dialog

@@ -115,7 +115,7 @@ class LeftFlow(Exception):
 
 
 @dataclass(frozen=True)
-class Step:
+class StepHandlers:
     """What a step does with a message, and with a press of one of its buttons (None: the
     step has no buttons, a press is stale)."""
 
@@ -127,7 +127,7 @@ class Step:
 class FlowSpec:
     name: Flow
     steps: type[StrEnum]
-    handlers: Mapping[StrEnum, Step]
+    handlers: Mapping[StrEnum, StepHandlers]
     cancel: OnCancel
     # Said when the chat comes back after the draft expired (None: the flow ends silently).
     expired: str | None = "tip.expired"
@@ -140,14 +140,16 @@ class FlowSpec:
         if foreign:
             raise FlowError(f"flow {self.name}: handlers for steps of another flow: {foreign}")
         missing = [
-            step.value for step in self.steps if not isinstance(self.handlers.get(step), Step)
+            step.value
+            for step in self.steps
+            if not isinstance(self.handlers.get(step), StepHandlers)
         ]
         if missing:
             raise FlowError(f"flow {self.name}: steps without a handler: {missing}")
         if not callable(self.cancel):
             raise FlowError(f"flow {self.name}: no cancel")
 
-    def step(self, name: str) -> tuple[StrEnum, Step] | None:
+    def step(self, name: str) -> tuple[StrEnum, StepHandlers] | None:
         """The stored step ``name`` and its handlers, or None when this flow has no such step."""
         try:
             step = self.steps(name)

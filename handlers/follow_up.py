@@ -156,7 +156,7 @@ FOLLOW_UP = flows.register(
     flows.FlowSpec(
         Flow.FOLLOW_UP,
         Step,
-        {Step.CODE: flows.Step(on_code), Step.ADD: flows.Step(on_info)},
+        {Step.CODE: flows.StepHandlers(on_code), Step.ADD: flows.StepHandlers(on_info)},
         cancel,
     )
 )

@@ -539,12 +539,14 @@ PATROL = flows.register(
         Flow.PATROL,
         Step,
         {
-            Step.CHECK_IN: flows.Step(on_check_in_message),
-            Step.INCIDENT_CATEGORY: flows.Step(on_category_message, on_category_button),
-            Step.INCIDENT_DESCRIPTION: flows.Step(on_description_message, on_description_button),
-            Step.INCIDENT_PLACE: flows.Step(on_place_message, on_place_button),
-            Step.CHECKPOINT_PLACE: flows.Step(on_checkpoint_message),
-            Step.CHECKPOINT_NAME: flows.Step(on_checkpoint_message),
+            Step.CHECK_IN: flows.StepHandlers(on_check_in_message),
+            Step.INCIDENT_CATEGORY: flows.StepHandlers(on_category_message, on_category_button),
+            Step.INCIDENT_DESCRIPTION: flows.StepHandlers(
+                on_description_message, on_description_button
+            ),
+            Step.INCIDENT_PLACE: flows.StepHandlers(on_place_message, on_place_button),
+            Step.CHECKPOINT_PLACE: flows.StepHandlers(on_checkpoint_message),
+            Step.CHECKPOINT_NAME: flows.StepHandlers(on_checkpoint_message),
         },
         cancel,
         expired=None,  # a patrol step lapses silently: the next message is taken afresh

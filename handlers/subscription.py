@@ -151,7 +151,10 @@ async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
 
 SUBSCRIPTION = flows.register(
     flows.FlowSpec(
-        Flow.SUBSCRIPTION, Step, {Step.PLACE: flows.Step(on_message, on_place_button)}, cancel
+        Flow.SUBSCRIPTION,
+        Step,
+        {Step.PLACE: flows.StepHandlers(on_message, on_place_button)},
+        cancel,
     )
 )
 

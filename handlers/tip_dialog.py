@@ -393,12 +393,12 @@ TIP_FORM = flows.register(
         Flow.TIP,
         Step,
         {
-            Step.CATEGORY: flows.Step(step_hint, on_category_button),
-            Step.PLACE: flows.Step(on_place, on_place_button),
-            Step.DESCRIPTION: flows.Step(on_description, on_description_button),
-            Step.WHEN: flows.Step(step_hint, on_when_button),
-            Step.WHEN_TEXT: flows.Step(on_when_text),
-            Step.REVIEW: flows.Step(step_hint, on_review_button),
+            Step.CATEGORY: flows.StepHandlers(step_hint, on_category_button),
+            Step.PLACE: flows.StepHandlers(on_place, on_place_button),
+            Step.DESCRIPTION: flows.StepHandlers(on_description, on_description_button),
+            Step.WHEN: flows.StepHandlers(step_hint, on_when_button),
+            Step.WHEN_TEXT: flows.StepHandlers(on_when_text),
+            Step.REVIEW: flows.StepHandlers(step_hint, on_review_button),
         },
         cancel,
     )

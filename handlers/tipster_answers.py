@@ -132,7 +132,7 @@ async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
 
 ANSWER = flows.register(
     flows.FlowSpec(
-        Flow.ANSWER, Step, {Step.WHICH_TIP: flows.Step(on_message, on_tip_chosen)}, cancel
+        Flow.ANSWER, Step, {Step.WHICH_TIP: flows.StepHandlers(on_message, on_tip_chosen)}, cancel
     )
 )
 

@@ -14,7 +14,7 @@ import pytest
 import handlers  # noqa: F401 (importing the handlers registers every flow)
 from bot.clock import Clock
 from bot.runtime.service import Service
-from handlers.flows import REGISTRY, At, Flow, FlowError, FlowSpec, Registry, Step, TipStep
+from handlers.flows import REGISTRY, At, Flow, FlowError, FlowSpec, Registry, StepHandlers, TipStep
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
@@ -70,18 +70,22 @@ def test_a_step_unknown_to_its_flow_is_not_found() -> None:
 
 def test_a_flow_with_a_step_without_a_handler_is_refused_when_declared() -> None:
     with pytest.raises(FlowError, match="check"):
-        FlowSpec(Flow.TIP, Quiz, {Quiz.ASK: Step(nothing)}, nothing)
+        FlowSpec(Flow.TIP, Quiz, {Quiz.ASK: StepHandlers(nothing)}, nothing)
 
 
 def test_a_flow_with_a_handler_for_another_flows_step_is_refused_when_declared() -> None:
-    handlers_ = {Quiz.ASK: Step(nothing), Quiz.CHECK: Step(nothing), TipStep.PLACE: Step(nothing)}
+    handlers_ = {
+        Quiz.ASK: StepHandlers(nothing),
+        Quiz.CHECK: StepHandlers(nothing),
+        TipStep.PLACE: StepHandlers(nothing),
+    }
     with pytest.raises(FlowError, match="another flow"):
         FlowSpec(Flow.TIP, Quiz, handlers_, nothing)
 
 
 def test_registering_the_same_flow_twice_is_refused() -> None:
     registry = Registry()
-    spec = FlowSpec(Flow.TIP, Quiz, {step: Step(nothing) for step in Quiz}, nothing)
+    spec = FlowSpec(Flow.TIP, Quiz, {step: StepHandlers(nothing) for step in Quiz}, nothing)
     registry.add(spec)
     with pytest.raises(FlowError, match="twice"):
         registry.add(spec)
@@ -202,3 +206,13 @@ async def test_cancel_outside_any_flow_says_there_is_nothing_to_cancel(
     lan = await resident(sandbox.client)
     said, menu = await lan.say("/cancel", expect=2)
     assert "Không có việc gì đang làm dở" in said["text"] and MENU in menu["text"]
+
+
+async def test_a_patrol_step_left_by_someone_no_longer_in_a_team_ends_and_the_message_is_answered(
+    sandbox: SandboxServer, service: Service, storage: Storage
+) -> None:
+    lan = await resident(sandbox.client)
+    await put_in(storage, lan, "patrol", "inc_desc")
+    said, menu = await lan.say("Có đánh nhau ở chợ", expect=2)
+    assert "chưa hiểu" in said["text"] and MENU in menu["text"]
+    assert await state_of(storage, lan) is None

@@ -23,9 +23,17 @@ from handlers.units import setup_chat
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Install every handler, most specific first; the fallback answers whatever is left."""
+    """Install every handler; the fallback answers whatever is left.
+
+    Which flow takes a private message, /cancel or a flow's button is decided by the chat's
+    stored flow and step (``handlers.flows``, routed by ``conversation``), not by this order:
+    the conversation is the only handler of private messages, and the buttons' patterns do not
+    overlap. The order still matters in three places, because the first match in a group wins:
+    the chat checks come first (they refuse what does not belong where it was sent), and
+    ``fallback`` (any other command) and the buttons' catch-all come last.
+    """
     chat_rules.register_checks(application)  # before everything else
-    patrol_member.register(application)  # before the conversation: patrol steps take their messages
+    patrol_member.register(application)
     tip_relay.register(application)
     private_chat.register(application)
     tipster_answers.register(application)

@@ -1,5 +1,7 @@
-"""The resident's private chat: the main menu, /cancel, and routing each message or button to
-the dialog the chat is in (its state comes from the database, never from memory)."""
+"""The resident's private chat: the main menu, /cancel, and the router that hands each message
+or button to the flow the chat is in. The chat's flow and step come from the database, never
+from memory, and are looked up in the registry of flows (``handlers.flows``); a stored flow or
+step nobody knows is cleared and said, never ignored."""
 
 from __future__ import annotations
 
@@ -25,10 +27,13 @@ from bot.domain.tips.buttons import (
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.campaigns import subscription
-from handlers.campaigns import wizard as campaign_wizard
+from handlers.campaigns import wizard as campaign_wizard  # noqa: F401 (each flow's module registers it)
+from handlers.flows import REGISTRY, At, Flow, LeftFlow, lost, press, show_menu
 from handlers.help import help_text
+from handlers.patrols import member as patrol_member
 from handlers.tips import follow_up, tipster_answers
 from handlers.tips import form as tip_form
+from handlers.tips import relay as tip_relay
 from storage.flow_states import draft_of
 from storage.models import Dialog
 
@@ -42,11 +47,10 @@ DIALOG_BUTTONS = claims(
     FollowButton,
 )
 MENU_BUTTONS = claims(MenuButton, LanguageButton)
-CANCELLED = {
-    subscription.FLOW: "subscription.cancelled",
-    campaign_wizard.FLOW: "campaign.cancelled",
-    tipster_answers.FLOW: "answer.cancelled",
-}
+
+
+def expired(dialog: Dialog, context: TinbaoContext) -> bool:
+    return dialog.updated_at + context.services.draft_ttl < context.work.now
 
 
 async def current_dialog(update: Update, context: TinbaoContext, language: str) -> Dialog | None:
@@ -54,15 +58,14 @@ async def current_dialog(update: Update, context: TinbaoContext, language: str) 
     dialog = await context.uow.dialogs.get(context.work.lane)
     if dialog is None:
         return None
-    if dialog.updated_at + context.services.draft_ttl < context.work.now:
+    if expired(dialog, context):
         await context.uow.dialogs.end(context.work.lane)
-        await context.reply(update, t("tip.expired", language))
+        spec = REGISTRY.get(dialog.flow)
+        said = spec.expired if spec is not None else "tip.expired"
+        if said is not None:
+            await context.reply(update, t(said, language))
         return None
     return dialog
-
-
-async def show_menu(update: Update, context: TinbaoContext, language: str) -> None:
-    await context.reply(update, t("menu.prompt", language), reply_markup=kb.main_menu(language))
 
 
 async def start(update: Update, context: TinbaoContext) -> None:
@@ -73,16 +76,18 @@ async def start(update: Update, context: TinbaoContext) -> None:
 
 
 async def cancel(update: Update, context: TinbaoContext) -> None:
+    """/cancel (and the tip form's cancel button): the chat's flow ends as that flow says."""
     language = await context.language(update)
     dialog = await context.uow.dialogs.get(context.work.lane)
-    await context.uow.dialogs.end(context.work.lane)
-    cancelled = CANCELLED.get(dialog.flow, "tip.cancelled") if dialog else "tip.nothing_to_cancel"
-    await context.reply(
-        update,
-        t(cancelled, language),
-        reply_markup=kb.REMOVE,
-    )
-    await show_menu(update, context, language)
+    if dialog is None:
+        await context.reply(update, t("tip.nothing_to_cancel", language), reply_markup=kb.REMOVE)
+        await show_menu(update, context, language)
+        return
+    spec = REGISTRY.get(dialog.flow)
+    if spec is None:
+        await lost(update, context, dialog.flow, dialog.step, language)
+        return
+    await spec.cancel(update, context, language)
 
 
 async def menu_button(update: Update, context: TinbaoContext) -> None:
@@ -124,10 +129,7 @@ async def dialog_button(update: Update, context: TinbaoContext) -> None:
         handled = await follow_up.on_button(update, context, button, language)
     elif button is not None:
         dialog = await current_dialog(update, context, language)
-        if dialog is not None and dialog.flow == tip_form.FLOW:
-            handled = await tip_form.on_button(
-                update, context, button, dialog.step, draft_of(dialog), language
-            )
+        handled = await press(update, context, Flow.TIP, dialog, language)
     if not handled:
         await context.answer(update, t("tip.button_stale", language), alert=True)
 
@@ -143,23 +145,38 @@ async def cancel_button(update: Update, context: TinbaoContext) -> None:
 
 
 async def private_message(update: Update, context: TinbaoContext) -> None:
+    """Every message of a private chat that is not a command, in this order: a reply to a
+    police message is the tipster's answer (unless the chat's flow takes replies as its
+    input); else the step the chat is at takes it; else a location during a patrol shift
+    moves the member's known position; else a tipster the police have written to is asked
+    which tip it is about; else the person is told it was not understood."""
+    message = update.effective_message
+    assert message is not None
     language = await context.language(update)
+    stored = await context.uow.dialogs.get(context.work.lane)
+    live = REGISTRY.get(stored.flow) if stored and not expired(stored, context) else None
+    if message.reply_to_message is not None and not (live is not None and live.takes_replies):
+        if await tip_relay.private_reply(update, context):
+            return
     dialog = await current_dialog(update, context, language)
-    if dialog is None:
-        if await tipster_answers.hold_for_choice(update, context, language):
-            return  # a tipster writing to the police: which tip is it about?
-        await context.reply(update, t("fallback.not_understood", language))
-        await show_menu(update, context, language)
-    elif dialog.flow == tip_form.FLOW:
-        await tip_form.on_message(update, context, dialog.step, draft_of(dialog), language)
-    elif dialog.flow == subscription.FLOW:
-        await subscription.on_message(update, context, language)
-    elif dialog.flow == campaign_wizard.FLOW:
-        await campaign_wizard.on_message(update, context, dialog.step, draft_of(dialog), language)
-    elif dialog.flow == tipster_answers.FLOW:
-        await tipster_answers.on_message(update, context, draft_of(dialog), language)
-    else:
-        await follow_up.on_message(update, context, dialog.step, draft_of(dialog), language)
+    if dialog is not None:
+        spec = REGISTRY.get(dialog.flow)
+        found = spec.step(dialog.step) if spec is not None else None
+        if found is None:
+            await lost(update, context, dialog.flow, dialog.step, language)
+            return
+        step, handlers = found
+        try:
+            await handlers.message(update, context, At(step, draft_of(dialog), language))
+            return
+        except LeftFlow:
+            pass  # the flow no longer applies (ended): the message is one outside any flow
+    if await patrol_member.shift_location(update, context, language):
+        return
+    if await tipster_answers.hold_for_choice(update, context, language):
+        return  # a tipster writing to the police: which tip is it about?
+    await context.reply(update, t("fallback.not_understood", language))
+    await show_menu(update, context, language)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

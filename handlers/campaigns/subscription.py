@@ -16,10 +16,11 @@ from bot.domain.campaigns.buttons import SUBSCRIPTION_CANCEL, SubscribeButton
 from bot.domain.tips.buttons import NONE_OF_THESE
 from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext, destination
+from handlers import flows
 from handlers import keyboards as kb
+from handlers.flows import At, Flow
+from handlers.flows import SubscriptionStep as Step
 
-FLOW = "subscribe"
-STEP = "place"
 CHOICES = 5
 
 
@@ -51,15 +52,15 @@ async def begin(update: Update, context: TinbaoContext, language: str) -> None:
                     province=commune.province_name,
                 ),
             )
-    await context.uow.dialogs.save(work.lane, FLOW, STEP, {}, work.now)
+    await context.uow.dialogs.save(work.lane, Flow.SUBSCRIPTION, Step.PLACE, {}, work.now)
     await context.reply(
         update, t("subscription.ask_place", language), reply_markup=kb.share_location(language)
     )
 
 
-async def on_message(update: Update, context: TinbaoContext, language: str) -> None:
+async def on_message(update: Update, context: TinbaoContext, at: At) -> None:
     """A name or a location while choosing the commune."""
-    message = update.effective_message
+    message, language = update.effective_message, at.language
     assert message is not None
     directory = context.services.directory
     if message.location:
@@ -89,31 +90,36 @@ def places(choices: list[Commune], language: str) -> kb.Keyboard:
 
 
 async def on_button(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    dialog = await context.uow.dialogs.get(context.work.lane)
+    if not await flows.press(update, context, Flow.SUBSCRIPTION, dialog, language):
+        await context.answer(update, t("tip.button_stale", language), alert=True)
+
+
+async def on_place_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    """A commune chosen (or none of them, or cancel)."""
     query = update.callback_query
     assert query is not None
-    language = await context.language(update)
-    work = context.work
+    work, language = context.work, at.language
     button = SubscribeButton.unpack(query.data)
-    dialog = await context.uow.dialogs.get(work.lane)
-    if button is None or dialog is None or dialog.flow != FLOW:
+    if button is None:
         await context.answer(update, t("tip.button_stale", language), alert=True)
-        return
+        return True
     await context.answer(update)
     value = button.choice
     if value == SUBSCRIPTION_CANCEL:
-        await context.uow.dialogs.end(work.lane)
-        await context.reply(update, t("subscription.cancelled", language), reply_markup=kb.REMOVE)
-        return
+        await flows.end(update, context, language, "subscription.cancelled", menu=False)
+        return True
     if value == NONE_OF_THESE:
         await context.reply(
             update, t("subscription.retype", language), reply_markup=kb.share_location(language)
         )
-        return
+        return True
     commune = context.services.directory.get(value)
     chat = update.effective_chat
     if commune is None or chat is None:  # forged data: no such commune
         await context.reply(update, t("subscription.hint", language))
-        return
+        return True
     await context.uow.subscribers.subscribe(
         destination(chat, context.services.keyring),
         commune.code,
@@ -132,6 +138,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         ),
         reply_markup=kb.REMOVE,
     )
+    return True
 
 
 async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
@@ -139,10 +146,24 @@ async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
     work = context.work
     removed = await context.uow.subscribers.remove(work.lane)
     dialog = await context.uow.dialogs.get(work.lane)
-    if dialog is not None and dialog.flow == FLOW:
+    if dialog is not None and dialog.flow == Flow.SUBSCRIPTION:
         await context.uow.dialogs.end(work.lane)
     key = "subscription.unsubscribed" if removed else "subscription.not_subscribed"
     await context.reply(update, t(key, language), reply_markup=kb.REMOVE)
+
+
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    await flows.end(update, context, language, "subscription.cancelled")
+
+
+SUBSCRIPTION = flows.register(
+    flows.FlowSpec(
+        Flow.SUBSCRIPTION,
+        Step,
+        {Step.PLACE: flows.StepHandlers(on_message, on_place_button)},
+        cancel,
+    )
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -8,6 +8,7 @@ every button is checked against the dialog's step and the presser's rights."""
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Message, Update
@@ -48,11 +49,12 @@ from bot.domain.campaigns.rules import (
     parse_schedule,
 )
 from bot.runtime.context import TinbaoContext
+from handlers import flows
 from handlers import keyboards as kb
-from storage.flow_states import draft_of
+from handlers.flows import At, Flow
+from handlers.flows import CampaignStep as Step
 from storage.models import Campaign
 
-FLOW = "campaign"
 CAMPAIGN_BUTTONS = claims(
     CampaignCancelButton,
     CampaignLibraryButton,
@@ -64,32 +66,20 @@ CAMPAIGN_BUTTONS = claims(
 )
 SEARCH_CHOICES = 5
 HINTS = {
-    "text": "campaign.text_hint",
-    "province": "campaign.area_hint",
-    "communes": "campaign.area_hint",
-    "schedule": "campaign.schedule_hint",
+    Step.TEXT: "campaign.text_hint",
+    Step.PROVINCE: "campaign.area_hint",
+    Step.COMMUNES: "campaign.area_hint",
+    Step.SCHEDULE: "campaign.schedule_hint",
 }
-
-
-class Step:
-    SOURCE, TEXT, AUDIENCE, PROVINCE, COMMUNES, SCHEDULE, PREVIEW = (
-        "source",
-        "text",
-        "audience",
-        "province",
-        "communes",
-        "schedule",
-        "preview",
-    )
 
 
 def cancel_row(language: str) -> list[dict[str, str]]:
     return [kb.button(t("campaign.cancel_button", language), CampaignCancelButton())]
 
 
-async def save(context: TinbaoContext, step: str, draft: CampaignDraft) -> None:
+async def save(context: TinbaoContext, step: Step, draft: CampaignDraft) -> None:
     work = context.work
-    await context.uow.dialogs.save(work.lane, FLOW, step, draft.__dict__.copy(), work.now)
+    await context.uow.dialogs.save(work.lane, Flow.CAMPAIGN, step, draft.__dict__.copy(), work.now)
 
 
 def draft_from(data: dict[str, Any]) -> CampaignDraft:
@@ -229,27 +219,65 @@ async def show_preview(
 
 
 # Messages ------------------------------------------------------------------------------------
-async def on_message(
-    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
-) -> None:
-    message = update.effective_message
-    assert message is not None
-    draft = draft_from(data)
-    try:
-        if step == Step.TEXT:
-            await text_message(update, context, message, draft, language)
-        elif step == Step.PROVINCE and message.text:
-            await province_message(update, context, message.text, draft, language)
-        elif step == Step.COMMUNES and (message.text or message.location):
-            await communes_message(update, context, message, draft, language)
-        elif step == Step.SCHEDULE and message.text:
-            draft.set_schedule(parse_schedule(message.text[:100], context.work.now))
-            await show_preview(update, context, draft, language)
-        else:
-            await context.reply(update, t(HINTS.get(step, "campaign.buttons_hint"), language))
-    except CampaignRefused as refusal:
-        values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
-        await context.reply(update, t(refusal.key, language, **values))
+def campaign_message(
+    handler: Callable[[Update, TinbaoContext, Message, CampaignDraft, str], Awaitable[bool]],
+) -> flows.OnMessage:
+    """A step's message handler; it returns False for a message the step cannot take (answered
+    with the step's hint). A refusal is said in the catalog's words."""
+
+    async def step(update: Update, context: TinbaoContext, at: At) -> None:
+        message = update.effective_message
+        assert message is not None
+        try:
+            if not await handler(update, context, message, draft_from(at.data), at.language):
+                hint = HINTS.get(Step(at.step), "campaign.buttons_hint")
+                await context.reply(update, t(hint, at.language))
+        except CampaignRefused as refusal:
+            values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
+            await context.reply(update, t(refusal.key, at.language, **values))
+
+    return step
+
+
+async def buttons_only(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    return False  # the step waits for a button: the hint says so
+
+
+async def on_text(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    await text_message(update, context, message, draft, language)
+    return True
+
+
+async def on_province(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    if not message.text:
+        return False
+    await province_message(update, context, message.text, draft, language)
+    return True
+
+
+async def on_communes(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    if not (message.text or message.location):
+        return False
+    await communes_message(update, context, message, draft, language)
+    return True
+
+
+async def on_schedule(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    if not message.text:
+        return False
+    draft.set_schedule(parse_schedule(message.text[:100], context.work.now))
+    await show_preview(update, context, draft, language)
+    return True
 
 
 async def text_message(
@@ -323,7 +351,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     work = context.work
     dialog = await context.uow.dialogs.get(work.lane)
-    stale = dialog is None or dialog.flow != FLOW
+    stale = dialog is None or dialog.flow != Flow.CAMPAIGN
     if stale or dialog is None or dialog.updated_at + context.services.draft_ttl < work.now:
         await context.answer(update, t("campaign.button_stale", language), alert=True)
         return
@@ -331,42 +359,53 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         await context.uow.dialogs.end(work.lane)
         await context.answer(update, t("campaign.not_allowed", language), alert=True)
         return
-    draft = draft_from(draft_of(dialog))
-    try:
-        pressed = unpack(query.data)
-        handled = pressed is not None and await button(
-            update, context, pressed, dialog.step, draft, language
-        )
-    except CampaignRefused as refusal:
-        values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
-        await context.reply(update, t(refusal.key, language, **values))
-        handled = True
-    if handled:
+    pressed = unpack(query.data)
+    if isinstance(pressed, CampaignCancelButton):  # at any step
+        await flows.end(update, context, language, "campaign.cancelled", menu=False)
         await context.answer(update)
-    else:
+        return
+    if not await flows.press(update, context, Flow.CAMPAIGN, dialog, language):
         await context.answer(update, t("campaign.button_stale", language), alert=True)
 
 
-async def button(
+CampaignButton = Callable[[Update, TinbaoContext, ButtonData, CampaignDraft, str], Awaitable[bool]]
+
+
+def campaign_button(handler: CampaignButton) -> flows.OnButton:
+    """A step's button handler, given the pressed button; it returns False for a button that
+    is not its step's (or forged data). A refusal is said in the catalog's words."""
+
+    async def step(update: Update, context: TinbaoContext, at: At) -> bool:
+        query = update.callback_query
+        assert query is not None
+        pressed = unpack(query.data)
+        if pressed is None:
+            return False
+        try:
+            handled = await handler(update, context, pressed, draft_from(at.data), at.language)
+        except CampaignRefused as refusal:
+            values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
+            await context.reply(update, t(refusal.key, at.language, **values))
+            handled = True
+        if handled:
+            await context.answer(update)
+        return handled
+
+    return step
+
+
+@campaign_button
+async def on_source_button(
     update: Update,
     context: TinbaoContext,
     pressed: ButtonData,
-    step: str,
     draft: CampaignDraft,
     language: str,
 ) -> bool:
-    work = context.work
-    if isinstance(pressed, CampaignCancelButton):
-        await context.uow.dialogs.end(work.lane)
-        await context.reply(update, t("campaign.cancelled", language), reply_markup=kb.REMOVE)
-    elif (
-        isinstance(pressed, CampaignLibraryButton)
-        and step == Step.SOURCE
-        and pressed.key in LIBRARY
-    ):
+    if isinstance(pressed, CampaignLibraryButton) and pressed.key in LIBRARY:
         draft.library_key, draft.text, draft.photo = pressed.key, None, None
         await ask_audience(update, context, draft, language)
-    elif isinstance(pressed, CampaignOwnTextButton) and step == Step.SOURCE:
+    elif isinstance(pressed, CampaignOwnTextButton):
         await save(context, Step.TEXT, draft)
         await context.reply(
             update,
@@ -377,23 +416,70 @@ async def button(
                 caption_limit=CAPTION_LIMIT - FOOTER_ROOM,
             ),
         )
-    elif isinstance(pressed, CampaignAudienceButton) and step == Step.AUDIENCE:
-        await audience_button(update, context, draft, pressed.audience, language)
-    elif isinstance(pressed, CampaignCommuneButton) and step == Step.COMMUNES:
-        await commune_button(update, context, draft, pressed.code, language)
-    elif (
-        isinstance(pressed, CampaignWhenButton)
-        and step == Step.SCHEDULE
-        and (pressed.choice == SEND_NOW or pressed.choice in PRESETS)
-    ):
-        value = pressed.choice
-        schedule = Schedule(run_at=work.now) if value == SEND_NOW else Schedule(cron=PRESETS[value])
-        draft.set_schedule(schedule)
-        await show_preview(update, context, draft, language)
-    elif isinstance(pressed, CampaignConfirmButton) and step == Step.PREVIEW:
-        await confirm(update, context, draft, language)
     else:
         return False
+    return True
+
+
+@campaign_button
+async def on_audience_button(
+    update: Update,
+    context: TinbaoContext,
+    pressed: ButtonData,
+    draft: CampaignDraft,
+    language: str,
+) -> bool:
+    if not isinstance(pressed, CampaignAudienceButton):
+        return False
+    await audience_button(update, context, draft, pressed.audience, language)
+    return True
+
+
+@campaign_button
+async def on_communes_button(
+    update: Update,
+    context: TinbaoContext,
+    pressed: ButtonData,
+    draft: CampaignDraft,
+    language: str,
+) -> bool:
+    if not isinstance(pressed, CampaignCommuneButton):
+        return False
+    await commune_button(update, context, draft, pressed.code, language)
+    return True
+
+
+@campaign_button
+async def on_schedule_button(
+    update: Update,
+    context: TinbaoContext,
+    pressed: ButtonData,
+    draft: CampaignDraft,
+    language: str,
+) -> bool:
+    if not isinstance(pressed, CampaignWhenButton):
+        return False
+    value = pressed.choice
+    if not (value == SEND_NOW or value in PRESETS):
+        return False
+    now = context.work.now
+    schedule = Schedule(run_at=now) if value == SEND_NOW else Schedule(cron=PRESETS[value])
+    draft.set_schedule(schedule)
+    await show_preview(update, context, draft, language)
+    return True
+
+
+@campaign_button
+async def on_preview_button(
+    update: Update,
+    context: TinbaoContext,
+    pressed: ButtonData,
+    draft: CampaignDraft,
+    language: str,
+) -> bool:
+    if not isinstance(pressed, CampaignConfirmButton):
+        return False
+    await confirm(update, context, draft, language)
     return True
 
 
@@ -482,6 +568,28 @@ async def confirm(
         update,
         t("campaign.created", language, id=campaign.id, next_run=local_text(campaign.next_run_at)),
     )
+
+
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    await flows.end(update, context, language, "campaign.cancelled")
+
+
+CAMPAIGN = flows.register(
+    flows.FlowSpec(
+        Flow.CAMPAIGN,
+        Step,
+        {
+            Step.SOURCE: flows.StepHandlers(campaign_message(buttons_only), on_source_button),
+            Step.TEXT: flows.StepHandlers(campaign_message(on_text)),
+            Step.AUDIENCE: flows.StepHandlers(campaign_message(buttons_only), on_audience_button),
+            Step.PROVINCE: flows.StepHandlers(campaign_message(on_province)),
+            Step.COMMUNES: flows.StepHandlers(campaign_message(on_communes), on_communes_button),
+            Step.SCHEDULE: flows.StepHandlers(campaign_message(on_schedule), on_schedule_button),
+            Step.PREVIEW: flows.StepHandlers(campaign_message(buttons_only), on_preview_button),
+        },
+        cancel,
+    )
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

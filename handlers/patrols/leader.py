@@ -15,16 +15,10 @@ from bot.domain.patrols.teams import add_checkpoint, invite_member, join_team, v
 from bot.domain.tips.notices import local_time
 from bot.domain.units.setup import SetupError
 from bot.runtime.context import TinbaoContext
+from handlers.flows import Flow, PatrolStep
 from handlers.keyboards import REMOVE
 from handlers.patrols import keyboards as pkb
 from storage.models import PatrolMember, PatrolTeam
-
-FLOW = "patrol"
-
-
-class Step:
-    PLACE = "cp_place"
-    NAME = "cp_name"
 
 
 async def redeem(update: Update, context: TinbaoContext, code: str, language: str) -> bool:
@@ -117,7 +111,9 @@ async def send_invite(
 
 
 async def ask_place(update: Update, context: TinbaoContext, language: str) -> None:
-    await context.uow.dialogs.save(context.work.lane, FLOW, Step.PLACE, {}, context.work.now)
+    await context.uow.dialogs.save(
+        context.work.lane, Flow.PATROL, PatrolStep.CHECKPOINT_PLACE, {}, context.work.now
+    )
     await context.reply(
         update,
         t("patrol.ask_checkpoint_place", language),
@@ -132,7 +128,7 @@ async def on_checkpoint_message(
     member: PatrolMember,
     team: PatrolTeam,
     message: Message,
-    step: str,
+    step: PatrolStep,
     data: dict[str, Any],
 ) -> None:
     lane, now = context.work.lane, context.work.now
@@ -140,13 +136,13 @@ async def on_checkpoint_message(
         await context.uow.dialogs.end(lane)
         await context.reply(update, t("patrol.leaders_only", language), reply_markup=REMOVE)
         return
-    if step == Step.PLACE:
+    if step == PatrolStep.CHECKPOINT_PLACE:
         location = message.location
         if location is None or not valid_point(location.latitude, location.longitude):
             await context.reply(update, t("patrol.checkpoint_place_hint", language))
             return
         point = {"lat": location.latitude, "lon": location.longitude}
-        await context.uow.dialogs.save(lane, FLOW, Step.NAME, point, now)
+        await context.uow.dialogs.save(lane, Flow.PATROL, PatrolStep.CHECKPOINT_NAME, point, now)
         await context.reply(update, t("patrol.ask_checkpoint_name", language), reply_markup=REMOVE)
         return
     if not message.text:

@@ -5,6 +5,7 @@ resumes them; every button is checked again against the member's row and shift."
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,6 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -21,12 +21,6 @@ from telegram.ext import (
 
 from bot.core.buttons import claims, unpack
 from bot.core.i18n import t
-from bot.domain.patrols.buttons import (
-    PatrolAction,
-    PatrolButton,
-    PatrolCategoryButton,
-    PatrolTeamButton,
-)
 from bot.domain.patrols.teams import (
     check_in,
     current_location,
@@ -35,29 +29,28 @@ from bot.domain.patrols.teams import (
     report_incident,
     start_shift,
 )
+from bot.domain.patrols.buttons import (
+    PatrolAction,
+    PatrolButton,
+    PatrolCategoryButton,
+    PatrolTeamButton,
+)
 from bot.domain.tips.intake import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
 from bot.domain.tips.notices import local_time, queue_card, unit_name
 from bot.runtime.context import TinbaoContext
+from handlers import flows
+from handlers.flows import At, Flow
+from handlers.flows import PatrolStep as Step
 from handlers.keyboards import REMOVE, button, inline
 from handlers.patrols import keyboards as pkb
 from handlers.patrols import leader
 from handlers.tips.form import attachment_of, image_as_file, message_text
-from storage.flow_states import draft_of
 from storage.models import PatrolMember, PatrolShift, PatrolTeam
 
-FLOW = leader.FLOW
 ON_SHIFT = (PatrolAction.CHECK_IN, PatrolAction.ALL_CLEAR, PatrolAction.END)
 LEADERS = (PatrolAction.CHECKPOINT, PatrolAction.INVITE)  # the leader's buttons
+INCIDENT_STEPS = (PatrolAction.DESCRIBED, PatrolAction.HERE)  # the incident report's buttons
 PATROL_BUTTONS = claims(PatrolButton, PatrolTeamButton, PatrolCategoryButton)
-
-
-class Step:
-    CHECK_IN = "checkin"
-    CATEGORY = "inc_cat"
-    DESCRIPTION = "inc_desc"
-    PLACE = "inc_place"
-    CHECKPOINT_PLACE = leader.Step.PLACE
-    CHECKPOINT_NAME = leader.Step.NAME
 
 
 @dataclass(frozen=True)
@@ -81,8 +74,8 @@ async def membership(update: Update, context: TinbaoContext) -> OnPatrol | None:
     return OnPatrol(member, team, await context.uow.patrols.open_shift(member.id))
 
 
-async def save(context: TinbaoContext, step: str, data: dict[str, Any]) -> None:
-    await context.uow.dialogs.save(context.work.lane, FLOW, step, data, context.work.now)
+async def save(context: TinbaoContext, step: Step, data: dict[str, Any]) -> None:
+    await context.uow.dialogs.save(context.work.lane, Flow.PATROL, step, data, context.work.now)
 
 
 def max_age(context: TinbaoContext) -> timedelta:
@@ -141,9 +134,6 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     member, team, shift = found.member, found.team, found.shift
     button = unpack(query.data)
     action = button.action if isinstance(button, PatrolButton) else None
-    dialog = await context.uow.dialogs.get(context.work.lane)
-    step = dialog.step if dialog is not None and dialog.flow == FLOW else None
-    data = draft_of(dialog) if step is not None and dialog is not None else {}
     handled = True
     if action == PatrolAction.START:
         await begin_shift(update, context, language, found)
@@ -158,30 +148,15 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     elif action == PatrolAction.END and shift is not None:
         await finish_shift(update, context, language, shift)
     elif action == PatrolAction.INCIDENT:
-        await save(context, Step.CATEGORY, {})
+        await save(context, Step.INCIDENT_CATEGORY, {})
         await context.reply(
             update, t("patrol.ask_category", language), reply_markup=pkb.categories(language)
         )
-    elif (
-        isinstance(button, PatrolCategoryButton)
-        and step == Step.CATEGORY
-        and button.category in CATEGORIES
-    ):
-        await save(context, Step.DESCRIPTION, Draft(category=button.category).to_dict())
-        await context.reply(
-            update, t("patrol.ask_description", language), reply_markup=continue_keyboard(language)
-        )
-    elif action == PatrolAction.DESCRIBED and step == Step.DESCRIPTION:
-        if not await description_done(update, context, language, Draft.from_dict(data), shift):
-            return  # answered with an alert already
-    elif action == PatrolAction.HERE and step == Step.PLACE and shift is not None:
-        where = current_location(shift, context.work.now, max_age(context))
-        if where is None:
-            await context.reply(update, t("patrol.place_hint", language))
-        else:
-            draft = Draft.from_dict(data)
-            draft.latitude, draft.longitude = where
-            await file_incident(update, context, language, found, draft)
+    elif isinstance(button, PatrolCategoryButton) or action in INCIDENT_STEPS:
+        dialog = await context.uow.dialogs.get(context.work.lane)
+        if not await flows.press(update, context, Flow.PATROL, dialog, language):
+            await context.answer(update, t("patrol.button_stale", language), alert=True)
+        return  # answered by the step
     elif isinstance(button, PatrolTeamButton):
         await switch_team(update, context, language, found, button.member_id)
     elif action in LEADERS and not member.leader:
@@ -198,6 +173,54 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update)
     else:
         await context.answer(update, t("patrol.button_stale", language), alert=True)
+
+
+def pressed_action(update: Update) -> PatrolAction | None:
+    query = update.callback_query
+    assert query is not None
+    button = PatrolButton.unpack(query.data)
+    return button.action if button is not None else None
+
+
+async def on_category_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    query = update.callback_query
+    assert query is not None
+    button = PatrolCategoryButton.unpack(query.data)
+    if button is None or button.category not in CATEGORIES:
+        return False
+    await save(context, Step.INCIDENT_DESCRIPTION, Draft(category=button.category).to_dict())
+    await context.reply(
+        update,
+        t("patrol.ask_description", at.language),
+        reply_markup=continue_keyboard(at.language),
+    )
+    await context.answer(update)
+    return True
+
+
+async def on_description_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    found = await membership(update, context)
+    if pressed_action(update) != PatrolAction.DESCRIBED or found is None:
+        return False
+    draft = Draft.from_dict(at.data)
+    if await description_done(update, context, at.language, draft, found.shift):
+        await context.answer(update)
+    return True  # else answered with an alert already
+
+
+async def on_place_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    found = await membership(update, context)
+    if pressed_action(update) != PatrolAction.HERE or found is None or found.shift is None:
+        return False
+    where = current_location(found.shift, context.work.now, max_age(context))
+    if where is None:
+        await context.reply(update, t("patrol.place_hint", at.language))
+    else:
+        draft = Draft.from_dict(at.data)
+        draft.latitude, draft.longitude = where
+        await file_incident(update, context, at.language, found, draft)
+    await context.answer(update)
+    return True
 
 
 async def switch_team(
@@ -316,7 +339,7 @@ async def description_done(
     if not draft.description.strip():
         await context.answer(update, t("patrol.description_required", language), alert=True)
         return False
-    await save(context, Step.PLACE, draft.to_dict())
+    await save(context, Step.INCIDENT_PLACE, draft.to_dict())
     await context.reply(
         update, t("patrol.ask_place", language), reply_markup=pkb.share_location(language)
     )
@@ -370,33 +393,18 @@ async def file_incident(
 
 
 # Messages ------------------------------------------------------------------------------------
-async def on_private_message(update: Update, context: TinbaoContext) -> None:
-    """Runs before the resident's conversation: takes the message when it belongs to a patrol
-    step, or is a location sent during a shift; otherwise leaves it to the conversation."""
+async def shift_location(update: Update, context: TinbaoContext, language: str) -> bool:
+    """A location sent outside any flow by a member on shift moves their known position;
+    False for anything else (not a location, not a member on shift: the resident's
+    business)."""
     message = update.effective_message
-    assert message is not None
-    dialog = await context.uow.dialogs.get(context.work.lane)
-    if dialog is not None and dialog.flow != FLOW:
-        return
-    if dialog is not None and dialog.updated_at + context.services.draft_ttl < context.work.now:
-        await context.uow.dialogs.end(context.work.lane)
-        dialog = None
-    if dialog is None and message.location is None:
-        return
+    if message is None or message.location is None:
+        return False
     found = await membership(update, context)
-    if found is None:
-        if dialog is not None:  # left over from a team the person no longer belongs to
-            await context.uow.dialogs.end(context.work.lane)
-        return
-    shift = found.shift
-    language = await context.language(update)
-    if dialog is None:
-        if shift is None:
-            return  # not on shift: a location is the resident's (tip) business
-        await location_during_shift(update, context, language, message, shift)
-    else:
-        await on_step(update, context, language, message, dialog.step, draft_of(dialog), found)
-    raise ApplicationHandlerStop
+    if found is None or found.shift is None:
+        return False
+    await location_during_shift(update, context, language, message, found.shift)
+    return True
 
 
 async def location_during_shift(
@@ -412,47 +420,84 @@ async def location_during_shift(
     )
 
 
-async def on_step(
-    update: Update,
-    context: TinbaoContext,
-    language: str,
-    message: Message,
-    step: str,
-    data: dict[str, Any],
-    found: OnPatrol,
-) -> None:
-    member, team, shift = found.member, found.team, found.shift
-    location = message.location
-    if location is not None and shift is not None:
-        note_location(
-            shift, location.latitude, location.longitude, context.work.now, location.live_period
-        )
-    if step == Step.CHECK_IN:
-        if location is None:
-            await context.reply(update, t("patrol.check_in_hint", language))
-        elif shift is None:
+PatrolMessage = Callable[[Update, TinbaoContext, At, Message, OnPatrol], Awaitable[None]]
+
+
+def on_patrol(handler: PatrolMessage) -> flows.OnMessage:
+    """A step's message handler, for a member of a team: a location sent at any step also
+    moves the known position of the member's shift. The step of someone no longer in a team
+    ends, and their message is handled as one outside any flow."""
+
+    async def step(update: Update, context: TinbaoContext, at: At) -> None:
+        message = update.effective_message
+        assert message is not None
+        found = await membership(update, context)
+        if found is None:  # left over from a team the person no longer belongs to
             await context.uow.dialogs.end(context.work.lane)
-            await context.reply(update, t("patrol.not_on_shift", language), reply_markup=REMOVE)
-        else:
-            await context.uow.dialogs.end(context.work.lane)
-            await do_check_in(
-                update, context, language, shift, location.latitude, location.longitude
+            raise flows.LeftFlow
+        location = message.location
+        if location is not None and found.shift is not None:
+            note_location(
+                found.shift,
+                location.latitude,
+                location.longitude,
+                context.work.now,
+                location.live_period,
             )
-    elif step == Step.DESCRIPTION:
-        await description_message(update, context, language, message, Draft.from_dict(data))
-    elif step == Step.PLACE:
-        if location is None:
-            await context.reply(update, t("patrol.place_hint", language))
-            return
-        draft = Draft.from_dict(data)
-        draft.latitude, draft.longitude = location.latitude, location.longitude
-        await file_incident(update, context, language, found, draft)
-    elif step in (Step.CHECKPOINT_PLACE, Step.CHECKPOINT_NAME):
-        await leader.on_checkpoint_message(
-            update, context, language, member, team, message, step, data
-        )
-    else:  # waiting for a button (the category)
-        await context.reply(update, t("patrol.button_stale", language))
+        await handler(update, context, at, message, found)
+
+    return step
+
+
+@on_patrol
+async def on_check_in_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    location, shift, language = message.location, found.shift, at.language
+    if location is None:
+        await context.reply(update, t("patrol.check_in_hint", language))
+    elif shift is None:
+        await context.uow.dialogs.end(context.work.lane)
+        await context.reply(update, t("patrol.not_on_shift", language), reply_markup=REMOVE)
+    else:
+        await context.uow.dialogs.end(context.work.lane)
+        await do_check_in(update, context, language, shift, location.latitude, location.longitude)
+
+
+@on_patrol
+async def on_category_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    await context.reply(update, t("patrol.button_stale", at.language))  # waits for a button
+
+
+@on_patrol
+async def on_description_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    await description_message(update, context, at.language, message, Draft.from_dict(at.data))
+
+
+@on_patrol
+async def on_place_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    location = message.location
+    if location is None:
+        await context.reply(update, t("patrol.place_hint", at.language))
+        return
+    draft = Draft.from_dict(at.data)
+    draft.latitude, draft.longitude = location.latitude, location.longitude
+    await file_incident(update, context, at.language, found, draft)
+
+
+@on_patrol
+async def on_checkpoint_message(
+    update: Update, context: TinbaoContext, at: At, message: Message, found: OnPatrol
+) -> None:
+    await leader.on_checkpoint_message(
+        update, context, at.language, found.member, found.team, message, Step(at.step), at.data
+    )
 
 
 async def description_message(
@@ -464,7 +509,7 @@ async def description_message(
     if refusal is not None:
         await context.reply(update, t(f"patrol.{refusal}", language, limit=DESCRIPTION_LIMIT))
         return
-    await save(context, Step.DESCRIPTION, draft.to_dict())
+    await save(context, Step.INCIDENT_DESCRIPTION, draft.to_dict())
     await context.reply(
         update, t("patrol.description_received", language), reply_markup=continue_keyboard(language)
     )
@@ -494,30 +539,40 @@ async def live_location_moved(update: Update, context: TinbaoContext) -> None:
     )
 
 
-async def cancel_step(update: Update, context: TinbaoContext) -> None:
-    """/cancel inside a patrol step ends it with the patrol's words (the resident's /cancel
-    handles every other dialog)."""
-    dialog = await context.uow.dialogs.get(context.work.lane)
-    if dialog is None or dialog.flow != FLOW:
-        return
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    """/cancel inside a patrol step ends it with the patrol's words, then the patrol menu."""
     await context.uow.dialogs.end(context.work.lane)
-    language = await context.language(update)
     await context.reply(update, t("patrol.cancelled", language), reply_markup=REMOVE)
     found = await membership(update, context)
     if found is not None:
         await show_menu(update, context, language, found)
-    raise ApplicationHandlerStop
 
 
-PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+PATROL = flows.register(
+    flows.FlowSpec(
+        Flow.PATROL,
+        Step,
+        {
+            Step.CHECK_IN: flows.StepHandlers(on_check_in_message),
+            Step.INCIDENT_CATEGORY: flows.StepHandlers(on_category_message, on_category_button),
+            Step.INCIDENT_DESCRIPTION: flows.StepHandlers(
+                on_description_message, on_description_button
+            ),
+            Step.INCIDENT_PLACE: flows.StepHandlers(on_place_message, on_place_button),
+            Step.CHECKPOINT_PLACE: flows.StepHandlers(on_checkpoint_message),
+            Step.CHECKPOINT_NAME: flows.StepHandlers(on_checkpoint_message),
+        },
+        cancel,
+        expired=None,  # a patrol step lapses silently: the next message is taken afresh
+        takes_replies=True,
+    )
+)
+
 LIVE_UPDATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.LOCATION
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Call before the conversation's handlers: patrol steps take their messages first (group
-    -1, stopping the rest only for messages they took)."""
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE, on_private_message), group=-1)
-    application.add_handler(CommandHandler("cancel", cancel_step), group=-1)
+    """The patrol's messages come through the conversation's router (``PATROL``)."""
     application.add_handler(MessageHandler(LIVE_UPDATE, live_location_moved))
     application.add_handler(CommandHandler("patrol", patrol_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=PATROL_BUTTONS))

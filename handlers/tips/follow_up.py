@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from telegram import Update
 
@@ -13,12 +12,13 @@ from bot.domain.tips.buttons import FollowAction, FollowButton
 from bot.domain.tips.notices import local_time
 from bot.domain.tips.relay import Content
 from bot.runtime.context import TinbaoContext
+from handlers import flows
 from handlers import keyboards as kb
+from handlers.flows import At, Flow
+from handlers.flows import FollowUpStep as Step
 from handlers.tips.form import attachment_of
 from handlers.tips.relay_content import pass_to_police
 from storage.models import Tip, TipStatus
-
-FLOW = "follow"
 
 
 def my_pseudonym(update: Update, context: TinbaoContext) -> str:
@@ -28,7 +28,9 @@ def my_pseudonym(update: Update, context: TinbaoContext) -> str:
 
 async def begin(update: Update, context: TinbaoContext, language: str) -> None:
     tips = await context.uow.tips.open_of(my_pseudonym(update, context))
-    await context.uow.dialogs.save(context.work.lane, FLOW, "code", {}, context.work.now)
+    await context.uow.dialogs.save(
+        context.work.lane, Flow.FOLLOW_UP, Step.CODE, {}, context.work.now
+    )
     if not tips:
         await context.reply(update, t("follow.none_open", language))
         return
@@ -76,19 +78,22 @@ async def show(update: Update, context: TinbaoContext, tip: Tip, language: str) 
     )
 
 
-async def on_message(
-    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
-) -> None:
+async def on_code(update: Update, context: TinbaoContext, at: At) -> None:
+    """A code typed: the asker's own tip is shown."""
     message = update.effective_message
     assert message is not None
-    if step == "code":
-        tip = await find_mine(update, context, message.text or "")
-        if tip is None:
-            await context.reply(update, t("follow.not_found", language))
-            return
-        await show(update, context, tip, language)
+    tip = await find_mine(update, context, message.text or "")
+    if tip is None:
+        await context.reply(update, t("follow.not_found", at.language))
         return
-    tip = await find_mine(update, context, str(data.get("code", "")))
+    await show(update, context, tip, at.language)
+
+
+async def on_info(update: Update, context: TinbaoContext, at: At) -> None:
+    """The information to add to the tip chosen with *Add information*."""
+    message, language = update.effective_message, at.language
+    assert message is not None
+    tip = await find_mine(update, context, str(at.data.get("code", "")))
     if tip is None or not (message.text or attachment_of(message)):
         await context.reply(update, t("follow.ask_info", language))
         return
@@ -136,10 +141,25 @@ async def on_button(
         await say_closed(update, context, tip, language)
     elif button.action == FollowAction.ADD:
         await context.uow.dialogs.save(
-            context.work.lane, FLOW, "add", {"code": tip.code}, context.work.now
+            context.work.lane, Flow.FOLLOW_UP, Step.ADD, {"code": tip.code}, context.work.now
         )
         await context.reply(update, t("follow.ask_info", language))
     else:
         return False
     await context.answer(update)
     return True
+
+
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    await flows.end(update, context, language, "tip.cancelled")
+
+
+# Its buttons carry the tip's code and work at any step (and outside the flow): ``on_button``.
+FOLLOW_UP = flows.register(
+    flows.FlowSpec(
+        Flow.FOLLOW_UP,
+        Step,
+        {Step.CODE: flows.StepHandlers(on_code), Step.ADD: flows.StepHandlers(on_info)},
+        cancel,
+    )
+)

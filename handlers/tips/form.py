@@ -11,8 +11,18 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot.core.buttons import ButtonData
+from bot.core.buttons import ButtonData, unpack
 from bot.core.i18n import t
+from bot.domain.tips.intake import (
+    CATEGORIES,
+    DESCRIPTION_LIMIT,
+    OCCURRED_LIMIT,
+    Draft,
+    TipRefused,
+    Tipster,
+    add_to_description,
+    submit,
+)
 from bot.domain.tips.buttons import (
     NONE_OF_THESE,
     CancelTipButton,
@@ -26,45 +36,26 @@ from bot.domain.tips.buttons import (
     WhenButton,
     WhenChoice,
 )
-from bot.domain.tips.intake import (
-    CATEGORIES,
-    DESCRIPTION_LIMIT,
-    OCCURRED_LIMIT,
-    Draft,
-    TipRefused,
-    Tipster,
-    add_to_description,
-    submit,
-)
 from bot.domain.tips.notices import queue_card, review_messages, unit_name
 from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext
+from handlers import flows
 from handlers import keyboards as kb
+from handlers.flows import At, Flow
+from handlers.flows import TipStep as Step
 
-FLOW = "tip"
 PLACE_CHOICES = 5
 EDITABLE = {
-    DraftField.CATEGORY: "category",
-    DraftField.PLACE: "place",
-    DraftField.DESCRIPTION: "description",
-    DraftField.WHEN: "when",
+    DraftField.CATEGORY: Step.CATEGORY,
+    DraftField.PLACE: Step.PLACE,
+    DraftField.DESCRIPTION: Step.DESCRIPTION,
+    DraftField.WHEN: Step.WHEN,
 }
 
 
-class Step:
-    CATEGORY, PLACE, DESCRIPTION, WHEN, WHEN_TEXT, REVIEW = (
-        "category",
-        "place",
-        "description",
-        "when",
-        "when_text",
-        "review",
-    )
-
-
-async def save(context: TinbaoContext, step: str, draft: Draft, editing: bool = False) -> None:
+async def save(context: TinbaoContext, step: Step, draft: Draft, editing: bool = False) -> None:
     data = {**draft.to_dict(), "editing": editing}
-    await context.uow.dialogs.save(context.work.lane, FLOW, step, data, context.work.now)
+    await context.uow.dialogs.save(context.work.lane, Flow.TIP, step, data, context.work.now)
 
 
 async def begin(update: Update, context: TinbaoContext, language: str) -> None:
@@ -73,7 +64,7 @@ async def begin(update: Update, context: TinbaoContext, language: str) -> None:
 
 
 async def ask(
-    update: Update, context: TinbaoContext, step: str, draft: Draft, language: str
+    update: Update, context: TinbaoContext, step: Step, draft: Draft, language: str
 ) -> None:
     """Send the question of ``step``."""
     if step == Step.CATEGORY:
@@ -134,7 +125,7 @@ async def show_review(update: Update, context: TinbaoContext, draft: Draft, lang
 
 
 async def advance(
-    update: Update, context: TinbaoContext, draft: Draft, after: str, editing: bool, language: str
+    update: Update, context: TinbaoContext, draft: Draft, after: Step, editing: bool, language: str
 ) -> None:
     """Go to the step after ``after``, or back to the review when a field was being edited."""
     order = [Step.CATEGORY, Step.PLACE, Step.DESCRIPTION, Step.WHEN, Step.REVIEW]
@@ -144,25 +135,41 @@ async def advance(
 
 
 # Messages ------------------------------------------------------------------------------------
-async def on_message(
-    update: Update, context: TinbaoContext, step: str, data: dict[str, Any], language: str
-) -> None:
+def draft_at(at: At) -> tuple[Draft, bool]:
+    """The draft of the step the chat is at, and whether a field of it is being edited."""
+    return Draft.from_dict(at.data), bool(at.data.get("editing"))
+
+
+async def step_hint(update: Update, context: TinbaoContext, at: At) -> None:
+    """A message where the step waits for a button."""
+    hint = "tip.review_hint" if at.step == Step.REVIEW else "tip.step_hint"
+    await context.reply(update, t(hint, at.language))
+
+
+async def on_place(update: Update, context: TinbaoContext, at: At) -> None:
     message = update.effective_message
     assert message is not None
-    draft, editing = Draft.from_dict(data), bool(data.get("editing"))
-    if step == Step.PLACE:
-        await place_message(update, context, message, draft, editing, language)
-    elif step == Step.DESCRIPTION:
-        await description_message(update, context, message, draft, editing, language)
-    elif step == Step.WHEN_TEXT and message.text:
-        if len(message.text) > OCCURRED_LIMIT:
-            await context.reply(update, t("fallback.text_too_long", language, limit=OCCURRED_LIMIT))
-            return
-        draft.occurred = message.text.strip()
-        await advance(update, context, draft, Step.WHEN, editing, language)
-    else:
-        hints = {Step.WHEN_TEXT: "tip.when_hint", Step.REVIEW: "tip.review_hint"}
-        await context.reply(update, t(hints.get(step, "tip.step_hint"), language))
+    await place_message(update, context, message, *draft_at(at), at.language)
+
+
+async def on_description(update: Update, context: TinbaoContext, at: At) -> None:
+    message = update.effective_message
+    assert message is not None
+    await description_message(update, context, message, *draft_at(at), at.language)
+
+
+async def on_when_text(update: Update, context: TinbaoContext, at: At) -> None:
+    message, language = update.effective_message, at.language
+    assert message is not None
+    if not message.text:
+        await context.reply(update, t("tip.when_hint", language))
+        return
+    if len(message.text) > OCCURRED_LIMIT:
+        await context.reply(update, t("fallback.text_too_long", language, limit=OCCURRED_LIMIT))
+        return
+    draft, editing = draft_at(at)
+    draft.occurred = message.text.strip()
+    await advance(update, context, draft, Step.WHEN, editing, language)
 
 
 async def place_message(
@@ -243,36 +250,64 @@ def attachment_of(message: Message) -> dict[str, Any] | None:
 
 
 # Buttons -------------------------------------------------------------------------------------
-async def on_button(
-    update: Update,
-    context: TinbaoContext,
-    button: ButtonData,
-    step: str,
-    data: dict[str, Any],
-    language: str,
-) -> bool:
-    """Handle a dialog button; False when it does not belong to the current step."""
-    draft, editing = Draft.from_dict(data), bool(data.get("editing"))
-    if isinstance(button, CategoryButton) and step == Step.CATEGORY:
-        if button.category not in CATEGORIES:
-            return False
-        draft.category = button.category
-        await advance(update, context, draft, Step.CATEGORY, editing, language)
-    elif isinstance(button, PlaceButton) and step == Step.PLACE:
-        await place_button(update, context, draft, editing, button.code, language)
-    elif isinstance(button, DescriptionDoneButton) and step == Step.DESCRIPTION:
-        if not draft.description.strip():
-            await context.answer(update, t("tip.description_required", language), alert=True)
-            return True
-        await advance(update, context, draft, Step.DESCRIPTION, editing, language)
-    elif isinstance(button, WhenButton) and step == Step.WHEN:
-        if button.when == WhenChoice.EARLIER:
-            await save(context, Step.WHEN_TEXT, draft, editing)
-            await ask(update, context, Step.WHEN_TEXT, draft, language)
-        else:
-            draft.occurred = None if button.when == WhenChoice.SKIP else str(button.when)
-            await advance(update, context, draft, Step.WHEN, editing, language)
-    elif button == ReviewButton(ReviewChoice.EDIT) and step == Step.REVIEW:
+# Each returns False, having done nothing, when the press does not belong to its step.
+def pressed(update: Update) -> ButtonData | None:
+    query = update.callback_query
+    assert query is not None
+    return unpack(query.data)
+
+
+async def on_category_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    button = pressed(update)
+    if not isinstance(button, CategoryButton) or button.category not in CATEGORIES:
+        return False
+    draft, editing = draft_at(at)
+    draft.category = button.category
+    await advance(update, context, draft, Step.CATEGORY, editing, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_place_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    button = pressed(update)
+    if not isinstance(button, PlaceButton):
+        return False
+    await place_button(update, context, *draft_at(at), button.code, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_description_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    if not isinstance(pressed(update), DescriptionDoneButton):
+        return False
+    draft, editing = draft_at(at)
+    if not draft.description.strip():
+        await context.answer(update, t("tip.description_required", at.language), alert=True)
+        return True
+    await advance(update, context, draft, Step.DESCRIPTION, editing, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_when_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    button = pressed(update)
+    if not isinstance(button, WhenButton):
+        return False
+    draft, editing = draft_at(at)
+    if button.when == WhenChoice.EARLIER:
+        await save(context, Step.WHEN_TEXT, draft, editing)
+        await ask(update, context, Step.WHEN_TEXT, draft, at.language)
+    else:
+        draft.occurred = None if button.when == WhenChoice.SKIP else str(button.when)
+        await advance(update, context, draft, Step.WHEN, editing, at.language)
+    await context.answer(update)
+    return True
+
+
+async def on_review_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    button = pressed(update)
+    draft, language = Draft.from_dict(at.data), at.language
+    if button == ReviewButton(ReviewChoice.EDIT):
         await context.reply(
             update,
             t("tip.edit_which", language),
@@ -283,10 +318,10 @@ async def on_button(
                 ]
             ),
         )
-    elif isinstance(button, EditButton) and step == Step.REVIEW:
+    elif isinstance(button, EditButton):
         await save(context, EDITABLE[button.field], draft, editing=True)
         await ask(update, context, EDITABLE[button.field], draft, language)
-    elif button == ReviewButton(ReviewChoice.CONFIRM) and step == Step.REVIEW:
+    elif button == ReviewButton(ReviewChoice.CONFIRM):
         await confirm(update, context, draft, language)
     else:
         return False
@@ -362,3 +397,24 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
     await context.reply(update, receipt)
     if tip.urgent:
         await context.reply(update, t("tip.urgent_reminder", language))
+
+
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    await flows.end(update, context, language, "tip.cancelled")
+
+
+TIP_FORM = flows.register(
+    flows.FlowSpec(
+        Flow.TIP,
+        Step,
+        {
+            Step.CATEGORY: flows.StepHandlers(step_hint, on_category_button),
+            Step.PLACE: flows.StepHandlers(on_place, on_place_button),
+            Step.DESCRIPTION: flows.StepHandlers(on_description, on_description_button),
+            Step.WHEN: flows.StepHandlers(step_hint, on_when_button),
+            Step.WHEN_TEXT: flows.StepHandlers(on_when_text),
+            Step.REVIEW: flows.StepHandlers(step_hint, on_review_button),
+        },
+        cancel,
+    )
+)

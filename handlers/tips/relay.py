@@ -18,15 +18,13 @@ from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    MessageHandler,
     TypeHandler,
-    filters,
 )
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.tips.buttons import AskTipsterButton
 from bot.domain.tips.intake import filed_by
+from bot.domain.tips.buttons import AskTipsterButton
 from bot.domain.tips.relay import (
     TEXT_LIMIT,
     Writer,
@@ -36,7 +34,7 @@ from bot.domain.tips.relay import (
 )
 from bot.domain.tips.threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
 from bot.runtime.context import TinbaoContext
-from handlers import group_replies, private_chat
+from handlers import group_replies
 from handlers.tips import tipster_answers
 from handlers.tips.follow_up import say_closed
 from handlers.tips.relay_content import MEDIA, content_of
@@ -205,9 +203,10 @@ async def admin_reply(update: Update, context: TinbaoContext, tip: Tip) -> None:
 
 
 # The tipster's side ---------------------------------------------------------------------------
-async def private_reply(update: Update, context: TinbaoContext) -> None:
-    """A tipster's reply to a police message about their tip is their answer; any other reply
-    is an ordinary message of the conversation."""
+async def private_reply(update: Update, context: TinbaoContext) -> bool:
+    """A tipster's reply to a police message about their tip is their answer (and an
+    administrator's reply to a tip's message is theirs to the tipster); False for any other
+    reply, an ordinary message of the conversation (``conversation.private_message``)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.reply_to_message is not None and user is not None
     sent = await context.uow.outbox.sent_about(
@@ -219,25 +218,23 @@ async def private_reply(update: Update, context: TinbaoContext) -> None:
     if tip is not None and sent is not None and sent.purpose in WRITER_PURPOSES:
         if user.id in admins:
             await admin_reply(update, context, tip)
-            return
+            return True
     if tip is None or not filed_by(tip, keyring, user.id):
-        await private_chat.private_message(update, context)
-        return
+        return False
     language = await context.language(update)
     if tip.status in TipStatus.CLOSED:
         await say_closed(update, context, tip, language)
-        return
+        return True
     content = await tipster_answers.checked(update, context, language)
     if content is not None:
         await tipster_answers.pass_on(update, context, tip, [content], language)
+    return True
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register before the conversation: a tipster's reply must not be taken as a step of a
-    tip being written."""
+    """A reply in a private chat comes through the conversation's router, which asks
+    ``private_reply`` first (unless the chat's flow takes replies as its input)."""
     application.add_handler(CallbackQueryHandler(ask_button, pattern=claims(AskTipsterButton)))
-    replies = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.REPLY
-    application.add_handler(MessageHandler(replies & ~filters.COMMAND, private_reply))
     for purpose in WRITER_PURPOSES:
         group_replies.route(purpose, officer_reply)
     group_replies.route("tip.topic", topic_message)

@@ -19,14 +19,14 @@ from bot.core.i18n import t
 from bot.domain.tips.buttons import AnswerAboutButton
 from bot.domain.tips.relay import TEXT_LIMIT, Content
 from bot.runtime.context import TinbaoContext
+from handlers import flows
 from handlers import keyboards as kb
+from handlers.flows import AnswerStep as Step
+from handlers.flows import At, Flow
 from handlers.tips.follow_up import find_mine, my_pseudonym, say_closed
 from handlers.tips.relay_content import TIPSTER_MEDIA, content_of, pass_to_police
-from storage.flow_states import draft_of
 from storage.models import Tip, TipStatus
 
-FLOW = "answer"
-STEP = "which_tip"
 HELD_LIMIT = 5  # messages kept while the tipster has not chosen
 TIPS_SHOWN = 10
 
@@ -66,11 +66,9 @@ async def hold_for_choice(update: Update, context: TinbaoContext, language: str)
     return True
 
 
-async def on_message(
-    update: Update, context: TinbaoContext, data: dict[str, Any], language: str
-) -> None:
+async def on_message(update: Update, context: TinbaoContext, at: At) -> None:
     """Another message before choosing: kept with the first, the question asked again."""
-    await hold(update, context, list(data.get("held", [])), language)
+    await hold(update, context, list(at.data.get("held", [])), at.language)
 
 
 async def hold(
@@ -89,7 +87,7 @@ async def hold(
         await context.reply(update, t("answer.choose_first", language, n=len(held)))
         return
     held.append({"message_id": content.message_id, "text": content.text})
-    await uow.dialogs.save(lane, FLOW, STEP, {"held": held}, context.work.now)
+    await uow.dialogs.save(lane, Flow.ANSWER, Step.WHICH_TIP, {"held": held}, context.work.now)
     rows = [
         [
             kb.button(
@@ -107,31 +105,44 @@ async def hold(
 
 
 async def choose_button(update: Update, context: TinbaoContext) -> None:
+    language = await context.language(update)
+    work = context.work
+    dialog = await context.uow.dialogs.get(work.lane)
+    if dialog is not None and dialog.updated_at + context.services.draft_ttl < work.now:
+        dialog = None
+    if not await flows.press(update, context, Flow.ANSWER, dialog, language):
+        await context.answer(update, t("buttons.stale", language), alert=True)
+
+
+async def on_tip_chosen(update: Update, context: TinbaoContext, at: At) -> bool:
     """The tip the kept messages are about: they go to it, or it is closed and they go
     nowhere."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    language = await context.language(update)
-    work = context.work
-    dialog = await context.uow.dialogs.get(work.lane)
     button = AnswerAboutButton.unpack(query.data)
     tip = await find_mine(update, context, button.code) if button is not None else None
-    if (
-        dialog is None
-        or dialog.flow != FLOW
-        or dialog.updated_at + context.services.draft_ttl < work.now
-        or tip is None
-    ):
-        await context.answer(update, t("buttons.stale", language), alert=True)
-        return
-    held = draft_of(dialog).get("held", [])
-    await context.uow.dialogs.end(work.lane)
+    if tip is None:
+        return False
+    held = at.data.get("held", [])
+    await context.uow.dialogs.end(context.work.lane)
     if tip.status in TipStatus.CLOSED:
-        await say_closed(update, context, tip, language)
+        await say_closed(update, context, tip, at.language)
     else:
         contents = [Content(chat.id, int(kept["message_id"]), kept.get("text")) for kept in held]
-        await pass_on(update, context, tip, contents, language)
+        await pass_on(update, context, tip, contents, at.language)
     await context.answer(update)
+    return True
+
+
+async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+    await flows.end(update, context, language, "answer.cancelled")
+
+
+ANSWER = flows.register(
+    flows.FlowSpec(
+        Flow.ANSWER, Step, {Step.WHICH_TIP: flows.StepHandlers(on_message, on_tip_chosen)}, cancel
+    )
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -16,9 +16,9 @@ from bot.core.geo import distance_km
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.core.telegram_text import TEXT_LIMIT, continued, visible_length
-from bot.domain.tips.buttons import AskTipsterButton, CardButton, CardVerb
 from bot.domain.tips.clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips.intake import Draft, Tipster, destinations, tipster_destination
+from bot.domain.tips.buttons import AskTipsterButton, CardButton, CardVerb
 from bot.domain.tips.threads import open_thread, subject_of
 from bot.domain.units.communes import CommuneDirectory
 from storage.models import PoliceUnit, Tip, TipStatus

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.clock import Clock
-from bot.domain.campaign_rules import CampaignRefused, cron_schedule, local_text, parse_schedule
+from bot.core.refusals import Refusal
+from bot.domain.campaign_rules import cron_schedule, local_text, parse_schedule
 from bot.domain.campaigns import (
     Authority,
     CampaignDraft,
@@ -103,7 +104,7 @@ async def stats(campaign_id: int) -> tuple[list[str], bool]:
     async with _transaction() as (uow, language, _):
         campaign = await uow.campaigns.get(campaign_id)
         if campaign is None:
-            raise CampaignRefused("campaign.unknown", id=campaign_id)
+            raise Refusal("campaign.unknown", id=campaign_id)
         runs = await uow.campaigns.runs(campaign_id)
         if not runs:
             next_run = (

@@ -11,9 +11,9 @@ from pathlib import Path
 import aiohttp
 
 from bot import logs
-from bot.cli_input import CommandFailed
 from bot.clock import Clock
 from bot.config import load_settings
+from bot.core.refusals import Refusal
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import add_commune_unit
 from bot.envfile import ensure_secret
@@ -63,7 +63,7 @@ async def run_sandbox(host: str, port: int) -> None:
         await server.start()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise CommandFailed("cli.port_in_use", host=host, port=port, reason=reason) from None
+        raise Refusal("cli.port_in_use", host=host, port=port, reason=reason) from None
     service = Service(settings, register)
     await service.start()
     group_id = await seed_demo(server, service.storage)
@@ -92,9 +92,9 @@ async def talk(url: str, text: str, user_id: int | None, timeout: float) -> list
     try:
         return await _talk(client, text, user_id or DEMO_USER_ID, timeout)
     except aiohttp.ClientError:
-        raise CommandFailed("cli.sandbox_unreachable", url=url) from None
+        raise Refusal("cli.sandbox_unreachable", url=url) from None
     except SandboxTimeout:
-        raise CommandFailed("cli.talk_no_answer", url=url, seconds=f"{timeout:g}") from None
+        raise Refusal("cli.talk_no_answer", url=url, seconds=f"{timeout:g}") from None
     finally:
         await client.close()
 

@@ -13,8 +13,9 @@ from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.config import Settings, load_settings
+from bot.core.refusals import Refusal
 from bot.domain.communes import CommuneDirectory
-from bot.domain.units import SetupError, add_commune_unit, add_province_unit, invite_officer
+from bot.domain.units import add_commune_unit, add_province_unit, invite_officer
 from bot.i18n import t
 from bot.runtime.chat_check import ChatProblem, check_chat, is_person
 from bot.security import Keyring
@@ -40,11 +41,11 @@ async def _transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
 
 
 async def postable_chat(settings: Settings, chat_id: int) -> str | None:
-    """Refuse a chat the bot cannot post in (``SetupError``); returns a warning line when the
+    """Refuse a chat the bot cannot post in (``Refusal``); returns a warning line when the
     chat could not be checked (no token, or the Bot API did not answer)."""
     language = settings.language
     if is_person(chat_id):
-        raise SetupError("chatcheck.person", chat=chat_id)
+        raise Refusal("chatcheck.person", chat=chat_id)
     if settings.bot_token is None:
         return t("chatcheck.unchecked_no_token", language)
     root = settings.telegram_api_url
@@ -56,7 +57,7 @@ async def postable_chat(settings: Settings, chat_id: int) -> str | None:
     if problem == ChatProblem.UNREACHABLE:
         return t("chatcheck.unchecked", language, reason=problem.value, url=root)
     if problem is not None:
-        raise SetupError(f"chatcheck.{problem.value}", chat=chat_id)
+        raise Refusal(f"chatcheck.{problem.value}", chat=chat_id)
     return None
 
 

@@ -13,12 +13,12 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.refusals import Refusal
 from bot.domain.campaign_rules import (
     CAPTION_LIMIT,
     FOOTER_ROOM,
     PRESETS,
     TEXT_LIMIT,
-    CampaignRefused,
     Schedule,
     check_text,
     local_text,
@@ -219,7 +219,7 @@ async def on_message(
             await show_preview(update, context, draft, language)
         else:
             await context.reply(update, t(HINTS.get(step, "campaign.buttons_hint"), language))
-    except CampaignRefused as refusal:
+    except Refusal as refusal:
         values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
         await context.reply(update, t(refusal.key, language, **values))
 
@@ -304,7 +304,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     draft = draft_from(draft_of(dialog))
     try:
         handled = await button(update, context, query.data, dialog.step, draft, language)
-    except CampaignRefused as refusal:
+    except Refusal as refusal:
         values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
         await context.reply(update, t(refusal.key, language, **values))
         handled = True
@@ -398,11 +398,11 @@ async def commune_button(
         return
     commune = directory.get(value)
     if commune is None:
-        raise CampaignRefused("campaign.unknown_area", code=value[:8])
+        raise Refusal("campaign.unknown_area", code=value[:8])
     (await authority(update, context)).check("communes", [commune.code], directory)
     if commune.code not in draft.codes:
         if len(draft.codes) >= MAX_COMMUNES:
-            raise CampaignRefused("campaign.communes_full", limit=MAX_COMMUNES)
+            raise Refusal("campaign.communes_full", limit=MAX_COMMUNES)
         draft.codes.append(commune.code)
     await save(context, Step.COMMUNES, draft)
     names = ", ".join(c.name for code in draft.codes if (c := directory.get(code)))

@@ -15,7 +15,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.domain.campaign_rules import CampaignRefused, local_text
+from bot.core.refusals import Refusal
+from bot.domain.campaign_rules import local_text
 from bot.domain.campaigns import Authority, change_status, controls_for, stats_line, title_of
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
@@ -116,7 +117,7 @@ async def control_button(update: Update, context: TinbaoContext) -> None:
             status = t(f"campaign.status_{campaign.status}", language)
             changed = t("campaign.changed", language, id=campaign_id, status=status)
             await context.reply(update, changed)
-    except CampaignRefused as refusal:
+    except Refusal as refusal:
         values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
         await context.reply(update, t(refusal.key, language, **values))
     await context.answer(update)
@@ -131,9 +132,9 @@ async def ask_to_confirm_cancel(
 ) -> None:
     campaign = await context.uow.campaigns.get(campaign_id)
     if campaign is None or not rights.controls(campaign):
-        raise CampaignRefused("campaign.unknown", id=campaign_id)
+        raise Refusal("campaign.unknown", id=campaign_id)
     if "cancel" not in controls_for(campaign):
-        raise CampaignRefused("campaign.cannot_cancel", id=campaign_id)
+        raise Refusal("campaign.cannot_cancel", id=campaign_id)
     title = html.escape(title_of(campaign, language))
     await context.reply(
         update,

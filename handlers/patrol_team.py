@@ -10,9 +10,9 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CommandHandler
 
+from bot.core.refusals import Refusal
 from bot.domain.patrols import add_checkpoint, invite_member, join_team, valid_point
 from bot.domain.tip_notices import local_time
-from bot.domain.units import SetupError
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_keyboards as pkb
@@ -35,7 +35,7 @@ async def redeem(update: Update, context: TinbaoContext, code: str, language: st
         joined = await join_team(
             context.uow, context.services.keyring, code, user.id, user.full_name, context.work.now
         )
-    except SetupError as refusal:
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         return True
     if joined is None:
@@ -158,7 +158,7 @@ async def on_checkpoint_message(
         checkpoint = await add_checkpoint(
             context.uow, team.id, message.text, float(data["lat"]), float(data["lon"]), radius, now
         )
-    except SetupError as refusal:
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         return
     await context.uow.dialogs.end(lane)

@@ -7,7 +7,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.domain.units import SetupError, add_commune_unit, join
+from bot.core.refusals import Refusal
+from bot.domain.units import add_commune_unit, join
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import patrol_team
@@ -32,7 +33,7 @@ async def join_command(update: Update, context: TinbaoContext) -> None:
             user.full_name,
             context.work.now,
         )
-    except SetupError as refusal:
+    except Refusal as refusal:
         if refusal.key == "setup.invite_invalid" and await patrol_team.redeem(
             update, context, context.args[0][:32], language
         ):
@@ -60,7 +61,7 @@ async def link_command(update: Update, context: TinbaoContext) -> None:
         await add_commune_unit(
             context.uow, directory, context.args[0][:8], chat.id, context.work.now
         )
-    except SetupError as refusal:
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values), parse_mode=None)
         return
     commune = directory.get(context.args[0])

@@ -14,12 +14,12 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.core.refusals import Refusal
 from bot.domain.tip_lifecycle import (
     ALLOWED,
     OUTCOMES,
     REJECT_REASONS,
     Desk,
-    Refused,
     act,
     card_content,
     find_tip,
@@ -106,7 +106,7 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
             and pressed.outbox_id == before.card_outbox_id
         )
         tip = await act(desk, tip_id, user.id, is_admin(update, context), VERB_ACTIONS[verb], arg)
-    except Refused as refusal:
+    except Refusal as refusal:
         await context.answer(update, t(refusal.key, language, **refusal.values), alert=True)
         return
     if not was_card:  # a /tip view, an escalation card or a list of communes: bring it up to date
@@ -131,7 +131,7 @@ async def check_chat(update: Update, context: TinbaoContext, desk: Desk, tip_id:
     assert user is not None and chat is not None
     tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
     if not await worked_in(context.uow, tip, chat.id, chat.type == Chat.PRIVATE):
-        raise Refused("buttons.wrong_chat")
+        raise Refusal("buttons.wrong_chat")
 
 
 async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) -> None:
@@ -141,7 +141,7 @@ async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: str) 
     language = context.services.default_language
     if verb != "back" and tip.status not in ALLOWED[VERB_ACTIONS[verb]]:
         status = t(f"tipwork.state_{tip.status}", language)
-        raise Refused("tipwork.not_now", status=status)
+        raise Refusal("tipwork.not_now", status=status)
     if verb in ("dup", "xfer"):
         await prompt(update, context, tip, verb)
         await context.answer(update)
@@ -204,7 +204,7 @@ async def duplicate_reply(update: Update, context: TinbaoContext, sent: Any) -> 
         tip = await act(
             desk, tip_id, user.id, is_admin(update, context), "duplicate", message.text or ""
         )
-    except Refused as refusal:
+    except Refusal as refusal:
         await context.reply(
             update, t(refusal.key, desk.language, **refusal.values), **in_thread(update)
         )
@@ -224,11 +224,11 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
     tip_id = subject_tip(sent.subject)
     try:
         if tip_id is None:
-            raise Refused("tipwork.stale")
+            raise Refusal("tipwork.stale")
         tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
         if tip.status not in ALLOWED["transfer"]:
-            raise Refused("tipwork.not_now", status=t(f"tipwork.state_{tip.status}", language))
-    except Refused as refusal:
+            raise Refusal("tipwork.not_now", status=t(f"tipwork.state_{tip.status}", language))
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values), **in_thread(update))
         return
     text = (message.text or "")[:100]

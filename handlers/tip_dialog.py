@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram import Message, Update
 
+from bot.core.refusals import Refusal
 from bot.domain.communes import Commune
 from bot.domain.tip_notices import queue_card, review_messages, unit_name
 from bot.domain.tips import (
@@ -18,7 +19,6 @@ from bot.domain.tips import (
     DESCRIPTION_LIMIT,
     OCCURRED_LIMIT,
     Draft,
-    TipRefused,
     Tipster,
     add_to_description,
     submit,
@@ -308,7 +308,7 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
             services.admin_ids,
             spam_hold_after=services.settings.spam_hold_after,
         )
-    except TipRefused as refusal:
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         if refusal.key != "tip.flood":
             await context.uow.dialogs.end(work.lane)

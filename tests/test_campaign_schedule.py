@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import FrozenClock
-from bot.domain.campaign_rules import CampaignRefused, Schedule, parse_schedule
+from bot.core.refusals import Refusal
+from bot.domain.campaign_rules import Schedule, parse_schedule
 from bot.domain.campaigns import change_status, start_due_runs
 from storage.uow import Storage
 from tests.support.campaigns import admin_campaign
@@ -95,6 +96,6 @@ def test_typed_dates_are_vietnam_time_and_the_next_such_day() -> None:
     ],
 )
 def test_bad_schedules_are_refused_with_a_reason(typed: str, key: str) -> None:
-    with pytest.raises(CampaignRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_schedule(typed, datetime(2026, 12, 26, tzinfo=UTC))
     assert refused.value.key == key

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.refusals import Refusal
 from bot.domain.codes import ALPHABET, new_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import (
-    SetupError,
     add_commune_unit,
     add_province_unit,
     invite_officer,
@@ -50,7 +50,7 @@ async def test_relinking_a_commune_moves_it_to_the_new_unit(storage: Storage) ->
 
 async def test_an_unknown_commune_is_refused(storage: Storage) -> None:
     async with storage.transaction() as uow:
-        with pytest.raises(SetupError) as refusal:
+        with pytest.raises(Refusal) as refusal:
             await add_commune_unit(uow, directory, "99999", GROUP, NOW)
     assert refusal.value.key == "setup.unknown_commune"
 
@@ -85,7 +85,7 @@ async def test_an_invite_registers_an_officer_once(storage: Storage, keyring: Ke
         assert joined.id == unit.id
         assert (await uow.officers.of_unit(unit.id, 555)).display_name == "Trung úy Minh"
     async with storage.transaction() as uow:
-        with pytest.raises(SetupError) as refusal:
+        with pytest.raises(Refusal) as refusal:
             await join(uow, keyring, code, 556, "Người khác", NOW)
     assert refusal.value.key == "setup.invite_used"
 
@@ -95,14 +95,14 @@ async def test_an_expired_invite_is_refused(storage: Storage, keyring: Keyring) 
         unit = await add_commune_unit(uow, directory, BEN_THANH, GROUP, NOW)
         code = await invite_officer(uow, keyring, unit.id, NOW, lifetime=timedelta(hours=1))
     async with storage.transaction() as uow:
-        with pytest.raises(SetupError) as refusal:
+        with pytest.raises(Refusal) as refusal:
             await join(uow, keyring, code, 555, "Minh", NOW + timedelta(hours=2))
     assert refusal.value.key == "setup.invite_expired"
 
 
 async def test_a_made_up_invite_is_refused(storage: Storage, keyring: Keyring) -> None:
     async with storage.transaction() as uow:
-        with pytest.raises(SetupError) as refusal:
+        with pytest.raises(Refusal) as refusal:
             await join(uow, keyring, "ABCDEFGH", 555, "Minh", NOW)
     assert refusal.value.key == "setup.invite_invalid"
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.refusals import Refusal
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
-from bot.domain.tip_lifecycle import ALLOWED, Desk, Refused, act
+from bot.domain.tip_lifecycle import ALLOWED, Desk, act
 from bot.domain.tip_notices import similar_open_tips
 from bot.domain.tips import Draft, Tipster, submit
 from bot.domain.units import add_commune_unit, invite_officer, join
@@ -77,7 +78,7 @@ async def test_only_allowed_transitions_happen(storage: Storage, status: str, ac
         if allowed:
             await act(desk(uow, storage), tip_id, OFFICER, False, action, arg)
         else:
-            with pytest.raises(Refused):
+            with pytest.raises(Refusal):
                 await act(desk(uow, storage), tip_id, OFFICER, False, action, arg)
     async with storage.transaction() as uow:
         kinds = [event.kind for event in await uow.tips.history(tip_id)]
@@ -88,7 +89,7 @@ async def test_nobody_but_an_officer_of_the_unit_may_act(storage: Storage) -> No
     await set_up_units(storage)
     tip_id = await file(storage, 1)
     async with storage.transaction() as uow:
-        with pytest.raises(Refused) as refusal:
+        with pytest.raises(Refusal) as refusal:
             await act(desk(uow, storage), tip_id, 777, True, "acknowledge")
     assert refusal.value.key == "tipwork.not_allowed", "an admin has no say over a unit's tip"
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.refusals import Refusal
 from bot.domain.campaign_rules import (
-    CampaignRefused,
     Schedule,
     check_text,
     latest_occurrence,
@@ -90,10 +90,10 @@ class Authority:
         if self.admin:
             return
         if self.unit is None or audience == "all":
-            raise CampaignRefused("campaign.not_allowed_area")
+            raise Refusal("campaign.not_allowed_area")
         if audience == "province":
             if self.unit.level != "province" or codes != [self.unit.province_code]:
-                raise CampaignRefused("campaign.not_allowed_area")
+                raise Refusal("campaign.not_allowed_area")
             return
         for code in codes:
             commune = directory.get(code)
@@ -103,7 +103,7 @@ class Authority:
                 and commune.province_code == self.unit.province_code
             )
             if not in_area:
-                raise CampaignRefused("campaign.not_allowed_area")
+                raise Refusal("campaign.not_allowed_area")
 
 
 async def authority_of(uow: UnitOfWork, user_id: int, admin_ids: frozenset[int]) -> Authority:
@@ -143,17 +143,17 @@ def validate(draft: CampaignDraft, directory: CommuneDirectory) -> None:
     if draft.library_key is None:
         check_text(draft.text or "", draft.photo)
     elif draft.library_key not in LIBRARY:
-        raise CampaignRefused("campaign.unknown_library", key=draft.library_key)
+        raise Refusal("campaign.unknown_library", key=draft.library_key)
     if draft.audience not in AUDIENCES:
-        raise CampaignRefused("campaign.bad_audience")
+        raise Refusal("campaign.bad_audience")
     if draft.audience != "all" and not draft.codes:
-        raise CampaignRefused("campaign.no_area")
+        raise Refusal("campaign.no_area")
     for code in draft.codes:
         known = directory.province(code) if draft.audience == "province" else directory.get(code)
         if known is None:
-            raise CampaignRefused("campaign.unknown_area", code=code)
+            raise Refusal("campaign.unknown_area", code=code)
     if draft.run_at is None and draft.cron is None:
-        raise CampaignRefused("campaign.bad_schedule", text="")
+        raise Refusal("campaign.bad_schedule", text="")
 
 
 async def create(
@@ -167,14 +167,14 @@ async def create(
 ) -> Campaign:
     """Store the campaign with its first occurrence; refuse what the creator may not do."""
     if not authority.allowed:
-        raise CampaignRefused("campaign.not_allowed")
+        raise Refusal("campaign.not_allowed")
     validate(draft, directory)
     codes = sorted(set(draft.codes)) if draft.audience != "all" else []
     authority.check(str(draft.audience), codes, directory)
     schedule = draft.schedule()
     next_run = schedule.next_after(min(now, schedule.run_at) if schedule.run_at else now)
     if next_run is None:
-        raise CampaignRefused("campaign.no_occurrence")
+        raise Refusal("campaign.no_occurrence")
     text = draft.text or ""
     title = (
         t(f"campaign_library.{draft.library_key}.title", language)
@@ -226,9 +226,9 @@ async def change_status(
     everything. A chief asking about another unit's campaign hears it does not exist."""
     campaign = await uow.campaigns.get(campaign_id)
     if campaign is None or (authority is not None and not authority.controls(campaign)):
-        raise CampaignRefused("campaign.unknown", id=campaign_id)
+        raise Refusal("campaign.unknown", id=campaign_id)
     if action not in controls_for(campaign):
-        raise CampaignRefused(f"campaign.cannot_{action}", id=campaign_id)
+        raise Refusal(f"campaign.cannot_{action}", id=campaign_id)
     if action == "pause":
         campaign.status = CampaignStatus.PAUSED
     elif action == "cancel":

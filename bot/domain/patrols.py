@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.refusals import Refusal
 from bot.domain.codes import new_code, normalize_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.geo import distance_m
 from bot.domain.tips import PATROL, Draft, Tipster, submit
-from bot.domain.units import SetupError
 from bot.security import Keyring
 from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
 from storage.outbox import Destination
@@ -37,19 +37,19 @@ async def add_team(
     uow: UnitOfWork, unit_id: int, name: str, interval: int, now: datetime
 ) -> PatrolTeam:
     if await uow.units.get(unit_id) is None:
-        raise SetupError("setup.unknown_unit", unit=unit_id)
+        raise Refusal("setup.unknown_unit", unit=unit_id)
     name = " ".join(name.split())[:200]
     if not name:
-        raise SetupError("patrol.name_required")
+        raise Refusal("patrol.name_required")
     if not INTERVAL_RANGE[0] <= interval <= INTERVAL_RANGE[1]:
-        raise SetupError("patrol.bad_interval", low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
+        raise Refusal("patrol.bad_interval", low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
     return await uow.patrols.add_team(unit_id, name, interval, now)
 
 
 async def team_or_refuse(uow: UnitOfWork, team_id: int) -> PatrolTeam:
     team = await uow.patrols.team(team_id)
     if team is None:
-        raise SetupError("patrol.unknown_team", team=team_id)
+        raise Refusal("patrol.unknown_team", team=team_id)
     return team
 
 
@@ -74,13 +74,13 @@ async def join_team(
     uow: UnitOfWork, keyring: Keyring, text: str, user_id: int, name: str, now: datetime
 ) -> tuple[PatrolMember, PatrolTeam] | None:
     """Redeem a team invite; None when the code is no team invite at all (it may be an
-    officer's), SetupError when it was used or expired."""
+    officer's), Refusal when it was used or expired."""
     code_hash = keyring.pseudonym("patrol-invite", normalize_code(text))
     invite = await uow.patrols.invite(code_hash)
     if invite is None:
         return None
     if not await uow.patrols.redeem(code_hash, now):
-        raise SetupError("setup.invite_used" if invite.used_at else "setup.invite_expired")
+        raise Refusal("setup.invite_used" if invite.used_at else "setup.invite_expired")
     team = await team_or_refuse(uow, invite.team_id)
     member = await uow.patrols.add_member(
         invite.team_id, user_id, name[:200] or "?", invite.leader, now
@@ -94,13 +94,13 @@ async def add_checkpoint(
     await team_or_refuse(uow, team_id)
     name = " ".join(name.split())
     if not name:
-        raise SetupError("patrol.name_required")
+        raise Refusal("patrol.name_required")
     if len(name) > NAME_LIMIT:
-        raise SetupError("patrol.name_too_long", limit=NAME_LIMIT)
+        raise Refusal("patrol.name_too_long", limit=NAME_LIMIT)
     if not valid_point(lat, lon):
-        raise SetupError("patrol.bad_point")
+        raise Refusal("patrol.bad_point")
     if not RADIUS_RANGE[0] <= radius <= RADIUS_RANGE[1]:
-        raise SetupError("patrol.bad_radius", low=RADIUS_RANGE[0], high=RADIUS_RANGE[1])
+        raise Refusal("patrol.bad_radius", low=RADIUS_RANGE[0], high=RADIUS_RANGE[1])
     return await uow.patrols.add_checkpoint(team_id, name, lat, lon, radius, now)
 
 

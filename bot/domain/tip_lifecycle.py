@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.refusals import Refusal
 from bot.domain.codes import normalize_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
@@ -52,14 +53,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "duplicate": TipStatus.OPEN,
     "transfer": TipStatus.OPEN,
 }
-
-
-class Refused(Exception):
-    """The action cannot happen; ``key`` names the catalog text that tells the officer why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,28 +98,28 @@ async def may_act(uow: UnitOfWork, tip: Tip, user_id: int, is_admin: bool) -> Ac
 
 
 async def find_tip(desk: Desk, tip_id: int, user_id: int, is_admin: bool) -> tuple[Tip, Actor]:
-    """The tip and the actor, or Refused: button data and replies are claims, checked here."""
+    """The tip and the actor, or Refusal: button data and replies are claims, checked here."""
     tip = await desk.uow.tips.get(tip_id)
     if tip is None or tip.held:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     actor = await may_act(desk.uow, tip, user_id, is_admin)
     if actor is None:
-        raise Refused("tipwork.not_allowed")
+        raise Refusal("tipwork.not_allowed")
     return tip, actor
 
 
 async def act(
     desk: Desk, tip_id: int, user_id: int, is_admin: bool, action: str, arg: str | None = None
 ) -> Tip:
-    """Do ``action`` on the tip as ``user_id``; returns the changed tip or raises Refused."""
+    """Do ``action`` on the tip as ``user_id``; returns the changed tip or raises Refusal."""
     tip, actor = await find_tip(desk, tip_id, user_id, is_admin)
     if action not in ALLOWED:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     if tip.status not in ALLOWED[action]:
         if action == "acknowledge":
-            raise Refused("card.already")
+            raise Refusal("card.already")
         status = t(f"tipwork.state_{tip.status}", desk.language)
-        raise Refused("tipwork.not_now", status=status)
+        raise Refusal("tipwork.not_now", status=status)
     handler = ACTIONS[action]
     await handler(desk, tip, actor, arg)
     return tip
@@ -148,7 +141,7 @@ async def _acknowledge(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> N
 
 async def _assign(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
     if tip.status == TipStatus.IN_PROGRESS and tip.assignee_id == (actor.officer_id or 0):
-        raise Refused("tipwork.already_yours")
+        raise Refusal("tipwork.already_yours")
     was = tip.status
     values: dict[str, Any] = {"status": TipStatus.IN_PROGRESS, "assignee_id": actor.officer_id or 0}
     if was in TipStatus.UNACKNOWLEDGED:  # taking a tip acknowledges it too
@@ -162,7 +155,7 @@ async def _assign(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
 
 async def _resolve(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
     if arg not in OUTCOMES:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     await _change(
         desk,
         tip,
@@ -179,7 +172,7 @@ async def _resolve(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
 
 async def _reject(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
     if arg not in REJECT_REASONS:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     await _change(
         desk,
         tip,
@@ -206,7 +199,7 @@ async def _duplicate(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> Non
         or original.held
         or await may_act(desk.uow, original, actor.user_id, actor.officer_id is None) is None
     ):
-        raise Refused("tipwork.dup_unknown", code=normalize_code(arg or "")[:8] or "—")
+        raise Refusal("tipwork.dup_unknown", code=normalize_code(arg or "")[:8] or "—")
     await _change(
         desk,
         tip,
@@ -235,11 +228,11 @@ async def transfer_target(desk: Desk, tip: Tip, arg: str | None) -> tuple[Police
     elif arg.startswith("p") and desk.directory.province(arg[1:]) is not None:
         unit = await desk.uow.units.for_province(arg[1:])
     else:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     if unit is None:
-        raise Refused("tipwork.xfer_no_unit")
+        raise Refusal("tipwork.xfer_no_unit")
     if unit.id == tip.unit_id:
-        raise Refused("tipwork.xfer_same")
+        raise Refusal("tipwork.xfer_same")
     return unit, commune_code
 
 
@@ -292,7 +285,7 @@ async def _change(
     if not await desk.uow.tips.transition(tip.id, from_statuses, desk.now, **values):
         await desk.uow.session.refresh(tip)
         status = t(f"tipwork.state_{tip.status}", desk.language)
-        raise Refused("tipwork.not_now", status=status)
+        raise Refusal("tipwork.not_now", status=status)
     await desk.uow.tips.record(tip.id, kind, actor.audit, desk.now, note)
     log.info("tip %s", kind)
     if rerender and tip.card_outbox_id is not None:

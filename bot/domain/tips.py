@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.refusals import Refusal
 from bot.domain.codes import new_code
 from bot.domain.communes import CommuneDirectory
 from bot.domain.units import route
@@ -34,14 +35,6 @@ TIPSTER_SEAL = b"tipster"
 RESIDENT, PATROL = "resident", "patrol"  # a tip's source
 # Pseudonym kinds of whoever filed a tip: a resident, or a patrol member reporting an incident.
 TIPSTER_KIND = {RESIDENT: "user", PATROL: "patrol-member"}
-
-
-class TipRefused(Exception):
-    """The tip was not accepted; ``key`` names the catalog message that says why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 @dataclass
@@ -138,13 +131,13 @@ async def submit(
     tip is stored for an administrator's review and no card is sent, but the sender is told
     exactly what anyone else is told."""
     if not (draft.category and draft.commune_code and draft.description.strip()):
-        raise TipRefused("tip.incomplete")
+        raise Refusal("tip.incomplete")
     since = now - timedelta(hours=1)
     if reporter is None and await uow.tips.count_since(tipster.pseudonym, since) >= hourly_limit:
-        raise TipRefused("tip.flood", limit=hourly_limit)
+        raise Refusal("tip.flood", limit=hourly_limit)
     commune = directory.get(draft.commune_code)
     if commune is None:
-        raise TipRefused("tip.incomplete")
+        raise Refusal("tip.incomplete")
     target = await route(uow, directory, commune.code)
     code = new_code()
     while await uow.tips.code_taken(code):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.refusals import Refusal
 from bot.domain.codes import new_code, normalize_code
 from bot.domain.communes import CommuneDirectory
 from bot.security import Keyring
@@ -16,14 +17,6 @@ from storage.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 INVITE_LIFETIME = timedelta(hours=48)
-
-
-class SetupError(Exception):
-    """A setup request that cannot be done; ``key`` names the catalog message explaining why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +41,14 @@ async def add_commune_unit(
     """
     commune = directory.get(commune_code)
     if commune is None:
-        raise SetupError("setup.unknown_commune", code=commune_code)
+        raise Refusal("setup.unknown_commune", code=commune_code)
     unit = await uow.units.by_chat(chat_id)
     if unit is None:
         unit = await uow.units.add(
             name or f"Công an {commune.name}", "commune", commune.province_code, chat_id, now
         )
     elif unit.level != "commune":
-        raise SetupError("setup.chat_taken", name=unit.name)
+        raise Refusal("setup.chat_taken", name=unit.name)
     assert unit.id is not None
     await uow.units.set_reachable(unit.id)  # linked again: give its group another chance
     await uow.units.cover(unit.id, commune.code)
@@ -72,10 +65,10 @@ async def add_province_unit(
 ) -> PoliceUnit:
     province = directory.province(province_code)
     if province is None:
-        raise SetupError("setup.unknown_province", code=province_code)
+        raise Refusal("setup.unknown_province", code=province_code)
     existing = await uow.units.by_chat(chat_id)
     if existing is not None:
-        raise SetupError("setup.chat_taken", name=existing.name)
+        raise Refusal("setup.chat_taken", name=existing.name)
     return await uow.units.add(
         name or f"Công an {province.name}", "province", province.code, chat_id, now
     )
@@ -110,7 +103,7 @@ async def invite_officer(
 ) -> str:
     """A one-time code for /join; only its keyed hash is stored."""
     if await uow.units.get(unit_id) is None:
-        raise SetupError("setup.unknown_unit", unit=unit_id)
+        raise Refusal("setup.unknown_unit", unit=unit_id)
     code = new_code()
     await uow.invites.add(keyring.pseudonym("invite", code), unit_id, now + lifetime, role)
     return code
@@ -131,7 +124,7 @@ async def join(
         reason = "setup.invite_invalid"
         if invite is not None:
             reason = "setup.invite_used" if invite.used_at else "setup.invite_expired"
-        raise SetupError(reason)
+        raise Refusal(reason)
     unit = await uow.units.get(invite.unit_id)
     assert unit is not None
     await uow.officers.add(invite.unit_id, user_id, display_name[:200], now)

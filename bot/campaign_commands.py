@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.clock import Clock
 from bot.core.refusals import Refusal
 from bot.domain.campaign_rules import cron_schedule, local_text, parse_schedule
 from bot.domain.campaigns import (
@@ -18,9 +17,8 @@ from bot.domain.campaigns import (
     stats_line,
     title_of,
 )
-from bot.domain.communes import CommuneDirectory
 from bot.i18n import t
-from bot.setup_commands import _transaction
+from bot.setup_commands import _transaction, _use_case
 
 WATCH_SECONDS = 1.0
 
@@ -34,9 +32,8 @@ async def create_campaign(
     at: str | None,
     cron: str | None,
 ) -> str:
-    directory = CommuneDirectory.load()
-    async with _transaction() as (uow, language, _):
-        now = Clock().now()
+    async with _use_case() as case:
+        directory, language, now = case.directory, case.language, case.now
         codes = [code for part in area for code in part.split(",") if code.strip()]
         if audience == "province":
             resolved = [directory.resolve_province(code) for code in codes]
@@ -45,7 +42,7 @@ async def create_campaign(
             library_key=library, text=text, photo=photo, audience=audience, codes=codes
         )
         draft.set_schedule(cron_schedule(cron) if cron else parse_schedule(at or "now", now))
-        campaign = await create(uow, directory, draft, Authority(admin=True), None, now, language)
+        campaign = await create(case, draft, Authority(admin=True), None, language)
         assert campaign.next_run_at is not None
         return t(
             "campaign.cli_created",
@@ -89,8 +86,9 @@ async def list_campaigns() -> list[str]:
 
 
 async def set_status(campaign_id: int, action: str) -> str:
-    async with _transaction() as (uow, language, _):
-        campaign = await change_status(uow, campaign_id, action, Clock().now())
+    async with _use_case() as case:
+        language = case.language
+        campaign = await change_status(case, campaign_id, action)
         return t(
             "campaign.changed",
             language,

@@ -14,8 +14,9 @@ from bot import logs
 from bot.clock import Clock
 from bot.config import load_settings
 from bot.core.refusals import Refusal
-from bot.domain.communes import CommuneDirectory
+from bot.domain.services import Services
 from bot.domain.units import add_commune_unit
+from bot.domain.use_case import UseCase
 from bot.envfile import ensure_secret
 from bot.i18n import t
 from bot.runtime.service import Service, run_until_signalled
@@ -35,7 +36,7 @@ QUIET_AFTER = 1.5  # seconds without a new message before `tinbao talk` stops li
 DEMO_COMMUNE = "26743"  # Phường Bến Thành, Hồ Chí Minh
 
 
-async def seed_demo(server: SandboxServer, storage: Storage) -> int:
+async def seed_demo(server: SandboxServer, storage: Storage, services: Services) -> int:
     """A resident, a commune police group with one officer, linked to Phường Bến Thành: enough
     to file a tip and acknowledge it. Returns the group's chat id."""
     client = server.client
@@ -44,7 +45,7 @@ async def seed_demo(server: SandboxServer, storage: Storage) -> int:
     group = await client.create_group("Công an phường Bến Thành", members=[DEMO_OFFICER_ID])
     async with storage.transaction() as uow:
         now = Clock().now()
-        unit = await add_commune_unit(uow, CommuneDirectory.load(), DEMO_COMMUNE, group["id"], now)
+        unit = await add_commune_unit(UseCase(services, uow, now), DEMO_COMMUNE, group["id"])
         assert unit.id is not None
         officer_name = f"{DEMO_OFFICER['first_name']} {DEMO_OFFICER['last_name']}"
         await uow.officers.add(unit.id, DEMO_OFFICER_ID, officer_name, now)
@@ -66,7 +67,7 @@ async def run_sandbox(host: str, port: int) -> None:
         raise Refusal("cli.port_in_use", host=host, port=port, reason=reason) from None
     service = Service(settings, register)
     await service.start()
-    group_id = await seed_demo(server, service.storage)
+    group_id = await seed_demo(server, service.storage, service.services)
     print(
         t(
             "sandbox.banner",

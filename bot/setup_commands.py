@@ -15,7 +15,9 @@ from bot.clock import Clock
 from bot.config import Settings, load_settings
 from bot.core.refusals import Refusal
 from bot.domain.communes import CommuneDirectory
+from bot.domain.services import Services
 from bot.domain.units import add_commune_unit, add_province_unit, invite_officer
+from bot.domain.use_case import UseCase
 from bot.i18n import t
 from bot.runtime.chat_check import ChatProblem, check_chat, is_person
 from bot.security import Keyring
@@ -36,6 +38,20 @@ async def _transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
         await ensure_current(database)
         async with Storage(database, keyring).transaction() as uow:
             yield uow, settings.language, keyring
+    finally:
+        await database.close()
+
+
+@asynccontextmanager
+async def _use_case() -> AsyncIterator[UseCase]:
+    """A transaction for a command that acts as the service would, at the present moment."""
+    settings = load_settings()
+    keyring = Keyring(settings.secret())
+    database = Database(settings.database_url)
+    try:
+        await ensure_current(database)
+        async with Storage(database, keyring).transaction() as uow:
+            yield UseCase(Services.from_settings(settings, keyring), uow, Clock().now())
     finally:
         await database.close()
 
@@ -67,14 +83,13 @@ async def add_unit(
     """Link a commune (or a province) to a police group; (lines to print, a warning when
     the group could not be checked)."""
     warning = await postable_chat(load_settings(), chat_id)
-    directory = CommuneDirectory.load()
-    async with _transaction() as (uow, language, _):
-        now = Clock().now()
+    async with _use_case() as case:
+        language = case.language
         if commune is not None:
-            unit = await add_commune_unit(uow, directory, commune, chat_id, now, name)
+            unit = await add_commune_unit(case, commune, chat_id, name)
         else:
-            unit = await add_province_unit(uow, directory, str(province), chat_id, now, name)
-        covered = dict((u.id, communes) for u, communes in await uow.units.all())[unit.id]
+            unit = await add_province_unit(case, str(province), chat_id, name)
+        covered = dict((u.id, communes) for u, communes in await case.uow.units.all())[unit.id]
     added = t(
         "cli.unit_added",
         language,
@@ -114,12 +129,12 @@ async def list_units() -> list[str]:
 
 
 async def invite(unit_id: int, hours: float, chief: bool = False) -> str:
-    async with _transaction() as (uow, language, keyring):
-        now = Clock().now()
+    async with _use_case() as case:
+        language, now = case.language, case.now
         lifetime = timedelta(hours=hours)
         role = "chief" if chief else "officer"
-        code = await invite_officer(uow, keyring, unit_id, now, lifetime, role)
-        unit = await uow.units.get(unit_id)
+        code = await invite_officer(case, unit_id, lifetime, role)
+        unit = await case.uow.units.get(unit_id)
     expires = (now + lifetime).astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y")
     assert unit is not None
     return t("cli.invite_created", language, unit=unit.name, code=code, expires=expires)
@@ -162,21 +177,11 @@ async def held_tips() -> list[str]:
 
 async def release_tip(code: str) -> tuple[bool, str]:
     """Send a held tip's card to its unit after all; (released, the line to print)."""
-    from bot.domain.tip_clocks import TipClockPolicy
-    from bot.domain.tip_lifecycle import Desk, release
+    from bot.domain.tip_lifecycle import release
 
-    settings = load_settings()
-    async with _transaction() as (uow, language, keyring):
-        desk = Desk(
-            uow=uow,
-            keyring=keyring,
-            directory=CommuneDirectory.load(),
-            clocks=TipClockPolicy.from_settings(settings),
-            admin_ids=frozenset(settings.admin_ids),
-            language=language,
-            now=Clock().now(),
-        )
-        tip = await release(desk, code)
+    async with _use_case() as case:
+        language = case.language
+        tip = await release(case, code)
         if tip is None:
             return False, t("tipwork.cli_not_held", language, code=code)
         return True, t("tipwork.cli_released", language, code=tip.code)

@@ -421,15 +421,8 @@ async def confirm(
 ) -> None:
     work, user = context.work, update.effective_user
     assert user is not None
-    campaign = await create(
-        context.uow,
-        context.services.directory,
-        draft,
-        await authority(update, context),
-        user.id,
-        work.now,
-        language,
-    )
+    rights = await authority(update, context)
+    campaign = await create(context.use_case, draft, rights, user.id, language)
     await context.uow.dialogs.end(work.lane)
     assert campaign.next_run_at is not None
     await context.reply(

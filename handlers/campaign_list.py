@@ -112,8 +112,8 @@ async def control_button(update: Update, context: TinbaoContext) -> None:
             await context.reply(update, t("campaign.kept", language, id=campaign_id))
         else:
             real_action = "cancel" if action == "confirm" else action
-            now = context.work.now
-            campaign = await change_status(context.uow, campaign_id, real_action, now, rights)
+            case = context.use_case
+            campaign = await change_status(case, campaign_id, real_action, rights)
             status = t(f"campaign.status_{campaign.status}", language)
             changed = t("campaign.changed", language, id=campaign_id, status=status)
             await context.reply(update, changed)

@@ -8,12 +8,11 @@ from typing import Any
 from telegram import Update
 
 from bot.domain.codes import normalize_code
-from bot.domain.tip_dialogue import Content
+from bot.domain.tip_dialogue import Content, add_information
 from bot.domain.tip_notices import local_time
 from bot.i18n import catalog, t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
-from handlers.relayed import pass_to_police
 from handlers.tip_dialog import attachment_of
 from storage.models import Tip, TipStatus
 
@@ -113,12 +112,8 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     to it to answer the tipster."""
     message = update.effective_message
     assert message is not None
-    services, work = context.services, context.work
-    if not tip.held:  # held for review: kept with the tip, shown to nobody yet
-        content = Content(message.chat.id, message.message_id, message.text)
-        label = html.escape(t("follow.info_card", services.default_language, code=tip.code))
-        await pass_to_police(context, tip, content, label)
-    await context.uow.tips.record(tip.id or 0, "info_added", "tipster", work.now, message.text)
+    content = Content(message.chat.id, message.message_id, message.text)
+    await add_information(context.use_case, tip, content)
 
 
 async def on_button(update: Update, context: TinbaoContext, data: str, language: str) -> bool:

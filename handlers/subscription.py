@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain.campaigns import subscribe, unsubscribe
 from bot.domain.communes import Commune
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext, destination
@@ -110,12 +111,8 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     if commune is None or chat is None:  # forged data: no such commune
         await context.reply(update, t("subscription.hint", language))
         return
-    await context.uow.subscribers.subscribe(
-        destination(chat, context.services.keyring),
-        commune.code,
-        commune.province_code,
-        language,
-        work.now,
+    await subscribe(
+        context.use_case, destination(chat, context.services.keyring), commune, language
     )
     await context.uow.dialogs.end(work.lane)
     await context.reply(
@@ -133,7 +130,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
 async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     work = context.work
-    removed = await context.uow.subscribers.remove(work.lane)
+    removed = await unsubscribe(context.use_case, work.lane)
     dialog = await context.uow.dialogs.get(work.lane)
     if dialog is not None and dialog.flow == FLOW:
         await context.uow.dialogs.end(work.lane)

@@ -14,12 +14,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.domain.tip_dialogue import TEXT_LIMIT, Content
+from bot.domain.tip_dialogue import TEXT_LIMIT, Content, answer
 from bot.i18n import t
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.follow_up import find_mine, my_pseudonym, say_closed
-from handlers.relayed import TIPSTER_MEDIA, content_of, pass_to_police
+from handlers.relayed import TIPSTER_MEDIA, content_of
 from storage.dialogs import draft_of
 from storage.models import Tip, TipStatus
 
@@ -46,12 +46,8 @@ async def pass_on(
     update: Update, context: TinbaoContext, tip: Tip, contents: list[Content], language: str
 ) -> None:
     """Into the tip's thread, where officers can reply to each; the tipster hears it went."""
-    work, services = context.work, context.services
-    assert tip.id is not None
-    label = t("dialogue.answer_card", services.default_language, code=tip.code)
     for content in contents:
-        await pass_to_police(context, tip, content, label)
-        await work.uow.tips.record(tip.id, "answered", "tipster", work.now)
+        await answer(context.use_case, tip, content)
     await context.reply(update, t("dialogue.answer_sent", language))
 
 

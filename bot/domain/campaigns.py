@@ -25,7 +25,8 @@ from bot.domain.campaign_rules import (
     check_text,
     latest_occurrence,
 )
-from bot.domain.communes import CommuneDirectory
+from bot.domain.communes import Commune, CommuneDirectory
+from bot.domain.use_case import UseCase
 from bot.i18n import t
 from bot.security import Keyring
 from storage.campaigns import CAMPAIGN_PURPOSE, RunStats
@@ -157,15 +158,16 @@ def validate(draft: CampaignDraft, directory: CommuneDirectory) -> None:
 
 
 async def create(
-    uow: UnitOfWork,
-    directory: CommuneDirectory,
+    case: UseCase,
     draft: CampaignDraft,
     authority: Authority,
     created_by: int | None,
-    now: datetime,
     language: str,
 ) -> Campaign:
-    """Store the campaign with its first occurrence; refuse what the creator may not do."""
+    """Store the campaign with its first occurrence; refuse what the creator may not do.
+    ``created_by``: the creator's chat, told when each run ends (None from the CLI);
+    ``language``: theirs, which names a library message's campaign."""
+    directory, now = case.directory, case.now
     if not authority.allowed:
         raise Refusal("campaign.not_allowed")
     validate(draft, directory)
@@ -181,7 +183,7 @@ async def create(
         if draft.library_key
         else html.unescape(re.sub(r"<[^>]+>", "", text)).strip().splitlines()[0][:80]
     )
-    return await uow.campaigns.add(
+    return await case.uow.campaigns.add(
         Campaign(
             title=title[:TITLE_LIMIT],
             library_key=draft.library_key,
@@ -213,17 +215,14 @@ def controls_for(campaign: Campaign) -> list[str]:
 
 
 async def change_status(
-    uow: UnitOfWork,
-    campaign_id: int,
-    action: str,
-    now: datetime,
-    authority: Authority | None = None,
+    case: UseCase, campaign_id: int, action: str, authority: Authority | None = None
 ) -> Campaign:
     """pause, resume or cancel. Pausing also holds back a run in progress; resuming picks the
     schedule up from now; cancelling drops every recipient not yet queued.
 
     ``authority`` is the person asking in chat; None is the operator at the CLI, who may do
     everything. A chief asking about another unit's campaign hears it does not exist."""
+    uow, now = case.uow, case.now
     campaign = await uow.campaigns.get(campaign_id)
     if campaign is None or (authority is not None and not authority.controls(campaign)):
         raise Refusal("campaign.unknown", id=campaign_id)
@@ -241,8 +240,21 @@ async def change_status(
             campaign.next_run_at = Schedule.of(campaign).next_after(now)
         elif campaign.next_run_at is not None and campaign.next_run_at < now:
             campaign.next_run_at = now  # a one-off resumed late is sent now: it was asked for
-    await uow.session.flush()
-    return campaign
+    return await uow.campaigns.save(campaign)
+
+
+# Subscribers -----------------------------------------------------------------------------------
+async def subscribe(case: UseCase, chat: Destination, commune: Commune, language: str) -> None:
+    """The chat receives the awareness messages of ``commune``, in ``language``, from now on
+    (a chat already subscribed moves to this commune)."""
+    await case.uow.subscribers.subscribe(
+        chat, commune.code, commune.province_code, language, case.now
+    )
+
+
+async def unsubscribe(case: UseCase, lane: str) -> bool:
+    """No more awareness messages to the chat of ``lane``; False when it was not subscribed."""
+    return await case.uow.subscribers.remove(lane)
 
 
 def codes_of(campaign: Campaign) -> list[str]:

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,9 +25,6 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.communes import CommuneDirectory
-from bot.domain.dead_letters import PostOffice
-from bot.domain.tip_clocks import TipClockPolicy
 from bot.i18n import LANGUAGES, t
 from bot.logs import frames
 from bot.runtime.chat_check import report_broken_chats
@@ -94,16 +90,7 @@ class Service:
         self.storage = Storage(database, keyring)
         self.application = build_application(settings)
         await self._telegram("getMe", self.application.initialize)
-        self.services = Services(
-            settings=settings,
-            keyring=keyring,
-            default_language=settings.language,
-            directory=CommuneDirectory.load(),
-            admin_ids=frozenset(settings.admin_ids),
-            draft_ttl=timedelta(hours=settings.draft_ttl_hours),
-            tips_per_hour=settings.tips_per_hour,
-            tip_clocks=TipClockPolicy.from_settings(settings),
-        )
+        self.services = Services.from_settings(settings, keyring)
         install(self.application, self.services)
         self._register(self.application)
         await self._publish_commands()
@@ -159,13 +146,7 @@ class Service:
                 )
             ),
             self.clock,
-            office=PostOffice(
-                self.storage.keyring,
-                self.services.directory,
-                self.services.tip_clocks,
-                settings.language,
-                self.services.admin_ids,
-            ),
+            services=self.services,
         )
 
     def _wake_sender(self) -> None:

@@ -59,8 +59,8 @@ WRITES = (
     "escalate",
     "mark_",
     "drop_",
-    "open",
 )
+WRITE_NAMES = frozenset({"open"})  # tip_threads.open; open_of, open_shift… only read
 
 
 def repository_writes(package: Path) -> list[str]:
@@ -78,7 +78,8 @@ def repository_writes(package: Path) -> list[str]:
             ):
                 continue
             method = node.func.attr
-            if repository.attr != "dialogs" and method.startswith(WRITES):
+            writes = method.startswith(WRITES) or method in WRITE_NAMES
+            if repository.attr != "dialogs" and writes:
                 where = f"{path.relative_to(package.parent)}:{node.lineno}"
                 found.append(f"{where} {repository.attr}.{method}")
     return found

@@ -28,7 +28,6 @@ from bot.domain.campaign_rules import (
 from bot.domain.communes import Commune, CommuneDirectory
 from bot.domain.use_case import UseCase
 from bot.i18n import t
-from bot.security import Keyring
 from storage.campaigns import CAMPAIGN_PURPOSE, RunStats
 from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
 from storage.outbox import Destination
@@ -313,10 +312,10 @@ async def feed(uow: UnitOfWork, now: datetime, window: int, paid: bool = False) 
     return len(ids)
 
 
-async def settle(
-    uow: UnitOfWork, keyring: Keyring, now: datetime, default_language: str
-) -> list[tuple[CampaignRun, RunStats]]:
-    """Close the runs whose every recipient has an outcome; tell the creator in chat."""
+async def settle(case: UseCase) -> list[tuple[CampaignRun, RunStats]]:
+    """Close the runs whose every recipient has an outcome; tell the creator in chat, in their
+    chat's language (else the service's)."""
+    uow, keyring, now = case.uow, case.keyring, case.now
     finished = []
     for run, campaign in await uow.campaigns.open_runs():
         assert run.id is not None and campaign.id is not None
@@ -331,7 +330,7 @@ async def settle(
         if campaign.created_by is not None:
             chat = campaign.created_by
             lane = keyring.pseudonym("chat", chat)
-            language = await uow.chats.language(lane) or default_language
+            language = await uow.chats.language(lane) or case.language
             text = t(
                 "campaign.run_finished",
                 language,

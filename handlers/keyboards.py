@@ -7,8 +7,8 @@ from typing import Any
 from bot.core.buttons import ButtonData
 from bot.core.i18n import t
 from bot.domain.buttons import LanguageButton, MenuButton, MenuChoice
-from bot.domain.tips.intake import CATEGORIES
 from bot.domain.tips.buttons import CancelTipButton, CategoryButton
+from bot.domain.tips.intake import CATEGORIES
 
 Keyboard = dict[str, Any]
 

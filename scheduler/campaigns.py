@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.campaigns.broadcasts import feed, settle, start_due_runs
+from bot.domain.use_case import UseCase
 from scheduler.job_context import JobEnv, every, reported
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ async def tick(env: JobEnv, now: datetime | None = None) -> int:
     async with env.storage.transaction() as uow:
         queued = await feed(uow, now, window(env), settings.allow_paid_broadcast)
     async with env.storage.transaction() as uow:
-        await settle(uow, env.storage.keyring, now, settings.language)
+        await settle(UseCase(env.services, uow, now))
     return queued
 
 

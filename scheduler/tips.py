@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.tips.alerts import due_clocks, fire, received_at
+from bot.domain.use_case import UseCase
 from scheduler.job_context import JobEnv, every, reported, to_completion
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,7 @@ async def sweep(env: JobEnv, now: datetime) -> int:
                 continue  # acknowledged or closed meanwhile
             if not await uow.tip_clocks.claim(tip_id or 0, clock, received_at(tip), now):
                 continue
-            await fire(
-                uow,
-                services.keyring,
-                services.directory,
-                policy,
-                tip,
-                clock,
-                services.default_language,
-                services.admin_ids,
-                now,
-            )
+            await fire(UseCase(services, uow, now), tip, clock)
             count += 1
     return count
 

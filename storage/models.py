@@ -7,6 +7,7 @@ keyed pseudonym (``lane``), and whatever must reach a chat again is sealed with 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum, nonmember
 
 from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, Text, false
 from sqlmodel import Field, SQLModel
@@ -17,13 +18,13 @@ from storage.types import UTCDateTime
 ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class InboxStatus:
+class InboxStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     DEAD = "dead"
 
 
-class OutboxStatus:
+class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
@@ -155,8 +156,9 @@ class Invite(SQLModel, table=True):
     role: str = Field(default="officer", max_length=10, description="role the code grants")
 
 
-class TipStatus:
-    """Where a tip stands. ``transferred`` is open: the tip waits for the receiving unit."""
+class TipStatus(StrEnum):
+    """Where a tip stands. ``transferred`` is open: the tip waits for the receiving unit.
+    ``OPEN``, ``CLOSED`` and ``UNACKNOWLEDGED`` are groups of statuses, not statuses."""
 
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
@@ -165,9 +167,9 @@ class TipStatus:
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
     TRANSFERRED = "transferred"
-    OPEN = (NEW, ACKNOWLEDGED, IN_PROGRESS, TRANSFERRED)
-    CLOSED = (RESOLVED, REJECTED, DUPLICATE)
-    UNACKNOWLEDGED = (NEW, TRANSFERRED)
+    OPEN = nonmember((NEW, ACKNOWLEDGED, IN_PROGRESS, TRANSFERRED))
+    CLOSED = nonmember((RESOLVED, REJECTED, DUPLICATE))
+    UNACKNOWLEDGED = nonmember((NEW, TRANSFERRED))
 
 
 class Tip(SQLModel, table=True):
@@ -429,7 +431,7 @@ class Subscriber(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
-class CampaignStatus:
+class CampaignStatus(StrEnum):
     SCHEDULED = "scheduled"
     PAUSED = "paused"
     FINISHED = "finished"
@@ -482,7 +484,7 @@ class CampaignRun(SQLModel, table=True):
     blocked: int = 0
 
 
-class DeliveryStatus:
+class DeliveryStatus(StrEnum):
     PENDING = "pending"  # not yet in the outbox
     QUEUED = "queued"  # in the outbox (outbox_id); the outbox row tells the outcome
     DROPPED = "dropped"  # unsubscribed, or the campaign was cancelled, before its turn

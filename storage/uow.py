@@ -6,8 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.core.keyring import Keyring
 from storage.campaigns.campaigns import CampaignRepository, SubscriberRepository
 from storage.chats import ChatProfileRepository
@@ -23,7 +21,9 @@ from storage.units.units import InviteRepository, OfficerRepository, UnitReposit
 
 @dataclass(slots=True)
 class UnitOfWork:
-    session: AsyncSession
+    """The repositories of one transaction. Its session stays inside storage: whatever the
+    layers above need of it (a flush, a reload) is a repository method."""
+
     inbox: InboxRepository
     outbox: OutboxRepository
     chats: ChatProfileRepository
@@ -51,7 +51,6 @@ class Storage:
         """Commit on success, roll back on any exception; ``durable``: synced to disk."""
         async with self.database.session(durable) as session:
             yield UnitOfWork(
-                session=session,
                 inbox=InboxRepository(session, self.keyring),
                 outbox=OutboxRepository(session, self.keyring),
                 chats=ChatProfileRepository(session),

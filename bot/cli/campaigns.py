@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.cli.units import _transaction
-from bot.core.clock import Clock
+from bot.cli.units import _transaction, _use_case
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import (
     Authority,
     CampaignDraft,
@@ -18,8 +18,7 @@ from bot.domain.campaigns.broadcasts import (
     stats_line,
     title_of,
 )
-from bot.domain.campaigns.rules import CampaignRefused, cron_schedule, local_text, parse_schedule
-from bot.domain.units.communes import CommuneDirectory
+from bot.domain.campaigns.rules import cron_schedule, local_text, parse_schedule
 
 WATCH_SECONDS = 1.0
 
@@ -33,9 +32,8 @@ async def create_campaign(
     at: str | None,
     cron: str | None,
 ) -> str:
-    directory = CommuneDirectory.load()
-    async with _transaction() as (uow, language, _):
-        now = Clock().now()
+    async with _use_case() as case:
+        directory, language, now = case.directory, case.language, case.now
         codes = [code for part in area for code in part.split(",") if code.strip()]
         if audience == "province":
             resolved = [directory.resolve_province(code) for code in codes]
@@ -44,7 +42,7 @@ async def create_campaign(
             library_key=library, text=text, photo=photo, audience=audience, codes=codes
         )
         draft.set_schedule(cron_schedule(cron) if cron else parse_schedule(at or "now", now))
-        campaign = await create(uow, directory, draft, Authority(admin=True), None, now, language)
+        campaign = await create(case, draft, Authority(admin=True), None, language)
         assert campaign.next_run_at is not None
         return t(
             "campaign.cli_created",
@@ -88,8 +86,9 @@ async def list_campaigns() -> list[str]:
 
 
 async def set_status(campaign_id: int, action: str) -> str:
-    async with _transaction() as (uow, language, _):
-        campaign = await change_status(uow, campaign_id, action, Clock().now())
+    async with _use_case() as case:
+        language = case.language
+        campaign = await change_status(case, campaign_id, action)
         return t(
             "campaign.changed",
             language,
@@ -103,7 +102,7 @@ async def stats(campaign_id: int) -> tuple[list[str], bool]:
     async with _transaction() as (uow, language, _):
         campaign = await uow.campaigns.get(campaign_id)
         if campaign is None:
-            raise CampaignRefused("campaign.unknown", id=campaign_id)
+            raise Refusal("campaign.unknown", id=campaign_id)
         runs = await uow.campaigns.runs(campaign_id)
         if not runs:
             next_run = (

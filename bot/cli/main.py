@@ -11,17 +11,16 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import parsing as checked
-from bot.cli.parsing import CommandFailed, Parser
+from bot.cli.parsing import Parser
 from bot.cli.parsing import language as _language
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.core.settings import ConfigError, load_settings
-from bot.domain.campaigns.rules import CampaignRefused
-from bot.domain.units.setup import SetupError
 from storage.schema import SchemaOutdated
 
 # What reaches main() as one of these comes from the database: the commands that touch files
-# or the network otherwise (init, sandbox, talk, --text-file) turn their own failures into
-# CommandFailed.
+# or the network otherwise (init, sandbox, talk, --text-file) turn their own failures into a
+# Refusal.
 DATABASE_ERRORS = (SQLAlchemyError, OSError)
 
 
@@ -94,7 +93,7 @@ def _communes(args: argparse.Namespace) -> int:
         for match in matches:
             print(format_match(match))
         if not matches:
-            raise CommandFailed("cli.communes_none", text=" ".join(args.text))
+            raise Refusal("cli.communes_none", text=" ".join(args.text))
         return 0
     for commune, km in directory.nearest(args.lat, args.lon, count=3):
         print(format_near(commune, km))
@@ -153,9 +152,9 @@ def _read_text(path: str) -> str:
     try:
         return Path(path).read_text("utf-8")
     except OSError as exc:
-        raise CommandFailed("cli.file_unreadable", path=path, reason=exc.strerror) from None
+        raise Refusal("cli.file_unreadable", path=path, reason=exc.strerror) from None
     except UnicodeDecodeError:
-        raise CommandFailed("cli.file_unreadable", path=path, reason="UTF-8") from None
+        raise Refusal("cli.file_unreadable", path=path, reason="UTF-8") from None
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -289,8 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, SchemaOutdated) as exc:
         print(f"tinbao: error: {exc}", file=sys.stderr)
         return 2
-    except (SetupError, CampaignRefused, CommandFailed) as exc:
-        print(f"tinbao: {t(exc.key, _language(), **exc.values)}", file=sys.stderr)
+    except Refusal as refusal:
+        print(f"tinbao: {refusal.text(_language())}", file=sys.stderr)
         return 1
     except DATABASE_ERRORS as exc:
         reason = t("cli.database_failed", _language(), reason=_first_line(exc))

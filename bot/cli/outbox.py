@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.parsing import CommandFailed, Parser
+from bot.cli.parsing import Parser
+from bot.core.refusals import Refusal
 from storage.models import OutboxStatus
 from storage.outbox import UndeliveredCall
 
@@ -69,11 +70,11 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
         else:
             state = await uow.outbox.state(args.id)
             if state is None:
-                raise CommandFailed("cli.outbox_unknown", id=args.id)
+                raise Refusal("cli.outbox_unknown", id=args.id)
             if state[0] == OutboxStatus.BLOCKED and state[1] == PEOPLE:
-                raise CommandFailed("cli.outbox_blocked_person", id=args.id)
+                raise Refusal("cli.outbox_blocked_person", id=args.id)
             if not may_retry(*state):
-                raise CommandFailed("cli.outbox_not_failed", id=args.id, status=state[0])
+                raise Refusal("cli.outbox_not_failed", id=args.id, status=state[0])
             ids = [args.id]
         count = await uow.outbox.requeue(ids, Clock().now())
         return [t("cli.outbox_requeued", language, count=count)]

@@ -15,14 +15,6 @@ from bot.core.settings import ConfigError, load_settings
 INVITE_HOURS = (0.0, 720.0)  # an invite code works for at most 30 days
 
 
-class CommandFailed(Exception):
-    """A command could not do its work; ``key`` names the catalog line that says why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
-
-
 def language() -> str:
     """The operator's language for CLI output; settings problems surface in the command."""
     try:

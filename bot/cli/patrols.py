@@ -62,19 +62,16 @@ def described(point: Checkpoint) -> dict[str, object]:
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
-    from bot.cli.units import _transaction
-    from bot.core.clock import Clock
+    from bot.cli.units import _use_case
     from bot.core.i18n import t
-    from bot.core.settings import load_settings
     from bot.domain.patrols import teams as patrols
     from bot.domain.tips.notices import local_time
 
-    settings = load_settings()
-    now = Clock().now()
-    async with _transaction() as (uow, language, keyring):
+    async with _use_case() as case:
+        uow, language, now, settings = case.uow, case.language, case.now, case.settings
         if args.kind == "team" and args.action == "add":
             interval = settings.patrol_interval_minutes if args.interval is None else args.interval
-            team = await patrols.add_team(uow, args.unit, args.name, interval, now)
+            team = await patrols.add_team(case, args.unit, args.name, interval)
             return [
                 t(
                     "cli.patrol.team_added",
@@ -109,7 +106,7 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
             return lines
         if args.kind == "invite":
             lifetime = timedelta(hours=args.hours)
-            code = await patrols.invite_member(uow, keyring, args.team, args.leader, now, lifetime)
+            code = await patrols.invite_member(case, args.team, args.leader, lifetime)
             team = await patrols.team_or_refuse(uow, args.team)
             role = t(
                 "cli.patrol.role_leader" if args.leader else "cli.patrol.role_member", language
@@ -127,7 +124,7 @@ async def dispatch(args: argparse.Namespace) -> list[str]:
         if args.action == "add":
             radius = settings.patrol_checkpoint_radius if args.radius is None else args.radius
             point = await patrols.add_checkpoint(
-                uow, args.team, args.name, args.lat, args.lon, radius, now
+                case, args.team, args.name, args.lat, args.lon, radius
             )
             team = await patrols.team_or_refuse(uow, args.team)
             return [t("cli.patrol.checkpoint_added", language, team=team.name, **described(point))]

@@ -11,13 +11,14 @@ from pathlib import Path
 import aiohttp
 
 from bot.cli.init_env import ensure_secret
-from bot.cli.parsing import CommandFailed
 from bot.core import logs
 from bot.core.clock import Clock
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.core.settings import load_settings
-from bot.domain.units.communes import CommuneDirectory
+from bot.domain.services import Services
 from bot.domain.units.setup import add_commune_unit
+from bot.domain.use_case import UseCase
 from bot.runtime.service import Service, run_until_signalled
 from handlers import register
 from sandbox.client import SandboxClient, SandboxTimeout
@@ -35,7 +36,7 @@ QUIET_AFTER = 1.5  # seconds without a new message before `tinbao talk` stops li
 DEMO_COMMUNE = "26743"  # Phường Bến Thành, Hồ Chí Minh
 
 
-async def seed_demo(server: SandboxServer, storage: Storage) -> int:
+async def seed_demo(server: SandboxServer, storage: Storage, services: Services) -> int:
     """A resident, a commune police group with one officer, linked to Phường Bến Thành: enough
     to file a tip and acknowledge it. Returns the group's chat id."""
     client = server.client
@@ -44,7 +45,7 @@ async def seed_demo(server: SandboxServer, storage: Storage) -> int:
     group = await client.create_group("Công an phường Bến Thành", members=[DEMO_OFFICER_ID])
     async with storage.transaction() as uow:
         now = Clock().now()
-        unit = await add_commune_unit(uow, CommuneDirectory.load(), DEMO_COMMUNE, group["id"], now)
+        unit = await add_commune_unit(UseCase(services, uow, now), DEMO_COMMUNE, group["id"])
         assert unit.id is not None
         officer_name = f"{DEMO_OFFICER['first_name']} {DEMO_OFFICER['last_name']}"
         await uow.officers.add(unit.id, DEMO_OFFICER_ID, officer_name, now)
@@ -63,10 +64,10 @@ async def run_sandbox(host: str, port: int) -> None:
         await server.start()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise CommandFailed("cli.port_in_use", host=host, port=port, reason=reason) from None
+        raise Refusal("cli.port_in_use", host=host, port=port, reason=reason) from None
     service = Service(settings, register)
     await service.start()
-    group_id = await seed_demo(server, service.storage)
+    group_id = await seed_demo(server, service.storage, service.services)
     print(
         t(
             "sandbox.banner",
@@ -92,9 +93,9 @@ async def talk(url: str, text: str, user_id: int | None, timeout: float) -> list
     try:
         return await _talk(client, text, user_id or DEMO_USER_ID, timeout)
     except aiohttp.ClientError:
-        raise CommandFailed("cli.sandbox_unreachable", url=url) from None
+        raise Refusal("cli.sandbox_unreachable", url=url) from None
     except SandboxTimeout:
-        raise CommandFailed("cli.talk_no_answer", url=url, seconds=f"{timeout:g}") from None
+        raise Refusal("cli.talk_no_answer", url=url, seconds=f"{timeout:g}") from None
     finally:
         await client.close()
 

@@ -14,9 +14,12 @@ from telegram.error import TelegramError
 from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
+from bot.core.refusals import Refusal
 from bot.core.settings import Settings, load_settings
+from bot.domain.services import Services
 from bot.domain.units.communes import CommuneDirectory
-from bot.domain.units.setup import SetupError, add_commune_unit, add_province_unit, invite_officer
+from bot.domain.units.setup import add_commune_unit, add_province_unit, invite_officer
+from bot.domain.use_case import UseCase
 from bot.runtime.chat_check import ChatProblem, check_chat, is_person
 from storage.db import Database
 from storage.schema import ensure_current
@@ -39,12 +42,26 @@ async def _transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
         await database.close()
 
 
+@asynccontextmanager
+async def _use_case() -> AsyncIterator[UseCase]:
+    """A transaction for a command that acts as the service would, at the present moment."""
+    settings = load_settings()
+    keyring = Keyring(settings.secret())
+    database = Database(settings.database_url)
+    try:
+        await ensure_current(database)
+        async with Storage(database, keyring).transaction() as uow:
+            yield UseCase(Services.from_settings(settings, keyring), uow, Clock().now())
+    finally:
+        await database.close()
+
+
 async def postable_chat(settings: Settings, chat_id: int) -> str | None:
-    """Refuse a chat the bot cannot post in (``SetupError``); returns a warning line when the
+    """Refuse a chat the bot cannot post in (``Refusal``); returns a warning line when the
     chat could not be checked (no token, or the Bot API did not answer)."""
     language = settings.language
     if is_person(chat_id):
-        raise SetupError("chatcheck.person", chat=chat_id)
+        raise Refusal("chatcheck.person", chat=chat_id)
     if settings.bot_token is None:
         return t("chatcheck.unchecked_no_token", language)
     root = settings.telegram_api_url
@@ -56,7 +73,7 @@ async def postable_chat(settings: Settings, chat_id: int) -> str | None:
     if problem == ChatProblem.UNREACHABLE:
         return t("chatcheck.unchecked", language, reason=problem.value, url=root)
     if problem is not None:
-        raise SetupError(f"chatcheck.{problem.value}", chat=chat_id)
+        raise Refusal(f"chatcheck.{problem.value}", chat=chat_id)
     return None
 
 
@@ -66,14 +83,13 @@ async def add_unit(
     """Link a commune (or a province) to a police group; (lines to print, a warning when
     the group could not be checked)."""
     warning = await postable_chat(load_settings(), chat_id)
-    directory = CommuneDirectory.load()
-    async with _transaction() as (uow, language, _):
-        now = Clock().now()
+    async with _use_case() as case:
+        language = case.language
         if commune is not None:
-            unit = await add_commune_unit(uow, directory, commune, chat_id, now, name)
+            unit = await add_commune_unit(case, commune, chat_id, name)
         else:
-            unit = await add_province_unit(uow, directory, str(province), chat_id, now, name)
-        covered = dict((u.id, communes) for u, communes in await uow.units.all())[unit.id]
+            unit = await add_province_unit(case, str(province), chat_id, name)
+        covered = dict((u.id, communes) for u, communes in await case.uow.units.all())[unit.id]
     added = t(
         "cli.unit_added",
         language,
@@ -113,12 +129,12 @@ async def list_units() -> list[str]:
 
 
 async def invite(unit_id: int, hours: float, chief: bool = False) -> str:
-    async with _transaction() as (uow, language, keyring):
-        now = Clock().now()
+    async with _use_case() as case:
+        language, now = case.language, case.now
         lifetime = timedelta(hours=hours)
         role = "chief" if chief else "officer"
-        code = await invite_officer(uow, keyring, unit_id, now, lifetime, role)
-        unit = await uow.units.get(unit_id)
+        code = await invite_officer(case, unit_id, lifetime, role)
+        unit = await case.uow.units.get(unit_id)
     expires = (now + lifetime).astimezone(LOCAL_TIME).strftime("%H:%M %d/%m/%Y")
     assert unit is not None
     return t("cli.invite_created", language, unit=unit.name, code=code, expires=expires)
@@ -161,21 +177,11 @@ async def held_tips() -> list[str]:
 
 async def release_tip(code: str) -> tuple[bool, str]:
     """Send a held tip's card to its unit after all; (released, the line to print)."""
-    from bot.domain.tips.clocks import TipClockPolicy
-    from bot.domain.tips.lifecycle import Desk, release
+    from bot.domain.tips.lifecycle import release
 
-    settings = load_settings()
-    async with _transaction() as (uow, language, keyring):
-        desk = Desk(
-            uow=uow,
-            keyring=keyring,
-            directory=CommuneDirectory.load(),
-            clocks=TipClockPolicy.from_settings(settings),
-            admin_ids=frozenset(settings.admin_ids),
-            language=language,
-            now=Clock().now(),
-        )
-        tip = await release(desk, code)
+    async with _use_case() as case:
+        language = case.language
+        tip = await release(case, code)
         if tip is None:
             return False, t("tipwork.cli_not_held", language, code=code)
         return True, t("tipwork.cli_released", language, code=tip.code)

@@ -30,3 +30,18 @@ class Services:
     draft_ttl: timedelta = timedelta(hours=24)
     tips_per_hour: int = 5
     tip_clocks: TipClockPolicy = field(default_factory=TipClockPolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, keyring: Keyring) -> Services:
+        """The services as configured: what the service builds at start, and the CLI for a
+        command that acts as the service would."""
+        return cls(
+            settings=settings,
+            keyring=keyring,
+            default_language=settings.language,
+            directory=CommuneDirectory.load(),
+            admin_ids=frozenset(settings.admin_ids),
+            draft_ttl=timedelta(hours=settings.draft_ttl_hours),
+            tips_per_hour=settings.tips_per_hour,
+            tip_clocks=TipClockPolicy.from_settings(settings),
+        )

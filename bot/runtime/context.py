@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.core.i18n import normalize_language
 from bot.core.keyring import Keyring
 from bot.domain.services import Services
+from bot.domain.use_case import UseCase
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
 
@@ -74,6 +75,12 @@ class TinbaoContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     @property
     def services(self) -> Services:
         return self.application.bot_data[SERVICES_KEY]
+
+    @property
+    def use_case(self) -> UseCase:
+        """What a domain use case needs to act for this update, in its transaction."""
+        work = self.work
+        return UseCase(self.services, work.uow, work.now, work.update_id)
 
     async def language(self, update: Update) -> str:
         """The chat's chosen language, else the user's Telegram language, else the default."""

@@ -28,7 +28,9 @@ from typing import Any
 from telegram import Bot
 
 from bot.core.clock import Clock
-from bot.domain.tips.dead_letters import DeadLetter, PostOffice, reached, returned
+from bot.domain.services import Services
+from bot.domain.tips.dead_letters import DeadLetter, reached, returned
+from bot.domain.use_case import UseCase
 from bot.runtime.backoff import Backoff
 from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify
 from bot.runtime.limits import SendLimits
@@ -73,10 +75,12 @@ class OutboxSender:
         limits: SendLimits,
         clock: Clock,
         concurrency: int = 64,
-        office: PostOffice | None = None,
+        services: Services | None = None,
     ) -> None:
+        """``services``: what passing on the messages refused for good needs (``dead_letters``);
+        without them a refusal is only recorded."""
         self._bot = bot
-        self._office = office
+        self._services = services
         self._storage = storage
         self._limits = limits
         self._clock = clock
@@ -272,8 +276,8 @@ class OutboxSender:
                 async with self._storage.transaction() as uow:
                     now = self._clock.now()
                     await uow.outbox.mark_sent_many(batch, now)
-                    if groups and self._office is not None:  # a group that works again
-                        await reached(uow, self._office, groups, now)
+                    if groups and self._services is not None:  # a group that works again
+                        await reached(UseCase(self._services, uow, now), groups)
             except Exception as exc:  # try again shortly; until then the rows stay "sending"
                 log.error("recording %d sent rows: %s", len(batch), type(exc).__name__)
                 self._sent[:0] = batch
@@ -347,14 +351,15 @@ class OutboxSender:
         calls = [call]
         if chat_gone:
             calls += await uow.outbox.fail_lane(call.lane, verdict.reason)
-        if self._office is None or call.chat_kind not in GROUP_KINDS:
+        if self._services is None or call.chat_kind not in GROUP_KINDS:
             return
         chat_id = int(call.params["chat_id"])
         letters = [
             DeadLetter(chat_id, c.purpose, c.subject, c.method, c.params, c.method in EDIT_METHODS)
             for c in calls
         ]
-        await returned(uow, self._office, letters, verdict.reason, chat_gone, now)
+        case = UseCase(self._services, uow, now)
+        await returned(case, letters, verdict.reason, chat_gone)
 
     async def _follow_migration(self, uow: UnitOfWork, call: QueuedCall, new_chat_id: int) -> None:
         """A group became a supergroup: move its unit and its queue to the new id, so no card

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,9 +28,6 @@ from bot.core.i18n import LANGUAGES, t
 from bot.core.keyring import Keyring
 from bot.core.logs import frames
 from bot.core.settings import Settings
-from bot.domain.tips.clocks import TipClockPolicy
-from bot.domain.tips.dead_letters import PostOffice
-from bot.domain.units.communes import CommuneDirectory
 from bot.runtime.chat_check import report_broken_chats
 from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
@@ -94,16 +90,7 @@ class Service:
         self.storage = Storage(database, keyring)
         self.application = build_application(settings)
         await self._telegram("getMe", self.application.initialize)
-        self.services = Services(
-            settings=settings,
-            keyring=keyring,
-            default_language=settings.language,
-            directory=CommuneDirectory.load(),
-            admin_ids=frozenset(settings.admin_ids),
-            draft_ttl=timedelta(hours=settings.draft_ttl_hours),
-            tips_per_hour=settings.tips_per_hour,
-            tip_clocks=TipClockPolicy.from_settings(settings),
-        )
+        self.services = Services.from_settings(settings, keyring)
         install(self.application, self.services)
         self._register(self.application)
         await self._publish_commands()
@@ -159,13 +146,7 @@ class Service:
                 )
             ),
             self.clock,
-            office=PostOffice(
-                self.storage.keyring,
-                self.services.directory,
-                self.services.tip_clocks,
-                settings.language,
-                self.services.admin_ids,
-            ),
+            services=self.services,
         )
 
     def _wake_sender(self) -> None:

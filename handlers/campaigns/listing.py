@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import (
     Authority,
     change_status,
@@ -24,7 +25,7 @@ from bot.domain.campaigns.broadcasts import (
     title_of,
 )
 from bot.domain.campaigns.buttons import CampaignControlButton, ControlAction
-from bot.domain.campaigns.rules import CampaignRefused, local_text
+from bot.domain.campaigns.rules import local_text
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.campaigns.wizard import authority
@@ -118,12 +119,12 @@ async def control_button(update: Update, context: TinbaoContext) -> None:
             await context.reply(update, t("campaign.kept", language, id=campaign_id))
         else:
             real_action = ControlAction.CANCEL if action == ControlAction.CONFIRM else action
-            now = context.work.now
-            campaign = await change_status(context.uow, campaign_id, str(real_action), now, rights)
+            case = context.use_case
+            campaign = await change_status(case, campaign_id, str(real_action), rights)
             status = t(f"campaign.status_{campaign.status}", language)
             changed = t("campaign.changed", language, id=campaign_id, status=status)
             await context.reply(update, changed)
-    except CampaignRefused as refusal:
+    except Refusal as refusal:
         values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
         await context.reply(update, t(refusal.key, language, **values))
     await context.answer(update)
@@ -138,9 +139,9 @@ async def ask_to_confirm_cancel(
 ) -> None:
     campaign = await context.uow.campaigns.get(campaign_id)
     if campaign is None or not rights.controls(campaign):
-        raise CampaignRefused("campaign.unknown", id=campaign_id)
+        raise Refusal("campaign.unknown", id=campaign_id)
     if "cancel" not in controls_for(campaign):
-        raise CampaignRefused("campaign.cannot_cancel", id=campaign_id)
+        raise Refusal("campaign.cannot_cancel", id=campaign_id)
     title = html.escape(title_of(campaign, language))
     await context.reply(
         update,

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.domain.campaigns.broadcasts import subscribe, unsubscribe
 from bot.domain.campaigns.buttons import SUBSCRIPTION_CANCEL, SubscribeButton
 from bot.domain.tips.buttons import NONE_OF_THESE
 from bot.domain.units.communes import Commune
@@ -120,12 +121,8 @@ async def on_place_button(update: Update, context: TinbaoContext, at: At) -> boo
     if commune is None or chat is None:  # forged data: no such commune
         await context.reply(update, t("subscription.hint", language))
         return True
-    await context.uow.subscribers.subscribe(
-        destination(chat, context.services.keyring),
-        commune.code,
-        commune.province_code,
-        language,
-        work.now,
+    await subscribe(
+        context.use_case, destination(chat, context.services.keyring), commune, language
     )
     await context.uow.dialogs.end(work.lane)
     await context.reply(
@@ -144,7 +141,7 @@ async def on_place_button(update: Update, context: TinbaoContext, at: At) -> boo
 async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     work = context.work
-    removed = await context.uow.subscribers.remove(work.lane)
+    removed = await unsubscribe(context.use_case, work.lane)
     dialog = await context.uow.dialogs.get(work.lane)
     if dialog is not None and dialog.flow == Flow.SUBSCRIPTION:
         await context.uow.dialogs.end(work.lane)

@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import ButtonData, claims, unpack
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import (
     LIBRARY,
     MAX_COMMUNES,
@@ -42,7 +43,6 @@ from bot.domain.campaigns.rules import (
     FOOTER_ROOM,
     PRESETS,
     TEXT_LIMIT,
-    CampaignRefused,
     Schedule,
     check_text,
     local_text,
@@ -232,7 +232,7 @@ def campaign_message(
             if not await handler(update, context, message, draft_from(at.data), at.language):
                 hint = HINTS.get(Step(at.step), "campaign.buttons_hint")
                 await context.reply(update, t(hint, at.language))
-        except CampaignRefused as refusal:
+        except Refusal as refusal:
             values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
             await context.reply(update, t(refusal.key, at.language, **values))
 
@@ -383,7 +383,7 @@ def campaign_button(handler: CampaignButton) -> flows.OnButton:
             return False
         try:
             handled = await handler(update, context, pressed, draft_from(at.data), at.language)
-        except CampaignRefused as refusal:
+        except Refusal as refusal:
             values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
             await context.reply(update, t(refusal.key, at.language, **values))
             handled = True
@@ -525,11 +525,11 @@ async def commune_button(
         return
     commune = directory.get(value)
     if commune is None:
-        raise CampaignRefused("campaign.unknown_area", code=value[:8])
+        raise Refusal("campaign.unknown_area", code=value[:8])
     (await authority(update, context)).check("communes", [commune.code], directory)
     if commune.code not in draft.codes:
         if len(draft.codes) >= MAX_COMMUNES:
-            raise CampaignRefused("campaign.communes_full", limit=MAX_COMMUNES)
+            raise Refusal("campaign.communes_full", limit=MAX_COMMUNES)
         draft.codes.append(commune.code)
     await save(context, Step.COMMUNES, draft)
     names = ", ".join(c.name for code in draft.codes if (c := directory.get(code)))
@@ -553,15 +553,8 @@ async def confirm(
 ) -> None:
     work, user = context.work, update.effective_user
     assert user is not None
-    campaign = await create(
-        context.uow,
-        context.services.directory,
-        draft,
-        await authority(update, context),
-        user.id,
-        work.now,
-        language,
-    )
+    rights = await authority(update, context)
+    campaign = await create(context.use_case, draft, rights, user.id, language)
     await context.uow.dialogs.end(work.lane)
     assert campaign.next_run_at is not None
     await context.reply(

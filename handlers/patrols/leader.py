@@ -11,9 +11,9 @@ from telegram import Message, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.domain.patrols.teams import add_checkpoint, invite_member, join_team, valid_point
 from bot.domain.tips.notices import local_time
-from bot.domain.units.setup import SetupError
 from bot.runtime.context import TinbaoContext
 from handlers.flows import Flow, PatrolStep
 from handlers.keyboards import REMOVE
@@ -26,10 +26,8 @@ async def redeem(update: Update, context: TinbaoContext, code: str, language: st
     user = update.effective_user
     assert user is not None
     try:
-        joined = await join_team(
-            context.uow, context.services.keyring, code, user.id, user.full_name, context.work.now
-        )
-    except SetupError as refusal:
+        joined = await join_team(context.use_case, code, user.id, user.full_name)
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         return True
     if joined is None:
@@ -94,8 +92,7 @@ async def send_invite(
     update: Update, context: TinbaoContext, language: str, team: PatrolTeam
 ) -> None:
     assert team.id is not None
-    now = context.work.now
-    code = await invite_member(context.uow, context.services.keyring, team.id, False, now)
+    code = await invite_member(context.use_case, team.id, False)
     invite = await context.uow.patrols.invite(
         context.services.keyring.pseudonym("patrol-invite", code)
     )
@@ -151,10 +148,9 @@ async def on_checkpoint_message(
     assert team.id is not None
     radius = context.services.settings.patrol_checkpoint_radius
     try:
-        checkpoint = await add_checkpoint(
-            context.uow, team.id, message.text, float(data["lat"]), float(data["lon"]), radius, now
-        )
-    except SetupError as refusal:
+        lat, lon = float(data["lat"]), float(data["lon"])
+        checkpoint = await add_checkpoint(context.use_case, team.id, message.text, lat, lon, radius)
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         return
     await context.uow.dialogs.end(lane)

@@ -21,19 +21,21 @@ from telegram.ext import (
 
 from bot.core.buttons import claims, unpack
 from bot.core.i18n import t
-from bot.domain.patrols.teams import (
-    check_in,
-    current_location,
-    end_shift,
-    note_location,
-    report_incident,
-    start_shift,
-)
 from bot.domain.patrols.buttons import (
     PatrolAction,
     PatrolButton,
     PatrolCategoryButton,
     PatrolTeamButton,
+)
+from bot.domain.patrols.teams import (
+    all_clear,
+    check_in,
+    choose_team,
+    current_location,
+    end_shift,
+    note_location,
+    report_incident,
+    start_shift,
 )
 from bot.domain.tips.intake import CATEGORIES, DESCRIPTION_LIMIT, Draft, add_to_description
 from bot.domain.tips.notices import local_time, queue_card, unit_name
@@ -142,7 +144,7 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     elif action == PatrolAction.CHECK_IN and shift is not None:
         await ask_check_in(update, context, language, shift)
     elif action == PatrolAction.ALL_CLEAR and shift is not None:
-        await context.uow.patrols.record(shift, "all_clear", context.work.now)
+        await all_clear(context.use_case, shift)
         at = local_time(context.work.now)
         await context.reply(update, t("patrol.all_clear_noted", language, at=at))
     elif action == PatrolAction.END and shift is not None:
@@ -235,7 +237,7 @@ async def switch_team(
     assert user is not None
     for member, chosen in await context.uow.patrols.memberships(user.id):
         if member.id == member_id:
-            await context.uow.patrols.choose(member, context.work.now)
+            await choose_team(context.use_case, member)
             await show_menu(update, context, language, OnPatrol(member, chosen))
             return
     await context.reply(update, t("patrol.button_stale", language))
@@ -255,7 +257,7 @@ async def begin_shift(
         since = local_time(volunteer.shift.started_at)
         await context.reply(update, t("patrol.already_on", language, since=since))
         return
-    shift, _ = await start_shift(context.uow, volunteer.member, context.work.now)
+    shift, _ = await start_shift(context.use_case, volunteer.member)
     text = t(
         "patrol.started",
         language,
@@ -270,7 +272,7 @@ async def finish_shift(
     update: Update, context: TinbaoContext, language: str, shift: PatrolShift
 ) -> None:
     now = context.work.now
-    await end_shift(context.uow, shift, now, "member")
+    await end_shift(context.use_case, shift, "member")
     await context.uow.dialogs.end(context.work.lane)
     assert shift.id is not None
     minutes = int((now - shift.started_at).total_seconds() // 60)
@@ -307,7 +309,7 @@ async def do_check_in(
     lat: float,
     lon: float,
 ) -> None:
-    result = await check_in(context.uow, shift, lat, lon, context.work.now)
+    result = await check_in(context.use_case, shift, lat, lon)
     if result.checkpoint is None:
         await context.reply(update, t("patrol.no_checkpoints", language))
         return
@@ -358,30 +360,11 @@ async def description_done(
 async def file_incident(
     update: Update, context: TinbaoContext, language: str, volunteer: OnPatrol, draft: Draft
 ) -> None:
-    services, work = context.services, context.work
+    work, case = context.work, context.use_case
     tip, destinations, reporter = await report_incident(
-        context.uow,
-        services.keyring,
-        services.directory,
-        volunteer.member,
-        volunteer.team,
-        volunteer.shift,
-        draft,
-        language,
-        work.now,
-        services.admin_ids,
+        case, volunteer.member, volunteer.team, volunteer.shift, draft, language
     )
-    await queue_card(
-        context.uow,
-        tip,
-        draft,
-        reporter,
-        destinations,
-        services.directory,
-        services.default_language,
-        work.now,
-        work.update_id,
-    )
+    await queue_card(case, tip, draft, reporter, destinations)
     await context.uow.dialogs.end(work.lane)
     unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None
     if destinations:

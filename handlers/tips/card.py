@@ -16,19 +16,19 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.domain.tips.buttons import CardButton, CardVerb
 from bot.domain.tips.lifecycle import (
     ALLOWED,
     OUTCOMES,
     REJECT_REASONS,
-    Desk,
-    Refused,
     act,
     card_content,
     find_tip,
 )
 from bot.domain.tips.notices import card_keyboard
 from bot.domain.tips.threads import subject_of, worked_in
+from bot.domain.use_case import UseCase
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
 from storage.models import Tip
@@ -46,20 +46,6 @@ ASKING = (CardVerb.RESOLVE, CardVerb.REJECT, CardVerb.DUPLICATE, CardVerb.TRANSF
 CARD_PURPOSES = ("tip.card", "tip.card_view")
 
 
-def desk_of(context: TinbaoContext) -> Desk:
-    services, work = context.services, context.work
-    return Desk(
-        uow=work.uow,
-        keyring=services.keyring,
-        directory=services.directory,
-        clocks=services.tip_clocks,
-        admin_ids=services.admin_ids,
-        language=services.default_language,
-        now=work.now,
-        source_update_id=work.update_id,
-    )
-
-
 def in_thread(update: Update) -> dict[str, Any]:
     """Answer in the forum topic the officer wrote in (each tip may have its own)."""
     message = update.effective_message
@@ -68,25 +54,20 @@ def in_thread(update: Update) -> dict[str, Any]:
     return {}
 
 
-def is_admin(update: Update, context: TinbaoContext) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in context.services.admin_ids
-
-
 async def card_button(update: Update, context: TinbaoContext) -> None:
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None and user is not None
-    desk = desk_of(context)
-    language = desk.language
+    case = context.use_case
+    language = case.language
     button = CardButton.unpack(query.data)
     if button is None or query.message is None or chat is None:
         await context.answer(update, t("tipwork.stale", language), alert=True)
         return
     verb, tip_id, arg = button.verb, button.tip_id, button.choice
     try:
-        await check_chat(update, context, desk, tip_id)
+        await check_chat(update, context, case, tip_id)
         if verb == CardVerb.BACK or (verb in ASKING and arg is None):
-            tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+            tip, _ = await find_tip(case, tip_id, user.id)
             await ask_next(update, context, tip, verb)
             return
         pressed = await context.uow.outbox.sent_about(context.work.lane, query.message.message_id)
@@ -96,15 +77,15 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
             and before is not None
             and pressed.outbox_id == before.card_outbox_id
         )
-        tip = await act(desk, tip_id, user.id, is_admin(update, context), VERB_ACTIONS[verb], arg)
-    except Refused as refusal:
+        tip = await act(case, tip_id, user.id, VERB_ACTIONS[verb], arg)
+    except Refusal as refusal:
         await context.answer(update, t(refusal.key, language, **refusal.values), alert=True)
         return
     if not was_card:  # a /tip view, an escalation card or a list of communes: bring it up to date
         if pressed is not None and pressed.purpose == "tip.xfer_choices":
             content: dict[str, Any] = {"text": t("tipwork.xfer_done", language, code=tip.code)}
         else:
-            content = await card_content(desk, tip)
+            content = await card_content(case, tip)
         await context.send(
             chat,
             "editMessageText",
@@ -115,14 +96,14 @@ async def card_button(update: Update, context: TinbaoContext) -> None:
     await context.answer(update, t(f"tipwork.done_{VERB_ACTIONS[verb]}", language))
 
 
-async def check_chat(update: Update, context: TinbaoContext, desk: Desk, tip_id: int) -> None:
+async def check_chat(update: Update, context: TinbaoContext, case: UseCase, tip_id: int) -> None:
     """A card's button works only where the tip is worked: pressed (or forged) in another
     group or in a private chat, it is refused even for an officer who may act on the tip."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+    tip, _ = await find_tip(case, tip_id, user.id)
     if not await worked_in(context.uow, tip, chat.id, chat.type == Chat.PRIVATE):
-        raise Refused("buttons.wrong_chat")
+        raise Refusal("buttons.wrong_chat")
 
 
 async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: CardVerb) -> None:
@@ -132,7 +113,7 @@ async def ask_next(update: Update, context: TinbaoContext, tip: Tip, verb: CardV
     language = context.services.default_language
     if verb != CardVerb.BACK and tip.status not in ALLOWED[VERB_ACTIONS[verb]]:
         status = t(f"tipwork.state_{tip.status}", language)
-        raise Refused("tipwork.not_now", status=status)
+        raise Refusal("tipwork.not_now", status=status)
     if verb in (CardVerb.DUPLICATE, CardVerb.TRANSFER):
         await prompt(update, context, tip, verb)
         await context.answer(update)
@@ -195,23 +176,21 @@ async def duplicate_reply(update: Update, context: TinbaoContext, sent: Any) -> 
     """The officer answered "which tip is this a duplicate of?" with a code."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    desk = desk_of(context)
+    case = context.use_case
     tip_id = subject_tip(sent.subject)
     if tip_id is None:
-        await context.reply(update, t("tipwork.stale", desk.language), **in_thread(update))
+        await context.reply(update, t("tipwork.stale", case.language), **in_thread(update))
         return
     try:
-        tip = await act(
-            desk, tip_id, user.id, is_admin(update, context), "duplicate", message.text or ""
-        )
-    except Refused as refusal:
+        tip = await act(case, tip_id, user.id, "duplicate", message.text or "")
+    except Refusal as refusal:
         await context.reply(
-            update, t(refusal.key, desk.language, **refusal.values), **in_thread(update)
+            update, t(refusal.key, case.language, **refusal.values), **in_thread(update)
         )
         return
     original = await context.uow.tips.get(tip.duplicate_of or 0)
     assert original is not None
-    done = t("tipwork.dup_done", desk.language, code=tip.code, original=original.code)
+    done = t("tipwork.dup_done", case.language, code=tip.code, original=original.code)
     await context.reply(update, done, **in_thread(update))
 
 
@@ -219,20 +198,20 @@ async def transfer_reply(update: Update, context: TinbaoContext, sent: Any) -> N
     """The officer answered "transfer to which commune?": offer the communes that match."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    desk = desk_of(context)
-    language = desk.language
+    case = context.use_case
+    language = case.language
     tip_id = subject_tip(sent.subject)
     try:
         if tip_id is None:
-            raise Refused("tipwork.stale")
-        tip, _ = await find_tip(desk, tip_id, user.id, is_admin(update, context))
+            raise Refusal("tipwork.stale")
+        tip, _ = await find_tip(case, tip_id, user.id)
         if tip.status not in ALLOWED["transfer"]:
-            raise Refused("tipwork.not_now", status=t(f"tipwork.state_{tip.status}", language))
-    except Refused as refusal:
+            raise Refusal("tipwork.not_now", status=t(f"tipwork.state_{tip.status}", language))
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values), **in_thread(update))
         return
     text = (message.text or "")[:100]
-    matches = desk.directory.search(text, province_code=None, limit=5)
+    matches = case.directory.search(text, province_code=None, limit=5)
     rows = [
         [
             {

@@ -10,14 +10,13 @@ from bot.core.codes import normalize_code
 from bot.core.i18n import catalog, t
 from bot.domain.tips.buttons import FollowAction, FollowButton
 from bot.domain.tips.notices import local_time
-from bot.domain.tips.relay import Content
+from bot.domain.tips.relay import Content, add_information
 from bot.runtime.context import TinbaoContext
 from handlers import flows
 from handlers import keyboards as kb
 from handlers.flows import At, Flow
 from handlers.flows import FollowUpStep as Step
 from handlers.tips.form import attachment_of
-from handlers.tips.relay_content import pass_to_police
 from storage.models import Tip, TipStatus
 
 
@@ -120,12 +119,8 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     to it to answer the tipster."""
     message = update.effective_message
     assert message is not None
-    services, work = context.services, context.work
-    if not tip.held:  # held for review: kept with the tip, shown to nobody yet
-        content = Content(message.chat.id, message.message_id, message.text)
-        label = html.escape(t("follow.info_card", services.default_language, code=tip.code))
-        await pass_to_police(context, tip, content, label)
-    await context.uow.tips.record(tip.id or 0, "info_added", "tipster", work.now, message.text)
+    content = Content(message.chat.id, message.message_id, message.text)
+    await add_information(context.use_case, tip, content)
 
 
 async def on_button(

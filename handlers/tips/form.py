@@ -13,16 +13,7 @@ from telegram import Message, Update
 
 from bot.core.buttons import ButtonData, unpack
 from bot.core.i18n import t
-from bot.domain.tips.intake import (
-    CATEGORIES,
-    DESCRIPTION_LIMIT,
-    OCCURRED_LIMIT,
-    Draft,
-    TipRefused,
-    Tipster,
-    add_to_description,
-    submit,
-)
+from bot.core.refusals import Refusal
 from bot.domain.tips.buttons import (
     NONE_OF_THESE,
     CancelTipButton,
@@ -35,6 +26,15 @@ from bot.domain.tips.buttons import (
     ReviewChoice,
     WhenButton,
     WhenChoice,
+)
+from bot.domain.tips.intake import (
+    CATEGORIES,
+    DESCRIPTION_LIMIT,
+    OCCURRED_LIMIT,
+    Draft,
+    Tipster,
+    add_to_description,
+    submit,
 )
 from bot.domain.tips.notices import queue_card, review_messages, unit_name
 from bot.domain.units.communes import Commune
@@ -357,35 +357,16 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     tipster = Tipster.of(services.keyring, user.id, chat.id, language)
+    case = context.use_case
     try:
-        tip, destinations = await submit(
-            context.uow,
-            services.keyring,
-            services.directory,
-            draft,
-            tipster,
-            work.now,
-            services.tips_per_hour,
-            services.admin_ids,
-            spam_hold_after=services.settings.spam_hold_after,
-        )
-    except TipRefused as refusal:
+        tip, destinations = await submit(case, draft, tipster)
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         if refusal.key != "tip.flood":
             await context.uow.dialogs.end(work.lane)
         return
-    await queue_card(
-        context.uow,
-        tip,
-        draft,
-        tipster,
-        [] if tip.held else destinations,  # held for review: no card, and no hint of it
-        services.directory,
-        services.default_language,
-        work.now,
-        work.update_id,
-        clocks=services.tip_clocks,
-    )
+    # held for review: no card, and no hint of it
+    await queue_card(case, tip, draft, tipster, [] if tip.held else destinations)
     await context.uow.dialogs.end(work.lane)
     unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None
     if destinations:

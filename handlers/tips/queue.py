@@ -19,7 +19,7 @@ from bot.domain.tips.clocks import overdue
 from bot.domain.tips.lifecycle import card_content, card_rest
 from bot.domain.tips.threads import subject_of
 from bot.runtime.context import TinbaoContext
-from handlers.tips.card import desk_of, in_thread
+from handlers.tips.card import in_thread
 from storage.models import PoliceUnit, Tip, TipStatus
 
 QUEUE_SHOWN = 40
@@ -111,15 +111,15 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
         )
         return
     assert update.effective_chat is not None
-    desk = desk_of(context)
+    case = context.use_case
     view = await context.send(
         update.effective_chat,
         "sendMessage",
-        {**await card_content(desk, tip), **in_thread(update)},
+        {**await card_content(case, tip), **in_thread(update)},
         purpose="tip.card_view",
         subject=subject_of(tip),
     )
-    for text in await card_rest(desk, tip):  # a long description continues under the card
+    for text in await card_rest(case, tip):  # a long description continues under the card
         await context.send(
             update.effective_chat,
             "sendMessage",

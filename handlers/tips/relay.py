@@ -23,8 +23,8 @@ from telegram.ext import (
 
 from bot.core.buttons import claims
 from bot.core.i18n import t
-from bot.domain.tips.intake import filed_by
 from bot.domain.tips.buttons import AskTipsterButton
+from bot.domain.tips.intake import filed_by
 from bot.domain.tips.relay import (
     TEXT_LIMIT,
     Writer,
@@ -33,6 +33,7 @@ from bot.domain.tips.relay import (
     writer_for,
 )
 from bot.domain.tips.threads import card_in, place_in_chat, subject_of, tip_id_of, worked_in
+from bot.domain.units.setup import note_forum
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
 from handlers.tips import tipster_answers
@@ -161,17 +162,7 @@ async def relay_to_tipster(
     if content.text is not None and len(content.text) > TEXT_LIMIT:
         await reply_here(update, context, t("dialogue.too_long", language, limit=TEXT_LIMIT))
         return
-    work, services = context.work, context.services
-    await to_tipster(
-        work.uow,
-        services.keyring,
-        tip,
-        writer,
-        content,
-        work.now,
-        signed=services.settings.relay_officer_name,
-        source_update_id=work.update_id,
-    )
+    await to_tipster(context.use_case, tip, writer, content)
     await reply_here(update, context, t("dialogue.relayed", language))
 
 
@@ -185,7 +176,7 @@ async def learn_forum(update: Update, context: TinbaoContext) -> None:
     command, /link): Telegram can switch topics on without changing the group's id."""
     chat = update.effective_chat
     if chat is not None and chat.type == "supergroup":
-        await context.uow.units.set_forum(chat.id, bool(chat.is_forum))
+        await note_forum(context.use_case, chat.id, bool(chat.is_forum))
 
 
 # An administrator's private chat -------------------------------------------------------------

@@ -25,15 +25,4 @@ def content_of(message: Message, kinds: tuple[str, ...]) -> Content | None:
 async def pass_to_police(context: TinbaoContext, tip: Tip, content: Content, label: str) -> None:
     """A tipster's message into the tip's thread in every group working it (``label``
     already formatted in the groups' language), inside the update's transaction."""
-    work, services = context.work, context.services
-    await to_police(
-        work.uow,
-        services.keyring,
-        tip,
-        content,
-        label,
-        work.now,
-        services.admin_ids,
-        work.update_id,
-        language=services.default_language,
-    )
+    await to_police(context.use_case, tip, content, label)

@@ -17,14 +17,14 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.core.buttons import claims
 from bot.core.i18n import t
 from bot.domain.tips.buttons import AnswerAboutButton
-from bot.domain.tips.relay import TEXT_LIMIT, Content
+from bot.domain.tips.relay import TEXT_LIMIT, Content, answer
 from bot.runtime.context import TinbaoContext
 from handlers import flows
 from handlers import keyboards as kb
 from handlers.flows import AnswerStep as Step
 from handlers.flows import At, Flow
 from handlers.tips.follow_up import find_mine, my_pseudonym, say_closed
-from handlers.tips.relay_content import TIPSTER_MEDIA, content_of, pass_to_police
+from handlers.tips.relay_content import TIPSTER_MEDIA, content_of
 from storage.models import Tip, TipStatus
 
 HELD_LIMIT = 5  # messages kept while the tipster has not chosen
@@ -48,12 +48,8 @@ async def pass_on(
     update: Update, context: TinbaoContext, tip: Tip, contents: list[Content], language: str
 ) -> None:
     """Into the tip's thread, where officers can reply to each; the tipster hears it went."""
-    work, services = context.work, context.services
-    assert tip.id is not None
-    label = t("dialogue.answer_card", services.default_language, code=tip.code)
     for content in contents:
-        await pass_to_police(context, tip, content, label)
-        await work.uow.tips.record(tip.id, "answered", "tipster", work.now)
+        await answer(context.use_case, tip, content)
     await context.reply(update, t("dialogue.answer_sent", language))
 
 

@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.core.i18n import t
-from bot.domain.units.setup import SetupError, add_commune_unit, join
+from bot.core.refusals import Refusal
+from bot.domain.units.setup import add_commune_unit, follow_group, join
 from bot.runtime.context import TinbaoContext
 from handlers.patrols import leader as patrol_leader
 
@@ -24,15 +25,8 @@ async def join_command(update: Update, context: TinbaoContext) -> None:
         await context.reply(update, t("setup.join_usage", language))
         return
     try:
-        unit = await join(
-            context.uow,
-            context.services.keyring,
-            context.args[0][:32],
-            user.id,
-            user.full_name,
-            context.work.now,
-        )
-    except SetupError as refusal:
+        unit = await join(context.use_case, context.args[0][:32], user.id, user.full_name)
+    except Refusal as refusal:
         if refusal.key == "setup.invite_invalid" and await patrol_leader.redeem(
             update, context, context.args[0][:32], language
         ):
@@ -57,10 +51,8 @@ async def link_command(update: Update, context: TinbaoContext) -> None:
         return
     directory = context.services.directory
     try:
-        await add_commune_unit(
-            context.uow, directory, context.args[0][:8], chat.id, context.work.now
-        )
-    except SetupError as refusal:
+        await add_commune_unit(context.use_case, context.args[0][:8], chat.id)
+    except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values), parse_mode=None)
         return
     commune = directory.get(context.args[0])
@@ -78,9 +70,9 @@ async def group_migrated(update: Update, context: TinbaoContext) -> None:
     message = update.effective_message
     assert message is not None
     if message.migrate_to_chat_id:
-        await context.uow.units.move_chat(message.chat.id, message.migrate_to_chat_id)
+        await follow_group(context.use_case, message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
-        await context.uow.units.move_chat(message.migrate_from_chat_id, message.chat.id)
+        await follow_group(context.use_case, message.migrate_from_chat_id, message.chat.id)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

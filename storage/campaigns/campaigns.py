@@ -132,6 +132,11 @@ class CampaignRepository:
     async def get(self, campaign_id: int) -> Campaign | None:
         return await self._session.get(Campaign, campaign_id)
 
+    async def save(self, campaign: Campaign) -> Campaign:
+        """Write the changes made to a campaign read in this transaction."""
+        await self._session.flush()
+        return campaign
+
     async def all(self, unit_id: int | None = None) -> list[Campaign]:
         statement = select(Campaign).order_by(col(Campaign.id))
         if unit_id is not None:

@@ -53,6 +53,10 @@ class TipRepository:
     async def get(self, tip_id: int) -> Tip | None:
         return await self._session.get(Tip, tip_id)
 
+    async def reload(self, tip: Tip) -> None:
+        """Read the tip's row again, as another transaction may have changed it."""
+        await self._session.refresh(tip)
+
     async def by_code(self, code: str) -> Tip | None:
         statement = select(Tip).where(col(Tip.code) == code)
         return (await self._session.execute(statement)).scalar_one_or_none()

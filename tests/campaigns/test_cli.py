@@ -15,6 +15,7 @@ from storage.models import OutboxStatus
 from storage.uow import Storage
 from tests.support.campaigns import add_subscribers
 from tests.support.service import SECRET
+from tests.support.use_cases import use_case
 from tests.units.test_cli import tinbao
 
 
@@ -95,7 +96,7 @@ async def chief_of(tmp_path: Path, code: str, user_id: int) -> int | None:
     storage = storage_at(tmp_path)
     try:
         async with storage.transaction() as uow:
-            await join(uow, storage.keyring, code, user_id, "Trưởng Công an", Clock().now())
+            await join(use_case(uow, storage.keyring), code, user_id, "Trưởng Công an")
             unit = await uow.officers.chief_unit(user_id)
             return unit.id if unit else None
     finally:

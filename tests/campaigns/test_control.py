@@ -12,7 +12,6 @@ import pytest
 from bot.core.clock import Clock
 from bot.domain.campaigns.broadcasts import CampaignDraft, authority_of, create
 from bot.domain.campaigns.rules import Schedule
-from bot.domain.units.communes import CommuneDirectory
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus
 from storage.uow import Storage
@@ -21,6 +20,7 @@ from tests.support.campaigns import BEN_THANH, admin_campaign
 from tests.support.people import Person
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, link_commune
+from tests.support.use_cases import use_case
 
 WEEKLY = Schedule(cron="0 8 * * mon")
 
@@ -104,9 +104,7 @@ async def test_a_chief_controls_only_the_unit_s_own_campaigns(
     draft.set_schedule(WEEKLY)
     async with storage.transaction() as uow:
         rights = await authority_of(uow, chief.id, frozenset())
-        own = await create(
-            uow, CommuneDirectory.load(), draft, rights, chief.id, Clock().now(), "vi"
-        )
+        own = await create(use_case(uow, storage.keyring), draft, rights, chief.id, "vi")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         [listing] = await chief.say("/campaigns")
         assert f"#{own.id}" in listing["text"] and f"#{province_wide.id} " not in listing["text"]

@@ -14,6 +14,7 @@ from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, link_commune
+from tests.support.use_cases import use_case
 
 
 @pytest.fixture
@@ -25,8 +26,9 @@ async def officer(storage: Storage, client: Any, unit_id: int, role: str) -> Per
     person = await resident(client, first_name="Cán bộ")
     async with storage.transaction() as uow:
         now = Clock().now()
-        code = await invite_officer(uow, storage.keyring, unit_id, now, role=role)
-        await join(uow, storage.keyring, code, person.id, "Cán bộ", now)
+        case = use_case(uow, storage.keyring, now)
+        code = await invite_officer(case, unit_id, role=role)
+        await join(case, code, person.id, "Cán bộ")
     return person
 
 

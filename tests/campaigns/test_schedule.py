@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.clock import FrozenClock
+from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import change_status, start_due_runs
-from bot.domain.campaigns.rules import CampaignRefused, Schedule, parse_schedule
+from bot.domain.campaigns.rules import Schedule, parse_schedule
 from storage.uow import Storage
 from tests.support.campaigns import admin_campaign
+from tests.support.use_cases import use_case
 
 GRACE = timedelta(minutes=60)
 SUNDAY_NOON_LOCAL = datetime(2026, 1, 4, 5, 0, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
@@ -70,11 +72,12 @@ async def test_a_paused_campaign_does_not_run_and_resumes_at_its_next_occurrence
     clock = FrozenClock(SUNDAY_NOON_LOCAL)
     campaign = await admin_campaign(storage, clock.now(), Schedule(cron="0 8 * * mon"))
     async with storage.transaction() as uow:
-        await change_status(uow, campaign.id or 0, "pause", clock.now())
+        await change_status(use_case(uow, storage.keyring, clock.now()), campaign.id or 0, "pause")
     clock.advance(MONDAY_0800_LOCAL - clock.now() + timedelta(minutes=1))
     assert await runs_started(storage, clock.now()) == 0
     async with storage.transaction() as uow:
-        resumed = await change_status(uow, campaign.id or 0, "resume", clock.now())
+        case = use_case(uow, storage.keyring, clock.now())
+        resumed = await change_status(case, campaign.id or 0, "resume")
     assert resumed.next_run_at == MONDAY_0800_LOCAL + timedelta(days=7)
 
 
@@ -95,6 +98,6 @@ def test_typed_dates_are_vietnam_time_and_the_next_such_day() -> None:
     ],
 )
 def test_bad_schedules_are_refused_with_a_reason(typed: str, key: str) -> None:
-    with pytest.raises(CampaignRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_schedule(typed, datetime(2026, 12, 26, tzinfo=UTC))
     assert refused.value.key == key

@@ -17,6 +17,7 @@ from storage.uow import Storage
 from tests.support.patrols import Patrol, patrol_on_duty
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
+from tests.support.use_cases import use_case
 
 SECOND_TEAM = "Tổ 2 Chợ Bến Thành"
 
@@ -34,9 +35,10 @@ async def in_two_teams(
     yields the scene, the clock and that menu."""
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, _):
         async with storage.transaction() as uow:
-            team = await add_team(uow, scene.unit_id, SECOND_TEAM, 45, clock.now())
+            case = use_case(uow, storage.keyring, clock.now())
+            team = await add_team(case, scene.unit_id, SECOND_TEAM, 45)
             assert team.id is not None
-            code = await invite_member(uow, storage.keyring, team.id, False, clock.now())
+            code = await invite_member(case, team.id, False)
         await scene.member.say(f"/join {code}")
         [menu] = await scene.member.say("/patrol")
         yield scene, clock, menu

@@ -35,9 +35,9 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 
 async def queued_alerts(storage: Storage) -> int:
-    async with storage.transaction() as uow:
+    async with storage.database.session() as session:
         statement = select(func.count()).where(OutboxMessage.purpose == "patrol.missed")
-        return int((await uow.session.execute(statement)).scalar_one())
+        return int((await session.execute(statement)).scalar_one())
 
 
 async def watch(service: Service, clock: FrozenClock, minutes: float) -> None:

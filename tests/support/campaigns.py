@@ -10,6 +10,7 @@ from bot.domain.units.communes import CommuneDirectory
 from storage.models import Campaign
 from storage.outbox import Destination
 from storage.uow import Storage
+from tests.support.use_cases import use_case
 
 BEN_THANH, HOAN_KIEM = "26743", "00070"
 
@@ -43,6 +44,5 @@ async def admin_campaign(
     draft = CampaignDraft(library_key=library, text=text, audience=audience, codes=codes or [])
     draft.set_schedule(schedule)
     async with storage.transaction() as uow:
-        return await create(
-            uow, CommuneDirectory.load(), draft, Authority(admin=True), created_by, now, "vi"
-        )
+        case = use_case(uow, storage.keyring, now)
+        return await create(case, draft, Authority(admin=True), created_by, "vi")

@@ -19,6 +19,7 @@ from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import FAST_SERVICE, link_commune, register_officer
+from tests.support.use_cases import use_case
 
 GATE = (10.7725, 106.6980)  # a checkpoint in Phường Bến Thành
 # 00:30 in Hồ Chí Minh City on 6 January: a night patrol, before the summary hour.
@@ -52,10 +53,11 @@ async def patrol_scene(
     await register_officer(storage, unit_id, officer)
     now = (clock or Clock()).now()
     async with storage.transaction() as uow:
-        team = await add_team(uow, unit_id, "Tổ 1 Bến Thành", 30, now)
+        case = use_case(uow, storage.keyring, now)
+        team = await add_team(case, unit_id, "Tổ 1 Bến Thành", 30)
         assert team.id is not None
-        await add_checkpoint(uow, team.id, "Cổng chợ", *GATE, 50, now)
-        code = await invite_member(uow, storage.keyring, team.id, True, now)
+        await add_checkpoint(case, team.id, "Cổng chợ", *GATE, 50)
+        code = await invite_member(case, team.id, True)
     leader = await resident(client, first_name="Tổ trưởng Hùng")
     member = await resident(client, first_name="Anh Tâm")
     scene = Patrol(

@@ -16,10 +16,10 @@ TRAFFIC = ("inbox_update", "outbox_message")
 async def database_state(storage: Storage) -> dict[str, list[tuple[str, ...]]]:
     """Every row of every table except the inbox and the outbox, in a comparable form."""
     state: dict[str, list[tuple[str, ...]]] = {}
-    async with storage.transaction() as uow:
+    async with storage.database.session() as session:
         for table in SQLModel.metadata.sorted_tables:
             if table.name in TRAFFIC:
                 continue
-            rows: Any = (await uow.session.execute(select(table))).all()
+            rows: Any = (await session.execute(select(table))).all()
             state[table.name] = sorted(tuple(repr(value) for value in row) for row in rows)
     return state

@@ -6,13 +6,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.clock import Clock
 from bot.core.codes import ALPHABET
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_commune_unit, invite_officer, join
 from sandbox.limits import Limits
 from storage.uow import Storage
 from tests.support.people import Person
+from tests.support.use_cases import use_case
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
 FAST = Limits(private_per_second=50, private_burst=50)
@@ -22,7 +21,7 @@ TIP_CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")  # a tip's public code inside a
 
 async def link_commune(storage: Storage, chat_id: int, commune: str = "26743") -> int:
     async with storage.transaction() as uow:
-        unit = await add_commune_unit(uow, CommuneDirectory.load(), commune, chat_id, Clock().now())
+        unit = await add_commune_unit(use_case(uow, storage.keyring), commune, chat_id)
         assert unit.id is not None
         return unit.id
 
@@ -36,9 +35,9 @@ async def linked_group(client: Any, storage: Storage, title: str = "CA Báº¿n ThÃ
 
 async def register_officer(storage: Storage, unit_id: int, user: dict[str, Any]) -> None:
     async with storage.transaction() as uow:
-        now = Clock().now()
-        code = await invite_officer(uow, storage.keyring, unit_id, now)
-        await join(uow, storage.keyring, code, user["id"], user["first_name"], now)
+        case = use_case(uow, storage.keyring)
+        code = await invite_officer(case, unit_id)
+        await join(case, code, user["id"], user["first_name"])
 
 
 async def police_group(

@@ -8,43 +8,33 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.intake import Draft, Tipster, submit
-from bot.domain.tips.lifecycle import Desk, act
-from bot.domain.units.communes import CommuneDirectory
+from bot.domain.tips.lifecycle import act
 from bot.domain.units.setup import add_commune_unit, invite_officer, join
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage
 from tests.support.service import SECRET
+from tests.support.use_cases import use_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OFFICER = 555
 
 
 async def file_and_acknowledge(storage: Storage, count: int = 2) -> list[str]:
-    directory = CommuneDirectory.load()
     draft = Draft(category="drugs", commune_code="26743", description="Bán ma túy ở hẻm 12.")
     codes = []
     async with storage.transaction() as uow:
-        unit = await add_commune_unit(uow, directory, "26743", -1001, NOW)
-        code = await invite_officer(uow, storage.keyring, unit.id, NOW)
-        await join(uow, storage.keyring, code, OFFICER, "Minh", NOW)
+        case = use_case(uow, storage.keyring, NOW)
+        unit = await add_commune_unit(case, "26743", -1001)
+        code = await invite_officer(case, unit.id)
+        await join(case, code, OFFICER, "Minh")
     for n in range(count):
         async with storage.transaction() as uow:
             tipster = Tipster.of(storage.keyring, 100 + n, 100 + n, "vi")
-            tip, _ = await submit(
-                uow,
-                storage.keyring,
-                directory,
-                draft,
-                tipster,
-                NOW + timedelta(minutes=n),
-                hourly_limit=5,
-                admin_ids=frozenset(),
-            )
-            later = NOW + timedelta(minutes=n, seconds=30)
-            desk = Desk(uow, storage.keyring, directory, TipClockPolicy(), frozenset(), "vi", later)
-            await act(desk, tip.id, OFFICER, False, "acknowledge")
+            case = use_case(uow, storage.keyring, NOW + timedelta(minutes=n))
+            tip, _ = await submit(case, draft, tipster)
+            later = use_case(uow, storage.keyring, NOW + timedelta(minutes=n, seconds=30))
+            await act(later, tip.id, OFFICER, "acknowledge")
             codes.append(tip.code)
     return codes
 

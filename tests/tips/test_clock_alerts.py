@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from bot.core.clock import Clock, FrozenClock
-from bot.domain.units.communes import CommuneDirectory
+from bot.core.clock import FrozenClock
 from bot.domain.units.setup import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
+from tests.support.use_cases import use_case
 
 START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hồ Chí Minh City
 RECEIPT_DAY = datetime(2026, 1, 8, 1, 0, tzinfo=UTC)  # 08:00 on the third working day
@@ -38,9 +38,7 @@ async def add_group(
     group = await client.create_group(name, members=[officer["id"]])
     if province:
         async with storage.transaction() as uow:
-            unit = await add_province_unit(
-                uow, CommuneDirectory.load(), "79", group["id"], Clock().now()
-            )
+            unit = await add_province_unit(use_case(uow, storage.keyring), "79", group["id"])
             unit_id = unit.id or 0
     else:
         unit_id = await link_commune(storage, group["id"])

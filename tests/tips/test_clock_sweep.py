@@ -18,6 +18,7 @@ from scheduler.tips import sweep
 from storage.models import Tip, TipStatus
 from storage.uow import Storage
 from tests.support.service import SECRET
+from tests.support.use_cases import use_case
 
 START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 
@@ -52,7 +53,7 @@ def a_tip(status: str = TipStatus.NEW, urgent: bool = False, code: str = "ABCD23
 
 async def add_tip(storage: Storage, tip: Tip) -> None:
     async with storage.transaction() as uow:
-        unit = await add_commune_unit(uow, CommuneDirectory.load(), "26743", -4_000_001, START)
+        unit = await add_commune_unit(use_case(uow, storage.keyring, START), "26743", -4_000_001)
         tip.unit_id = unit.id
         tip.tipster_chat = storage.keyring.seal_json(7_000_001, b"tipster")
         await uow.tips.add(tip)

@@ -12,9 +12,7 @@ import pytest
 
 from bot.core.clock import Clock, FrozenClock
 from bot.core.keyring import Keyring
-from bot.domain.tips.clocks import TipClockPolicy
-from bot.domain.tips.dead_letters import PostOffice, set_reachability
-from bot.domain.units.communes import CommuneDirectory
+from bot.domain.tips.dead_letters import set_reachability
 from bot.domain.units.setup import add_commune_unit, add_province_unit
 from sandbox.server import SandboxServer
 from scheduler.units import probe_units
@@ -25,6 +23,7 @@ from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import SECRET, running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
+from tests.support.use_cases import use_case
 from tests.tips.test_clock_alerts import START, SWEEP, add_group, nth
 from tests.tips.test_relay import new_messages
 from tests.units.test_cli import tinbao
@@ -49,7 +48,7 @@ async def commune_group(sandbox: SandboxServer, storage: Storage) -> dict[str, A
 async def province_group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
     group = await sandbox.client.create_group("CA Thành phố Hồ Chí Minh")
     async with storage.transaction() as uow:
-        await add_province_unit(uow, CommuneDirectory.load(), "79", group["id"], Clock().now())
+        await add_province_unit(use_case(uow, storage.keyring), "79", group["id"])
     return group
 
 
@@ -67,18 +66,15 @@ async def unit_of(storage: Storage, chat_id: int) -> PoliceUnit:
 
 
 async def mark_unreachable(storage: Storage, chat_id: int) -> None:
-    office = PostOffice(
-        storage.keyring, CommuneDirectory.load(), TipClockPolicy(), "vi", frozenset()
-    )
     async with storage.transaction() as uow:
         unit = await uow.units.by_chat(chat_id)
         assert unit is not None
-        await set_reachability(uow, office, unit, False, Clock().now(), "chat not found")
+        await set_reachability(use_case(uow, storage.keyring), unit, False, "chat not found")
 
 
 async def row(storage: Storage, row_id: int) -> OutboxMessage:
-    async with storage.transaction() as uow:
-        found = await uow.session.get(OutboxMessage, row_id)
+    async with storage.database.session() as session:
+        found = await session.get(OutboxMessage, row_id)
         assert found is not None
         return found
 
@@ -406,8 +402,7 @@ async def test_linking_a_group_again_makes_its_unit_reachable(
 ) -> None:
     await mark_unreachable(storage, commune_group["id"])
     async with storage.transaction() as uow:
-        directory = CommuneDirectory.load()
-        await add_commune_unit(uow, directory, "26743", commune_group["id"], Clock().now())
+        await add_commune_unit(use_case(uow, storage.keyring), "26743", commune_group["id"])
     assert (await unit_of(storage, commune_group["id"])).unreachable_since is None
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_commune_unit
 from bot.runtime.service import Service
 from sandbox.limits import Limits
@@ -18,6 +17,7 @@ from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import PNG, TIP_CODE, reach_description, write_up_to_review
+from tests.support.use_cases import use_case
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ async def police_group(sandbox: SandboxServer, storage: Storage) -> dict[str, ob
     group = await sandbox.client.create_group("Công an phường Bến Thành")
     async with storage.transaction() as uow:
         now = FrozenClock().now()
-        await add_commune_unit(uow, CommuneDirectory.load(), "26743", group["id"], now)
+        await add_commune_unit(use_case(uow, storage.keyring, now), "26743", group["id"])
     return group
 
 

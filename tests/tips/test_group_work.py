@@ -10,7 +10,6 @@ import aiohttp
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
@@ -25,6 +24,7 @@ from tests.support.tips import (
     police_group,
     register_officer,
 )
+from tests.support.use_cases import use_case
 from tests.tips.test_lifecycle import Desk, buttons, tipster_news
 
 ADMIN = 9_000_003
@@ -189,9 +189,8 @@ async def test_an_officer_of_the_province_unit_may_act_on_a_commune_tip(
     chief = await client.create_user(first_name="Thượng tá Sơn")
     province_group = await client.create_group("CA TP.HCM", members=[chief["id"]])
     async with storage.transaction() as uow:
-        unit = await add_province_unit(
-            uow, CommuneDirectory.load(), "79", province_group["id"], FrozenClock().now()
-        )
+        case = use_case(uow, storage.keyring, FrozenClock().now())
+        unit = await add_province_unit(case, "79", province_group["id"])
     await register_officer(storage, unit.id, chief)
     lan = await resident(client)
     async with running_service(sandbox, database_url, **FAST_SERVICE):

@@ -38,6 +38,7 @@ from tests.support.tips import (
     police_group,
     reach_description,
 )
+from tests.support.use_cases import use_case
 from tests.tips.test_clock_alerts import START, SWEEP, add_group
 from tests.tips.test_topics import ADMIN, link_forum
 
@@ -153,15 +154,14 @@ async def test_a_long_patrol_summary_arrives_whole_as_valid_html_in_every_part(
     unit_id = await link_commune(storage, group["id"])
     names: list[str] = []
     async with storage.transaction() as uow:
+        case = use_case(uow, storage.keyring, clock.now())
         for number in range(25):
-            team = await add_team(
-                uow, unit_id, vietnamese_text(190) + f" #{number}", 30, clock.now()
-            )
+            team = await add_team(case, unit_id, vietnamese_text(190) + f" #{number}", 30)
             assert team.id is not None
             names.append(team.name)
             for point in range(4):
                 checkpoint = f"Điểm <{point}> & 🚦 {vietnamese_text(80)}"
-                await add_checkpoint(uow, team.id, checkpoint, *GATE, 50, clock.now())
+                await add_checkpoint(case, team.id, checkpoint, *GATE, 50)
                 names.append(checkpoint)
     async with running_service(sandbox, database_url, clock, **FAST_SERVICE) as service:
         await send_daily_summaries(service.storage, service.services, clock.now())

@@ -8,15 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.tips.clocks import TipClockPolicy
+from bot.core.refusals import Refusal
 from bot.domain.tips.intake import Draft, Tipster, submit
-from bot.domain.tips.lifecycle import ALLOWED, Desk, Refused, act
+from bot.domain.tips.lifecycle import ALLOWED, act
 from bot.domain.tips.notices import similar_open_tips
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_commune_unit, invite_officer, join
+from bot.domain.use_case import UseCase
 from storage.models import TipStatus
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage, UnitOfWork
+from tests.support.use_cases import use_case
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OFFICER = 555
@@ -33,16 +35,19 @@ STATUSES = (
 )
 
 
-def desk(uow: UnitOfWork, storage: Storage, now: datetime = NOW) -> Desk:
-    return Desk(uow, storage.keyring, DIRECTORY, TipClockPolicy(), frozenset(), "vi", now)
+def desk(
+    uow: UnitOfWork, storage: Storage, now: datetime = NOW, admin_ids: tuple[int, ...] = ()
+) -> UseCase:
+    return use_case(uow, storage.keyring, now, admin_ids)
 
 
 async def set_up_units(storage: Storage) -> None:
     async with storage.transaction() as uow:
-        unit = await add_commune_unit(uow, DIRECTORY, "26743", -1001, NOW)
-        await add_commune_unit(uow, DIRECTORY, "26740", -1002, NOW)
-        code = await invite_officer(uow, storage.keyring, unit.id, NOW)
-        await join(uow, storage.keyring, code, OFFICER, "Minh", NOW)
+        case = use_case(uow, storage.keyring, NOW)
+        unit = await add_commune_unit(case, "26743", -1001)
+        await add_commune_unit(case, "26740", -1002)
+        code = await invite_officer(case, unit.id)
+        await join(case, code, OFFICER, "Minh")
 
 
 async def file(
@@ -57,7 +62,7 @@ async def file(
         draft.latitude, draft.longitude = place
     async with storage.transaction() as uow:
         tipster = Tipster.of(storage.keyring, 100 + n, 100 + n, "vi")
-        tip, _ = await submit(uow, storage.keyring, DIRECTORY, draft, tipster, at, 50, frozenset())
+        tip, _ = await submit(use_case(uow, storage.keyring, at), draft, tipster)
         return tip.id
 
 
@@ -75,10 +80,10 @@ async def test_only_allowed_transitions_happen(storage: Storage, status: str, ac
     allowed = status in ALLOWED[action]
     async with storage.transaction() as uow:
         if allowed:
-            await act(desk(uow, storage), tip_id, OFFICER, False, action, arg)
+            await act(desk(uow, storage), tip_id, OFFICER, action, arg)
         else:
-            with pytest.raises(Refused):
-                await act(desk(uow, storage), tip_id, OFFICER, False, action, arg)
+            with pytest.raises(Refusal):
+                await act(desk(uow, storage), tip_id, OFFICER, action, arg)
     async with storage.transaction() as uow:
         kinds = [event.kind for event in await uow.tips.history(tip_id)]
     assert (len(kinds) > 1) == allowed, kinds
@@ -88,8 +93,8 @@ async def test_nobody_but_an_officer_of_the_unit_may_act(storage: Storage) -> No
     await set_up_units(storage)
     tip_id = await file(storage, 1)
     async with storage.transaction() as uow:
-        with pytest.raises(Refused) as refusal:
-            await act(desk(uow, storage), tip_id, 777, True, "acknowledge")
+        with pytest.raises(Refusal) as refusal:
+            await act(desk(uow, storage, admin_ids=(777,)), tip_id, 777, "acknowledge")
     assert refusal.value.key == "tipwork.not_allowed", "an admin has no say over a unit's tip"
 
 
@@ -100,9 +105,7 @@ async def test_every_transition_is_a_link_of_the_audit_chain_and_tampering_is_fo
     tip_id = await file(storage, 1)
     for step, (action, arg) in enumerate((("assign", None), ("resolve", "handled")), start=1):
         async with storage.transaction() as uow:
-            await act(
-                desk(uow, storage, NOW + timedelta(hours=step)), tip_id, OFFICER, False, action, arg
-            )
+            await act(desk(uow, storage, NOW + timedelta(hours=step)), tip_id, OFFICER, action, arg)
     async with storage.transaction() as uow:
         log = await uow.tips.audit_log()
     assert [(e.kind, e.actor, e.note) for e in log] == [

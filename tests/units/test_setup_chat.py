@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_commune_unit, invite_officer
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.service import running_service
+from tests.support.use_cases import use_case
 
 ADMIN = 9_000_001
 
@@ -23,8 +23,9 @@ async def say(sandbox: SandboxServer, chat_id: int, user_id: int, text: str) -> 
 async def make_invite(storage: Storage, chat_id: int) -> tuple[int, str]:
     async with storage.transaction() as uow:
         now = Clock().now()
-        unit = await add_commune_unit(uow, CommuneDirectory.load(), "26743", chat_id, now)
-        return unit.id, await invite_officer(uow, storage.keyring, unit.id, now)
+        case = use_case(uow, storage.keyring, now)
+        unit = await add_commune_unit(case, "26743", chat_id)
+        return unit.id, await invite_officer(case, unit.id)
 
 
 async def test_an_officer_joins_with_an_invite_code(

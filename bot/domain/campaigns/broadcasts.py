@@ -20,14 +20,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.i18n import t
-from bot.core.keyring import Keyring
+from bot.core.refusals import Refusal
 from bot.domain.campaigns.rules import (
-    CampaignRefused,
     Schedule,
     check_text,
     latest_occurrence,
 )
-from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.communes import Commune, CommuneDirectory
+from bot.domain.use_case import UseCase
 from storage.campaigns.campaigns import CAMPAIGN_PURPOSE, RunStats
 from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
 from storage.outbox import Destination
@@ -90,10 +90,10 @@ class Authority:
         if self.admin:
             return
         if self.unit is None or audience == "all":
-            raise CampaignRefused("campaign.not_allowed_area")
+            raise Refusal("campaign.not_allowed_area")
         if audience == "province":
             if self.unit.level != "province" or codes != [self.unit.province_code]:
-                raise CampaignRefused("campaign.not_allowed_area")
+                raise Refusal("campaign.not_allowed_area")
             return
         for code in codes:
             commune = directory.get(code)
@@ -103,7 +103,7 @@ class Authority:
                 and commune.province_code == self.unit.province_code
             )
             if not in_area:
-                raise CampaignRefused("campaign.not_allowed_area")
+                raise Refusal("campaign.not_allowed_area")
 
 
 async def authority_of(uow: UnitOfWork, user_id: int, admin_ids: frozenset[int]) -> Authority:
@@ -143,45 +143,46 @@ def validate(draft: CampaignDraft, directory: CommuneDirectory) -> None:
     if draft.library_key is None:
         check_text(draft.text or "", draft.photo)
     elif draft.library_key not in LIBRARY:
-        raise CampaignRefused("campaign.unknown_library", key=draft.library_key)
+        raise Refusal("campaign.unknown_library", key=draft.library_key)
     if draft.audience not in AUDIENCES:
-        raise CampaignRefused("campaign.bad_audience")
+        raise Refusal("campaign.bad_audience")
     if draft.audience != "all" and not draft.codes:
-        raise CampaignRefused("campaign.no_area")
+        raise Refusal("campaign.no_area")
     for code in draft.codes:
         known = directory.province(code) if draft.audience == "province" else directory.get(code)
         if known is None:
-            raise CampaignRefused("campaign.unknown_area", code=code)
+            raise Refusal("campaign.unknown_area", code=code)
     if draft.run_at is None and draft.cron is None:
-        raise CampaignRefused("campaign.bad_schedule", text="")
+        raise Refusal("campaign.bad_schedule", text="")
 
 
 async def create(
-    uow: UnitOfWork,
-    directory: CommuneDirectory,
+    case: UseCase,
     draft: CampaignDraft,
     authority: Authority,
     created_by: int | None,
-    now: datetime,
     language: str,
 ) -> Campaign:
-    """Store the campaign with its first occurrence; refuse what the creator may not do."""
+    """Store the campaign with its first occurrence; refuse what the creator may not do.
+    ``created_by``: the creator's chat, told when each run ends (None from the CLI);
+    ``language``: theirs, which names a library message's campaign."""
+    directory, now = case.directory, case.now
     if not authority.allowed:
-        raise CampaignRefused("campaign.not_allowed")
+        raise Refusal("campaign.not_allowed")
     validate(draft, directory)
     codes = sorted(set(draft.codes)) if draft.audience != "all" else []
     authority.check(str(draft.audience), codes, directory)
     schedule = draft.schedule()
     next_run = schedule.next_after(min(now, schedule.run_at) if schedule.run_at else now)
     if next_run is None:
-        raise CampaignRefused("campaign.no_occurrence")
+        raise Refusal("campaign.no_occurrence")
     text = draft.text or ""
     title = (
         t(f"campaign_library.{draft.library_key}.title", language)
         if draft.library_key
         else html.unescape(re.sub(r"<[^>]+>", "", text)).strip().splitlines()[0][:80]
     )
-    return await uow.campaigns.add(
+    return await case.uow.campaigns.add(
         Campaign(
             title=title[:TITLE_LIMIT],
             library_key=draft.library_key,
@@ -213,22 +214,19 @@ def controls_for(campaign: Campaign) -> list[str]:
 
 
 async def change_status(
-    uow: UnitOfWork,
-    campaign_id: int,
-    action: str,
-    now: datetime,
-    authority: Authority | None = None,
+    case: UseCase, campaign_id: int, action: str, authority: Authority | None = None
 ) -> Campaign:
     """pause, resume or cancel. Pausing also holds back a run in progress; resuming picks the
     schedule up from now; cancelling drops every recipient not yet queued.
 
     ``authority`` is the person asking in chat; None is the operator at the CLI, who may do
     everything. A chief asking about another unit's campaign hears it does not exist."""
+    uow, now = case.uow, case.now
     campaign = await uow.campaigns.get(campaign_id)
     if campaign is None or (authority is not None and not authority.controls(campaign)):
-        raise CampaignRefused("campaign.unknown", id=campaign_id)
+        raise Refusal("campaign.unknown", id=campaign_id)
     if action not in controls_for(campaign):
-        raise CampaignRefused(f"campaign.cannot_{action}", id=campaign_id)
+        raise Refusal(f"campaign.cannot_{action}", id=campaign_id)
     if action == "pause":
         campaign.status = CampaignStatus.PAUSED
     elif action == "cancel":
@@ -241,8 +239,21 @@ async def change_status(
             campaign.next_run_at = Schedule.of(campaign).next_after(now)
         elif campaign.next_run_at is not None and campaign.next_run_at < now:
             campaign.next_run_at = now  # a one-off resumed late is sent now: it was asked for
-    await uow.session.flush()
-    return campaign
+    return await uow.campaigns.save(campaign)
+
+
+# Subscribers -----------------------------------------------------------------------------------
+async def subscribe(case: UseCase, chat: Destination, commune: Commune, language: str) -> None:
+    """The chat receives the awareness messages of ``commune``, in ``language``, from now on
+    (a chat already subscribed moves to this commune)."""
+    await case.uow.subscribers.subscribe(
+        chat, commune.code, commune.province_code, language, case.now
+    )
+
+
+async def unsubscribe(case: UseCase, lane: str) -> bool:
+    """No more awareness messages to the chat of ``lane``; False when it was not subscribed."""
+    return await case.uow.subscribers.remove(lane)
 
 
 def codes_of(campaign: Campaign) -> list[str]:
@@ -301,10 +312,10 @@ async def feed(uow: UnitOfWork, now: datetime, window: int, paid: bool = False) 
     return len(ids)
 
 
-async def settle(
-    uow: UnitOfWork, keyring: Keyring, now: datetime, default_language: str
-) -> list[tuple[CampaignRun, RunStats]]:
-    """Close the runs whose every recipient has an outcome; tell the creator in chat."""
+async def settle(case: UseCase) -> list[tuple[CampaignRun, RunStats]]:
+    """Close the runs whose every recipient has an outcome; tell the creator in chat, in their
+    chat's language (else the service's)."""
+    uow, keyring, now = case.uow, case.keyring, case.now
     finished = []
     for run, campaign in await uow.campaigns.open_runs():
         assert run.id is not None and campaign.id is not None
@@ -319,7 +330,7 @@ async def settle(
         if campaign.created_by is not None:
             chat = campaign.created_by
             lane = keyring.pseudonym("chat", chat)
-            language = await uow.chats.language(lane) or default_language
+            language = await uow.chats.language(lane) or case.language
             text = t(
                 "campaign.run_finished",
                 language,

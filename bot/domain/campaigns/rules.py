@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.i18n import t
+from bot.core.refusals import Refusal
 from bot.core.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, visible_length
 from storage.models import Campaign
 
@@ -33,14 +34,6 @@ DATE_TIME = re.compile(
     r"^\s*(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s+(\d{1,2})[:h](\d{2})\s*$", re.IGNORECASE
 )
 NOW_WORDS = frozenset({"now", "ngay", "ngay bay gio", "bay gio", "bây giờ", "ngay bây giờ"})
-
-
-class CampaignRefused(Exception):
-    """A campaign (or a step of writing one) was not accepted; ``key`` names the message."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 # Schedules -----------------------------------------------------------------------------------
@@ -98,15 +91,15 @@ def parse_schedule(text: str, now: datetime) -> Schedule:
                 tzinfo=LOCAL_TIME,
             )  # fmt: skip
         except ValueError:
-            raise CampaignRefused("campaign.bad_date", text=raw) from None
+            raise Refusal("campaign.bad_date", text=raw) from None
         if year is None and moment < local_now:
             moment = moment.replace(year=moment.year + 1)
         if moment < local_now - timedelta(minutes=1):
-            raise CampaignRefused("campaign.date_past", at=local_text(moment))
+            raise Refusal("campaign.date_past", at=local_text(moment))
         return Schedule(run_at=max(moment.astimezone(UTC), now))
     if len(raw.split(" ")) == 5:
         return cron_schedule(raw)
-    raise CampaignRefused("campaign.bad_schedule", text=raw)
+    raise Refusal("campaign.bad_schedule", text=raw)
 
 
 def cron_schedule(text: str) -> Schedule:
@@ -115,7 +108,7 @@ def cron_schedule(text: str) -> Schedule:
     try:
         cron_trigger(raw)
     except ValueError:
-        raise CampaignRefused("campaign.bad_cron", text=raw) from None
+        raise Refusal("campaign.bad_cron", text=raw) from None
     return Schedule(cron=raw)
 
 
@@ -155,16 +148,16 @@ def check_html(text: str) -> None:
     checker.feed(text)
     checker.close()
     if checker.problem or checker.open:
-        raise CampaignRefused("campaign.bad_html", tag=checker.problem or f"<{checker.open[-1]}>")
+        raise Refusal("campaign.bad_html", tag=checker.problem or f"<{checker.open[-1]}>")
 
 
 def check_text(text: str, photo: str | None) -> None:
     if not text.strip():
-        raise CampaignRefused("campaign.text_empty")
+        raise Refusal("campaign.text_empty")
     # Measured as Telegram measures it: what the reader sees (not the tags, an entity such as
     # &lt; as one character), in UTF-16 units.
     limit = (CAPTION_LIMIT if photo else TEXT_LIMIT) - FOOTER_ROOM
     length = visible_length(text)
     if length > limit:
-        raise CampaignRefused("campaign.text_too_long", limit=limit, length=length)
+        raise Refusal("campaign.text_too_long", limit=limit, length=length)
     check_html(text)

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from bot.core.codes import new_code, normalize_code
 from bot.core.geo import distance_m
-from bot.core.keyring import Keyring
+from bot.core.refusals import Refusal
 from bot.domain.tips.intake import PATROL, Draft, Tipster, submit
 from bot.domain.units.communes import CommuneDirectory
-from bot.domain.units.setup import SetupError
+from bot.domain.use_case import UseCase
 from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
@@ -33,54 +33,49 @@ def valid_point(lat: float, lon: float) -> bool:
 
 
 # Set-up --------------------------------------------------------------------------------------
-async def add_team(
-    uow: UnitOfWork, unit_id: int, name: str, interval: int, now: datetime
-) -> PatrolTeam:
+async def add_team(case: UseCase, unit_id: int, name: str, interval: int) -> PatrolTeam:
+    uow = case.uow
     if await uow.units.get(unit_id) is None:
-        raise SetupError("setup.unknown_unit", unit=unit_id)
+        raise Refusal("setup.unknown_unit", unit=unit_id)
     name = " ".join(name.split())[:200]
     if not name:
-        raise SetupError("patrol.name_required")
+        raise Refusal("patrol.name_required")
     if not INTERVAL_RANGE[0] <= interval <= INTERVAL_RANGE[1]:
-        raise SetupError("patrol.bad_interval", low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
-    return await uow.patrols.add_team(unit_id, name, interval, now)
+        raise Refusal("patrol.bad_interval", low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
+    return await uow.patrols.add_team(unit_id, name, interval, case.now)
 
 
 async def team_or_refuse(uow: UnitOfWork, team_id: int) -> PatrolTeam:
     team = await uow.patrols.team(team_id)
     if team is None:
-        raise SetupError("patrol.unknown_team", team=team_id)
+        raise Refusal("patrol.unknown_team", team=team_id)
     return team
 
 
 async def invite_member(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    team_id: int,
-    leader: bool,
-    now: datetime,
-    lifetime: timedelta = INVITE_LIFETIME,
+    case: UseCase, team_id: int, leader: bool, lifetime: timedelta = INVITE_LIFETIME
 ) -> str:
     """A one-time code for /join; only its keyed hash is stored."""
-    await team_or_refuse(uow, team_id)
+    await team_or_refuse(case.uow, team_id)
     code = new_code()
-    await uow.patrols.add_invite(
-        keyring.pseudonym("patrol-invite", code), team_id, leader, now + lifetime
+    await case.uow.patrols.add_invite(
+        case.keyring.pseudonym("patrol-invite", code), team_id, leader, case.now + lifetime
     )
     return code
 
 
 async def join_team(
-    uow: UnitOfWork, keyring: Keyring, text: str, user_id: int, name: str, now: datetime
+    case: UseCase, text: str, user_id: int, name: str
 ) -> tuple[PatrolMember, PatrolTeam] | None:
     """Redeem a team invite; None when the code is no team invite at all (it may be an
-    officer's), SetupError when it was used or expired."""
-    code_hash = keyring.pseudonym("patrol-invite", normalize_code(text))
+    officer's), Refusal when it was used or expired."""
+    uow, now = case.uow, case.now
+    code_hash = case.keyring.pseudonym("patrol-invite", normalize_code(text))
     invite = await uow.patrols.invite(code_hash)
     if invite is None:
         return None
     if not await uow.patrols.redeem(code_hash, now):
-        raise SetupError("setup.invite_used" if invite.used_at else "setup.invite_expired")
+        raise Refusal("setup.invite_used" if invite.used_at else "setup.invite_expired")
     team = await team_or_refuse(uow, invite.team_id)
     member = await uow.patrols.add_member(
         invite.team_id, user_id, name[:200] or "?", invite.leader, now
@@ -89,27 +84,26 @@ async def join_team(
 
 
 async def add_checkpoint(
-    uow: UnitOfWork, team_id: int, name: str, lat: float, lon: float, radius: int, now: datetime
+    case: UseCase, team_id: int, name: str, lat: float, lon: float, radius: int
 ) -> Checkpoint:
-    await team_or_refuse(uow, team_id)
+    await team_or_refuse(case.uow, team_id)
     name = " ".join(name.split())
     if not name:
-        raise SetupError("patrol.name_required")
+        raise Refusal("patrol.name_required")
     if len(name) > NAME_LIMIT:
-        raise SetupError("patrol.name_too_long", limit=NAME_LIMIT)
+        raise Refusal("patrol.name_too_long", limit=NAME_LIMIT)
     if not valid_point(lat, lon):
-        raise SetupError("patrol.bad_point")
+        raise Refusal("patrol.bad_point")
     if not RADIUS_RANGE[0] <= radius <= RADIUS_RANGE[1]:
-        raise SetupError("patrol.bad_radius", low=RADIUS_RANGE[0], high=RADIUS_RANGE[1])
-    return await uow.patrols.add_checkpoint(team_id, name, lat, lon, radius, now)
+        raise Refusal("patrol.bad_radius", low=RADIUS_RANGE[0], high=RADIUS_RANGE[1])
+    return await case.uow.patrols.add_checkpoint(team_id, name, lat, lon, radius, case.now)
 
 
 # Shifts --------------------------------------------------------------------------------------
-async def start_shift(
-    uow: UnitOfWork, member: PatrolMember, now: datetime
-) -> tuple[PatrolShift, bool]:
+async def start_shift(case: UseCase, member: PatrolMember) -> tuple[PatrolShift, bool]:
     """The member's open shift, and whether it was started just now."""
     assert member.id is not None
+    uow, now = case.uow, case.now
     shift = await uow.patrols.open_shift(member.id)
     if shift is not None:
         return shift, False
@@ -159,9 +153,8 @@ class CheckInResult:
     distance: float
 
 
-async def check_in(
-    uow: UnitOfWork, shift: PatrolShift, lat: float, lon: float, now: datetime
-) -> CheckInResult:
+async def check_in(case: UseCase, shift: PatrolShift, lat: float, lon: float) -> CheckInResult:
+    uow, now = case.uow, case.now
     checkpoints = await uow.patrols.checkpoints(shift.team_id)
     if not checkpoints:
         return CheckInResult(False, None, 0.0)
@@ -177,13 +170,23 @@ async def check_in(
     return CheckInResult(True, nearest, distance)
 
 
-async def end_shift(uow: UnitOfWork, shift: PatrolShift, now: datetime, reason: str) -> bool:
+async def end_shift(case: UseCase, shift: PatrolShift, reason: str) -> bool:
     """Close the shift once (``reason`` is "member" or "timeout")."""
     assert shift.id is not None
-    if not await uow.patrols.end_shift(shift.id, now, reason):
+    if not await case.uow.patrols.end_shift(shift.id, case.now, reason):
         return False
-    await uow.patrols.record(shift, "end" if reason == "member" else "auto_end", now)
+    await case.uow.patrols.record(shift, "end" if reason == "member" else "auto_end", case.now)
     return True
+
+
+async def all_clear(case: UseCase, shift: PatrolShift) -> None:
+    """The member reports that all is quiet: a line in the shift's log (and its summary)."""
+    await case.uow.patrols.record(shift, "all_clear", case.now)
+
+
+async def choose_team(case: UseCase, member: PatrolMember) -> None:
+    """A person in several teams acts for this member's team from now on."""
+    await case.uow.patrols.choose(member, case.now)
 
 
 # Incidents -----------------------------------------------------------------------------------
@@ -200,37 +203,26 @@ async def incident_commune(
 
 
 async def report_incident(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    directory: CommuneDirectory,
+    case: UseCase,
     member: PatrolMember,
     team: PatrolTeam,
     shift: PatrolShift | None,
     draft: Draft,
     language: str,
-    now: datetime,
-    admin_ids: frozenset[int],
 ) -> tuple[Tip, list[Destination], Tipster]:
     """File the incident as a tip from the team, naming the member; returns the tip, where
-    its card goes and the reporter (whose chat the attachments are copied from). The member
-    is known by a patrol pseudonym, never the one of their own anonymous tips."""
+    its card goes and the reporter (whose chat the attachments are copied from; ``language``
+    is theirs). The member is known by a patrol pseudonym, never the one of their own
+    anonymous tips."""
     assert draft.latitude is not None and draft.longitude is not None
     draft.commune_code = await incident_commune(
-        uow, directory, team, draft.latitude, draft.longitude
+        case.uow, case.directory, team, draft.latitude, draft.longitude
     )
     draft.occurred = draft.occurred or "now"
-    reporter = Tipster.of(keyring, member.user_id, member.user_id, language, source=PATROL)
+    reporter = Tipster.of(case.keyring, member.user_id, member.user_id, language, source=PATROL)
     tip, destinations = await submit(
-        uow,
-        keyring,
-        directory,
-        draft,
-        reporter,
-        now,
-        0,
-        admin_ids,
-        reporter=f"{member.display_name} — {team.name}"[:300],
+        case, draft, reporter, reporter=f"{member.display_name} — {team.name}"[:300]
     )
     if shift is not None:
-        await uow.patrols.record(shift, "incident", now, tip_id=tip.id)
+        await case.uow.patrols.record(shift, "incident", case.now, tip_id=tip.id)
     return tip, destinations, reporter

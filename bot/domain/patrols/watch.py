@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import t
 from bot.domain.patrols.teams import end_shift
 from bot.domain.tips.notices import local_time
+from bot.domain.use_case import UseCase
 from storage.models import PatrolMember, PatrolShift, PatrolTeam, PoliceUnit
 from storage.outbox import Destination
 from storage.uow import Storage, UnitOfWork
@@ -34,27 +35,26 @@ def group_chat(services: Services, unit: PoliceUnit) -> Destination:
     return Destination(unit.chat_id, kind, services.keyring.pseudonym("chat", unit.chat_id))
 
 
-async def language_of(uow: UnitOfWork, services: Services, chat: Destination) -> str:
-    return await uow.chats.language(chat.lane) or services.default_language
+async def language_of(case: UseCase, chat: Destination) -> str:
+    return await case.uow.chats.language(chat.lane) or case.language
 
 
 async def say(
-    uow: UnitOfWork,
+    case: UseCase,
     chat: Destination,
     text: str,
-    now: datetime,
     purpose: str,
     location: tuple[float, float] | None = None,
 ) -> None:
-    card = await uow.outbox.enqueue(
-        chat, "sendMessage", {"text": text, "parse_mode": "HTML"}, now, purpose=purpose
+    card = await case.uow.outbox.enqueue(
+        chat, "sendMessage", {"text": text, "parse_mode": "HTML"}, case.now, purpose=purpose
     )
     if location is not None:
-        await uow.outbox.enqueue(
+        await case.uow.outbox.enqueue(
             chat,
             "sendLocation",
             {"latitude": location[0], "longitude": location[1]},
-            now,
+            case.now,
             refers_to=card,
             purpose=purpose,
         )
@@ -70,14 +70,15 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
     settings = services.settings
     longest = timedelta(hours=settings.patrol_max_shift_hours)
     async with storage.transaction() as uow:
+        case = UseCase(services, uow, now)
         for shift in await uow.patrols.open_shifts():
             team = await uow.patrols.team(shift.team_id)
             member = await uow.patrols.member(shift.member_id)
             if team is None or member is None:
                 continue
             if now - shift.started_at >= longest:
-                if await end_shift(uow, shift, now, "timeout"):
-                    await close_notice(uow, services, shift, member, team, now)
+                if await end_shift(case, shift, "timeout"):
+                    await close_notice(case, shift, member, team)
                 continue
             interval = timedelta(minutes=team.interval_minutes)
             step = timedelta(minutes=settings.patrol_escalation_minutes) or interval
@@ -87,19 +88,14 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
                 if not await uow.patrols.escalate(shift, stage):
                     break
                 stage += 1
-                await alert(uow, services, stage, shift, member, team, now)
+                await alert(case, stage, shift, member, team)
 
 
 async def alert(
-    uow: UnitOfWork,
-    services: Services,
-    stage: int,
-    shift: PatrolShift,
-    member: PatrolMember,
-    team: PatrolTeam,
-    now: datetime,
+    case: UseCase, stage: int, shift: PatrolShift, member: PatrolMember, team: PatrolTeam
 ) -> None:
     """Step ``stage`` of the chain: the member, then the leaders, then the unit's group."""
+    uow, services = case.uow, case.services
     since = local_time(shift.last_check_in_at or shift.started_at)
     name, team_name = html.escape(member.display_name), html.escape(team.name)
     where = (
@@ -108,46 +104,42 @@ async def alert(
         else None
     )
     if stage == MEMBER:
-        await uow.patrols.record(shift, "missed", now)
+        await uow.patrols.record(shift, "missed", case.now)
         chat = private_chat(services, member.user_id)
-        language = await language_of(uow, services, chat)
+        language = await language_of(case, chat)
         text = t("patrol.missed_member", language, minutes=team.interval_minutes, since=since)
-        await say(uow, chat, text, now, "patrol.missed")
+        await say(case, chat, text, "patrol.missed")
     elif stage == LEADER:
         for leader in await leaders(uow, team):
             if leader.id == member.id:
                 continue
             chat = private_chat(services, leader.user_id)
-            language = await language_of(uow, services, chat)
+            language = await language_of(case, chat)
             text = t("patrol.missed_leader", language, name=name, team=team_name, since=since)
-            await say(uow, chat, text, now, "patrol.missed", where)
+            await say(case, chat, text, "patrol.missed", where)
     else:
         unit = await uow.units.get(team.unit_id)
         if unit is None:
             return
         language = services.default_language
         text = t("patrol.missed_group", language, name=name, team=team_name, since=since)
-        await say(uow, group_chat(services, unit), text, now, "patrol.missed", where)
+        await say(case, group_chat(services, unit), text, "patrol.missed", where)
 
 
 async def close_notice(
-    uow: UnitOfWork,
-    services: Services,
-    shift: PatrolShift,
-    member: PatrolMember,
-    team: PatrolTeam,
-    now: datetime,
+    case: UseCase, shift: PatrolShift, member: PatrolMember, team: PatrolTeam
 ) -> None:
     """A shift that closed itself: the member is told, and so are the leaders."""
+    services = case.services
     hours = f"{services.settings.patrol_max_shift_hours:g}"
     chat = private_chat(services, member.user_id)
-    language = await language_of(uow, services, chat)
-    await say(uow, chat, t("patrol.auto_closed", language, hours=hours), now, "patrol.closed")
-    for leader in await leaders(uow, team):
+    language = await language_of(case, chat)
+    await say(case, chat, t("patrol.auto_closed", language, hours=hours), "patrol.closed")
+    for leader in await leaders(case.uow, team):
         if leader.id == member.id:
             continue
         chat = private_chat(services, leader.user_id)
-        language = await language_of(uow, services, chat)
+        language = await language_of(case, chat)
         text = t(
             "patrol.auto_closed_leader",
             language,
@@ -155,4 +147,4 @@ async def close_notice(
             hours=hours,
             since=local_time(shift.started_at),
         )
-        await say(uow, chat, text, now, "patrol.closed")
+        await say(case, chat, text, "patrol.closed")

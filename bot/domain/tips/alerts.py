@@ -17,7 +17,6 @@ import html
 from datetime import datetime, time
 
 from bot.core.i18n import t
-from bot.core.keyring import Keyring
 from bot.domain.tips.clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips.notices import (
     card_keyboard,
@@ -28,10 +27,9 @@ from bot.domain.tips.notices import (
     unit_name,
 )
 from bot.domain.tips.threads import group_of, open_thread, places, subject_of
-from bot.domain.units.communes import CommuneDirectory
+from bot.domain.use_case import UseCase
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination, ThreadQueue
-from storage.uow import UnitOfWork
 
 RECEIPT_REMINDER_HOUR = time(8, 0)  # local time on the notice's last working day
 
@@ -71,28 +69,17 @@ def minutes(delta_seconds: float) -> int:
     return round(delta_seconds / 60)
 
 
-async def fire(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    directory: CommuneDirectory,
-    policy: TipClockPolicy,
-    tip: Tip,
-    clock: str,
-    language: str,
-    admin_ids: frozenset[int],
-    now: datetime,
-) -> None:
+async def fire(case: UseCase, tip: Tip, clock: str) -> None:
     """Queue what ``clock`` says about ``tip``, into the tip's thread in each group working it."""
+    uow, policy, language = case.uow, case.clocks, case.language
     due = deadlines(policy, received_at(tip), tip.urgent)
     code = tip.code
-    targets = await places(uow, keyring, tip, admin_ids)  # before escalation adds the province
+    targets = await places(uow, case.keyring, tip, case.admin_ids)  # before the escalation
     if clock == "realert":
         wait = (due.realert_at - due.received_at).total_seconds()
         text = t("clock.realert", language, code=code, minutes=minutes(wait))
     elif clock == "escalate":
-        escalated = await escalate(
-            uow, keyring, directory, policy, tip, due, language, admin_ids, now
-        )
+        escalated = await escalate(case, tip, due)
         if escalated is None:
             return
         text = escalated
@@ -118,49 +105,40 @@ async def fire(
             place.destination,
             "sendMessage",
             {"text": text, "parse_mode": "HTML"},
-            now,
+            case.now,
             refers_to=place.refers_to,
             purpose="tip.clock",
             subject=subject_of(tip),
         )
 
 
-async def escalate(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    directory: CommuneDirectory,
-    policy: TipClockPolicy,
-    tip: Tip,
-    due: TipDeadlines,
-    language: str,
-    admin_ids: frozenset[int],
-    now: datetime,
-) -> str | None:
+async def escalate(case: UseCase, tip: Tip, due: TipDeadlines) -> str | None:
     """Give the province unit its own card of the tip (with the location and copies of the
     media its unit received); return the notice for the unit. With no province unit above the
     tip's unit, the administrators are alerted instead; None when nobody is above."""
     assert tip.id is not None
+    uow, keyring, language, now = case.uow, case.keyring, case.language, case.now
     province = await uow.units.for_province(tip.province_code)
     unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
     wait = minutes((due.escalate_at - due.received_at).total_seconds())
     if province is None or province.id is None or province.id == tip.unit_id:
-        return await escalate_to_admins(uow, keyring, tip, unit, wait, language, admin_ids, now)
+        return await escalate_to_admins(case, tip, unit, wait)
     header = t(
         "clock.escalated_header",
         language,
         unit=html.escape(unit_name(unit, language)),
         minutes=wait,
     )
-    view = await card_view(uow, tip, policy)
-    text, *more = card_messages(tip, directory, language, view, header=header)
+    view = await card_view(uow, tip, case.clocks)
+    text, *more = card_messages(tip, case.directory, language, view, header=header)
     card = {
         "text": text,
         "parse_mode": "HTML",
         "reply_markup": card_keyboard(tip, language),
     }
     destination = group_of(province, keyring)
-    _, under = await open_thread(uow, tip, province, destination, card, language, now)
-    await queue_continuations(uow, tip, destination, more, under, now)
+    _, under = await open_thread(case, tip, province, destination, card)
+    await queue_continuations(case, tip, destination, more, under)
     queue: ThreadQueue = {"refers_to": under, "subject": subject_of(tip)}
     if tip.latitude is not None and tip.longitude is not None:
         location = {"latitude": tip.latitude, "longitude": tip.longitude}
@@ -168,7 +146,7 @@ async def escalate(
             destination, "sendLocation", location, now, purpose="tip.location", **queue
         )
     if unit is not None:
-        await copy_media(uow, keyring, tip, unit, province, under, now)
+        await copy_media(case, tip, unit, province, under)
     await uow.tips.record(tip.id, "escalated", "clock", now)
     return t(
         "clock.escalated_notice",
@@ -180,18 +158,13 @@ async def escalate(
 
 
 async def escalate_to_admins(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    tip: Tip,
-    unit: PoliceUnit | None,
-    wait: int,
-    language: str,
-    admin_ids: frozenset[int],
-    now: datetime,
+    case: UseCase, tip: Tip, unit: PoliceUnit | None, wait: int
 ) -> str | None:
     """No province unit above: every administrator is alerted in private, so a tip nobody
     acknowledges still reaches someone who can call the unit. A tip that reached no unit is
     already the administrators' (they had its card and the re-alert): nothing more to say."""
+    uow, keyring, language, now = case.uow, case.keyring, case.language, case.now
+    admin_ids = case.admin_ids
     if unit is None or not admin_ids:
         return None
     assert tip.id is not None
@@ -217,16 +190,11 @@ async def escalate_to_admins(
 
 
 async def copy_media(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    tip: Tip,
-    unit: PoliceUnit,
-    province: PoliceUnit,
-    under: int,
-    now: datetime,
+    case: UseCase, tip: Tip, unit: PoliceUnit, province: PoliceUnit, under: int
 ) -> None:
     """The tipster's media as the unit's group got them, copied on (never forwarded): the
     tipster's own chat is not touched again."""
+    uow, keyring, now = case.uow, case.keyring, case.now
     source = group_of(unit, keyring)
     sent = await uow.outbox.sent_in(source.lane, subject_of(tip), "tip.attachment")
     for message_id, status in sent:

@@ -34,7 +34,6 @@ from typing import Any
 
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
-from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.notices import queue_fresh_card
 from bot.domain.tips.threads import (
     anchor,
@@ -44,8 +43,8 @@ from bot.domain.tips.threads import (
     subject_of,
     tip_id_of,
 )
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import reachable
+from bot.domain.use_case import UseCase
 from storage.models import PoliceUnit, TipStatus
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
@@ -58,17 +57,6 @@ REROUTED, UNDELIVERED = "tip.rerouted", "tip.undelivered"
 # Refusals not worth a note: our own notes, and a forum topic the bot may not create (the
 # card then arrives in the group's General topic).
 QUIET = frozenset({REROUTED, UNDELIVERED, "tip.topic"})
-
-
-@dataclass(frozen=True, slots=True)
-class PostOffice:
-    """What passing a tip on needs: configuration, not state."""
-
-    keyring: Keyring
-    directory: CommuneDirectory
-    clocks: TipClockPolicy
-    language: str
-    admin_ids: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +73,7 @@ class DeadLetter:
 
 
 async def returned(
-    uow: UnitOfWork,
-    office: PostOffice,
-    letters: Iterable[DeadLetter],
-    reason: str,
-    chat_gone: bool,
-    now: datetime,
+    case: UseCase, letters: Iterable[DeadLetter], reason: str, chat_gone: bool
 ) -> None:
     """Refused calls to one chat: mark its unit unreachable when the chat is gone, and pass
     each open tip the unit held up the chain, or tell the group what did not arrive (once per
@@ -98,11 +81,11 @@ async def returned(
     letters = list(letters)
     if not letters:
         return
-    unit = await uow.units.by_chat(letters[0].chat_id)
+    unit = await case.uow.units.by_chat(letters[0].chat_id)
     if unit is None:
         return  # not a police group: the sender's record (failed, with the reason) is all
     if chat_gone:
-        await set_reachability(uow, office, unit, False, now, reason)
+        await set_reachability(case, unit, False, reason)
     by_tip: dict[int, list[DeadLetter]] = {}
     for letter in letters:
         tip_id = tip_id_of(letter.subject)
@@ -111,19 +94,18 @@ async def returned(
     for tip_id, refused in by_tip.items():
         purposes = {letter.purpose for letter in refused}
         if chat_gone or CARD in purposes:
-            if await pass_up(uow, office, tip_id, unit, reason, now) == "fresh card":
-                await follow_up_answers(uow, office, tip_id, refused, now)
+            if await pass_up(case, tip_id, unit, reason) == "fresh card":
+                await follow_up_answers(case, tip_id, refused)
         elif not purposes & QUIET:
-            await note_undelivered(uow, office, tip_id, unit, reason, now)
+            await note_undelivered(case, tip_id, unit, reason)
 
 
-async def pass_up(
-    uow: UnitOfWork, office: PostOffice, tip_id: int, unit: PoliceUnit, reason: str, now: datetime
-) -> str | None:
+async def pass_up(case: UseCase, tip_id: int, unit: PoliceUnit, reason: str) -> str | None:
     """Move an open tip held by ``unit`` to the level above it, with a card saying why.
     Returns "fresh card", or "note" when that group had the tip's card already (it was
     escalated there, and got the tipster's answers too); None when the tip is not the unit's
     (closed, held, or already passed on)."""
+    uow, now = case.uow, case.now
     tip = await uow.tips.get(tip_id)
     if tip is None or tip.held or tip.status not in TipStatus.OPEN or tip.unit_id != unit.id:
         return None
@@ -133,7 +115,7 @@ async def pass_up(
         return None
     await uow.tips.record(tip_id, "rerouted", "system", now, f"unit:{unit.id}>unit:{target or '-'}")
     log.warning("a tip was passed up the chain: its unit's group refused it")
-    language = office.language
+    language = case.language
     header = t(
         "deadletter.card_header",
         language,
@@ -145,7 +127,7 @@ async def pass_up(
         # Escalated there before: its card is in that group already; say why it is theirs now.
         tip.card_outbox_id = thread.card_outbox_id
         await uow.outbox.enqueue(
-            group_of(above, office.keyring),
+            group_of(above, case.keyring),
             "sendMessage",
             {"text": header, "parse_mode": "HTML"},
             now,
@@ -154,31 +136,20 @@ async def pass_up(
             subject=subject_of(tip),
         )
         return "note"
-    if above is None and not office.admin_ids:
+    if above is None and not case.admin_ids:
         log.error("a tip reached no one: no province unit and no administrator is set")
-    await queue_fresh_card(
-        uow,
-        office.keyring,
-        office.directory,
-        tip,
-        office.admin_ids,
-        language,
-        now,
-        office.clocks,
-        header=header,
-    )
+    await queue_fresh_card(case, tip, header=header)
     return "fresh card"
 
 
-async def follow_up_answers(
-    uow: UnitOfWork, office: PostOffice, tip_id: int, refused: list[DeadLetter], now: datetime
-) -> None:
+async def follow_up_answers(case: UseCase, tip_id: int, refused: list[DeadLetter]) -> None:
     """The tipster's answers the gone group never got, under the tip's card where it went."""
+    uow, now = case.uow, case.now
     answers = [letter for letter in refused if letter.purpose == ANSWER]
     tip = await uow.tips.get(tip_id)
     if not answers or tip is None:
         return
-    for place in await places(uow, office.keyring, tip, office.admin_ids):
+    for place in await places(uow, case.keyring, tip, case.admin_ids):
         for letter in answers:
             params = {k: v for k, v in letter.params.items() if k != "chat_id"}
             await uow.outbox.enqueue(
@@ -192,17 +163,16 @@ async def follow_up_answers(
             )
 
 
-async def note_undelivered(
-    uow: UnitOfWork, office: PostOffice, tip_id: int, unit: PoliceUnit, reason: str, now: datetime
-) -> None:
+async def note_undelivered(case: UseCase, tip_id: int, unit: PoliceUnit, reason: str) -> None:
     """Tell a working group, in the tip's thread, that a message about the tip was refused."""
+    uow, now = case.uow, case.now
     tip = await uow.tips.get(tip_id)
     if tip is None or tip.status not in TipStatus.OPEN:
         return
-    place = await place_in_chat(uow, office.keyring, tip, unit.chat_id)
-    text = t("deadletter.undelivered", office.language, code=tip.code, reason=html.escape(reason))
+    place = await place_in_chat(uow, case.keyring, tip, unit.chat_id)
+    text = t("deadletter.undelivered", case.language, code=tip.code, reason=html.escape(reason))
     await uow.outbox.enqueue(
-        place.destination if place else group_of(unit, office.keyring),
+        place.destination if place else group_of(unit, case.keyring),
         "sendMessage",
         {"text": text, "parse_mode": "HTML"},
         now,
@@ -224,16 +194,12 @@ async def level_above(uow: UnitOfWork, unit: PoliceUnit, province_code: str) -> 
 
 
 async def set_reachability(
-    uow: UnitOfWork,
-    office: PostOffice,
-    unit: PoliceUnit,
-    reachable_now: bool,
-    now: datetime,
-    reason: str = "",
+    case: UseCase, unit: PoliceUnit, reachable_now: bool, reason: str = ""
 ) -> bool:
     """The one switch for a unit's group being reachable (for the sender, the probe and any
     start-up check). True when it changed; the administrators are told then, once."""
     assert unit.id is not None
+    uow, now = case.uow, case.now
     if reachable_now:
         changed = await uow.units.set_reachable(unit.id)
         key, successor = "deadletter.unit_back", ""
@@ -241,29 +207,27 @@ async def set_reachability(
         changed = await uow.units.set_unreachable(unit.id, reason, now)
         key = "deadletter.unit_unreachable"
         above = await level_above(uow, unit, unit.province_code)
-        successor = above.name if above else t("deadletter.admins", office.language)
+        successor = above.name if above else t("deadletter.admins", case.language)
     if not changed:
         return False
     log.warning("a police group is %s", "reachable again" if reachable_now else "unreachable")
     text = t(
         key,
-        office.language,
+        case.language,
         unit=html.escape(unit.name),
         reason=html.escape(reason),
         successor=html.escape(successor),
     )
-    await tell_admins(uow, office, text, now)
+    await tell_admins(case, text)
     return True
 
 
-async def reached(
-    uow: UnitOfWork, office: PostOffice, chat_ids: Iterable[int], now: datetime
-) -> int:
+async def reached(case: UseCase, chat_ids: Iterable[int]) -> int:
     """Messages went through to these groups: any of them marked unreachable is reachable
     again. Returns how many were."""
-    units = await uow.units.unreachable(sorted(set(chat_ids)))
+    units = await case.uow.units.unreachable(sorted(set(chat_ids)))
     for unit in units:
-        await set_reachability(uow, office, unit, True, now)
+        await set_reachability(case, unit, True)
     return len(units)
 
 
@@ -282,12 +246,12 @@ async def probe_unreachable(uow: UnitOfWork, keyring: Keyring, now: datetime) ->
     return count
 
 
-async def tell_admins(uow: UnitOfWork, office: PostOffice, text: str, now: datetime) -> None:
-    for admin in sorted(office.admin_ids):
-        await uow.outbox.enqueue(
-            Destination(admin, "private", office.keyring.pseudonym("chat", admin)),
+async def tell_admins(case: UseCase, text: str) -> None:
+    for admin in sorted(case.admin_ids):
+        await case.uow.outbox.enqueue(
+            Destination(admin, "private", case.keyring.pseudonym("chat", admin)),
             "sendMessage",
             {"text": text, "parse_mode": "HTML"},
-            now,
+            case.now,
             purpose="unit.reachability",
         )

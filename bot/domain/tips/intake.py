@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.core.codes import new_code
 from bot.core.keyring import Keyring
+from bot.core.refusals import Refusal
 from bot.domain.tips.urgency import is_urgent
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import route
+from bot.domain.use_case import UseCase
 from storage.models import Tip
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
@@ -34,14 +35,6 @@ TIPSTER_SEAL = b"tipster"
 RESIDENT, PATROL = "resident", "patrol"  # a tip's source
 # Pseudonym kinds of whoever filed a tip: a resident, or a patrol member reporting an incident.
 TIPSTER_KIND = {RESIDENT: "user", PATROL: "patrol-member"}
-
-
-class TipRefused(Exception):
-    """The tip was not accepted; ``key`` names the catalog message that says why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 @dataclass
@@ -117,34 +110,28 @@ def tipster_destination(tip: Tip, keyring: Keyring) -> Destination:
 
 
 async def submit(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    directory: CommuneDirectory,
-    draft: Draft,
-    tipster: Tipster,
-    now: datetime,
-    hourly_limit: int,
-    admin_ids: frozenset[int],
-    reporter: str | None = None,
-    spam_hold_after: int | None = None,
+    case: UseCase, draft: Draft, tipster: Tipster, reporter: str | None = None
 ) -> tuple[Tip, list[Destination]]:
     """Store the tip; return it with where its card must go: the unit's group, or when no
     unit covers the commune or its province, every administrator. A tip is never dropped.
 
     ``reporter`` (a patrol member's name and team) marks a patrol incident: not anonymous,
-    and not held to the residents' hourly limit.
+    and held neither to the residents' hourly limit (``tips_per_hour``) nor for spam review.
 
-    A sender whose tips were rejected as spam ``spam_hold_after`` times gets ``tip.held``: the
-    tip is stored for an administrator's review and no card is sent, but the sender is told
-    exactly what anyone else is told."""
+    A resident whose tips were rejected as spam ``spam_hold_after`` times gets ``tip.held``:
+    the tip is stored for an administrator's review and no card is sent, but the sender is
+    told exactly what anyone else is told."""
+    uow, keyring, directory, now = case.uow, case.keyring, case.directory, case.now
+    hourly_limit = case.services.tips_per_hour
+    spam_hold_after = case.settings.spam_hold_after if reporter is None else None
     if not (draft.category and draft.commune_code and draft.description.strip()):
-        raise TipRefused("tip.incomplete")
+        raise Refusal("tip.incomplete")
     since = now - timedelta(hours=1)
     if reporter is None and await uow.tips.count_since(tipster.pseudonym, since) >= hourly_limit:
-        raise TipRefused("tip.flood", limit=hourly_limit)
+        raise Refusal("tip.flood", limit=hourly_limit)
     commune = directory.get(draft.commune_code)
     if commune is None:
-        raise TipRefused("tip.incomplete")
+        raise Refusal("tip.incomplete")
     target = await route(uow, directory, commune.code)
     code = new_code()
     while await uow.tips.code_taken(code):
@@ -177,7 +164,7 @@ async def submit(
     if spam_hold_after and await uow.tips.spam_strikes(tipster.pseudonym) >= spam_hold_after:
         tip.held = True
         await uow.tips.record(tip.id, "held", "system", now)
-    return tip, await destinations(uow, keyring, tip, admin_ids)
+    return tip, await destinations(uow, keyring, tip, case.admin_ids)
 
 
 async def destinations(

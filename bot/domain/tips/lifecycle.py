@@ -15,13 +15,11 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.core.codes import normalize_code
 from bot.core.i18n import t
-from bot.core.keyring import Keyring
-from bot.domain.tips.clocks import TipClockPolicy
+from bot.core.refusals import Refusal
 from bot.domain.tips.intake import tipster_destination
 from bot.domain.tips.notices import (
     card_keyboard,
@@ -32,8 +30,8 @@ from bot.domain.tips.notices import (
     queue_fresh_card,
 )
 from bot.domain.tips.threads import subject_of
-from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import route
+from bot.domain.use_case import UseCase
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
@@ -54,14 +52,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 
-class Refused(Exception):
-    """The action cannot happen; ``key`` names the catalog text that tells the officer why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
-
-
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts: an officer (under their own name), or an administrator."""
@@ -73,20 +63,6 @@ class Actor:
     @property
     def audit(self) -> str:
         return f"officer:{self.officer_id}" if self.officer_id else f"admin:{self.user_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Desk:
-    """What a tip's change needs besides the tip: storage, services and the moment."""
-
-    uow: UnitOfWork
-    keyring: Keyring
-    directory: CommuneDirectory
-    clocks: TipClockPolicy
-    admin_ids: frozenset[int]
-    language: str  # the police's language (cards, prompts)
-    now: datetime
-    source_update_id: int | None = None
 
 
 async def may_act(uow: UnitOfWork, tip: Tip, user_id: int, is_admin: bool) -> Actor | None:
@@ -104,67 +80,66 @@ async def may_act(uow: UnitOfWork, tip: Tip, user_id: int, is_admin: bool) -> Ac
     return Actor(user_id, officer.id, officer.display_name)
 
 
-async def find_tip(desk: Desk, tip_id: int, user_id: int, is_admin: bool) -> tuple[Tip, Actor]:
-    """The tip and the actor, or Refused: button data and replies are claims, checked here."""
-    tip = await desk.uow.tips.get(tip_id)
+async def find_tip(case: UseCase, tip_id: int, user_id: int) -> tuple[Tip, Actor]:
+    """The tip and the actor, or Refusal: button data and replies are claims, checked here."""
+    tip = await case.uow.tips.get(tip_id)
     if tip is None or tip.held:
-        raise Refused("tipwork.stale")
-    actor = await may_act(desk.uow, tip, user_id, is_admin)
+        raise Refusal("tipwork.stale")
+    actor = await may_act(case.uow, tip, user_id, user_id in case.admin_ids)
     if actor is None:
-        raise Refused("tipwork.not_allowed")
+        raise Refusal("tipwork.not_allowed")
     return tip, actor
 
 
-async def act(
-    desk: Desk, tip_id: int, user_id: int, is_admin: bool, action: str, arg: str | None = None
-) -> Tip:
-    """Do ``action`` on the tip as ``user_id``; returns the changed tip or raises Refused."""
-    tip, actor = await find_tip(desk, tip_id, user_id, is_admin)
+async def act(case: UseCase, tip_id: int, user_id: int, action: str, arg: str | None = None) -> Tip:
+    """Do ``action`` on the tip as ``user_id`` (an officer, or an administrator when the tip
+    reached no unit); returns the changed tip or raises Refusal."""
+    tip, actor = await find_tip(case, tip_id, user_id)
     if action not in ALLOWED:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     if tip.status not in ALLOWED[action]:
         if action == "acknowledge":
-            raise Refused("card.already")
-        status = t(f"tipwork.state_{tip.status}", desk.language)
-        raise Refused("tipwork.not_now", status=status)
+            raise Refusal("card.already")
+        status = t(f"tipwork.state_{tip.status}", case.language)
+        raise Refusal("tipwork.not_now", status=status)
     handler = ACTIONS[action]
-    await handler(desk, tip, actor, arg)
+    await handler(case, tip, actor, arg)
     return tip
 
 
-async def _acknowledge(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+async def _acknowledge(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
     await _change(
-        desk,
+        case,
         tip,
         actor,
         "acknowledged",
         TipStatus.UNACKNOWLEDGED,
         status=TipStatus.ACKNOWLEDGED,
-        acknowledged_at=desk.now,
+        acknowledged_at=case.now,
         acknowledged_by=actor.officer_id or 0,
     )
-    await _tell_received(desk, tip)
+    await _tell_received(case, tip)
 
 
-async def _assign(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+async def _assign(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
     if tip.status == TipStatus.IN_PROGRESS and tip.assignee_id == (actor.officer_id or 0):
-        raise Refused("tipwork.already_yours")
+        raise Refusal("tipwork.already_yours")
     was = tip.status
     values: dict[str, Any] = {"status": TipStatus.IN_PROGRESS, "assignee_id": actor.officer_id or 0}
     if was in TipStatus.UNACKNOWLEDGED:  # taking a tip acknowledges it too
-        values.update(acknowledged_at=desk.now, acknowledged_by=actor.officer_id or 0)
-    await _change(desk, tip, actor, "assigned", (was,), **values)
+        values.update(acknowledged_at=case.now, acknowledged_by=actor.officer_id or 0)
+    await _change(case, tip, actor, "assigned", (was,), **values)
     if was in TipStatus.UNACKNOWLEDGED:
-        await _tell_received(desk, tip)
+        await _tell_received(case, tip)
     if was != TipStatus.IN_PROGRESS:
-        await _tell(desk, tip, "tipwork.tipster_in_progress", unit=await _unit_name(desk, tip))
+        await _tell(case, tip, "tipwork.tipster_in_progress", unit=await _unit_name(case, tip))
 
 
-async def _resolve(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+async def _resolve(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
     if arg not in OUTCOMES:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     await _change(
-        desk,
+        case,
         tip,
         actor,
         "resolved",
@@ -172,16 +147,16 @@ async def _resolve(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
         note=arg,
         status=TipStatus.RESOLVED,
         outcome=arg,
-        closed_at=desk.now,
+        closed_at=case.now,
     )
-    await _tell(desk, tip, f"tipwork.tipster_resolved_{arg}")
+    await _tell(case, tip, f"tipwork.tipster_resolved_{arg}")
 
 
-async def _reject(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
+async def _reject(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
     if arg not in REJECT_REASONS:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     await _change(
-        desk,
+        case,
         tip,
         actor,
         "rejected",
@@ -189,26 +164,26 @@ async def _reject(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
         note=arg,
         status=TipStatus.REJECTED,
         outcome=arg,
-        closed_at=desk.now,
+        closed_at=case.now,
     )
     if arg == "spam":  # counts against the pseudonym; nobody learns who it is
-        await desk.uow.tips.add_spam_strike(tip.tipster, desk.now)
-    await _tell(desk, tip, "tipwork.tipster_rejected")
+        await case.uow.tips.add_spam_strike(tip.tipster, case.now)
+    await _tell(case, tip, "tipwork.tipster_rejected")
 
 
-async def _duplicate(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
-    original = await desk.uow.tips.by_code(normalize_code(arg or "")[:8])
+async def _duplicate(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
+    original = await case.uow.tips.by_code(normalize_code(arg or "")[:8])
     if original is not None and original.duplicate_of is not None:
-        original = await desk.uow.tips.get(original.duplicate_of)  # point at the first one
+        original = await case.uow.tips.get(original.duplicate_of)  # point at the first one
     if (
         original is None
         or original.id == tip.id
         or original.held
-        or await may_act(desk.uow, original, actor.user_id, actor.officer_id is None) is None
+        or await may_act(case.uow, original, actor.user_id, actor.officer_id is None) is None
     ):
-        raise Refused("tipwork.dup_unknown", code=normalize_code(arg or "")[:8] or "—")
+        raise Refusal("tipwork.dup_unknown", code=normalize_code(arg or "")[:8] or "—")
     await _change(
-        desk,
+        case,
         tip,
         actor,
         "duplicate",
@@ -216,56 +191,58 @@ async def _duplicate(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> Non
         note=original.code,
         status=TipStatus.DUPLICATE,
         duplicate_of=original.id,
-        closed_at=desk.now,
+        closed_at=case.now,
     )
-    await _tell(desk, tip, "tipwork.tipster_duplicate")
+    await _tell(case, tip, "tipwork.tipster_duplicate")
 
 
-async def transfer_target(desk: Desk, tip: Tip, arg: str | None) -> tuple[PoliceUnit, str | None]:
+async def transfer_target(
+    case: UseCase, tip: Tip, arg: str | None
+) -> tuple[PoliceUnit, str | None]:
     """The receiving unit for ``c<commune code>`` or ``p<province code>``, and the commune the
     tip now belongs to (when a commune was chosen)."""
     arg = arg or ""
     unit: PoliceUnit | None = None
     commune_code: str | None = None
-    if arg.startswith("c") and (commune := desk.directory.get(arg[1:])) is not None:
+    if arg.startswith("c") and (commune := case.directory.get(arg[1:])) is not None:
         unit, commune_code = (
-            (await route(desk.uow, desk.directory, commune.code)).unit,
+            (await route(case.uow, case.directory, commune.code)).unit,
             commune.code,
         )
-    elif arg.startswith("p") and desk.directory.province(arg[1:]) is not None:
-        unit = await desk.uow.units.for_province(arg[1:])
+    elif arg.startswith("p") and case.directory.province(arg[1:]) is not None:
+        unit = await case.uow.units.for_province(arg[1:])
     else:
-        raise Refused("tipwork.stale")
+        raise Refusal("tipwork.stale")
     if unit is None:
-        raise Refused("tipwork.xfer_no_unit")
+        raise Refusal("tipwork.xfer_no_unit")
     if unit.id == tip.unit_id:
-        raise Refused("tipwork.xfer_same")
+        raise Refusal("tipwork.xfer_same")
     return unit, commune_code
 
 
-async def _transfer(desk: Desk, tip: Tip, actor: Actor, arg: str | None) -> None:
-    unit, commune_code = await transfer_target(desk, tip, arg)
+async def _transfer(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
+    unit, commune_code = await transfer_target(case, tip, arg)
     old_card, old_unit = tip.card_outbox_id, tip.unit_id
     values: dict[str, Any] = {
         "status": TipStatus.TRANSFERRED,
         "unit_id": unit.id,
         "transferred_from": old_unit,
-        "received_at": desk.now,
+        "received_at": case.now,
         "acknowledged_at": None,
         "acknowledged_by": None,
         "assignee_id": None,
     }
-    commune = desk.directory.get(commune_code) if commune_code else None
+    commune = case.directory.get(commune_code) if commune_code else None
     if commune is not None:
         values.update(commune_code=commune.code, province_code=commune.province_code)
     note = f"unit:{old_unit or '-'}>unit:{unit.id}"
     await _change(
-        desk, tip, actor, "transferred", ALLOWED["transfer"], note=note, rerender=False, **values
+        case, tip, actor, "transferred", ALLOWED["transfer"], note=note, rerender=False, **values
     )
     if old_card is not None:  # the old group keeps a card that says where the tip went
-        await edit_card(desk, tip, old_card, moved_to=unit.name)
-    await send_card(desk, tip)
-    await _tell(desk, tip, "tipwork.tipster_transferred", unit=unit.name)
+        await edit_card(case, tip, old_card, moved_to=unit.name)
+    await send_card(case, tip)
+    await _tell(case, tip, "tipwork.tipster_transferred", unit=unit.name)
 
 
 ACTIONS = {
@@ -279,7 +256,7 @@ ACTIONS = {
 
 
 async def _change(
-    desk: Desk,
+    case: UseCase,
     tip: Tip,
     actor: Actor,
     kind: str,
@@ -289,103 +266,95 @@ async def _change(
     **values: Any,
 ) -> None:
     assert tip.id is not None
-    if not await desk.uow.tips.transition(tip.id, from_statuses, desk.now, **values):
-        await desk.uow.session.refresh(tip)
-        status = t(f"tipwork.state_{tip.status}", desk.language)
-        raise Refused("tipwork.not_now", status=status)
-    await desk.uow.tips.record(tip.id, kind, actor.audit, desk.now, note)
+    if not await case.uow.tips.transition(tip.id, from_statuses, case.now, **values):
+        await case.uow.tips.reload(tip)
+        status = t(f"tipwork.state_{tip.status}", case.language)
+        raise Refusal("tipwork.not_now", status=status)
+    await case.uow.tips.record(tip.id, kind, actor.audit, case.now, note)
     log.info("tip %s", kind)
     if rerender and tip.card_outbox_id is not None:
-        await edit_card(desk, tip, tip.card_outbox_id)
+        await edit_card(case, tip, tip.card_outbox_id)
 
 
-async def card_content(desk: Desk, tip: Tip, moved_to: str | None = None) -> dict[str, Any]:
+async def card_content(case: UseCase, tip: Tip, moved_to: str | None = None) -> dict[str, Any]:
     """The card's text and buttons as they stand, for sendMessage or editMessageText."""
-    view = await card_view(desk.uow, tip, desk.clocks, moved_to=moved_to)
+    view = await card_view(case.uow, tip, case.clocks, moved_to=moved_to)
     content: dict[str, Any] = {
-        "text": card_text(tip, desk.directory, desk.language, view),
+        "text": card_text(tip, case.directory, case.language, view),
         "parse_mode": "HTML",
     }
-    keyboard = None if moved_to else card_keyboard(tip, desk.language)
+    keyboard = None if moved_to else card_keyboard(tip, case.language)
     if keyboard is not None:
         content["reply_markup"] = keyboard
     return content
 
 
-async def card_rest(desk: Desk, tip: Tip) -> list[str]:
+async def card_rest(case: UseCase, tip: Tip) -> list[str]:
     """The rest of a long description, in the numbered messages that follow the card."""
-    view = await card_view(desk.uow, tip, desk.clocks)
-    return card_messages(tip, desk.directory, desk.language, view)[1:]
+    view = await card_view(case.uow, tip, case.clocks)
+    return card_messages(tip, case.directory, case.language, view)[1:]
 
 
-async def edit_card(desk: Desk, tip: Tip, card_outbox_id: int, moved_to: str | None = None) -> None:
+async def edit_card(
+    case: UseCase, tip: Tip, card_outbox_id: int, moved_to: str | None = None
+) -> None:
     """Re-render a card the bot sent; the sender fills in its message_id once it is out."""
-    where = await desk.uow.outbox.destination_of(card_outbox_id)
+    where = await case.uow.outbox.destination_of(card_outbox_id)
     if where is None:
         return
-    await desk.uow.outbox.enqueue(
+    await case.uow.outbox.enqueue(
         where,
         "editMessageText",
-        await card_content(desk, tip, moved_to),
-        desk.now,
+        await card_content(case, tip, moved_to),
+        case.now,
         refers_to=card_outbox_id,
-        source_update_id=desk.source_update_id,
+        source_update_id=case.source_update_id,
         purpose="tip.card_edit",
         subject=subject_of(tip),
     )
 
 
-async def send_card(desk: Desk, tip: Tip) -> None:
+async def send_card(case: UseCase, tip: Tip) -> None:
     """A fresh card (with location and copied media) where the tip now belongs."""
-    await queue_fresh_card(
-        desk.uow,
-        desk.keyring,
-        desk.directory,
-        tip,
-        desk.admin_ids,
-        desk.language,
-        desk.now,
-        desk.clocks,
-        desk.source_update_id,
-    )
+    await queue_fresh_card(case, tip)
 
 
-async def release(desk: Desk, code: str) -> Tip | None:
+async def release(case: UseCase, code: str) -> Tip | None:
     """An administrator releases a held tip: its unit gets the card now, its clocks start."""
-    tip = await desk.uow.tips.by_code(normalize_code(code)[:8])
+    tip = await case.uow.tips.by_code(normalize_code(code)[:8])
     if tip is None or not tip.held:
         return None
     tip.held = False
-    tip.received_at = desk.now
+    tip.received_at = case.now
     assert tip.id is not None
-    await desk.uow.tips.record(tip.id, "released", "admin", desk.now)
-    await send_card(desk, tip)
+    await case.uow.tips.record(tip.id, "released", "admin", case.now)
+    await send_card(case, tip)
     return tip
 
 
-async def _unit_name(desk: Desk, tip: Tip) -> str:
-    unit = await desk.uow.units.get(tip.unit_id) if tip.unit_id else None
+async def _unit_name(case: UseCase, tip: Tip) -> str:
+    unit = await case.uow.units.get(tip.unit_id) if tip.unit_id else None
     return unit.name if unit else t("tip.unit_admins", tip.tipster_language)
 
 
-async def _tell_received(desk: Desk, tip: Tip) -> None:
+async def _tell_received(case: UseCase, tip: Tip) -> None:
     assert tip.acknowledged_at is not None
     await _tell(
-        desk, tip, "tip.acknowledged", unit=await _unit_name(desk, tip), at=local_time(desk.now)
+        case, tip, "tip.acknowledged", unit=await _unit_name(case, tip), at=local_time(case.now)
     )
 
 
-async def _tell(desk: Desk, tip: Tip, key: str, **values: str) -> None:
+async def _tell(case: UseCase, tip: Tip, key: str, **values: str) -> None:
     """A notice to the tipster in their own language, in the same transaction as the change."""
     language = tip.tipster_language
     escaped = {name: html.escape(value) for name, value in values.items()}
-    destination: Destination = tipster_destination(tip, desk.keyring)
-    await desk.uow.outbox.enqueue(
+    destination: Destination = tipster_destination(tip, case.keyring)
+    await case.uow.outbox.enqueue(
         destination,
         "sendMessage",
         {"text": t(key, language, code=tip.code, **escaped), "parse_mode": "HTML"},
-        desk.now,
-        source_update_id=desk.source_update_id,
+        case.now,
+        source_update_id=case.source_update_id,
         purpose="tip.receipt" if key == "tip.acknowledged" else "tip.notice",
         subject=subject_of(tip),
     )

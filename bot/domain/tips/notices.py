@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 from bot.core.geo import distance_km
 from bot.core.i18n import t
-from bot.core.keyring import Keyring
 from bot.core.telegram_text import TEXT_LIMIT, continued, visible_length
+from bot.domain.tips.buttons import AskTipsterButton, CardButton, CardVerb
 from bot.domain.tips.clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips.intake import Draft, Tipster, destinations, tipster_destination
-from bot.domain.tips.buttons import AskTipsterButton, CardButton, CardVerb
 from bot.domain.tips.threads import open_thread, subject_of
 from bot.domain.units.communes import CommuneDirectory
+from bot.domain.use_case import UseCase
 from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import CardQueue, Destination
 from storage.uow import UnitOfWork
@@ -180,23 +180,17 @@ def review_messages(draft: Draft, directory: CommuneDirectory, language: str) ->
 
 
 async def queue_continuations(
-    uow: UnitOfWork,
-    tip: Tip,
-    destination: Destination,
-    messages: list[str],
-    under: int,
-    now: datetime,
-    source_update_id: int | None = None,
+    case: UseCase, tip: Tip, destination: Destination, messages: list[str], under: int
 ) -> None:
     """The rest of a long description, in the tip's thread right after its card."""
     for text in messages:
-        await uow.outbox.enqueue(
+        await case.uow.outbox.enqueue(
             destination,
             "sendMessage",
             {"text": text, "parse_mode": "HTML"},
-            now,
+            case.now,
             refers_to=under,
-            source_update_id=source_update_id,
+            source_update_id=case.source_update_id,
             purpose="tip.card_more",
             subject=subject_of(tip),
         )
@@ -275,26 +269,23 @@ def within(tip: Tip, other: Tip, km: float) -> bool:
 
 
 async def queue_card(
-    uow: UnitOfWork,
+    case: UseCase,
     tip: Tip,
     draft: Draft,
     tipster: Tipster,
     destinations: list[Destination],
-    directory: CommuneDirectory,
-    language: str,
-    now: datetime,
-    source_update_id: int | None,
-    clocks: TipClockPolicy | None = None,
     header: str | None = None,
 ) -> None:
-    """One card per destination, then the location and copies of the attachments under it.
+    """One card per destination, in the police's language, then the location and copies of
+    the attachments under it.
 
     In the unit's group the card opens the tip's thread (its own topic in a forum group), and
     everything about the tip goes there. ``header`` heads the card (why it came here)."""
-    queue: CardQueue = {"source_update_id": source_update_id, "subject": subject_of(tip)}
+    uow, language, now = case.uow, case.language, case.now
+    queue: CardQueue = {"source_update_id": case.source_update_id, "subject": subject_of(tip)}
     unit = await uow.units.get(tip.unit_id) if tip.unit_id is not None else None
-    view = await card_view(uow, tip, clocks or TipClockPolicy())
-    card, *more = card_messages(tip, directory, language, view, header)
+    view = await card_view(uow, tip, case.clocks)
+    card, *more = card_messages(tip, case.directory, language, view, header)
     for position, destination in enumerate(destinations):
         card_params = {
             "text": card,
@@ -302,16 +293,14 @@ async def queue_card(
             "reply_markup": card_keyboard(tip, language),
         }
         if unit is not None and destination.chat_id == unit.chat_id:
-            card_row, under = await open_thread(
-                uow, tip, unit, destination, card_params, language, now, source_update_id
-            )
+            card_row, under = await open_thread(case, tip, unit, destination, card_params)
         else:
             card_row = under = await uow.outbox.enqueue(
                 destination, "sendMessage", card_params, now, purpose="tip.card", **queue
             )
         if position == 0:
             tip.card_outbox_id = card_row
-        await queue_continuations(uow, tip, destination, more, under, now, source_update_id)
+        await queue_continuations(case, tip, destination, more, under)
         if tip.latitude is not None and tip.longitude is not None:
             await uow.outbox.enqueue(
                 destination,
@@ -334,37 +323,14 @@ async def queue_card(
             )
 
 
-async def queue_fresh_card(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    directory: CommuneDirectory,
-    tip: Tip,
-    admin_ids: frozenset[int],
-    language: str,
-    now: datetime,
-    clocks: TipClockPolicy,
-    source_update_id: int | None = None,
-    header: str | None = None,
-) -> None:
+async def queue_fresh_card(case: UseCase, tip: Tip, header: str | None = None) -> None:
     """A fresh card (with the location and the tipster's media copied again) where the tip
     now belongs: its unit's group, or every administrator."""
-    chat = tipster_destination(tip, keyring)
+    chat = tipster_destination(tip, case.keyring)
     tipster = Tipster(pseudonym=tip.tipster, chat=chat, language=tip.tipster_language)
     draft = Draft(attachments=json.loads(tip.media or "[]"))
-    targets = await destinations(uow, keyring, tip, admin_ids)
-    await queue_card(
-        uow,
-        tip,
-        draft,
-        tipster,
-        targets,
-        directory,
-        language,
-        now,
-        source_update_id,
-        clocks,
-        header,
-    )
+    targets = await destinations(case.uow, case.keyring, tip, case.admin_ids)
+    await queue_card(case, tip, draft, tipster, targets, header)
 
 
 def unit_name(unit: PoliceUnit | None, language: str) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from bot.core.i18n import DEFAULT_LANGUAGE, t
-from bot.core.keyring import Keyring
+from bot.core.i18n import t
 from bot.core.telegram_text import TEXT_LIMIT as TELEGRAM_TEXT_LIMIT
 from bot.core.telegram_text import continued
 from bot.domain.tips.intake import tipster_destination
 from bot.domain.tips.threads import Place, places, subject_of, working_units
+from bot.domain.use_case import UseCase
 from storage.models import Officer, PoliceUnit, Tip
 from storage.outbox import AnswerQueue, RelayQueue
 from storage.uow import UnitOfWork
@@ -92,20 +91,13 @@ def admin_writer(tip: Tip, user_id: int, name: str, admin_ids: frozenset[int]) -
     return Writer(None, None, user_id, name)
 
 
-async def to_tipster(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    tip: Tip,
-    writer: Writer,
-    content: Content,
-    now: datetime,
-    signed: bool = False,
-    source_update_id: int | None = None,
-) -> None:
+async def to_tipster(case: UseCase, tip: Tip, writer: Writer, content: Content) -> None:
     """Pass an officer's (or administrator's) message to the tipster, in the tipster's
-    language, labelled with the unit's name (or the administrators'); record it in the tip's
-    history (not its words)."""
+    language, labelled with the unit's name (or the administrators'), and with the writer's
+    own name only when the service is set to sign (``relay_officer_name``); record it in the
+    tip's history (not its words)."""
     assert tip.id is not None
+    uow, now, signed = case.uow, case.now, case.settings.relay_officer_name
     language = tip.tipster_language
     unit, code = html.escape(writer.signer(language)), tip.code
     if signed and writer.person:
@@ -115,8 +107,8 @@ async def to_tipster(
     else:
         label = t("dialogue.to_tipster", language, unit=unit, code=code)
     hint = t("dialogue.reply_hint", language)
-    destination = tipster_destination(tip, keyring)
-    queue: RelayQueue = {"source_update_id": source_update_id, "purpose": "tip.relay"}
+    destination = tipster_destination(tip, case.keyring)
+    queue: RelayQueue = {"source_update_id": case.source_update_id, "purpose": "tip.relay"}
     subject = subject_of(tip)
     if content.text is not None:
         texts = relayed(tip, lambda part: f"{label}\n\n{part}\n\n{hint}", content.text, language)
@@ -139,21 +131,12 @@ async def to_tipster(
     await uow.tips.record(tip.id, "asked", writer.audit, now)
 
 
-async def to_police(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    tip: Tip,
-    content: Content,
-    label: str,
-    now: datetime,
-    admin_ids: frozenset[int],
-    source_update_id: int | None = None,
-    language: str = DEFAULT_LANGUAGE,
-) -> list[Place]:
+async def to_police(case: UseCase, tip: Tip, content: Content, label: str) -> list[Place]:
     """Pass the tipster's message into the tip's thread in every group working it, as
     "tip.answer" so that officers can reply to it (any of its parts) in turn. ``label`` is
-    already formatted, in the groups' ``language``."""
-    targets = await places(uow, keyring, tip, admin_ids)
+    already formatted, in the police's language."""
+    uow, now, language, source_update_id = case.uow, case.now, case.language, case.source_update_id
+    targets = await places(uow, case.keyring, tip, case.admin_ids)
     subject = subject_of(tip)
     for place in targets:
         queue: AnswerQueue = {
@@ -177,3 +160,22 @@ async def to_police(
                 **queue,
             )
     return targets
+
+
+async def answer(case: UseCase, tip: Tip, content: Content) -> None:
+    """The tipster answers the police: into the tip's thread, where officers can reply to it;
+    recorded in the tip's history (not its words)."""
+    assert tip.id is not None
+    label = t("dialogue.answer_card", case.language, code=tip.code)
+    await to_police(case, tip, content, label)
+    await case.uow.tips.record(tip.id, "answered", "tipster", case.now)
+
+
+async def add_information(case: UseCase, tip: Tip, content: Content) -> None:
+    """The tipster adds information to their tip (Follow up → Add information): passed into
+    the tip's thread unless the tip is held for review (then it stays with the tip, shown to
+    nobody yet); recorded in the tip's history with its words."""
+    if not tip.held:
+        label = html.escape(t("follow.info_card", case.language, code=tip.code))
+        await to_police(case, tip, content, label)
+    await case.uow.tips.record(tip.id or 0, "info_added", "tipster", case.now, content.text)

@@ -13,12 +13,12 @@ it; both groups hear the tipster's answers and the tip's reminders.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.domain.tips.intake import destinations
+from bot.domain.use_case import UseCase
 from storage.models import OutboxStatus, PoliceUnit, Tip, TipThread
 from storage.outbox import Destination
 from storage.uow import UnitOfWork
@@ -57,18 +57,13 @@ class Place:
 
 
 async def open_thread(
-    uow: UnitOfWork,
-    tip: Tip,
-    unit: PoliceUnit,
-    destination: Destination,
-    card: dict[str, Any],
-    language: str,
-    now: datetime,
-    source_update_id: int | None = None,
+    case: UseCase, tip: Tip, unit: PoliceUnit, destination: Destination, card: dict[str, Any]
 ) -> tuple[int, int]:
-    """Queue the tip's card in the unit's group, in a new topic when the group is a forum;
-    remember the thread. Returns the card's row and the row to thread the rest under."""
+    """Queue the tip's card in the unit's group, in a new topic (named in the police's
+    language) when the group is a forum; remember the thread. Returns the card's row and the
+    row to thread the rest under."""
     assert tip.id is not None and unit.id is not None
+    uow, language, now, source_update_id = case.uow, case.language, case.now, case.source_update_id
     subject = subject_of(tip)
     topic: int | None = None
     if unit.forum:

@@ -7,23 +7,16 @@ administrators; a unit whose group the bot cannot post in is skipped. It is neve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core.codes import new_code, normalize_code
-from bot.core.keyring import Keyring
+from bot.core.refusals import Refusal
 from bot.domain.units.communes import CommuneDirectory
+from bot.domain.use_case import UseCase
 from storage.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 INVITE_LIFETIME = timedelta(hours=48)
-
-
-class SetupError(Exception):
-    """A setup request that cannot be done; ``key`` names the catalog message explaining why."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,27 +28,23 @@ class Route:
 
 
 async def add_commune_unit(
-    uow: UnitOfWork,
-    directory: CommuneDirectory,
-    commune_code: str,
-    chat_id: int,
-    now: datetime,
-    name: str | None = None,
+    case: UseCase, commune_code: str, chat_id: int, name: str | None = None
 ) -> PoliceUnit:
     """Link a commune to the unit of ``chat_id``, creating the unit when the group has none.
 
     Linking a second commune to the same group makes a merged unit.
     """
-    commune = directory.get(commune_code)
+    uow = case.uow
+    commune = case.directory.get(commune_code)
     if commune is None:
-        raise SetupError("setup.unknown_commune", code=commune_code)
+        raise Refusal("setup.unknown_commune", code=commune_code)
     unit = await uow.units.by_chat(chat_id)
     if unit is None:
         unit = await uow.units.add(
-            name or f"Công an {commune.name}", "commune", commune.province_code, chat_id, now
+            name or f"Công an {commune.name}", "commune", commune.province_code, chat_id, case.now
         )
     elif unit.level != "commune":
-        raise SetupError("setup.chat_taken", name=unit.name)
+        raise Refusal("setup.chat_taken", name=unit.name)
     assert unit.id is not None
     await uow.units.set_reachable(unit.id)  # linked again: give its group another chance
     await uow.units.cover(unit.id, commune.code)
@@ -63,21 +52,16 @@ async def add_commune_unit(
 
 
 async def add_province_unit(
-    uow: UnitOfWork,
-    directory: CommuneDirectory,
-    province_code: str,
-    chat_id: int,
-    now: datetime,
-    name: str | None = None,
+    case: UseCase, province_code: str, chat_id: int, name: str | None = None
 ) -> PoliceUnit:
-    province = directory.province(province_code)
+    province = case.directory.province(province_code)
     if province is None:
-        raise SetupError("setup.unknown_province", code=province_code)
-    existing = await uow.units.by_chat(chat_id)
+        raise Refusal("setup.unknown_province", code=province_code)
+    existing = await case.uow.units.by_chat(chat_id)
     if existing is not None:
-        raise SetupError("setup.chat_taken", name=existing.name)
-    return await uow.units.add(
-        name or f"Công an {province.name}", "province", province.code, chat_id, now
+        raise Refusal("setup.chat_taken", name=existing.name)
+    return await case.uow.units.add(
+        name or f"Công an {province.name}", "province", province.code, chat_id, case.now
     )
 
 
@@ -95,43 +79,46 @@ async def route(uow: UnitOfWork, directory: CommuneDirectory, commune_code: str)
     return Route(None, fallback="admins")
 
 
+async def follow_group(case: UseCase, old_chat_id: int, new_chat_id: int) -> None:
+    """Telegram gave a unit's group a new id (a group upgraded to a supergroup): the unit
+    follows it, so its tips keep arriving."""
+    await case.uow.units.move_chat(old_chat_id, new_chat_id)
+
+
+async def note_forum(case: UseCase, chat_id: int, forum: bool) -> None:
+    """Whether a unit's group has topics (each tip then gets its own), as Telegram says."""
+    await case.uow.units.set_forum(chat_id, forum)
+
+
 def reachable(unit: PoliceUnit) -> bool:
     """False while the bot cannot post in the unit's group (see ``dead_letters``)."""
     return unit.unreachable_since is None
 
 
 async def invite_officer(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    unit_id: int,
-    now: datetime,
-    lifetime: timedelta = INVITE_LIFETIME,
-    role: str = "officer",
+    case: UseCase, unit_id: int, lifetime: timedelta = INVITE_LIFETIME, role: str = "officer"
 ) -> str:
     """A one-time code for /join; only its keyed hash is stored."""
+    uow = case.uow
     if await uow.units.get(unit_id) is None:
-        raise SetupError("setup.unknown_unit", unit=unit_id)
+        raise Refusal("setup.unknown_unit", unit=unit_id)
     code = new_code()
-    await uow.invites.add(keyring.pseudonym("invite", code), unit_id, now + lifetime, role)
+    await uow.invites.add(
+        case.keyring.pseudonym("invite", code), unit_id, case.now + lifetime, role
+    )
     return code
 
 
-async def join(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    text: str,
-    user_id: int,
-    display_name: str,
-    now: datetime,
-) -> PoliceUnit:
+async def join(case: UseCase, text: str, user_id: int, display_name: str) -> PoliceUnit:
     """Register the sender as an officer of the invite's unit, using up the invite."""
-    code_hash = keyring.pseudonym("invite", normalize_code(text))
+    uow, now = case.uow, case.now
+    code_hash = case.keyring.pseudonym("invite", normalize_code(text))
     invite = await uow.invites.get(code_hash)
     if invite is None or not await uow.invites.redeem(code_hash, now):
         reason = "setup.invite_invalid"
         if invite is not None:
             reason = "setup.invite_used" if invite.used_at else "setup.invite_expired"
-        raise SetupError(reason)
+        raise Refusal(reason)
     unit = await uow.units.get(invite.unit_id)
     assert unit is not None
     await uow.officers.add(invite.unit_id, user_id, display_name[:200], now)

@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.domain.communes import CommuneDirectory
 from bot.domain.tip_clocks import TipClockPolicy
 from bot.domain.tip_lifecycle import Desk, act
@@ -87,6 +89,7 @@ async def test_a_recomputed_plain_hash_does_not_pass(storage: Storage) -> None:
     assert await broken(storage) == 2
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 async def test_the_command_reports_an_intact_log_and_names_a_broken_link(
     storage: Storage, database_url: str, tmp_path: Path
 ) -> None:

@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.clock import Clock
 from bot.domain.campaigns import feed, start_due_runs
 from bot.security import Keyring
@@ -16,6 +18,8 @@ from storage.uow import Storage
 from tests.support.campaigns import add_subscribers
 from tests.support.service import SECRET
 from tests.test_setup_cli import tinbao
+
+pytestmark = pytest.mark.e2e  # runs tinbao in a process of its own
 
 
 def storage_at(tmp_path: Path) -> Storage:

@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.core.clock import Clock
 from bot.core.keyring import Keyring
 from bot.domain.campaigns.broadcasts import feed, start_due_runs
@@ -17,6 +19,8 @@ from tests.support.campaigns import add_subscribers
 from tests.support.service import SECRET
 from tests.support.use_cases import use_case
 from tests.units.test_cli import tinbao
+
+pytestmark = pytest.mark.e2e  # runs tinbao in a process of its own
 
 
 def storage_at(tmp_path: Path) -> Storage:

@@ -78,6 +78,7 @@ def test_talk_without_a_running_sandbox_says_where_it_looked(
     assert url in line and "tinbao sandbox" in line
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_the_sandbox_on_a_port_in_use_asks_for_another_port(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

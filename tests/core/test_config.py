@@ -25,6 +25,7 @@ def tinbao(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_run_without_a_token_says_which_setting_is_missing(tmp_path: Path) -> None:
     result = tinbao("run", cwd=tmp_path, TINBAO_SECRET_KEY=SECRET)
     assert result.returncode == 2
@@ -34,6 +35,7 @@ def test_run_without_a_token_says_which_setting_is_missing(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_a_bad_database_url_gives_one_line_naming_it(tmp_path: Path) -> None:
     result = tinbao(
         "run", cwd=tmp_path, TINBAO_BOT_TOKEN="123:abc", TINBAO_DATABASE_URL="mysql://db/tinbao"
@@ -44,6 +46,7 @@ def test_a_bad_database_url_gives_one_line_naming_it(tmp_path: Path) -> None:
     assert lines[0].startswith("tinbao: error: TINBAO_DATABASE_URL is invalid")
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_an_unmigrated_database_names_the_upgrade_command(tmp_path: Path) -> None:
     result = tinbao(
         "run",
@@ -84,6 +87,7 @@ def test_init_writes_a_secret_once_and_keeps_other_settings(tmp_path: Path) -> N
     assert env.read_text() == first
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_db_upgrade_then_current_reports_the_head(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
     assert tinbao("db", "upgrade", cwd=tmp_path, TINBAO_DATABASE_URL=url).returncode == 0
@@ -91,6 +95,7 @@ def test_db_upgrade_then_current_reports_the_head(tmp_path: Path) -> None:
     assert current.returncode == 0, current.stderr
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_an_unreachable_bot_api_gives_one_line_naming_the_url(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
     assert tinbao("db", "upgrade", cwd=tmp_path, TINBAO_DATABASE_URL=url).returncode == 0

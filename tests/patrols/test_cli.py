@@ -6,7 +6,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.units.test_cli import tinbao
+
+pytestmark = pytest.mark.e2e  # runs tinbao in a process of its own
 
 
 def add_checkpoint(

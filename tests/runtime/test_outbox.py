@@ -63,6 +63,25 @@ async def test_a_429_is_waited_out_and_nothing_is_lost(
     assert (await sandbox.client.counters())["too_many_requests"]["private"] >= 1
 
 
+async def test_messages_to_a_group_are_spaced_at_the_group_rate(
+    sandbox_factory: Any, storage: Storage, database_url: str
+) -> None:
+    from sandbox.limits import Limits
+
+    # The sandbox refuses a group message that follows the last within 0.6 s; the sender
+    # spaces them a second apart, so none is refused.
+    sandbox = await sandbox_factory(limits=Limits(group_per_minute=100, group_burst=1))
+    group = await sandbox.client.create_group("CA Bến Thành")
+    destination = Destination(group["id"], "group", storage.keyring.pseudonym("chat", group["id"]))
+    texts = ["một", "hai", "ba"]
+    await queue_texts(storage, destination, texts)
+    async with running_service(sandbox, database_url, group_rate_per_minute=60) as service:
+        service.sender.wake()
+        delivered = await sandbox.client.wait_for_bot_messages(group["id"], 3, timeout=15)
+    assert [m["text"] for m in delivered] == texts
+    assert (await sandbox.client.counters())["too_many_requests"]["group"] == 0
+
+
 async def test_a_blocked_bot_marks_the_chat_and_stops_its_queue(
     sandbox: SandboxServer, storage: Storage, database_url: str
 ) -> None:

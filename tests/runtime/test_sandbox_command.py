@@ -10,11 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.cli.sandbox import DEMO_OFFICER_ID, DEMO_USER_ID
 from sandbox.client import SandboxClient
 from tests.support.people import Person
 from tests.support.sandbox_process import free_port, start_sandbox
 from tests.support.tips import file_tip
+
+pytestmark = pytest.mark.e2e  # runs tinbao in a process of its own
 
 
 def test_the_sandbox_answers_start_from_the_readme_client(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 
+import pytest
 from telegram import Bot
 
 from sandbox.client import SandboxClient
@@ -18,6 +19,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.e2e  # the sandbox in a process of its own
 async def test_the_sandbox_process_serves_the_bot_api_and_the_people_api() -> None:
     port = free_port()
     process = await asyncio.create_subprocess_exec(

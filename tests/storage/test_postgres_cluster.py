@@ -17,10 +17,13 @@ def _postgres_required() -> bool:
     return bool(os.environ.get("CI")) or os.environ.get("TINBAO_TEST_DATABASE") == "postgresql"
 
 
-pytestmark = pytest.mark.skipif(
-    not available() and not _postgres_required(),
-    reason="PostgreSQL server binaries not installed (apt-get install postgresql)",
-)
+pytestmark = [
+    pytest.mark.storage,
+    pytest.mark.skipif(
+        not available() and not _postgres_required(),
+        reason="PostgreSQL server binaries not installed (apt-get install postgresql)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

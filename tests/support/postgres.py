@@ -484,10 +484,15 @@ class ThrowawayPostgres:
             raise PostgresError("the cluster is not started")
         return f"postgresql://{self.user}@{self.host}:{self.port}/postgres"
 
-    def create_database(self, name: str) -> str:
-        """CREATE DATABASE ``name``; returns its SQLAlchemy async URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """CREATE DATABASE ``name``, a copy of database ``template`` when given (nobody may be
+        connected to it); returns its SQLAlchemy async URL."""
         self._check_name(name)
-        self.execute(f'CREATE DATABASE "{name}"')
+        if template is None:
+            self.execute(f'CREATE DATABASE "{name}"')
+        else:
+            self._check_name(template)
+            self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
 
     def drop_database(self, name: str) -> None:

@@ -14,8 +14,11 @@ from tests.support.people import Person
 from tests.support.use_cases import use_case
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
-FAST = Limits(private_per_second=50, private_burst=50)
-FAST_SERVICE = {"private_chat_rate": 50}
+# Telegram's per-chat limits (one message a second to a person, one every 3 s to a group) would
+# make each flow take seconds of waiting; the sender's pacing has tests of its own.
+FAST = Limits(private_per_second=50, private_burst=50, group_per_minute=3000, group_burst=50)
+FAST_SERVICE = {"private_chat_rate": 50, "group_rate_per_minute": 3000}
+FAST_PROCESS = {f"TINBAO_{name.upper()}": str(rate) for name, rate in FAST_SERVICE.items()}
 TIP_CODE = re.compile(rf"\b[{ALPHABET}]{{8}}\b")  # a tip's public code inside a bot message
 
 

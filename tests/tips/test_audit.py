@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.domain.tips.intake import Draft, Tipster, submit
 from bot.domain.tips.lifecycle import act
 from bot.domain.units.setup import add_commune_unit, invite_officer, join
@@ -77,6 +79,7 @@ async def test_a_recomputed_plain_hash_does_not_pass(storage: Storage) -> None:
     assert await broken(storage) == 2
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 async def test_the_command_reports_an_intact_log_and_names_a_broken_link(
     storage: Storage, database_url: str, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ from tests.support.people import Person
 from tests.support.service import ServiceProcess
 from tests.support.tips import (
     FAST,
+    FAST_PROCESS,
     PNG,
     file_tip,
     link_commune,
@@ -62,7 +63,7 @@ async def police_and_service(
         database_url,
         tmp_path / "service.log",
         TINBAO_LOG_LEVEL="DEBUG",
-        TINBAO_PRIVATE_CHAT_RATE="50",
+        **FAST_PROCESS,
     )
     service.start()
     return officer, group, service

@@ -12,7 +12,7 @@ from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import resident
 from tests.support.service import ServiceProcess
-from tests.support.tips import FAST, TIP_CODE, file_tip, link_commune
+from tests.support.tips import FAST, FAST_PROCESS, TIP_CODE, file_tip, link_commune
 
 
 @pytest.fixture
@@ -26,9 +26,7 @@ async def test_a_card_pending_at_a_crash_is_delivered_once_after_the_restart(
     client = sandbox.client
     group = await client.create_group("CA Bến Thành")
     await link_commune(storage, group["id"])
-    service = ServiceProcess(
-        sandbox, database_url, tmp_path / "service.log", TINBAO_PRIVATE_CHAT_RATE="50"
-    )
+    service = ServiceProcess(sandbox, database_url, tmp_path / "service.log", **FAST_PROCESS)
     await client.fail_next("sendMessage", 10_000, chat_id=group["id"])  # the card cannot go out
     service.start()
     lan = await resident(client)

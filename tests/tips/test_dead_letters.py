@@ -324,6 +324,7 @@ async def test_a_transient_502_to_a_police_group_is_retried_and_the_unit_stays_r
     assert await sandbox.client.bot_messages(province_group["id"]) == []
 
 
+@pytest.mark.e2e  # runs tinbao in a process of its own
 def test_unit_list_shows_a_unit_whose_group_is_unreachable(tmp_path: Path) -> None:
     assert tinbao(tmp_path, "db", "upgrade").returncode == 0
     tinbao(tmp_path, "unit", "add", "--commune", "26743", "--chat", "-100123")

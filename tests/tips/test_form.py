@@ -11,19 +11,25 @@ import pytest
 from bot.core.clock import FrozenClock
 from bot.domain.units.setup import add_commune_unit
 from bot.runtime.service import Service
-from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import PNG, TIP_CODE, reach_description, write_up_to_review
+from tests.support.tips import (
+    FAST,
+    FAST_SERVICE,
+    PNG,
+    TIP_CODE,
+    reach_description,
+    write_up_to_review,
+)
 from tests.support.use_cases import use_case
 
 
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
     """Telegram's per-chat limit would make each dialog take seconds; other tests cover it."""
-    return await sandbox_factory(limits=Limits(private_per_second=50, private_burst=50))
+    return await sandbox_factory(limits=FAST)
 
 
 @pytest.fixture
@@ -39,7 +45,7 @@ async def police_group(sandbox: SandboxServer, storage: Storage) -> dict[str, ob
 async def service(
     sandbox: SandboxServer, database_url: str, police_group: dict[str, object]
 ) -> AsyncIterator[Service]:
-    async with running_service(sandbox, database_url, private_chat_rate=50) as running:
+    async with running_service(sandbox, database_url, **FAST_SERVICE) as running:
         yield running
 
 
@@ -175,11 +181,11 @@ async def test_the_dialog_resumes_after_a_restart(
     sandbox: SandboxServer, database_url: str, police_group: dict[str, object]
 ) -> None:
     lan = await resident(sandbox.client)
-    async with running_service(sandbox, database_url, private_chat_rate=50):
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
         await lan.say("/start", expect=2)
         await lan.press("Gửi tin báo")
         await lan.press("Ma túy")
-    async with running_service(sandbox, database_url, private_chat_rate=50):
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
         [choices] = await lan.say("ben thanh")
     assert "place:26743" in str(choices["reply_markup"])
 
@@ -189,7 +195,7 @@ async def test_an_abandoned_draft_expires_and_the_resident_is_told(
 ) -> None:
     clock = FrozenClock()
     lan = await resident(sandbox.client)
-    async with running_service(sandbox, database_url, clock=clock, private_chat_rate=50):
+    async with running_service(sandbox, database_url, clock=clock, **FAST_SERVICE):
         await lan.say("/start", expect=2)
         await lan.press("Gửi tin báo")
         await lan.press("Ma túy")
@@ -202,7 +208,7 @@ async def test_more_than_the_hourly_limit_of_tips_is_refused(
     sandbox: SandboxServer, database_url: str, police_group: dict[str, object]
 ) -> None:
     lan = await resident(sandbox.client)
-    async with running_service(sandbox, database_url, tips_per_hour=1, private_chat_rate=50):
+    async with running_service(sandbox, database_url, tips_per_hour=1, **FAST_SERVICE):
         await write_tip_up_to_review(lan)
         await lan.press("Gửi tin báo")
         await write_tip_up_to_review(lan)

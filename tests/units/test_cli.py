@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.service import SECRET
+
+pytestmark = pytest.mark.e2e  # runs tinbao in a process of its own
 
 
 def tinbao(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -62,6 +62,7 @@ def test_default_directory_is_loaded_once() -> None:
     assert CommuneDirectory.load() is CommuneDirectory.load()
 
 
+@pytest.mark.e2e  # runs Python in a process of its own
 def test_runtime_does_not_import_the_upstream_dataset_package() -> None:
     code = (
         "import sys; from bot.domain.units.communes import CommuneDirectory; "

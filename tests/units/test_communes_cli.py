@@ -3,6 +3,10 @@
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # runs tinbao in a process of its own
+
 
 def tinbao(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

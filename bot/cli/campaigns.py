@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.cli.units import _transaction, _use_case
+from bot.cli.session import transaction, use_case
 from bot.core.i18n import t
 from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import (
@@ -32,7 +32,7 @@ async def create_campaign(
     at: str | None,
     cron: str | None,
 ) -> str:
-    async with _use_case() as case:
+    async with use_case() as case:
         directory, language, now = case.directory, case.language, case.now
         codes = [code for part in area for code in part.split(",") if code.strip()]
         if audience == "province":
@@ -54,7 +54,7 @@ async def create_campaign(
 
 
 async def list_campaigns() -> list[str]:
-    async with _transaction() as (uow, language, _):
+    async with transaction() as (uow, language, _):
         campaigns = await uow.campaigns.all()
         if not campaigns:
             return [t("campaign.list_empty", language)]
@@ -86,7 +86,7 @@ async def list_campaigns() -> list[str]:
 
 
 async def set_status(campaign_id: int, action: str) -> str:
-    async with _use_case() as case:
+    async with use_case() as case:
         language = case.language
         campaign = await change_status(case, campaign_id, action)
         return t(
@@ -99,7 +99,7 @@ async def set_status(campaign_id: int, action: str) -> str:
 
 async def stats(campaign_id: int) -> tuple[list[str], bool]:
     """Every run's figures and progress bar; (lines, whether a run is still going)."""
-    async with _transaction() as (uow, language, _):
+    async with transaction() as (uow, language, _):
         campaign = await uow.campaigns.get(campaign_id)
         if campaign is None:
             raise Refusal("campaign.unknown", id=campaign_id)

@@ -158,7 +158,7 @@ def _read_text(path: str) -> str:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from bot.cli.units import verify_audit
+    from bot.cli.tips import verify_audit
 
     intact, line = asyncio.run(verify_audit())
     print(line)
@@ -166,7 +166,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _tips(args: argparse.Namespace) -> int:
-    from bot.cli.units import held_tips, release_tip
+    from bot.cli.tips import held_tips, release_tip
 
     if args.action == "held":
         for line in asyncio.run(held_tips()):

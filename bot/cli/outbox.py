@@ -53,12 +53,12 @@ def may_retry(status: str, chat_kind: str) -> bool:
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
-    from bot.cli.units import _transaction
+    from bot.cli.session import transaction
     from bot.core.clock import Clock
     from bot.core.i18n import t
 
     status = OutboxStatus.BLOCKED if args.blocked else OutboxStatus.FAILED
-    async with _transaction() as (uow, language, _):
+    async with transaction() as (uow, language, _):
         if args.action == "failed":
             calls = await uow.outbox.undelivered(status)
             if not calls:

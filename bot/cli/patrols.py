@@ -62,12 +62,12 @@ def described(point: Checkpoint) -> dict[str, object]:
 
 
 async def dispatch(args: argparse.Namespace) -> list[str]:
-    from bot.cli.units import _use_case
+    from bot.cli.session import use_case
     from bot.core.i18n import t
     from bot.domain.patrols import teams as patrols
     from bot.domain.tips.notices import local_time
 
-    async with _use_case() as case:
+    async with use_case() as case:
         uow, language, now, settings = case.uow, case.language, case.now, case.settings
         if args.kind == "team" and args.action == "add":
             interval = settings.patrol_interval_minutes if args.interval is None else args.interval

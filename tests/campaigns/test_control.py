@@ -15,8 +15,7 @@ from bot.domain.campaigns.rules import Schedule
 from sandbox.server import SandboxServer
 from storage.models import CampaignStatus
 from storage.uow import Storage
-from tests.campaigns.test_rights import officer
-from tests.support.campaigns import BEN_THANH, admin_campaign
+from tests.support.campaigns import BEN_THANH, admin_campaign, officer
 from tests.support.people import Person
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, link_commune

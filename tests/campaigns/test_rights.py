@@ -7,29 +7,17 @@ from typing import Any
 
 import pytest
 
-from bot.core.clock import Clock
-from bot.domain.units.setup import invite_officer, join
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.people import Person, resident
+from tests.support.campaigns import officer
+from tests.support.people import Person
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, link_commune
-from tests.support.use_cases import use_case
 
 
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
-
-
-async def officer(storage: Storage, client: Any, unit_id: int, role: str) -> Person:
-    person = await resident(client, first_name="Cán bộ")
-    async with storage.transaction() as uow:
-        now = Clock().now()
-        case = use_case(uow, storage.keyring, now)
-        code = await invite_officer(case, unit_id, role=role)
-        await join(case, code, person.id, "Cán bộ")
-    return person
 
 
 async def test_a_unit_chief_may_target_only_the_unit_s_communes(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from bot.core.clock import Clock
 from bot.domain.campaigns.broadcasts import Authority, CampaignDraft, create
 from bot.domain.campaigns.rules import Schedule
 from bot.domain.units.communes import CommuneDirectory
+from bot.domain.units.setup import invite_officer, join
 from storage.models import Campaign
 from storage.outbox import Destination
 from storage.uow import Storage
+from tests.support.people import Person, resident
 from tests.support.use_cases import use_case
 
 BEN_THANH, HOAN_KIEM = "26743", "00070"
@@ -46,3 +50,13 @@ async def admin_campaign(
     async with storage.transaction() as uow:
         case = use_case(uow, storage.keyring, now)
         return await create(case, draft, Authority(admin=True), created_by, "vi")
+
+
+async def officer(storage: Storage, client: Any, unit_id: int, role: str) -> Person:
+    person = await resident(client, first_name="Cán bộ")
+    async with storage.transaction() as uow:
+        now = Clock().now()
+        case = use_case(uow, storage.keyring, now)
+        code = await invite_officer(case, unit_id, role=role)
+        await join(case, code, person.id, "Cán bộ")
+    return person

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,19 @@ async def tinbao(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, s
     code = await asyncio.to_thread(main, list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_tinbao(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``tinbao args`` in a process of its own, on a database in ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
+    env.update(
+        TINBAO_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", TINBAO_SECRET_KEY=SECRET
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -82,3 +82,12 @@ class Person:
 async def resident(client: SandboxClient, **fields: Any) -> Person:
     user = await client.create_user(**{"first_name": "Người dân", "language_code": "vi", **fields})
     return Person(client, user, user["id"])
+
+
+async def new_messages(person: Person, count: int = 1) -> list[dict[str, Any]]:
+    """The next ``count`` messages the bot sends to ``person``'s chat."""
+    messages = await person.client.wait_for_bot_messages(
+        person.chat_id, person.seen + count, timeout=15
+    )
+    new, person.seen = messages[person.seen :], len(messages)
+    return new

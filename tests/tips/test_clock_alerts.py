@@ -12,43 +12,19 @@ from typing import Any
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.domain.units.setup import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.clocks import START, SWEEP, add_group, nth
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, file_tip, link_commune, register_officer
-from tests.support.use_cases import use_case
+from tests.support.tips import FAST, FAST_SERVICE, file_tip
 
-START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hồ Chí Minh City
 RECEIPT_DAY = datetime(2026, 1, 8, 1, 0, tzinfo=UTC)  # 08:00 on the third working day
-SWEEP = {"clock_sweep_seconds": 0.3, **FAST_SERVICE}
 
 
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
-
-
-async def add_group(
-    sandbox: SandboxServer, storage: Storage, name: str, province: bool = False
-) -> tuple[int, Person]:
-    client = sandbox.client
-    officer = await client.create_user(first_name=f"Cán bộ {name}")
-    group = await client.create_group(name, members=[officer["id"]])
-    if province:
-        async with storage.transaction() as uow:
-            unit = await add_province_unit(use_case(uow, storage.keyring), "79", group["id"])
-            unit_id = unit.id or 0
-    else:
-        unit_id = await link_commune(storage, group["id"])
-    await register_officer(storage, unit_id, officer)
-    return group["id"], Person(client, officer, group["id"])
-
-
-async def nth(sandbox: SandboxServer, chat: int, count: int) -> dict[str, Any]:
-    """The ``count``-th message the bot sends to ``chat``, once it is there."""
-    return (await sandbox.client.wait_for_bot_messages(chat, count, timeout=15))[count - 1]
 
 
 @asynccontextmanager

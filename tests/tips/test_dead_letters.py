@@ -20,13 +20,12 @@ from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, PoliceUnit
 from storage.outbox import Destination
 from storage.uow import Storage
-from tests.support.people import Person, resident
+from tests.support.cli import run_tinbao
+from tests.support.clocks import START, SWEEP, add_group, nth
+from tests.support.people import Person, new_messages, resident
 from tests.support.service import SECRET, running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
 from tests.support.use_cases import use_case
-from tests.tips.test_clock_alerts import START, SWEEP, add_group, nth
-from tests.tips.test_relay import new_messages
-from tests.units.test_cli import tinbao
 
 ADMIN = 9_000_011
 CHAT_NOT_FOUND = "Bad Request: chat not found"
@@ -326,9 +325,9 @@ async def test_a_transient_502_to_a_police_group_is_retried_and_the_unit_stays_r
 
 @pytest.mark.e2e  # runs tinbao in a process of its own
 def test_unit_list_shows_a_unit_whose_group_is_unreachable(tmp_path: Path) -> None:
-    assert tinbao(tmp_path, "db", "upgrade").returncode == 0
-    tinbao(tmp_path, "unit", "add", "--commune", "26743", "--chat", "-100123")
-    tinbao(tmp_path, "unit", "add", "--commune", "26740", "--chat", "-100456")
+    assert run_tinbao(tmp_path, "db", "upgrade").returncode == 0
+    run_tinbao(tmp_path, "unit", "add", "--commune", "26743", "--chat", "-100123")
+    run_tinbao(tmp_path, "unit", "add", "--commune", "26740", "--chat", "-100456")
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
 
     async def mark() -> None:
@@ -337,7 +336,7 @@ def test_unit_list_shows_a_unit_whose_group_is_unreachable(tmp_path: Path) -> No
         await storage.close()
 
     asyncio.run(mark())
-    listing = tinbao(tmp_path, "unit", "list").stdout.splitlines()
+    listing = run_tinbao(tmp_path, "unit", "list").stdout.splitlines()
     assert len(listing) == 3 and "Bến Thành" in listing[0]
     assert "⚠️" in listing[1] and "chat not found" in listing[1]
 

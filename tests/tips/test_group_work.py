@@ -14,6 +14,7 @@ from bot.domain.units.setup import add_province_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
+from tests.support.police import Desk, buttons, tipster_news
 from tests.support.service import running_service
 from tests.support.tips import (
     FAST,
@@ -25,7 +26,6 @@ from tests.support.tips import (
     register_officer,
 )
 from tests.support.use_cases import use_case
-from tests.tips.test_lifecycle import Desk, buttons, tipster_news
 
 ADMIN = 9_000_003
 

@@ -18,6 +18,8 @@ from bot.domain.patrols.teams import add_checkpoint, add_team
 from bot.domain.tips.intake import DESCRIPTION_LIMIT
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.clocks import START, SWEEP, add_group
+from tests.support.forums import ADMIN, link_forum
 from tests.support.long_text import (
     continued_messages,
     halves,
@@ -39,8 +41,6 @@ from tests.support.tips import (
     reach_description,
 )
 from tests.support.use_cases import use_case
-from tests.tips.test_clock_alerts import START, SWEEP, add_group
-from tests.tips.test_topics import ADMIN, link_forum
 
 DESCRIPTION = vietnamese_text(DESCRIPTION_LIMIT)
 FOOTER = "Tin từ Công an. Để ngừng nhận, gửi /unsubscribe."

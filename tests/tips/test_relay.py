@@ -13,7 +13,7 @@ import pytest
 from sandbox.server import SandboxServer
 from storage.models import TipStatus
 from storage.uow import Storage
-from tests.support.people import Person, resident
+from tests.support.people import Person, new_messages, resident
 from tests.support.service import running_service
 from tests.support.tips import (
     FAST,
@@ -42,15 +42,6 @@ async def scene(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
 
 async def card_of(sandbox: SandboxServer, group: int) -> dict[str, Any]:
     return (await sandbox.client.wait_for_bot_messages(group, 1, timeout=15))[0]
-
-
-async def new_messages(person: Person, count: int = 1) -> list[dict[str, Any]]:
-    """The next ``count`` messages the bot sends to ``person``'s chat."""
-    messages = await person.client.wait_for_bot_messages(
-        person.chat_id, person.seen + count, timeout=15
-    )
-    new, person.seen = messages[person.seen :], len(messages)
-    return new
 
 
 @asynccontextmanager

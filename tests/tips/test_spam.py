@@ -16,6 +16,7 @@ import pytest
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
+from tests.support.police import Desk, tipster_news
 from tests.support.service import SECRET, running_service
 from tests.support.tips import (
     FAST,
@@ -25,7 +26,6 @@ from tests.support.tips import (
     link_commune,
     register_officer,
 )
-from tests.tips.test_lifecycle import Desk, tipster_news
 
 
 @pytest.fixture

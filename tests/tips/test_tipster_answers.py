@@ -11,9 +11,9 @@ import pytest
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
+from tests.support.police import buttons, tipster_news
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_group
-from tests.tips.test_lifecycle import buttons, tipster_news
 
 QUESTION = "Anh/chị có nhớ biển số xe không?"
 ANSWER = "Biển số 59X1-123.45, xe màu đỏ."

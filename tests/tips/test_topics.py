@@ -11,33 +11,15 @@ import pytest
 from bot.core.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.forums import ADMIN, link_forum
 from tests.support.people import Person, resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, register_officer, write_up_to_review
-
-ADMIN = 9_000_003
+from tests.support.tips import FAST, FAST_SERVICE, write_up_to_review
 
 
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
-
-
-async def link_forum(
-    sandbox: SandboxServer, storage: Storage, officer: dict[str, Any], bot_status: str
-) -> int:
-    """A forum group linked from inside by an admin, as the README's set-up says."""
-    client = sandbox.client
-    await client.create_user(id=ADMIN, first_name="Quản trị")
-    forum = await client.create_forum(
-        "CA Bến Thành", members=[officer["id"], ADMIN], bot_status=bot_status
-    )
-    await Person(client, {"id": ADMIN}, forum["id"]).say("/link 26743")
-    async with storage.transaction() as uow:
-        unit = await uow.units.by_chat(forum["id"])
-        assert unit is not None and unit.id is not None
-    await register_officer(storage, unit.id, officer)
-    return int(forum["id"])
 
 
 async def test_a_tip_gets_its_own_topic_holding_its_card_photo_and_dialogue(

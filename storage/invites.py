@@ -8,7 +8,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Invite, PatrolInvite
+from storage.models import Invite
+from storage.patrols.models import PatrolInvite
 from storage.upsert import rowcount
 
 

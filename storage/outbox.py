@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.keyring import Keyring
-from storage.models import OutboxMessage, OutboxStatus, Tip
+from storage.models import OutboxMessage, OutboxStatus
+from storage.tips.models import Tip
 from storage.types import UTCDateTime
 from storage.upsert import rowcount, table_of
 

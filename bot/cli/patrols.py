@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.cli.parsing import Parser, hours
 
 if TYPE_CHECKING:
-    from storage.models import Checkpoint
+    from storage.patrols.models import Checkpoint
 
 
 def add_parser(commands: argparse._SubParsersAction[Parser]) -> None:

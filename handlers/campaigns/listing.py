@@ -29,7 +29,7 @@ from bot.domain.campaigns.rules import local_text
 from bot.runtime.context import TinbaoContext
 from handlers import keyboards as kb
 from handlers.campaigns.wizard import authority
-from storage.models import Campaign
+from storage.campaigns.models import Campaign
 
 LIST_LIMIT = 20
 CONTROL_ROWS = 10

@@ -53,7 +53,7 @@ from handlers import flows
 from handlers import keyboards as kb
 from handlers.flows import At, Flow
 from handlers.flows import CampaignStep as Step
-from storage.models import Campaign
+from storage.campaigns.models import Campaign
 
 CAMPAIGN_BUTTONS = claims(
     CampaignCancelButton,

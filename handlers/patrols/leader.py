@@ -18,7 +18,7 @@ from bot.runtime.context import TinbaoContext
 from handlers.flows import Flow, PatrolStep
 from handlers.keyboards import REMOVE
 from handlers.patrols import keyboards as pkb
-from storage.models import PatrolMember, PatrolTeam
+from storage.patrols.models import PatrolMember, PatrolTeam
 
 
 async def redeem(update: Update, context: TinbaoContext, code: str, language: str) -> bool:

@@ -47,7 +47,7 @@ from handlers.keyboards import REMOVE, button, inline
 from handlers.patrols import keyboards as pkb
 from handlers.patrols import leader
 from handlers.tips.form import attachment_of, image_as_file, message_text
-from storage.models import PatrolMember, PatrolShift, PatrolTeam
+from storage.patrols.models import PatrolMember, PatrolShift, PatrolTeam
 
 ON_SHIFT = (PatrolAction.CHECK_IN, PatrolAction.ALL_CLEAR, PatrolAction.END)
 LEADERS = (PatrolAction.CHECKPOINT, PatrolAction.INVITE)  # the leader's buttons

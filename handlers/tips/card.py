@@ -31,7 +31,7 @@ from bot.domain.tips.threads import subject_of, worked_in
 from bot.domain.use_case import UseCase
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
-from storage.models import Tip
+from storage.tips.models import Tip
 
 VERB_ACTIONS = {
     CardVerb.ACKNOWLEDGE: "acknowledge",

@@ -17,7 +17,7 @@ from handlers import keyboards as kb
 from handlers.flows import At, Flow
 from handlers.flows import FollowUpStep as Step
 from handlers.tips.form import attachment_of
-from storage.models import Tip, TipStatus
+from storage.tips.models import Tip, TipStatus
 
 
 def my_pseudonym(update: Update, context: TinbaoContext) -> str:

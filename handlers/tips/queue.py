@@ -20,7 +20,8 @@ from bot.domain.tips.lifecycle import card_content, card_rest
 from bot.domain.tips.threads import subject_of
 from bot.runtime.context import TinbaoContext
 from handlers.tips.card import in_thread
-from storage.models import PoliceUnit, Tip, TipStatus
+from storage.tips.models import Tip, TipStatus
+from storage.units.models import PoliceUnit
 
 QUEUE_SHOWN = 40
 

@@ -39,8 +39,8 @@ from handlers import group_replies
 from handlers.tips import tipster_answers
 from handlers.tips.follow_up import say_closed
 from handlers.tips.relay_content import MEDIA, content_of
-from storage.models import Tip, TipStatus
 from storage.outbox import SentMessage
+from storage.tips.models import Tip, TipStatus
 
 # The bot's messages about a tip that a writer (officer, or administrator in private) answers.
 WRITER_PURPOSES = (

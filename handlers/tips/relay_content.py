@@ -6,7 +6,7 @@ from telegram import Message
 
 from bot.domain.tips.relay import Content, to_police
 from bot.runtime.context import TinbaoContext
-from storage.models import Tip
+from storage.tips.models import Tip
 
 # copyMessage re-sends these without naming the sender.
 MEDIA = ("photo", "video", "voice", "audio", "video_note", "animation", "location", "document")

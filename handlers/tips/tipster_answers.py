@@ -25,7 +25,7 @@ from handlers.flows import AnswerStep as Step
 from handlers.flows import At, Flow
 from handlers.tips.follow_up import find_mine, my_pseudonym, say_closed
 from handlers.tips.relay_content import TIPSTER_MEDIA, content_of
-from storage.models import Tip, TipStatus
+from storage.tips.models import Tip, TipStatus
 
 HELD_LIMIT = 5  # messages kept while the tipster has not chosen
 TIPS_SHOWN = 10

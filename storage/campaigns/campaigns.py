@@ -17,16 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.keyring import Keyring
-from storage.models import (
+from storage.campaigns.models import (
     Campaign,
     CampaignDelivery,
     CampaignRun,
     CampaignStatus,
     DeliveryStatus,
-    OutboxMessage,
-    OutboxStatus,
     Subscriber,
 )
+from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import BROADCAST, Destination
 from storage.upsert import rowcount, table_of
 

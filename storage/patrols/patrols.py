@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.invites import redeem_once
-from storage.models import (
+from storage.patrols.models import (
     Checkpoint,
     PatrolEvent,
     PatrolInvite,

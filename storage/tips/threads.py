@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import Tip, TipClock, TipStatus, TipThread
+from storage.tips.models import Tip, TipClock, TipStatus, TipThread
 from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
 
 

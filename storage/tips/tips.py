@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.keyring import Keyring
-from storage.models import Tip, TipEvent, TipStatus, TipsterStanding
+from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
 GENESIS = "0" * 64

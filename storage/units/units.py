@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.invites import redeem_once
-from storage.models import Invite, Officer, PoliceUnit, UnitCommune
+from storage.models import Invite
+from storage.units.models import Officer, PoliceUnit, UnitCommune
 from storage.upsert import rowcount
 
 

@@ -13,7 +13,7 @@ from bot.core.clock import Clock
 from bot.domain.campaigns.broadcasts import CampaignDraft, authority_of, create
 from bot.domain.campaigns.rules import Schedule
 from sandbox.server import SandboxServer
-from storage.models import CampaignStatus
+from storage.campaigns.models import CampaignStatus
 from storage.uow import Storage
 from tests.support.campaigns import BEN_THANH, admin_campaign, officer
 from tests.support.people import Person

@@ -14,7 +14,7 @@ from bot.core.clock import Clock
 from bot.domain.campaigns.rules import Schedule
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
-from storage.models import CampaignStatus
+from storage.campaigns.models import CampaignStatus
 from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.campaigns import add_subscribers, admin_campaign

@@ -10,7 +10,7 @@ from bot.domain.campaigns.broadcasts import Authority, CampaignDraft, create
 from bot.domain.campaigns.rules import Schedule
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import invite_officer, join
-from storage.models import Campaign
+from storage.campaigns.models import Campaign
 from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.people import Person, resident

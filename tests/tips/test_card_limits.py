@@ -12,7 +12,7 @@ from bot.domain.tips.clocks import TipClockPolicy, deadlines
 from bot.domain.tips.intake import DESCRIPTION_LIMIT
 from bot.domain.tips.notices import CARD_DESCRIPTION_ROOM, CardView, card_messages
 from bot.domain.units.communes import CommuneDirectory
-from storage.models import Tip, TipStatus
+from storage.tips.models import Tip, TipStatus
 from tests.support.long_text import vietnamese_text
 
 NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_commune_unit
 from scheduler.job_context import JobEnv
 from scheduler.tips import sweep
-from storage.models import Tip, TipStatus
+from storage.tips.models import Tip, TipStatus
 from storage.uow import Storage
 from tests.support.service import SECRET
 from tests.support.use_cases import use_case

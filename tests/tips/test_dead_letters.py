@@ -17,8 +17,9 @@ from bot.domain.units.setup import add_commune_unit, add_province_unit
 from sandbox.server import SandboxServer
 from scheduler.units import probe_units
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, PoliceUnit
+from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import Destination
+from storage.units.models import PoliceUnit
 from storage.uow import Storage
 from tests.support.cli import run_tinbao
 from tests.support.clocks import START, SWEEP, add_group, nth

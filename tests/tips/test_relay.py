@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.server import SandboxServer
-from storage.models import TipStatus
+from storage.tips.models import TipStatus
 from storage.uow import Storage
 from tests.support.people import Person, new_messages, resident
 from tests.support.service import running_service

@@ -15,7 +15,7 @@ from bot.domain.tips.notices import similar_open_tips
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import add_commune_unit, invite_officer, join
 from bot.domain.use_case import UseCase
-from storage.models import TipStatus
+from storage.tips.models import TipStatus
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage, UnitOfWork
 from tests.support.use_cases import use_case

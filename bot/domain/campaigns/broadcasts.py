@@ -29,8 +29,9 @@ from bot.domain.campaigns.rules import (
 from bot.domain.units.communes import Commune, CommuneDirectory
 from bot.domain.use_case import UseCase
 from storage.campaigns.campaigns import CAMPAIGN_PURPOSE, RunStats
-from storage.models import Campaign, CampaignRun, CampaignStatus, PoliceUnit
+from storage.campaigns.models import Campaign, CampaignRun, CampaignStatus
 from storage.outbox import Destination
+from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.core.i18n import t
 from bot.core.refusals import Refusal
 from bot.core.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, visible_length
-from storage.models import Campaign
+from storage.campaigns.models import Campaign
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 FOOTER_ROOM = 120  # the unsubscribe line added to every message

@@ -15,7 +15,7 @@ from bot.core.i18n import t
 from bot.core.telegram_text import continued
 from bot.domain.patrols.watch import group_chat
 from bot.domain.tips.notices import LOCAL_TIME
-from storage.models import PatrolEvent, PatrolTeam
+from storage.patrols.models import PatrolEvent, PatrolTeam
 from storage.uow import Storage, UnitOfWork
 
 if TYPE_CHECKING:

@@ -18,8 +18,9 @@ from bot.core.refusals import Refusal
 from bot.domain.tips.intake import PATROL, Draft, Tipster, submit
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.use_case import UseCase
-from storage.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam, Tip
 from storage.outbox import Destination
+from storage.patrols.models import Checkpoint, PatrolMember, PatrolShift, PatrolTeam
+from storage.tips.models import Tip
 from storage.uow import UnitOfWork
 
 INVITE_LIFETIME = timedelta(hours=48)

@@ -16,8 +16,9 @@ from bot.core.i18n import t
 from bot.domain.patrols.teams import end_shift
 from bot.domain.tips.notices import local_time
 from bot.domain.use_case import UseCase
-from storage.models import PatrolMember, PatrolShift, PatrolTeam, PoliceUnit
 from storage.outbox import Destination
+from storage.patrols.models import PatrolMember, PatrolShift, PatrolTeam
+from storage.units.models import PoliceUnit
 from storage.uow import Storage, UnitOfWork
 
 if TYPE_CHECKING:

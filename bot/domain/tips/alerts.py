@@ -28,8 +28,10 @@ from bot.domain.tips.notices import (
 )
 from bot.domain.tips.threads import group_of, open_thread, places, subject_of
 from bot.domain.use_case import UseCase
-from storage.models import OutboxStatus, PoliceUnit, Tip, TipStatus
+from storage.models import OutboxStatus
 from storage.outbox import Destination, ThreadQueue
+from storage.tips.models import Tip, TipStatus
+from storage.units.models import PoliceUnit
 
 RECEIPT_REMINDER_HOUR = time(8, 0)  # local time on the notice's last working day
 

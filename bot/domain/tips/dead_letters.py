@@ -45,8 +45,9 @@ from bot.domain.tips.threads import (
 )
 from bot.domain.units.setup import reachable
 from bot.domain.use_case import UseCase
-from storage.models import PoliceUnit, TipStatus
 from storage.outbox import Destination
+from storage.tips.models import TipStatus
+from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

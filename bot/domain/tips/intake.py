@@ -24,8 +24,8 @@ from bot.core.refusals import Refusal
 from bot.domain.tips.urgency import is_urgent
 from bot.domain.units.setup import route
 from bot.domain.use_case import UseCase
-from storage.models import Tip
 from storage.outbox import Destination
+from storage.tips.models import Tip
 from storage.uow import UnitOfWork
 
 CATEGORIES = ("drugs", "theft", "gambling", "fraud", "violence", "traffic", "fire", "other")

@@ -32,8 +32,9 @@ from bot.domain.tips.notices import (
 from bot.domain.tips.threads import subject_of
 from bot.domain.units.setup import route
 from bot.domain.use_case import UseCase
-from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import Destination
+from storage.tips.models import Tip, TipStatus
+from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,9 @@ from bot.domain.tips.intake import Draft, Tipster, destinations, tipster_destina
 from bot.domain.tips.threads import open_thread, subject_of
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.use_case import UseCase
-from storage.models import PoliceUnit, Tip, TipStatus
 from storage.outbox import CardQueue, Destination
+from storage.tips.models import Tip, TipStatus
+from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")

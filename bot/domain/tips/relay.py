@@ -20,8 +20,9 @@ from bot.core.telegram_text import continued
 from bot.domain.tips.intake import tipster_destination
 from bot.domain.tips.threads import Place, places, subject_of, working_units
 from bot.domain.use_case import UseCase
-from storage.models import Officer, PoliceUnit, Tip
 from storage.outbox import AnswerQueue, RelayQueue
+from storage.tips.models import Tip
+from storage.units.models import Officer, PoliceUnit
 from storage.uow import UnitOfWork
 
 # A relayed text is as long as Telegram lets a person write; what does not fit in one message

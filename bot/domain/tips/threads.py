@@ -19,8 +19,10 @@ from bot.core.i18n import t
 from bot.core.keyring import Keyring
 from bot.domain.tips.intake import destinations
 from bot.domain.use_case import UseCase
-from storage.models import OutboxStatus, PoliceUnit, Tip, TipThread
+from storage.models import OutboxStatus
 from storage.outbox import Destination
+from storage.tips.models import Tip, TipThread
+from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 TOPIC_COLOR = 7322096  # blue; Telegram allows only its six topic colours

@@ -13,7 +13,7 @@ from bot.core.codes import new_code, normalize_code
 from bot.core.refusals import Refusal
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.use_case import UseCase
-from storage.models import PoliceUnit
+from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
 INVITE_LIFETIME = timedelta(hours=48)

@@ -1,0 +1,149 @@
+"""Tables: tips, their audit chain, the tipsters' standing, the tips' threads in police groups
+and their clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum, nonmember
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, Text, false
+from sqlmodel import Field, SQLModel
+
+from storage.types import ROW_ID, UTCDateTime
+
+
+class TipStatus(StrEnum):
+    """Where a tip stands. ``transferred`` is open: the tip waits for the receiving unit.
+    ``OPEN``, ``CLOSED`` and ``UNACKNOWLEDGED`` are groups of statuses, not statuses."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    TRANSFERRED = "transferred"
+    OPEN = nonmember((NEW, ACKNOWLEDGED, IN_PROGRESS, TRANSFERRED))
+    CLOSED = nonmember((RESOLVED, REJECTED, DUPLICATE))
+    UNACKNOWLEDGED = nonmember((NEW, TRANSFERRED))
+
+
+class Tip(SQLModel, table=True):
+    """A resident's tip. The tipster is known only by a pseudonym and a sealed chat id."""
+
+    __tablename__ = "tip"
+    __table_args__ = (Index("ix_tip_unit_status", "unit_id", "status"),)
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    code: str = Field(max_length=8, unique=True)
+    category: str = Field(max_length=20)
+    commune_code: str = Field(max_length=5)
+    province_code: str = Field(max_length=2)
+    unit_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    latitude: float | None = None
+    longitude: float | None = None
+    occurred: str | None = Field(default=None, max_length=300)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    urgent: bool = False
+    attachments: int = 0
+    status: str = Field(default=TipStatus.NEW, max_length=20)
+    tipster: str = Field(
+        max_length=32,
+        index=True,
+        description="Keyed pseudonym of who filed it: a resident's ('user'), or for a patrol "
+        "incident one of another kind ('patrol-member'), so the two never join.",
+    )
+    tipster_chat: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    tipster_language: str = Field(max_length=5)
+    card_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    acknowledged_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    source: str = Field(default="resident", max_length=10, description="resident or patrol")
+    reporter: str | None = Field(
+        default=None,
+        max_length=300,
+        description="A patrol member's name and team; never a resident's.",
+    )
+    assignee_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="Officer working the tip."
+    )
+    outcome: str | None = Field(
+        default=None, max_length=20, description="How it closed: a resolution or reject reason."
+    )
+    duplicate_of: int | None = Field(default=None, sa_column=Column(BigInteger))
+    transferred_from: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="Unit that passed the tip on."
+    )
+    received_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the current unit got it (creation or latest transfer): clocks start.",
+    )
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    held: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="Held for review (sender has too many spam strikes): no card was sent.",
+    )
+    media: str = Field(
+        default="[]",
+        sa_column=Column(Text, nullable=False, server_default="[]"),
+        description="JSON of the attachments' message ids in the tipster's chat, to copy again.",
+    )
+
+
+class TipEvent(SQLModel, table=True):
+    """The tip's history as the tipster and the officers see it."""
+
+    __tablename__ = "tip_event"
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    tip_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    kind: str = Field(max_length=20)
+    actor: str = Field(max_length=40)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64, description="Link of the audit hash chain.")
+
+
+class TipsterStanding(SQLModel, table=True):
+    """What officers' decisions say about a tipster pseudonym: tips rejected as spam."""
+
+    __tablename__ = "tipster_standing"
+
+    tipster: str = Field(primary_key=True, max_length=32)
+    spam_strikes: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TipThread(SQLModel, table=True):
+    """Where a tip lives in one unit's group: its card and, in a forum group, its topic.
+
+    Both are outbox rows, so messages about the tip can be queued before the card or the
+    topic is out: the sender fills in the message or thread id."""
+
+    __tablename__ = "tip_thread"
+    __table_args__ = (Index("ux_tip_thread_tip_unit", "tip_id", "unit_id", unique=True),)
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    tip_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unit_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    card_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    topic_outbox_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TipClock(SQLModel, table=True):
+    """A tip clock that fired; one row per clock and receipt, so each fires once even with
+    several workers or after a restart."""
+
+    __tablename__ = "tip_clock"
+
+    tip_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    clock: str = Field(primary_key=True, max_length=20)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
+    fired_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

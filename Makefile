@@ -3,7 +3,8 @@
 #   make venv    create .venv and install the project with dev extras
 #   make run     init, migrate, then the sandbox (no TINBAO_BOT_TOKEN) or the bot
 #   make test    pytest on SQLite, then again on a throwaway PostgreSQL cluster
-#   make lint    ruff check ., then mypy on every package and bench/ (settings in pyproject.toml)
+#   make lint    ruff check ., mypy on every package and bench/ (settings in pyproject.toml),
+#                then the layers' import contracts (tests/core/test_layers.py)
 #   make bench   run the scripts in bench/
 #
 # Variables: PYTHON (interpreter that creates the venv, default python3),
@@ -68,6 +69,7 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider tests/core/test_layers.py
 
 # Runs every bench/*.py not starting with "_", in name order, from the repo root.
 bench: venv

@@ -201,6 +201,15 @@ async def end(
         await show_menu(update, context, language)
 
 
+def ends_saying(said: str) -> OnCancel:
+    """A flow's cancel that ends it, says ``said`` and offers the menu."""
+
+    async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
+        await end(update, context, language, said)
+
+    return cancel
+
+
 async def press(
     update: Update, context: TinbaoContext, flow: Flow, dialog: Dialog | None, language: str
 ) -> bool:

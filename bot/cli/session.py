@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.keyring import Keyring
-from bot.core.settings import load_settings
+from bot.core.settings import Settings, load_settings
 from bot.domain.services import Services
 from bot.domain.use_case import UseCase
 from storage.db import Database
@@ -20,27 +20,29 @@ LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # what an operator's times are shown 
 
 
 @asynccontextmanager
-async def transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
+async def _opened() -> AsyncIterator[tuple[Settings, Keyring, UnitOfWork]]:
+    """The configured database, checked to be at the current schema, in one transaction."""
     settings = load_settings()
     keyring = Keyring(settings.secret())
     database = Database(settings.database_url)
     try:
         await ensure_current(database)
         async with Storage(database, keyring).transaction() as uow:
-            yield uow, settings.language, keyring
+            yield settings, keyring, uow
     finally:
         await database.close()
 
 
 @asynccontextmanager
+async def transaction() -> AsyncIterator[tuple[UnitOfWork, str, Keyring]]:
+    """A transaction, the service's language and the keyring, for a command that reads or
+    mends rows itself."""
+    async with _opened() as (settings, keyring, uow):
+        yield uow, settings.language, keyring
+
+
+@asynccontextmanager
 async def use_case() -> AsyncIterator[UseCase]:
     """A transaction for a command that acts as the service would, at the present moment."""
-    settings = load_settings()
-    keyring = Keyring(settings.secret())
-    database = Database(settings.database_url)
-    try:
-        await ensure_current(database)
-        async with Storage(database, keyring).transaction() as uow:
-            yield UseCase(Services.from_settings(settings, keyring), uow, Clock().now())
-    finally:
-        await database.close()
+    async with _opened() as (settings, keyring, uow):
+        yield UseCase(Services.from_settings(settings, keyring), uow, Clock().now())

@@ -149,8 +149,7 @@ async def unsubscribe_command(update: Update, context: TinbaoContext) -> None:
     await context.reply(update, t(key, language), reply_markup=kb.REMOVE)
 
 
-async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
-    await flows.end(update, context, language, "subscription.cancelled")
+cancel = flows.ends_saying("subscription.cancelled")
 
 
 SUBSCRIPTION = flows.register(

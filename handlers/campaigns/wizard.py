@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -368,118 +368,111 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update, t("campaign.button_stale", language), alert=True)
 
 
-CampaignButton = Callable[[Update, TinbaoContext, ButtonData, CampaignDraft, str], Awaitable[bool]]
+Pressed = TypeVar("Pressed", bound=ButtonData)
 
 
-def campaign_button(handler: CampaignButton) -> flows.OnButton:
-    """A step's button handler, given the pressed button; it returns False for a button that
-    is not its step's (or forged data). A refusal is said in the catalog's words."""
+def campaign_button(
+    kind: type[Pressed],
+) -> Callable[
+    [Callable[[Update, TinbaoContext, Pressed, CampaignDraft, str], Awaitable[bool]]],
+    flows.OnButton,
+]:
+    """A step's button handler for presses of ``kind``: any other press (or forged data) is not
+    the step's (False). The handler may still say False; a refusal is said in the catalog's
+    words."""
 
-    async def step(update: Update, context: TinbaoContext, at: At) -> bool:
-        query = update.callback_query
-        assert query is not None
-        pressed = unpack(query.data)
-        if pressed is None:
-            return False
-        try:
-            handled = await handler(update, context, pressed, draft_from(at.data), at.language)
-        except Refusal as refusal:
-            values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
-            await context.reply(update, t(refusal.key, at.language, **values))
-            handled = True
-        if handled:
-            await context.answer(update)
-        return handled
+    def wrap(
+        handler: Callable[[Update, TinbaoContext, Pressed, CampaignDraft, str], Awaitable[bool]],
+    ) -> flows.OnButton:
+        async def step(update: Update, context: TinbaoContext, at: At) -> bool:
+            query = update.callback_query
+            assert query is not None
+            pressed = unpack(query.data)
+            if not isinstance(pressed, kind):
+                return False
+            try:
+                draft = draft_from(at.data)
+                handled = await handler(update, context, pressed, draft, at.language)
+            except Refusal as refusal:
+                values = {k: html.escape(str(v)) for k, v in refusal.values.items()}
+                await context.reply(update, t(refusal.key, at.language, **values))
+                handled = True
+            if handled:
+                await context.answer(update)
+            return handled
 
-    return step
+        return step
+
+    return wrap
 
 
-@campaign_button
+@campaign_button(ButtonData)
 async def on_source_button(
-    update: Update,
-    context: TinbaoContext,
-    pressed: ButtonData,
-    draft: CampaignDraft,
-    language: str,
+    update: Update, context: TinbaoContext, pressed: ButtonData, draft: CampaignDraft, lang: str
 ) -> bool:
     if isinstance(pressed, CampaignLibraryButton) and pressed.key in LIBRARY:
         draft.library_key, draft.text, draft.photo = pressed.key, None, None
-        await ask_audience(update, context, draft, language)
+        await ask_audience(update, context, draft, lang)
     elif isinstance(pressed, CampaignOwnTextButton):
         await save(context, Step.TEXT, draft)
-        await context.reply(
-            update,
-            t(
-                "campaign.ask_text",
-                language,
-                limit=TEXT_LIMIT - FOOTER_ROOM,
-                caption_limit=CAPTION_LIMIT - FOOTER_ROOM,
-            ),
-        )
+        limit, caption_limit = TEXT_LIMIT - FOOTER_ROOM, CAPTION_LIMIT - FOOTER_ROOM
+        text = t("campaign.ask_text", lang, limit=limit, caption_limit=caption_limit)
+        await context.reply(update, text)
     else:
         return False
     return True
 
 
-@campaign_button
+@campaign_button(CampaignAudienceButton)
 async def on_audience_button(
     update: Update,
     context: TinbaoContext,
-    pressed: ButtonData,
+    pressed: CampaignAudienceButton,
     draft: CampaignDraft,
-    language: str,
+    lang: str,
 ) -> bool:
-    if not isinstance(pressed, CampaignAudienceButton):
-        return False
-    await audience_button(update, context, draft, pressed.audience, language)
+    await audience_button(update, context, draft, pressed.audience, lang)
     return True
 
 
-@campaign_button
+@campaign_button(CampaignCommuneButton)
 async def on_communes_button(
     update: Update,
     context: TinbaoContext,
-    pressed: ButtonData,
+    pressed: CampaignCommuneButton,
     draft: CampaignDraft,
-    language: str,
+    lang: str,
 ) -> bool:
-    if not isinstance(pressed, CampaignCommuneButton):
-        return False
-    await commune_button(update, context, draft, pressed.code, language)
+    await commune_button(update, context, draft, pressed.code, lang)
     return True
 
 
-@campaign_button
+@campaign_button(CampaignWhenButton)
 async def on_schedule_button(
     update: Update,
     context: TinbaoContext,
-    pressed: ButtonData,
+    pressed: CampaignWhenButton,
     draft: CampaignDraft,
-    language: str,
+    lang: str,
 ) -> bool:
-    if not isinstance(pressed, CampaignWhenButton):
-        return False
     value = pressed.choice
     if not (value == SEND_NOW or value in PRESETS):
         return False
     now = context.work.now
-    schedule = Schedule(run_at=now) if value == SEND_NOW else Schedule(cron=PRESETS[value])
-    draft.set_schedule(schedule)
-    await show_preview(update, context, draft, language)
+    draft.set_schedule(Schedule(run_at=now) if value == SEND_NOW else Schedule(cron=PRESETS[value]))
+    await show_preview(update, context, draft, lang)
     return True
 
 
-@campaign_button
+@campaign_button(CampaignConfirmButton)
 async def on_preview_button(
     update: Update,
     context: TinbaoContext,
-    pressed: ButtonData,
+    pressed: CampaignConfirmButton,
     draft: CampaignDraft,
-    language: str,
+    lang: str,
 ) -> bool:
-    if not isinstance(pressed, CampaignConfirmButton):
-        return False
-    await confirm(update, context, draft, language)
+    await confirm(update, context, draft, lang)
     return True
 
 
@@ -563,8 +556,7 @@ async def confirm(
     )
 
 
-async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
-    await flows.end(update, context, language, "campaign.cancelled")
+cancel = flows.ends_saying("campaign.cancelled")
 
 
 CAMPAIGN = flows.register(

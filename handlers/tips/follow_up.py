@@ -145,8 +145,7 @@ async def on_button(
     return True
 
 
-async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
-    await flows.end(update, context, language, "tip.cancelled")
+cancel = flows.ends_saying("tip.cancelled")
 
 
 # Its buttons carry the tip's code and work at any step (and outside the flow): ``on_button``.

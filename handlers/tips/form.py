@@ -380,8 +380,7 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
         await context.reply(update, t("tip.urgent_reminder", language))
 
 
-async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
-    await flows.end(update, context, language, "tip.cancelled")
+cancel = flows.ends_saying("tip.cancelled")
 
 
 TIP_FORM = flows.register(

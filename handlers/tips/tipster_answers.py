@@ -130,8 +130,7 @@ async def on_tip_chosen(update: Update, context: TinbaoContext, at: At) -> bool:
     return True
 
 
-async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
-    await flows.end(update, context, language, "answer.cancelled")
+cancel = flows.ends_saying("answer.cancelled")
 
 
 ANSWER = flows.register(

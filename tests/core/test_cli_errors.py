@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli.main import main
+from tests.support.cli import tinbao_process
 from tests.support.sandbox_process import free_port
 from tests.support.service import SECRET
 
@@ -58,18 +57,6 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def run_tinbao(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_talk_without_a_running_sandbox_says_where_it_looked(
     shell: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -84,7 +71,7 @@ def test_the_sandbox_on_a_port_in_use_asks_for_another_port(tmp_path: Path) -> N
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_tinbao(tmp_path, "sandbox", "--port", str(port))
+        result = tinbao_process(tmp_path, "sandbox", "--port", str(port))
     assert result.returncode != 0
     line = one_line(result.stderr)
     assert str(port) in line and "--port" in line

@@ -35,17 +35,22 @@ async def tinbao(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, s
     return code, out, err
 
 
-def run_tinbao(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``tinbao args`` in a process of its own, on a database in ``tmp_path``."""
+def tinbao_process(cwd: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``tinbao args`` in a process of its own, in ``cwd``, with no TINBAO_* setting but
+    ``settings`` (``database_url="…"`` sets TINBAO_DATABASE_URL)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
-    env.update(
-        TINBAO_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", TINBAO_SECRET_KEY=SECRET
-    )
+    env.update({f"TINBAO_{name.upper()}": value for name, value in settings.items()})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
+
+
+def run_tinbao(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``tinbao args`` in a process of its own, on a database in ``tmp_path``."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    return tinbao_process(tmp_path, *args, database_url=database_url, secret_key=SECRET)

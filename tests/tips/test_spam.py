@@ -5,9 +5,7 @@ exactly what anyone else is told; an administrator lists and releases held tips.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.cli import tinbao_process
 from tests.support.people import Person, resident
 from tests.support.police import Desk, tipster_news
 from tests.support.service import SECRET, running_service
@@ -34,16 +33,7 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 
 def tinbao(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
-    env.update(TINBAO_DATABASE_URL=database_url, TINBAO_SECRET_KEY=SECRET)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return tinbao_process(cwd, *args, database_url=database_url, secret_key=SECRET)
 
 
 async def test_a_spammers_next_tip_is_held_silently_and_an_admin_can_release_it(

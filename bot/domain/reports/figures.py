@@ -11,6 +11,11 @@ from datetime import datetime
 from bot.domain.reports.area import Area
 from bot.domain.reports.period import Period
 
+# Time to acknowledge is counted in buckets ending at these many seconds (5, 15, 30 min, 1, 2, 6,
+# 24, 72 h); ACK_OVER is the bucket of every longer wait.
+ACK_BUCKETS = (300, 900, 1800, 3600, 7200, 21600, 86400, 259200)
+ACK_OVER = 10**9
+
 
 @dataclass(frozen=True, slots=True)
 class TipCell:
@@ -82,7 +87,7 @@ class TipFigures:
     clocks: LegalClocks
     # Tips per local ISO week (Monday's date, ISO format) and category, for the weekly chart.
     weekly: dict[str, dict[str, int]] = field(default_factory=dict)
-    # Histogram of time to acknowledge: upper bound of each bucket in seconds -> tips.
+    # Histogram of time to acknowledge: a bound of ACK_BUCKETS (or ACK_OVER) -> tips.
     ack_buckets: dict[int, int] = field(default_factory=dict)
 
     def by(self, attribute: str) -> dict[str, int]:

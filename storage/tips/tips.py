@@ -104,6 +104,33 @@ class TipRepository:
             await self._session.refresh(tip)
         return True
 
+    async def mark_notified(self, tip_id: int, now: datetime) -> None:
+        """The tipster was told of receipt: keep the first time only (a transferred tip is
+        acknowledged again, but the tipster had already heard)."""
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.id) == tip_id, col(Tip.notified_at).is_(None))
+            .values(notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self._refresh(tip_id)
+
+    async def count_transfer(self, tip_id: int) -> None:
+        """One more time the tip was passed on; counted in SQL, so two transfers at once
+        count twice."""
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.id) == tip_id)
+            .values(transfers=col(Tip.transfers) + 1)
+            .execution_options(synchronize_session=False)
+        )
+        await self._refresh(tip_id)
+
+    async def _refresh(self, tip_id: int) -> None:
+        tip = await self._session.get(Tip, tip_id)
+        if tip is not None:
+            await self._session.refresh(tip)
+
     async def open_of_unit(self, unit_id: int | None) -> list[Tip]:
         """A unit's open tips (``None``: tips that reached no unit), oldest first."""
         unit = col(Tip.unit_id).is_(None) if unit_id is None else col(Tip.unit_id) == unit_id
@@ -174,6 +201,16 @@ class TipRepository:
         event.hash = self._keyring.chain_link(previous, audit_entry(event))
         self._session.add(event)
         await self._session.flush()
+
+    async def audit_head(self) -> tuple[str, int]:
+        """The chain's last link and its number of links, without reading the chain: the
+        newest row by primary key, and a count the database answers from an index."""
+        last = select(col(TipEvent.hash)).order_by(col(TipEvent.id).desc()).limit(1)
+        head = (await self._session.execute(last)).scalar_one_or_none()
+        if head is None:
+            return GENESIS, 0
+        entries = select(func.count()).select_from(TipEvent)
+        return head, int((await self._session.execute(entries)).scalar_one())
 
     async def audit_log(self) -> list[TipEvent]:
         statement = select(TipEvent).order_by(col(TipEvent.id))

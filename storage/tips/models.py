@@ -124,6 +124,11 @@ class TipEvent(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64, description="Link of the audit hash chain.")
+    seq: int = Field(
+        default=0,
+        sa_column=Column(BigInteger, nullable=False, server_default="0"),
+        description="The link's place in the chain, from 1: the last one's is the chain's length.",
+    )
 
 
 class TipsterStanding(SQLModel, table=True):

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -194,23 +194,24 @@ class TipRepository:
         """Append to the tip's history, which is also the audit log's next link."""
         if self._session.bind.dialect.name == "postgresql":
             await self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-        last = select(col(TipEvent.hash)).order_by(col(TipEvent.id).desc()).limit(1)
-        previous = (await self._session.execute(last)).scalar_one_or_none() or GENESIS
-        event = TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note)
+        last = (await self._session.execute(self._last_link())).first()
+        previous, seq = (last[0], last[1]) if last else (GENESIS, 0)
+        event = TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note, seq=seq + 1)
         event.prev_hash = previous
         event.hash = self._keyring.chain_link(previous, audit_entry(event))
         self._session.add(event)
         await self._session.flush()
 
     async def audit_head(self) -> tuple[str, int]:
-        """The chain's last link and its number of links, without reading the chain: the
-        newest row by primary key, and a count the database answers from an index."""
-        last = select(col(TipEvent.hash)).order_by(col(TipEvent.id).desc()).limit(1)
-        head = (await self._session.execute(last)).scalar_one_or_none()
-        if head is None:
-            return GENESIS, 0
-        entries = select(func.count()).select_from(TipEvent)
-        return head, int((await self._session.execute(entries)).scalar_one())
+        """The chain's last link and its number of links, read off the last row alone."""
+        last = (await self._session.execute(self._last_link())).first()
+        return (last[0], int(last[1])) if last else (GENESIS, 0)
+
+    @staticmethod
+    def _last_link() -> Select[tuple[str, int]]:
+        return (
+            select(col(TipEvent.hash), col(TipEvent.seq)).order_by(col(TipEvent.id).desc()).limit(1)
+        )
 
     async def audit_log(self) -> list[TipEvent]:
         statement = select(TipEvent).order_by(col(TipEvent.id))

@@ -1,6 +1,7 @@
 """What the reports read off a tip's row besides its status: when its tipster was first told
 of receipt, and how often it was passed on; kept by the lifecycle, and filled in from the
-tips' history by migration 0013 for tips from before it."""
+tips' history by migration 0013 for tips from before it (which also numbers the audit chain's
+links, so a report reads the chain's length off its last link)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ async def test_each_transfer_is_counted(storage: Storage) -> None:
     assert tip is not None and tip.transfers == 2
 
 
-async def test_the_migration_fills_both_in_from_the_tips_history(empty_database_url: str) -> None:
+async def test_the_migration_fills_both_in_and_numbers_the_chain_from_the_history(
+    empty_database_url: str,
+) -> None:
     await upgrade_async(empty_database_url, "0012")
     filed = utc(3, 2, 2).replace(tzinfo=None)
     told, passed = filed + timedelta(minutes=10), filed + timedelta(hours=1)
@@ -90,9 +93,12 @@ async def test_the_migration_fills_both_in_from_the_tips_history(empty_database_
             found = [
                 (tip_id, _naive(notified), transfers) for tip_id, notified, transfers in result
             ]
+            numbered = await connection.execute(sa.text("SELECT seq FROM tip_event ORDER BY id"))
+            links = [seq for (seq,) in numbered]
     finally:
         await database.close()
     assert found == [(1, told, 2), (2, None, 0)]
+    assert links == [1, 2, 3, 4, 5, 6]
 
 
 def _naive(value: object) -> object:

@@ -8,6 +8,9 @@ times the tip was passed on to another unit. Existing rows get both from their h
 first ``acknowledged`` or ``assigned`` event (the first of them always told the tipster), and
 the number of ``transferred`` events.
 
+``tip_event.seq`` numbers the audit chain's links from 1, so a report states the chain's
+length from its last row instead of counting the chain; existing links are numbered in order.
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-30
@@ -31,6 +34,8 @@ tip = sa.table(
 )
 event = sa.table(
     "tip_event",
+    sa.column("id", sa.BigInteger),
+    sa.column("seq", sa.BigInteger),
     sa.column("tip_id", sa.BigInteger),
     sa.column("kind", sa.String),
     sa.column("at", sa.DateTime),
@@ -45,6 +50,7 @@ def upgrade() -> None:
         table.create_index("ix_tip_province_created", ["province_code", "created_at"])
         table.create_index("ix_tip_commune_created", ["commune_code", "created_at"])
     with op.batch_alter_table("tip_event") as table:
+        table.add_column(sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"))
         table.create_index("ix_tip_event_kind_at", ["kind", "at"])
     first_notice = (
         sa.select(sa.func.min(event.c.at))
@@ -57,11 +63,16 @@ def upgrade() -> None:
         .scalar_subquery()
     )
     op.execute(tip.update().values(notified_at=first_notice, transfers=transfers))
+    links = sa.select(
+        event.c.id, sa.func.row_number().over(order_by=event.c.id).label("seq")
+    ).subquery()
+    op.execute(event.update().values(seq=links.c.seq).where(event.c.id == links.c.id))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tip_event") as table:
         table.drop_index("ix_tip_event_kind_at")
+        table.drop_column("seq")
     with op.batch_alter_table("tip") as table:
         table.drop_index("ix_tip_commune_created")
         table.drop_index("ix_tip_province_created")

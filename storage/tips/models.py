@@ -38,6 +38,8 @@ class Tip(SQLModel, table=True):
         Index("ix_tip_created", "created_at"),
         Index("ix_tip_province_created", "province_code", "created_at"),
         Index("ix_tip_commune_created", "commune_code", "created_at"),
+        # ...and the country's open tips for the overdue list.
+        Index("ix_tip_status", "status"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

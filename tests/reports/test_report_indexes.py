@@ -1,5 +1,6 @@
-"""A province's quarter (or a unit's) is counted through indexes: no query behind the tip
-figures or the register reads the whole ``tip`` or ``tip_event`` table, on either database."""
+"""A province's quarter (or a unit's, or the country's) is counted through indexes: no query
+behind the tip figures or the register reads the whole ``tip`` or ``tip_event`` table, on
+either database."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ QUARTER = containing(PeriodKind.QUARTER, date(2026, 1, 15)).bounds()
 SCOPES = {
     "province": TipScope(*QUARTER, province_code="79"),
     "unit": TipScope(*QUARTER, communes=("26743", "26740")),
+    "all": TipScope(*QUARTER),
 }
 
 

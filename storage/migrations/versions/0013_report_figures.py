@@ -49,6 +49,7 @@ def upgrade() -> None:
         table.create_index("ix_tip_created", ["created_at"])
         table.create_index("ix_tip_province_created", ["province_code", "created_at"])
         table.create_index("ix_tip_commune_created", ["commune_code", "created_at"])
+        table.create_index("ix_tip_status", ["status"])
     with op.batch_alter_table("tip_event") as table:
         table.add_column(sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"))
         table.create_index("ix_tip_event_kind_at", ["kind", "at"])
@@ -74,6 +75,7 @@ def downgrade() -> None:
         table.drop_index("ix_tip_event_kind_at")
         table.drop_column("seq")
     with op.batch_alter_table("tip") as table:
+        table.drop_index("ix_tip_status")
         table.drop_index("ix_tip_commune_created")
         table.drop_index("ix_tip_province_created")
         table.drop_index("ix_tip_created")

@@ -195,6 +195,7 @@ class TipFigureRepository:
             timed.c.unit_id, timed.c.seconds
         )
         async for unit_id, value in self._stream(statement):
+            # To the millisecond: SQLite counts through Julian days, a float a few µs off.
             yield int(unit_id), round(float(value), 3)
 
     async def clock_rows(self, scope: TipScope) -> AsyncGenerator[ClockRow, None]:

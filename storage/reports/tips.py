@@ -357,8 +357,9 @@ class TipFigureRepository:
     async def _stream(self, statement: Select[Any]) -> AsyncGenerator[Any, None]:
         result = await self._session.stream(statement.execution_options(yield_per=STREAM_BATCH))
         try:
-            async for row in result:
-                yield row
+            async for rows in result.partitions():  # a batch per round trip, not a row
+                for row in rows:
+                    yield row
         finally:
             await result.close()
 

@@ -32,7 +32,15 @@ class Tip(SQLModel, table=True):
     """A resident's tip. The tipster is known only by a pseudonym and a sealed chat id."""
 
     __tablename__ = "tip"
-    __table_args__ = (Index("ix_tip_unit_status", "unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_tip_unit_status", "unit_id", "status"),
+        # The reports count a period's tips of the country, a province or some communes.
+        Index("ix_tip_created", "created_at"),
+        Index("ix_tip_province_created", "province_code", "created_at"),
+        Index("ix_tip_commune_created", "commune_code", "created_at"),
+        # ...and the country's open tips for the overdue list.
+        Index("ix_tip_status", "status"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
     code: str = Field(max_length=8, unique=True)
@@ -91,12 +99,24 @@ class Tip(SQLModel, table=True):
         sa_column=Column(Text, nullable=False, server_default="[]"),
         description="JSON of the attachments' message ids in the tipster's chat, to copy again.",
     )
+    notified_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the tipster was first told of receipt; a transfer does not reset it.",
+    )
+    transfers: int = Field(
+        default=0,
+        sa_column=Column(Integer, nullable=False, server_default="0"),
+        description="Times the tip was passed on to another unit.",
+    )
 
 
 class TipEvent(SQLModel, table=True):
     """The tip's history as the tipster and the officers see it."""
 
     __tablename__ = "tip_event"
+    # The reports count a period's events of one kind (transfers, escalations, holds).
+    __table_args__ = (Index("ix_tip_event_kind_at", "kind", "at"),)
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
     tip_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
@@ -106,6 +126,11 @@ class TipEvent(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64, description="Link of the audit hash chain.")
+    seq: int = Field(
+        default=0,
+        sa_column=Column(BigInteger, nullable=False, server_default="0"),
+        description="The link's place in the chain, from 1: the last one's is the chain's length.",
+    )
 
 
 class TipsterStanding(SQLModel, table=True):

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -104,6 +104,33 @@ class TipRepository:
             await self._session.refresh(tip)
         return True
 
+    async def mark_notified(self, tip_id: int, now: datetime) -> None:
+        """The tipster was told of receipt: keep the first time only (a transferred tip is
+        acknowledged again, but the tipster had already heard)."""
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.id) == tip_id, col(Tip.notified_at).is_(None))
+            .values(notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self._refresh(tip_id)
+
+    async def count_transfer(self, tip_id: int) -> None:
+        """One more time the tip was passed on; counted in SQL, so two transfers at once
+        count twice."""
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.id) == tip_id)
+            .values(transfers=col(Tip.transfers) + 1)
+            .execution_options(synchronize_session=False)
+        )
+        await self._refresh(tip_id)
+
+    async def _refresh(self, tip_id: int) -> None:
+        tip = await self._session.get(Tip, tip_id)
+        if tip is not None:
+            await self._session.refresh(tip)
+
     async def open_of_unit(self, unit_id: int | None) -> list[Tip]:
         """A unit's open tips (``None``: tips that reached no unit), oldest first."""
         unit = col(Tip.unit_id).is_(None) if unit_id is None else col(Tip.unit_id) == unit_id
@@ -167,13 +194,24 @@ class TipRepository:
         """Append to the tip's history, which is also the audit log's next link."""
         if self._session.bind.dialect.name == "postgresql":
             await self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-        last = select(col(TipEvent.hash)).order_by(col(TipEvent.id).desc()).limit(1)
-        previous = (await self._session.execute(last)).scalar_one_or_none() or GENESIS
-        event = TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note)
+        last = (await self._session.execute(self._last_link())).first()
+        previous, seq = (last[0], last[1]) if last else (GENESIS, 0)
+        event = TipEvent(tip_id=tip_id, at=now, kind=kind, actor=actor, note=note, seq=seq + 1)
         event.prev_hash = previous
         event.hash = self._keyring.chain_link(previous, audit_entry(event))
         self._session.add(event)
         await self._session.flush()
+
+    async def audit_head(self) -> tuple[str, int]:
+        """The chain's last link and its number of links, read off the last row alone."""
+        last = (await self._session.execute(self._last_link())).first()
+        return (last[0], int(last[1])) if last else (GENESIS, 0)
+
+    @staticmethod
+    def _last_link() -> Select[tuple[str, int]]:
+        return (
+            select(col(TipEvent.hash), col(TipEvent.seq)).order_by(col(TipEvent.id).desc()).limit(1)
+        )
 
     async def audit_log(self) -> list[TipEvent]:
         statement = select(TipEvent).order_by(col(TipEvent.id))

@@ -110,6 +110,15 @@ class UnitRepository:
             statement = statement.where(col(PoliceUnit.chat_id).in_(chat_ids))
         return list((await self._session.execute(statement.order_by(col(PoliceUnit.id)))).scalars())
 
+    async def communes_of(self, unit_id: int) -> list[str]:
+        """The codes of the communes one unit covers, sorted."""
+        statement = (
+            select(col(UnitCommune.commune_code))
+            .where(col(UnitCommune.unit_id) == unit_id)
+            .order_by(col(UnitCommune.commune_code))
+        )
+        return list((await self._session.execute(statement)).scalars())
+
     async def all(self) -> list[tuple[PoliceUnit, list[str]]]:
         units = (
             (await self._session.execute(select(PoliceUnit).order_by(col(PoliceUnit.id))))

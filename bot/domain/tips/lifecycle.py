@@ -240,6 +240,7 @@ async def _transfer(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> N
     await _change(
         case, tip, actor, "transferred", ALLOWED["transfer"], note=note, rerender=False, **values
     )
+    await case.uow.tips.count_transfer(tip.id or 0)
     if old_card is not None:  # the old group keeps a card that says where the tip went
         await edit_card(case, tip, old_card, moved_to=unit.name)
     await send_card(case, tip)
@@ -339,7 +340,10 @@ async def _unit_name(case: UseCase, tip: Tip) -> str:
 
 
 async def _tell_received(case: UseCase, tip: Tip) -> None:
-    assert tip.acknowledged_at is not None
+    """Tell the tipster their tip was received, and keep when they first heard it (the
+    receipt notice the law asks within 3 working days)."""
+    assert tip.acknowledged_at is not None and tip.id is not None
+    await case.uow.tips.mark_notified(tip.id, case.now)
     await _tell(
         case, tip, "tip.acknowledged", unit=await _unit_name(case, tip), at=local_time(case.now)
     )

@@ -1,0 +1,1 @@
+"""Storage of the reports: which periodic report each unit's group has had."""

@@ -265,8 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.cli.outbox import add_parser as add_outbox
     from bot.cli.patrols import add_parser as add_patrol
+    from bot.cli.reports import add_parser as add_report
 
     add_patrol(commands)
+    add_report(commands)
     add_outbox(commands)
     tips = commands.add_parser("tips", help="tips held for review (spam control)")
     tip_actions = tips.add_subparsers(dest="action", required=True)

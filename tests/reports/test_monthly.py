@@ -15,7 +15,6 @@ from bot.core.clock import FrozenClock
 from bot.domain.reports.monthly import PURPOSE, due_month, send_monthly_reports, send_unit_report
 from bot.domain.reports.period import PeriodKind, containing
 from bot.domain.units.setup import add_commune_unit, add_province_unit
-from bot.domain.use_case import UseCase
 from sandbox.server import SandboxServer
 from storage.db import Database
 from storage.uow import Storage
@@ -109,16 +108,26 @@ async def test_a_restart_sends_no_second_report(storage: Storage, database_url: 
 
 
 async def test_a_second_worker_that_saw_it_due_does_not_send_it_again(storage: Storage) -> None:
-    """Two workers both found the unit due; the one that claims second queues nothing."""
+    """Two workers both found the unit due; the one that comes second queues nothing."""
     commune, _ = await two_units(storage)
     services = services_for(storage.keyring)
-    claimed = []
-    for _ in range(2):
-        async with storage.transaction() as uow:
-            case = UseCase(services, uow, FIRST_OF_FEBRUARY_7AM)
-            claimed.append(await send_unit_report(case, commune, JANUARY))
+    claimed = [
+        await send_unit_report(storage, services, FIRST_OF_FEBRUARY_7AM, commune, JANUARY)
+        for _ in range(2)
+    ]
     assert claimed == [1, 0]
     assert set(await first_texts(storage)) == {COMMUNE_CHAT}
+
+
+async def test_a_claim_holds_once_per_unit_and_period(storage: Storage) -> None:
+    """What a worker that made the report at the same time as another meets when it claims."""
+    commune, _ = await two_units(storage)
+    async with storage.transaction() as uow:
+        first = await uow.report_sent.claim(commune, "2026-01", FIRST_OF_FEBRUARY_7AM)
+    async with storage.transaction() as uow:
+        second = await uow.report_sent.claim(commune, "2026-01", FIRST_OF_FEBRUARY_7AM)
+        other_month = await uow.report_sent.claim(commune, "2026-02", FIRST_OF_FEBRUARY_7AM)
+    assert (first, second, other_month) == (True, False, True)
 
 
 async def test_a_service_down_on_the_first_catches_up_on_the_third_once(storage: Storage) -> None:

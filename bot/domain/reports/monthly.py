@@ -40,8 +40,8 @@ def due_month(now: datetime, day: int, at: time) -> Period | None:
 
 async def send_monthly_reports(storage: Storage, services: Services, now: datetime) -> int:
     """Queue last month's report for every reachable unit that has not had it; returns how
-    many were queued. One transaction per unit: a unit whose report fails does not hold back
-    the others, and is tried again on the next run."""
+    many were queued. Each unit on its own: one whose report fails does not hold back the
+    others, and is tried again on the next run."""
     settings = services.settings
     period = due_month(now, settings.monthly_report_day, settings.monthly_report_time)
     if period is None:
@@ -56,8 +56,7 @@ async def send_monthly_reports(storage: Storage, services: Services, now: dateti
     queued = 0
     for unit_id in due:
         try:
-            async with storage.transaction() as uow:
-                queued += await send_unit_report(UseCase(services, uow, now), unit_id, period)
+            queued += await send_unit_report(storage, services, now, unit_id, period)
         except Exception as exc:
             if is_unavailable(exc):
                 raise
@@ -65,17 +64,30 @@ async def send_monthly_reports(storage: Storage, services: Services, now: dateti
     return queued
 
 
-async def send_unit_report(case: UseCase, unit_id: int, period: Period) -> int:
-    """Claim and queue one unit's report of ``period`` in the caller's transaction; 1 when it
-    was queued, 0 when the unit is gone, unreachable or already had it."""
-    unit = await case.uow.units.get(unit_id)
-    if unit is None or unit.unreachable_since is not None:
-        return 0
-    area = await unit_area(case, unit_id)
-    if area is None or not await case.uow.report_sent.claim(unit_id, period.key(), case.now):
-        return 0
-    chat = group_of(unit, case.keyring)
-    language = await case.uow.chats.language(chat.lane) or case.language
-    files = await make_report(case, area, period, language)
-    await queue_report(case, chat, files, PURPOSE)
+async def send_unit_report(
+    storage: Storage, services: Services, now: datetime, unit_id: int, period: Period
+) -> int:
+    """One unit's report of ``period``: 1 when it was queued, 0 when the unit is gone,
+    unreachable or already had it.
+
+    The report is made in a read transaction, then claimed and queued in a short write
+    transaction of its own: the claim and the messages commit together, and a worker that
+    claims second (it made the same report meanwhile) queues nothing."""
+    async with storage.transaction() as uow:
+        case = UseCase(services, uow, now)
+        unit = await uow.units.get(unit_id)
+        if unit is None or unit.unreachable_since is not None:
+            return 0
+        if unit_id in await uow.report_sent.units_sent(period.key()):
+            return 0
+        area = await unit_area(case, unit_id)
+        if area is None:
+            return 0
+        chat = group_of(unit, case.keyring)
+        language = await uow.chats.language(chat.lane) or case.language
+        files = await make_report(case, area, period, language)
+    async with storage.transaction() as uow:
+        if not await uow.report_sent.claim(unit_id, period.key(), now):
+            return 0
+        await queue_report(UseCase(services, uow, now), chat, files, PURPOSE)
     return 1

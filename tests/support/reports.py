@@ -17,19 +17,27 @@ OFFICER = 555
 async def unit_with_tips(storage: Storage, count: int = 2, at: datetime = MARCH) -> list[str]:
     """Phường Bến Thành's unit (id 1) and ``count`` drug tips filed from ``at`` on, each
     acknowledged half a minute later; their codes."""
-    draft = Draft(category="drugs", commune_code="26743", description="Bán ma túy ở hẻm 12.")
     async with storage.transaction() as uow:
         case = use_case(uow, storage.keyring, at - timedelta(days=30))
         unit = await add_commune_unit(case, "26743", -1001)
         code = await invite_officer(case, unit.id)
         await join(case, code, OFFICER, "Minh")
+    return await file_tips(storage, count, at)
+
+
+async def file_tips(
+    storage: Storage, count: int, at: datetime = MARCH, first_tipster: int = 100
+) -> list[str]:
+    """``count`` drug tips in Bến Thành from ``at`` on, each acknowledged half a minute later
+    by the unit's officer: two audit events each. Their codes."""
+    draft = Draft(category="drugs", commune_code="26743", description="Bán ma túy ở hẻm 12.")
     codes = []
     for n in range(count):
         async with storage.transaction() as uow:
-            tipster = Tipster.of(storage.keyring, 100 + n, 100 + n, "vi")
-            tip, _ = await submit(
-                use_case(uow, storage.keyring, at + timedelta(minutes=n)), draft, tipster
-            )
+            person = first_tipster + n
+            tipster = Tipster.of(storage.keyring, person, person, "vi")
+            filed = use_case(uow, storage.keyring, at + timedelta(minutes=n))
+            tip, _ = await submit(filed, draft, tipster)
             later = use_case(uow, storage.keyring, at + timedelta(minutes=n, seconds=30))
             await act(later, tip.id, OFFICER, "acknowledge")
             codes.append(tip.code)

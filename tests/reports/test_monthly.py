@@ -192,3 +192,18 @@ async def test_the_report_arrives_in_the_units_group(
         assert await send_monthly_reports(service.storage, service.services, clock.now()) == 1
         [report, *_] = await client.wait_for_bot_messages(group["id"], 1, timeout=15)
     assert BEN_THANH in report["text"]
+
+
+async def test_the_scheduler_runs_it_every_minute_on_the_services_clock(storage: Storage) -> None:
+    from scheduler import JobEnv, build_scheduler
+    from scheduler.reports import monthly_tick
+
+    await two_units(storage)
+    services = services_for(storage.keyring)
+    clock = FrozenClock(FIRST_OF_FEBRUARY_7AM - timedelta(minutes=1))
+    env = JobEnv(storage, clock, services, services.settings)
+    job = build_scheduler(env).get_job("monthly_report")
+    assert job is not None and job.trigger.interval == timedelta(minutes=1)
+    assert await monthly_tick(env) == 0
+    clock.advance(timedelta(minutes=1))
+    assert (await monthly_tick(env), await monthly_tick(env)) == (2, 0)

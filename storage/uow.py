@@ -14,6 +14,7 @@ from storage.flow_states import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols.patrols import PatrolRepository
+from storage.reports.sent import ReportSentRepository
 from storage.reports.tips import TipFigureRepository
 from storage.tips.threads import TipClockRepository, TipThreadRepository
 from storage.tips.tips import TipRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
     subscribers: SubscriberRepository
     campaigns: CampaignRepository
     reports: TipFigureRepository
+    report_sent: ReportSentRepository
 
 
 class Storage:
@@ -67,6 +69,7 @@ class Storage:
                 subscribers=SubscriberRepository(session, self.keyring),
                 campaigns=CampaignRepository(session, self.keyring),
                 reports=TipFigureRepository(session),
+                report_sent=ReportSentRepository(session),
             )
 
     async def close(self) -> None:

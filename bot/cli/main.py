@@ -160,7 +160,7 @@ def _read_text(path: str) -> str:
 def _audit(args: argparse.Namespace) -> int:
     from bot.cli.tips import verify_audit
 
-    intact, line = asyncio.run(verify_audit())
+    intact, line = asyncio.run(verify_audit(args.contains))
     print(line)
     return 0 if intact else 1
 
@@ -261,12 +261,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="the tamper-evident log of tip events")
     audit.add_argument("action", choices=["verify"])
+    audit.add_argument(
+        "--contains",
+        type=checked.chain_link,
+        default=None,
+        metavar="HASH",
+        help="a report's audit head (64 hex, or a unique prefix of 16 or more): still there?",
+    )
     audit.set_defaults(func=_audit)
 
     from bot.cli.outbox import add_parser as add_outbox
     from bot.cli.patrols import add_parser as add_patrol
+    from bot.cli.reports import add_parser as add_report
 
     add_patrol(commands)
+    add_report(commands)
     add_outbox(commands)
     tips = commands.add_parser("tips", help="tips held for review (spam control)")
     tip_actions = tips.add_subparsers(dest="action", required=True)

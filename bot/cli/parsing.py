@@ -13,6 +13,9 @@ from bot.core.i18n import t
 from bot.core.settings import ConfigError, load_settings
 
 INVITE_HOURS = (0.0, 720.0)  # an invite code works for at most 30 days
+# An audit link is a SHA-256 in hex; a prefix shorter than this could match by chance.
+LINK_PREFIX = 16
+LINK_LENGTH = 64
 
 
 def language() -> str:
@@ -74,6 +77,16 @@ def port(text: str) -> int:
         value = -1
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(t("cli.bad_port", language(), value=text))
+    return value
+
+
+def chain_link(text: str) -> str:
+    """An audit chain link's hash, or a prefix of it long enough to name one link."""
+    value = text.strip().lower()
+    if not (LINK_PREFIX <= len(value) <= LINK_LENGTH) or value.strip("0123456789abcdef"):
+        raise argparse.ArgumentTypeError(
+            t("cli.bad_link", language(), value=text, low=LINK_PREFIX, high=LINK_LENGTH)
+        )
     return value
 
 

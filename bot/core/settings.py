@@ -7,7 +7,7 @@ with one line that names the setting, instead of as a traceback deep in a handle
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     )
     patrol_location_max_age_minutes: float = Field(
         default=5, gt=0, description="How old a shared (not live) location may be for a check-in."
+    )
+    monthly_report_day: int = Field(
+        default=1, ge=1, le=28, description="Day of the month the last month's report is sent."
+    )
+    monthly_report_time: time = Field(
+        default=time(7, 0), description="Local time (HH:MM) of that day the report is sent at."
     )
 
     @field_validator("bot_token", mode="before")

@@ -1,0 +1,93 @@
+"""The monthly report: on a configured day and local time, last month's report goes by itself
+to each unit's group (a commune unit's communes; a province unit's whole province).
+
+Each unit's report is claimed in ``report_sent`` in the same transaction that queues it, so a
+restart or a second worker never sends it twice. A unit whose group is unreachable is skipped
+and tried again on a later run; a service that was down at the time catches up on its first run
+later in the month. A month whose report day has passed for good is never sent afterwards:
+only last month's report is ever due.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+
+from bot.domain.reports.gather import unit_area
+from bot.domain.reports.period import LOCAL, Period, PeriodKind, containing
+from bot.domain.reports.produce import make_report, queue_report
+from bot.domain.tips.threads import group_of
+from bot.domain.use_case import UseCase
+from storage.db import is_unavailable
+from storage.uow import Storage
+
+if TYPE_CHECKING:
+    from bot.domain.services import Services
+
+PURPOSE = "report.monthly"
+
+log = logging.getLogger(__name__)
+
+
+def due_month(now: datetime, day: int, at: time) -> Period | None:
+    """Last month, once this month's report day and time have come; None before."""
+    local = now.astimezone(LOCAL)
+    if (local.day, local.time()) < (day, at):
+        return None
+    return containing(PeriodKind.MONTH, local.date()).previous()
+
+
+async def send_monthly_reports(storage: Storage, services: Services, now: datetime) -> int:
+    """Queue last month's report for every reachable unit that has not had it; returns how
+    many were queued. Each unit on its own: one whose report fails does not hold back the
+    others, and is tried again on the next run."""
+    settings = services.settings
+    period = due_month(now, settings.monthly_report_day, settings.monthly_report_time)
+    if period is None:
+        return 0
+    async with storage.transaction() as uow:
+        sent = await uow.report_sent.units_sent(period.key())
+        due = [
+            unit.id
+            for unit, _ in await uow.units.all()
+            if unit.id is not None and unit.id not in sent and unit.unreachable_since is None
+        ]
+    queued = 0
+    for unit_id in due:
+        try:
+            queued += await send_unit_report(storage, services, now, unit_id, period)
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise
+            log.error("monthly report of unit %d failed: %s", unit_id, type(exc).__name__)
+    return queued
+
+
+async def send_unit_report(
+    storage: Storage, services: Services, now: datetime, unit_id: int, period: Period
+) -> int:
+    """One unit's report of ``period``: 1 when it was queued, 0 when the unit is gone,
+    unreachable or already had it.
+
+    The report is made in a read transaction, then claimed and queued in a short write
+    transaction of its own: the claim and the messages commit together, and a worker that
+    claims second (it made the same report meanwhile) queues nothing."""
+    async with storage.transaction() as uow:
+        case = UseCase(services, uow, now)
+        unit = await uow.units.get(unit_id)
+        if unit is None or unit.unreachable_since is not None:
+            return 0
+        if unit_id in await uow.report_sent.units_sent(period.key()):
+            return 0
+        area = await unit_area(case, unit_id)
+        if area is None:
+            return 0
+        chat = group_of(unit, case.keyring)
+        language = await uow.chats.language(chat.lane) or case.language
+        files = await make_report(case, area, period, language)
+    async with storage.transaction() as uow:
+        if not await uow.report_sent.claim(unit_id, period.key(), now):
+            return 0
+        await queue_report(UseCase(services, uow, now), chat, files, PURPOSE)
+    return 1

@@ -56,41 +56,38 @@ class Chart:
 def charts(report: Report, language: str) -> list[Chart]:
     """Tips per week by category, time to acknowledge, the legal clocks' on-time shares and the
     map of the period's tips."""
-    area = wording.shorten(report.area.name, TITLE_LIMIT)
     period = wording.period_name(report.current.period, language)
-    drawn: tuple[tuple[str, str, Callable[[Axes, Report, str], bool]], ...] = (
-        ("tips-per-week.png", "weekly", _weekly),
-        ("time-to-acknowledge.png", "ack", _acknowledge),
-        ("legal-clocks.png", "clocks", _clocks),
-        ("map.png", "map", _map),
-    )
     return [
         Chart(
             name,
-            _render(report, language, draw, t(f"report.chart_{key}_title", language), area),
+            _png(figure(report, language, name)),
             t(f"report.caption_{key}", language, area=report.area.name, period=period),
         )
-        for name, key, draw in drawn
+        for name, key, _ in PICTURES
     ]
 
 
-def _render(
-    report: Report,
-    language: str,
-    draw: Callable[[Axes, Report, str], bool],
-    title: str,
-    area: str,
-) -> bytes:
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
-    canvas = FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    figure.suptitle(f"{title}\n{area}", fontsize=TITLE_SIZE, fontfamily=FONT)
+def figure(report: Report, language: str, name: str) -> Figure:
+    """The picture called ``name`` (``map.png``…), drawn but not yet encoded."""
+    key, draw = next((key, draw) for known, key, draw in PICTURES if known == name)
+    drawing = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(drawing)
+    axes = drawing.add_subplot()
+    title = t(f"report.chart_{key}_title", language)
+    area = wording.shorten(report.area.name, TITLE_LIMIT)
+    drawing.suptitle(f"{title}\n{area}", fontsize=TITLE_SIZE, fontfamily=FONT)
     if not draw(axes, report, language):
         _nothing(axes, language)
     axes.tick_params(labelsize=TICK_SIZE)
     for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
         label.set_fontfamily(FONT)
+    return drawing
+
+
+def _png(drawing: Figure) -> bytes:
     buffer = io.BytesIO()
+    canvas = drawing.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
     canvas.print_png(buffer)
     return buffer.getvalue()
 
@@ -289,3 +286,13 @@ def _map(axes: Axes, report: Report, language: str) -> bool:
         t("report.chart_map_note", language), fontsize=NOTE_SIZE, fontfamily=FONT, wrap=True
     )
     return True
+
+
+# Each picture: its file name, the catalog key of its title and caption, and what draws it
+# (which says False when it has nothing to draw).
+PICTURES: tuple[tuple[str, str, Callable[[Axes, Report, str], bool]], ...] = (
+    ("tips-per-week.png", "weekly", _weekly),
+    ("time-to-acknowledge.png", "ack", _acknowledge),
+    ("legal-clocks.png", "clocks", _clocks),
+    ("map.png", "map", _map),
+)

@@ -120,7 +120,7 @@ def test_overdue_codes_show_the_first_ten_and_how_many_more() -> None:
 def test_the_audit_head_shows_its_first_16_hex_its_entries_and_how_to_check_it() -> None:
     text = summary(sample_report(), "vi")
 
-    assert "Dấu kiểm nhật ký: <code>9f2c4e1a7b3d5f60</code> · 1.234 mục" in text
+    assert "Nhật ký kiểm toán: mục cuối <code>9f2c4e1a7b3d5f60</code> · 1.234 mục" in text
     assert "<code>tinbao audit verify --contains 9f2c4e1a7b3d5f60</code>" in text
     assert "9f2c4e1a7b3d5f60a1" not in text
 
@@ -136,7 +136,7 @@ def test_the_summary_stays_within_one_message_with_500_overdue_codes_and_long_na
 
     assert utf16_len(text) <= TEXT_LIMIT
     assert "và 490 mã khác" in text
-    assert text.endswith("tức số liệu của báo cáo không bị sửa lùi.")
+    assert text.endswith("nếu còn, số liệu của báo cáo chưa bị sửa lùi.")
 
 
 def test_a_summary_too_long_for_one_message_drops_whole_lines_and_keeps_its_tags_balanced() -> None:
@@ -151,7 +151,7 @@ def test_a_summary_too_long_for_one_message_drops_whole_lines_and_keeps_its_tags
     assert "(đã rút gọn; xem đầy đủ trong tệp Excel)" in text
     for tag in ("b", "code"):
         assert text.count(f"<{tag}>") == text.count(f"</{tag}>")
-    assert "Dấu kiểm nhật ký: <code>9f2c4e1a7b3d5f60</code>" in text
+    assert "Nhật ký kiểm toán: mục cuối <code>9f2c4e1a7b3d5f60</code>" in text
 
 
 def test_a_period_with_nothing_reads_as_zeros_and_dashes() -> None:
@@ -160,4 +160,4 @@ def test_a_period_with_nothing_reads_as_zeros_and_dashes() -> None:
     assert "Tin báo tiếp nhận: 0 (kỳ trước 0)" in text
     assert "Báo nhận cho người báo trong 3 ngày làm việc: — (kỳ trước —)" in text
     assert "Không có tin báo nào đang quá hạn." in text
-    assert "Nhật ký chưa có mục nào." in text
+    assert "Nhật ký kiểm toán chưa có mục nào." in text

@@ -172,8 +172,9 @@ async def test_the_summary_sheet_says_what_the_report_is_and_the_audit_head() ->
         "Tháng 10/2026 (01/10/2026 – 31/10/2026)",
     )
     assert _row(book, "Tổng hợp", "Lập lúc")[1] == datetime(2026, 12, 1, 7, 0)
-    assert _row(book, "Tổng hợp", "Dấu kiểm nhật ký")[1] == sample_report().audit.hash
-    assert _row(book, "Tổng hợp", "Số mục nhật ký")[1] == 1234
+    head = _row(book, "Tổng hợp", "Mục cuối của nhật ký kiểm toán (mã băm)")
+    assert head[1] == sample_report().audit.hash
+    assert _row(book, "Tổng hợp", "Số mục của nhật ký kiểm toán")[1] == 1234
 
 
 async def test_the_patrols_sheet_has_one_row_per_team() -> None:

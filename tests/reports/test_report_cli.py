@@ -7,9 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from importlib.util import find_spec
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from bot.cli.progress import Progress
@@ -21,9 +21,6 @@ from tests.support.report_shell import unit_with_tips
 
 BEN_THANH = "Công an Phường Bến Thành"
 MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
-# The workbook and the CSV are written by the register's writers, which come with the Excel
-# library; until it is installed they write nothing worth opening.
-writers = pytest.mark.skipif(find_spec("openpyxl") is None, reason="needs the register writers")
 
 
 @pytest.fixture
@@ -80,12 +77,9 @@ async def test_a_report_of_everywhere_is_named_so(
     assert "Cả nước" in out and "Khu vực: Cả nước" in err
 
 
-@writers
 async def test_the_workbook_is_an_excel_file(
     shell: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import openpyxl
-
     code, out, err = await tinbao(capsys, "report", "--unit", "1", *MARCH, "-o", "bao-cao.xlsx")
     assert code == 0, err
     path = shell / "bao-cao.xlsx"
@@ -94,7 +88,6 @@ async def test_the_workbook_is_an_excel_file(
     assert "bao-cao.xlsx" in out and not (shell / "bao-cao.xlsx.part").exists()
 
 
-@writers
 async def test_the_csv_register_has_a_header_and_a_row_per_tip(
     shell: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -159,11 +159,6 @@ def weighted(pairs: tuple[tuple[Any, int], ...]) -> tuple[list[Any], list[int]]:
     return values, cumulative
 
 
-def naive(moment: datetime) -> datetime:
-    """Timestamps are stored as naive UTC (``storage.types.UTCDateTime``)."""
-    return moment.replace(tzinfo=None)
-
-
 def code_of(number: int) -> str:
     """A unique 8-character tip code: the number scrambled by a bijection modulo 31^8."""
     space = len(ALPHABET) ** 8
@@ -193,7 +188,9 @@ class Country:
         self.tips = tips
         self.communes: list[Commune] = sorted(directory.communes(), key=lambda c: c.code)
         self.provinces = sorted({c.province_code for c in self.communes})
-        self.start = END - timedelta(days=365 * YEARS)
+        # Naive UTC throughout, as the columns store it (``storage.types.UTCDateTime``).
+        self.end = END.replace(tzinfo=None)
+        self.start = self.end - timedelta(days=365 * YEARS)
         chooser = random.Random(7)
         # Towns get many more tips than villages: a long-tailed weight per commune.
         weights = [chooser.lognormvariate(0, 1.0) for _ in self.communes]
@@ -223,7 +220,7 @@ class Country:
 
     # units -------------------------------------------------------------------------------
     def units(self) -> Iterator[Batch]:
-        created = naive(self.start - timedelta(days=30))
+        created = self.start - timedelta(days=30)
         units = [
             (i + 1, f"Công an {c.name}", "commune", c.province_code, -1_000_000_000 - i, created)
             for i, c in enumerate(self.communes)
@@ -249,38 +246,40 @@ class Country:
         categories, category_weights = weighted(CATEGORIES)
         closings, closing_weights = weighted(CLOSINGS)
         opens, open_weights = weighted(OPEN)
-        span = (END - self.start).total_seconds()
+        span = (self.end - self.start).total_seconds()
         rows: list[tuple[Any, ...]] = []
         history: list[tuple[Any, ...]] = []
         for number in range(first, after):
             # More tips every year: the share of time elapsed grows slower than the count.
             elapsed = (number / self.tips) ** 0.8 * span
             created = self.start + timedelta(seconds=elapsed + chooser.uniform(-3600, 3600))
-            created = min(created, END - timedelta(minutes=1))
+            created = min(created, self.end - timedelta(minutes=1))
             index = _pick(self.commune_cumulative, chooser.random())
             commune = self.communes[index]
             unit = index + 1
             located = chooser.random() < 0.8
             patrol = chooser.random() < 0.04
-            age_days = (END - created).total_seconds() / 86400
+            age_days = (self.end - created).total_seconds() / 86400
             closed = chooser.random() < min(0.97, age_days / 40)
             acknowledged = closed or chooser.random() < 0.85
             # Minutes to days to acknowledge: median about 25 minutes, capped at a week.
             waited = timedelta(seconds=min(chooser.lognormvariate(7.3, 1.3), 6e5))
-            ack_at = min(created + waited, END) if acknowledged else None
+            ack_at = min(created + waited, self.end) if acknowledged else None
             transfers = 1 if chooser.random() < 0.08 else 0
             # A transferred tip went up to the province's unit an hour after acknowledgement.
             moved_at = ack_at + timedelta(hours=1) if transfers and ack_at else None
             escalated = ack_at is None or ack_at - created > timedelta(hours=6)
             notified = (
-                min(ack_at + timedelta(minutes=chooser.uniform(1, 600)), END) if ack_at else None
+                min(ack_at + timedelta(minutes=chooser.uniform(1, 600)), self.end)
+                if ack_at
+                else None
             )
             status, outcome, closed_at = "new", None, None
             if closed and ack_at is not None:
                 status = closings[_pick(closing_weights, chooser.random() * 100)]
                 outcome = chooser.choice(OUTCOMES[status])
                 worked = timedelta(days=chooser.expovariate(1 / 9))
-                closed_at = min((moved_at or ack_at) + worked, END)
+                closed_at = min((moved_at or ack_at) + worked, self.end)
             elif moved_at is not None:
                 status = "transferred"
             elif acknowledged:
@@ -303,17 +302,17 @@ class Country:
                 "tipster": f"{chooser.getrandbits(128):032x}",
                 "tipster_chat": chooser.randbytes(48),
                 "tipster_language": "vi" if chooser.random() < 0.95 else "en",
-                "created_at": naive(created),
-                "acknowledged_at": naive(ack_at) if ack_at else None,
+                "created_at": created,
+                "acknowledged_at": ack_at,
                 "acknowledged_by": unit if ack_at else None,
                 "source": "patrol" if patrol else "resident",
                 "outcome": outcome,
-                "received_at": naive(moved_at or created),
-                "closed_at": naive(closed_at) if closed_at else None,
+                "received_at": moved_at or created,
+                "closed_at": closed_at,
                 "held": False,
                 "media": "[]",
                 # Columns of later migrations: written when the table has them.
-                "notified_at": naive(notified) if notified and not patrol else None,
+                "notified_at": notified if notified and not patrol else None,
                 "transfers": transfers,
             }
             if not self.tip_columns:
@@ -330,7 +329,7 @@ class Country:
                 moments.append((closed_at, status, f"officer:{unit}"))
             for at, kind, actor in sorted(moments, key=lambda moment: moment[0]):
                 self.events += 1
-                history.append((self.events, number, naive(at), kind, actor))
+                history.append((self.events, number, at, kind, actor))
         return rows, history
 
     def _chained(self, events: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -349,7 +348,7 @@ class Country:
         2 to 6 hours spread over the years, each with its start, check-ins, end, and now and
         then a missed check-in or an incident."""
         chooser = random.Random(11)
-        created = naive(self.start - timedelta(days=20))
+        created = self.start - timedelta(days=20)
         teams, members, checkpoints = [], [], []
         for team in range(1, self.teams + 1):
             index = (team - 1) * 5 % len(self.communes)
@@ -368,7 +367,7 @@ class Country:
         yield Batch("patrol_team", TEAM_COLUMNS, teams)
         yield Batch("patrol_member", MEMBER_COLUMNS, members)
         yield Batch("patrol_checkpoint", CHECKPOINT_COLUMNS, checkpoints)
-        span = (END - self.start).total_seconds()
+        span = (self.end - self.start).total_seconds()
         event = 0
         for first in range(1, self.shifts + 1, CHUNK):
             shifts, events = [], []
@@ -378,14 +377,14 @@ class Country:
                 started = self.start + timedelta(seconds=shift / self.shifts * span)
                 hours = chooser.uniform(2, 6)
                 ended = started + timedelta(hours=hours)
-                open_now = ended > END
+                open_now = ended > self.end
                 shifts.append(
                     (
                         shift,
                         team,
                         member,
-                        naive(started),
-                        None if open_now else naive(ended),
+                        started,
+                        None if open_now else ended,
                         None if open_now else "member",
                         0,
                     )
@@ -398,7 +397,7 @@ class Country:
                     event += 1
                     at = started + timedelta(hours=hours * step / len(kinds))
                     place = (team - 1) * 2 + step % 2 + 1 if kind == "check_in" else None
-                    events.append((event, team, shift, member, kind, naive(at), place))
+                    events.append((event, team, shift, member, kind, at, place))
             yield Batch("patrol_shift", SHIFT_COLUMNS, shifts)
             yield Batch("patrol_event", PATROL_EVENT_COLUMNS, events)
 
@@ -407,7 +406,7 @@ class Country:
         """Subscribers (one per 20 tips), campaigns to everyone, a province or three of its
         communes, and finished runs with their settled counts."""
         chooser = random.Random(13)
-        created = naive(self.start)
+        created = self.start
         for first in range(1, self.subscribers + 1, CHUNK):
             subscribers = []
             for number in range(first, min(first + CHUNK, self.subscribers + 1)):
@@ -445,7 +444,7 @@ class Country:
             )
         yield Batch("campaign", CAMPAIGN_COLUMNS, campaigns)
         runs = []
-        span = (END - self.start).total_seconds()
+        span = (self.end - self.start).total_seconds()
         for number in range(1, self.runs + 1):
             started = self.start + timedelta(seconds=number / self.runs * span - 3600)
             targeted = chooser.randrange(50, 5_000)
@@ -455,9 +454,9 @@ class Country:
                 (
                     number,
                     chooser.randrange(self.campaigns) + 1,
-                    naive(started),
-                    naive(started),
-                    naive(started + timedelta(minutes=20)),
+                    started,
+                    started,
+                    started + timedelta(minutes=20),
                     targeted,
                     targeted - blocked - failed,
                     failed,
@@ -568,7 +567,14 @@ def cached_sqlite(tips: int, folder: Path, rebuild: bool, directory: CommuneDire
 
 # Measuring ----------------------------------------------------------------------------------
 def rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    """Peak resident memory of this process so far, in MB. Linux's ``VmHWM`` is this program's
+    own; ``ru_maxrss`` also remembers the parent's memory the process had before its ``exec``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -613,6 +619,8 @@ async def pipeline(url: str) -> dict[str, Any]:
         "area": area.name,
         "period": period.key(),
         "received": report.current.tips.received,
+        "teams": len(report.current.patrols),
+        "runs": len(report.current.campaigns.runs),
         "rows": rows,
         "text_chars": len(text),
         "charts": len(pictures),
@@ -649,7 +657,8 @@ def show(database: str, tips: int, result: dict[str, Any]) -> None:
     )
     print(
         f"  {'':<10} {'':>9}       {result['area']} {result['period']}: "
-        f"{result['received']:,} tips counted, {result['rows']:,} register rows, "
+        f"{result['received']:,} tips, {result['teams']} teams, {result['runs']} campaign runs "
+        f"counted, {result['rows']:,} register rows, "
         f"{result['charts']} charts, workbook {result['workbook_bytes'] / 1024:,.0f} KiB; "
         f"peak RSS {result['rss_peak_mb']:.0f} MB "
         f"(before the report {result['rss_before_mb']:.0f} MB)"

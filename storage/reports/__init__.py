@@ -1,1 +1,2 @@
-"""What reports read from the database: figures computed by SQL, never row by row in Python."""
+"""Storage of the reports: counts and streams over the tips of an area and a period, and which
+periodic report each unit's group has had."""

@@ -14,6 +14,7 @@ from storage.flow_states import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols.patrols import PatrolRepository
+from storage.reports.activity import ActivityFigureRepository
 from storage.reports.sent import ReportSentRepository
 from storage.reports.tips import TipFigureRepository
 from storage.tips.threads import TipClockRepository, TipThreadRepository
@@ -41,6 +42,7 @@ class UnitOfWork:
     campaigns: CampaignRepository
     reports: TipFigureRepository
     report_sent: ReportSentRepository
+    report_activity: ActivityFigureRepository
 
 
 class Storage:
@@ -70,6 +72,7 @@ class Storage:
                 campaigns=CampaignRepository(session, self.keyring),
                 reports=TipFigureRepository(session),
                 report_sent=ReportSentRepository(session),
+                report_activity=ActivityFigureRepository(session),
             )
 
     async def close(self) -> None:

@@ -73,6 +73,7 @@ class CampaignRun(SQLModel, table=True):
     __tablename__ = "campaign_run"
     __table_args__ = (
         Index("ux_campaign_run_occurrence", "campaign_id", "scheduled_for", unique=True),
+        Index("ix_campaign_run_started", "started_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

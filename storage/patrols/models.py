@@ -72,7 +72,10 @@ class PatrolShift(SQLModel, table=True):
     2 leader, 3 group alerted), so a restart or another worker resumes it from the row."""
 
     __tablename__ = "patrol_shift"
-    __table_args__ = (Index("ix_patrol_shift_open", "ended_at", "member_id"),)
+    __table_args__ = (
+        Index("ix_patrol_shift_open", "ended_at", "member_id"),
+        Index("ix_patrol_shift_team_started", "team_id", "started_at"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
     team_id: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 
 from bot.core.clock import Clock
 from bot.domain.services import Services
@@ -36,7 +36,7 @@ from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify
 from bot.runtime.limits import SendLimits
 from storage.db import is_unavailable
 from storage.models import OutboxStatus
-from storage.outbox import Destination, QueuedCall
+from storage.outbox import Destination, QueuedCall, uploaded
 from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ class Ready:
     call: QueuedCall
     params: dict[str, Any]
     referred: int | None
+
+
+def with_files(params: dict[str, Any]) -> dict[str, Any]:
+    """The call's parameters with each queued file (``storage.outbox.upload``) as an
+    ``InputFile``, which python-telegram-bot sends as a part of a multipart request."""
+    files = {name: uploaded(value) for name, value in params.items()}
+    return {
+        name: InputFile(file[1], filename=file[0]) if (file := files[name]) else value
+        for name, value in params.items()
+    }
 
 
 def backoff(attempts: int) -> timedelta:
@@ -245,7 +255,9 @@ class OutboxSender:
         call = item.call
         try:
             try:
-                result = await self._bot.do_api_request(call.method, api_kwargs=item.params)
+                result = await self._bot.do_api_request(
+                    call.method, api_kwargs=with_files(item.params)
+                )
             except Exception as exc:  # every failure of the call itself is classified once
                 await self._record_error(call, classify(exc, call.chat_kind), item.referred)
                 return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
@@ -211,12 +212,22 @@ class OutboxRepository:
             purpose=purpose,
         )
 
-    async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[QueuedCall]:
+    async def heads(
+        self,
+        now: datetime,
+        busy_lanes: set[str],
+        limit: int,
+        may_send: Callable[[str, str], bool] | None = None,
+    ) -> list[QueuedCall]:
         """The oldest unsent call of each lane, when it is due and its lane is idle.
 
         Taking only a lane's head keeps each chat's messages in order even when an earlier one
         waits out a ``retry_after``. Broadcast messages (purpose "campaign") come after every
         other head, so a reply to a person is never stuck behind a campaign.
+
+        ``may_send(lane, chat_kind)``: whether that chat may take a call now; the heads of
+        those that may not are left out before their parameters are opened (a report's
+        workbook is megabytes, and a group waits seconds between messages).
         """
         heads = (
             select(func.min(col(OutboxMessage.id)))
@@ -236,7 +247,12 @@ class OutboxRepository:
             .limit(limit + len(busy_lanes))
         )
         rows = (await self._session.execute(statement)).scalars().all()
-        return [self._queued(row) for row in rows if row.lane not in busy_lanes][:limit]
+        idle = [row for row in rows if row.lane not in busy_lanes][:limit]
+        return [
+            self._queued(row)
+            for row in idle
+            if may_send is None or may_send(row.lane, row.chat_kind)
+        ]
 
     async def claim(self, row_id: int, lease_until: datetime) -> bool:
         """Mark the row as being sent; False if another sender took it first."""

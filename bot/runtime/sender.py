@@ -177,15 +177,16 @@ class OutboxSender:
         waiting = False
         if self._pause_left():  # nothing may go before the pause ends (run() idles till then)
             return ready, False
+
+        def may_send(lane: str, chat_kind: str) -> bool:
+            nonlocal waiting
+            if lane in self._inflight or not self._limits.for_lane(lane, chat_kind).has_capacity():
+                waiting = True
+                return False
+            return True
+
         async with self._storage.transaction() as uow:
-            calls = await uow.outbox.heads(now, set(self._inflight), self._batch)
-            chosen = []
-            for call in calls:
-                lane = self._limits.for_lane(call.lane, call.chat_kind)
-                if call.lane in self._inflight or not lane.has_capacity():
-                    waiting = True
-                    continue
-                chosen.append(call)
+            chosen = await uow.outbox.heads(now, set(self._inflight), self._batch, may_send)
             held = await uow.outbox.claim_many([call.id for call in chosen], now + LEASE)
             for call in chosen:
                 if call.id in held:

@@ -227,3 +227,15 @@ async def test_a_resident_or_plain_officer_in_private_is_refused(
 def keyboard_data(keyboard: dict[str, Any]) -> str:
     [data] = buttons(keyboard)
     return data
+
+
+async def test_help_names_stats_in_the_group_and_for_a_chief_in_private(
+    sandbox: SandboxServer, storage: Storage, database_url: str, ben_thanh: dict[str, Any]
+) -> None:
+    _, hung = await province_unit(sandbox, storage)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        [in_group] = await ben_thanh["minh"].say("/help")
+        [chief] = await hung.say("/help")
+        [plain] = await (await resident(sandbox.client)).say("/help")
+    assert "/stats" in in_group["text"] and "/stats" in chief["text"]
+    assert "/stats" not in plain["text"]

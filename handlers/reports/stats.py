@@ -35,23 +35,24 @@ async def stats_command(update: Update, context: TinbaoContext) -> None:
     private = chat.type == "private"
     language = await context.language(update) if private else context.services.default_language
     thread = in_thread(update)
-    period = named(list(context.args or []), context.work.now)
-    if period is None:
-        await context.reply(update, t("stats.usage", language), **thread)
-        return
     case = context.use_case
-    try:
-        if not private:
+    try:  # who asks first: someone who may not see a report needs no usage line
+        if private:
+            offered = await choices(case, user.id, language)
+        else:
             area = await group_area(case, chat.id, user.id)
-            files = await make_report(case, area, period, language)
-            await queue_report(case, destination(chat, case.keyring), files, PURPOSE, extra=thread)
-            return
-        offered = await choices(case, user.id, language)
     except Refusal as refusal:
         await context.reply(update, refusal.text(language), **thread)
         return
-    text = t("stats.choose_area", language, period=period.key())
-    await context.reply(update, text, reply_markup=area_keyboard(offered, period))
+    period = named(list(context.args or []), case.now)
+    if period is None:
+        await context.reply(update, t("stats.usage", language), **thread)
+    elif private:
+        text = t("stats.choose_area", language, period=period.key())
+        await context.reply(update, text, reply_markup=area_keyboard(offered, period))
+    else:
+        files = await make_report(case, area, period, language)
+        await queue_report(case, destination(chat, case.keyring), files, PURPOSE, extra=thread)
 
 
 def area_keyboard(offered: list[Choice], period: Period) -> Keyboard:

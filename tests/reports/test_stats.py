@@ -104,7 +104,9 @@ async def test_someone_in_the_group_who_is_no_officer_is_refused(
 ) -> None:
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         [answer] = await ben_thanh["lan"].say("/stats")
-    assert answer["text"] == "Chỉ cán bộ của đơn vị này mới xem được báo cáo thống kê của đơn vị."
+        [with_a_word] = await ben_thanh["lan"].say("/stats foo")
+    refusal = "Chỉ cán bộ của đơn vị này mới xem được báo cáo thống kê của đơn vị."
+    assert answer["text"] == with_a_word["text"] == refusal
 
 
 async def test_an_unknown_period_word_gets_the_usage(

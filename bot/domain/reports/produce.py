@@ -66,7 +66,8 @@ class ReportFiles:
 
 
 def reading(services: Services, storage: Storage, now: datetime) -> ReadingCase:
-    """A fresh transaction for each report, for callers that have none open."""
+    """A fresh transaction for each report, for callers that have none open (never from
+    inside one: on SQLite the second transaction would wait for the first forever)."""
 
     @asynccontextmanager
     async def opened() -> AsyncIterator[UseCase]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import campaigns, inbox_cleanup, patrols, tips, units
+from scheduler import campaigns, inbox_cleanup, patrols, report_requests, tips, units
 from scheduler.job_context import TIMEZONE, Installer, JobEnv
 
 __all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
@@ -23,6 +23,7 @@ INSTALLERS: tuple[Installer, ...] = (
     tips.install,
     campaigns.install,
     units.install,
+    report_requests.install,
 )
 
 

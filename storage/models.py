@@ -127,5 +127,6 @@ class Dialog(SQLModel, table=True):
 # the schema check import this module, so it imports the capabilities' tables too.
 from storage.campaigns import models as _campaigns  # noqa: E402, F401
 from storage.patrols import models as _patrols  # noqa: E402, F401
+from storage.reports import models as _reports  # noqa: E402, F401
 from storage.tips import models as _tips  # noqa: E402, F401
 from storage.units import models as _units  # noqa: E402, F401

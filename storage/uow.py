@@ -14,6 +14,7 @@ from storage.flow_states import DialogRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols.patrols import PatrolRepository
+from storage.reports.requests import ReportRequestRepository
 from storage.tips.threads import TipClockRepository, TipThreadRepository
 from storage.tips.tips import TipRepository
 from storage.units.units import InviteRepository, OfficerRepository, UnitRepository
@@ -37,6 +38,7 @@ class UnitOfWork:
     tip_clocks: TipClockRepository
     subscribers: SubscriberRepository
     campaigns: CampaignRepository
+    report_requests: ReportRequestRepository
 
 
 class Storage:
@@ -64,6 +66,7 @@ class Storage:
                 tip_clocks=TipClockRepository(session),
                 subscribers=SubscriberRepository(session, self.keyring),
                 campaigns=CampaignRepository(session, self.keyring),
+                report_requests=ReportRequestRepository(session, self.keyring),
             )
 
     async def close(self) -> None:

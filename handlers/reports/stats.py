@@ -4,10 +4,14 @@ In a unit's group, an officer of that unit gets the unit's report there (summary
 workbook). In private, a chief or an administrator first chooses the area on a keyboard; the
 press is checked again (``bot.domain.reports.access``) and the report comes to that chat.
 Everyone else gets one line that says why not.
+
+The handler only records the request (``bot.domain.reports.requests.ask``) and says it is
+coming: the report is made a moment later outside this update's transaction.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from telegram import Update
@@ -19,12 +23,11 @@ from bot.core.refusals import Refusal
 from bot.domain.reports.access import Choice, choices, group_area, pressed_area
 from bot.domain.reports.buttons import ReportButton
 from bot.domain.reports.period import Period, named
-from bot.domain.reports.produce import make_report, queue_report
+from bot.domain.reports.requests import ask
 from bot.runtime.context import TinbaoContext, destination
 from handlers.keyboards import Keyboard, button, inline
 from handlers.tips.card import in_thread
 
-PURPOSE = "report.stats"
 PER_ROW = 2
 
 
@@ -51,8 +54,11 @@ async def stats_command(update: Update, context: TinbaoContext) -> None:
         text = t("stats.choose_area", language, period=period.key())
         await context.reply(update, text, reply_markup=area_keyboard(offered, period))
     else:
-        files = await make_report(case, area, period, language)
-        await queue_report(case, destination(chat, case.keyring), files, PURPOSE, extra=thread)
+        await ask(case, destination(chat, case.keyring), area, period, language, thread)
+        coming = t(
+            "stats.preparing_for", language, area=html.escape(area.name), period=period.key()
+        )
+        await context.reply(update, coming, **thread)
 
 
 def area_keyboard(offered: list[Choice], period: Period) -> Keyboard:
@@ -76,8 +82,7 @@ async def report_button(update: Update, context: TinbaoContext) -> None:
         await context.answer(update, refusal.text(language), alert=True)
         return
     await context.answer(update, t("stats.preparing", language))
-    files = await make_report(case, area, period, language)
-    await queue_report(case, destination(chat, case.keyring), files, PURPOSE)
+    await ask(case, destination(chat, case.keyring), area, period, language)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

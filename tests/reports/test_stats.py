@@ -88,11 +88,13 @@ async def test_an_officer_s_stats_in_the_group_bring_the_summary_and_the_workboo
 ) -> None:
     minh, group = ben_thanh["minh"], ben_thanh["group"]
     async with running_service(sandbox, database_url, **FAST_SERVICE):
-        [text] = await minh.say("/stats quý")
+        [coming] = await minh.say("/stats quý")
         document = await document_in(sandbox, group["id"])
+        summary = (await sandbox.client.bot_messages(group["id"]))[1]
     quarter = named(["quý"], Clock().now())
     assert quarter is not None
-    assert "Bến Thành" in text["text"]
+    assert coming["text"].startswith("⏳ Đang lập báo cáo") and quarter.key() in coming["text"]
+    assert "Bến Thành" in summary["text"]
     name = document["document"]["file_name"]
     assert name.startswith("bao-cao-") and "ben-thanh" in name
     assert name.endswith(f"-{quarter.key().lower()}.xlsx")

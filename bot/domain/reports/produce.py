@@ -13,9 +13,10 @@ transaction for as long as it takes to write, which is what the indexes and the 
 writer keep short.
 
 Whoever has no transaction open (a scheduled job, the CLI) passes ``reading(services, storage,
-now)`` and gets exactly that split. A handler runs inside its update's transaction, which it
-cannot close: it passes its ``UseCase``, and the charts are still drawn in a thread (the event
-loop keeps serving), but its transaction stays open meanwhile.
+now)`` and gets exactly that split. A caller already inside a transaction may pass its
+``UseCase``: the charts are still drawn in a thread (the event loop keeps serving), but that
+transaction stays open meanwhile — which is why ``/stats`` does not make its report in the
+handler but records the request for a job (``bot.domain.reports.requests``).
 
 ``queue_report`` then queues everything in the caller's (short, write) transaction.
 """

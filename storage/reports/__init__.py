@@ -1,0 +1,1 @@
+"""Reports: the reports people asked for in chat, waiting to be made."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -81,6 +81,13 @@ class ReportRequestRepository:
             .values(done_at=now)
         )
         return rowcount(result) == 1
+
+    async def purge_done(self, before: datetime) -> int:
+        """Forget the requests finished before ``before``; returns how many."""
+        result = await self._session.execute(
+            delete(ReportRequest).where(col(ReportRequest.done_at) < before)
+        )
+        return rowcount(result)
 
     async def unfinished(self) -> int:
         statement = select(col(ReportRequest.id)).where(col(ReportRequest.done_at).is_(None))

@@ -77,3 +77,15 @@ async def test_the_chat_of_an_asked_report_is_sealed(storage: Storage) -> None:
     async with storage.database.engine.connect() as connection:
         row = (await connection.exec_driver_sql("SELECT request FROM report_request")).one()
     assert b"4242" not in bytes(row[0]) and "Hồ Chí Minh".encode() not in bytes(row[0])
+
+
+async def test_made_requests_are_forgotten_after_a_while_and_unmade_ones_kept(
+    storage: Storage,
+) -> None:
+    await asked(storage)
+    assert await make_asked(services_for(storage.keyring), storage, NOW) == 1
+    await asked(storage)
+    async with storage.transaction() as uow:
+        assert await uow.report_requests.purge_done(NOW) == 0
+        assert await uow.report_requests.purge_done(NOW + timedelta(seconds=1)) == 1
+        assert await uow.report_requests.unfinished() == 1

@@ -15,6 +15,7 @@ from handlers.campaigns import listing as campaign_listing
 from handlers.campaigns import subscription
 from handlers.campaigns import wizard as campaign_wizard
 from handlers.patrols import member as patrol_member
+from handlers.reports import stats as report_stats
 from handlers.tips import card as tip_card
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
@@ -45,6 +46,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     subscription.register(application)
     campaign_wizard.register(application)
     campaign_listing.register(application)
+    report_stats.register(application)
     group_replies.register(application)
     unknown_commands.register(application)
     chat_rules.register_catch_all(application)

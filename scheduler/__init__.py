@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import campaigns, inbox_cleanup, patrols, reports, tips, units
+from scheduler import campaigns, inbox_cleanup, patrols, report_requests, reports, tips, units
 from scheduler.job_context import TIMEZONE, Installer, JobEnv
 
 __all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
@@ -24,6 +24,7 @@ INSTALLERS: tuple[Installer, ...] = (
     campaigns.install,
     units.install,
     reports.install,
+    report_requests.install,
 )
 
 

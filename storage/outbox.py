@@ -3,10 +3,17 @@
 A row is written in the same transaction as the state change that causes it, so a message is
 never lost to a crash and never sent for a change that was rolled back. The call's parameters,
 chat id included, are sealed: the table alone does not say who is being written to.
+
+A parameter may be a file to upload (a report's chart or workbook): ``upload(name, data)`` puts
+it in the sealed JSON as a marker with the bytes in base64, and the sender turns the marker back
+into a file just before the call. So a file waits, and is retried, like any other message.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
@@ -23,6 +30,49 @@ from storage.upsert import rowcount, table_of
 
 SEAL_CONTEXT = b"outbox"
 BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
+UPLOAD = "upload"  # the key that marks a parameter as a file to upload: {UPLOAD: name, "data": …}
+PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram refuses a photo over 10 MB,
+FILE_LIMIT = 50 * 1024 * 1024  # and any other file a bot uploads over 50 MB
+
+
+class UploadRefused(ValueError):
+    """A file Telegram would refuse (empty or too large): refused when it is queued, not
+    after retries at sending time."""
+
+
+def upload(name: str, data: bytes) -> dict[str, str]:
+    """A file as a parameter value (``{"document": upload("bao-cao.xlsx", data)}``): JSON-safe,
+    so it is sealed with the rest of the call."""
+    return {UPLOAD: name, "data": base64.b64encode(data).decode("ascii")}
+
+
+def uploaded(value: Any) -> tuple[str, bytes] | None:
+    """The file name and bytes of an ``upload`` marker; None for any other value."""
+    if not isinstance(value, dict) or set(value) != {UPLOAD, "data"}:
+        return None
+    name, data = value[UPLOAD], value["data"]
+    if not isinstance(name, str) or not isinstance(data, str):
+        return None
+    try:
+        return name, base64.b64decode(data, validate=True)
+    except binascii.Error:
+        return None
+
+
+def check_uploads(method: str, params: dict[str, Any]) -> None:
+    """Raise ``UploadRefused`` for a file Telegram would refuse in this call."""
+    limit = PHOTO_LIMIT if method == "sendPhoto" else FILE_LIMIT
+    for field, value in params.items():
+        file = uploaded(value)
+        if file is None:
+            continue
+        name, data = file
+        if not data:
+            raise UploadRefused(f"{field} {name!r} is empty")
+        if len(data) > limit:
+            raise UploadRefused(
+                f"{field} {name!r} is {len(data):,} bytes; {method} takes at most {limit:,}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +196,9 @@ class OutboxRepository:
         now: datetime,
         purpose: str | None,
     ) -> OutboxMessage:
-        """A pending row; the chat id is sealed inside the request with the call's parameters."""
+        """A pending row; the chat id is sealed inside the request with the call's parameters.
+        Raises ``UploadRefused`` for a file Telegram would refuse."""
+        check_uploads(method, params)
         return OutboxMessage(
             lane=destination.lane,
             chat_kind=destination.chat_kind,
@@ -160,12 +212,22 @@ class OutboxRepository:
             purpose=purpose,
         )
 
-    async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[QueuedCall]:
+    async def heads(
+        self,
+        now: datetime,
+        busy_lanes: set[str],
+        limit: int,
+        may_send: Callable[[str, str], bool] | None = None,
+    ) -> list[QueuedCall]:
         """The oldest unsent call of each lane, when it is due and its lane is idle.
 
         Taking only a lane's head keeps each chat's messages in order even when an earlier one
         waits out a ``retry_after``. Broadcast messages (purpose "campaign") come after every
         other head, so a reply to a person is never stuck behind a campaign.
+
+        ``may_send(lane, chat_kind)``: whether that chat may take a call now; the heads of
+        those that may not are left out before their parameters are opened (a report's
+        workbook is megabytes, and a group waits seconds between messages).
         """
         heads = (
             select(func.min(col(OutboxMessage.id)))
@@ -185,7 +247,12 @@ class OutboxRepository:
             .limit(limit + len(busy_lanes))
         )
         rows = (await self._session.execute(statement)).scalars().all()
-        return [self._queued(row) for row in rows if row.lane not in busy_lanes][:limit]
+        idle = [row for row in rows if row.lane not in busy_lanes][:limit]
+        return [
+            self._queued(row)
+            for row in idle
+            if may_send is None or may_send(row.lane, row.chat_kind)
+        ]
 
     async def claim(self, row_id: int, lease_until: datetime) -> bool:
         """Mark the row as being sent; False if another sender took it first."""

@@ -15,6 +15,7 @@ from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.patrols.patrols import PatrolRepository
 from storage.reports.activity import ActivityFigureRepository
+from storage.reports.requests import ReportRequestRepository
 from storage.reports.sent import ReportSentRepository
 from storage.reports.tips import TipFigureRepository
 from storage.tips.threads import TipClockRepository, TipThreadRepository
@@ -43,6 +44,7 @@ class UnitOfWork:
     reports: TipFigureRepository
     report_sent: ReportSentRepository
     report_activity: ActivityFigureRepository
+    report_requests: ReportRequestRepository
 
 
 class Storage:
@@ -73,6 +75,7 @@ class Storage:
                 reports=TipFigureRepository(session),
                 report_sent=ReportSentRepository(session),
                 report_activity=ActivityFigureRepository(session),
+                report_requests=ReportRequestRepository(session, self.keyring),
             )
 
     async def close(self) -> None:

@@ -22,6 +22,7 @@ from bot.core.buttons import KINDS, ButtonData
 # Importing this module registers every kind, so the codec can tell them all apart.
 from bot.domain.campaigns import buttons as _campaigns  # noqa: F401
 from bot.domain.patrols import buttons as _patrols  # noqa: F401
+from bot.domain.reports import buttons as _reports  # noqa: F401
 from bot.domain.tips import buttons as _tips  # noqa: F401
 
 

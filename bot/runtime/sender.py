@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 
 from bot.core.clock import Clock
 from bot.domain.services import Services
@@ -36,7 +36,7 @@ from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify
 from bot.runtime.limits import SendLimits
 from storage.db import is_unavailable
 from storage.models import OutboxStatus
-from storage.outbox import Destination, QueuedCall
+from storage.outbox import Destination, QueuedCall, uploaded
 from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ class Ready:
     call: QueuedCall
     params: dict[str, Any]
     referred: int | None
+
+
+def with_files(params: dict[str, Any]) -> dict[str, Any]:
+    """The call's parameters with each queued file (``storage.outbox.upload``) as an
+    ``InputFile``, which python-telegram-bot sends as a part of a multipart request."""
+    files = {name: uploaded(value) for name, value in params.items()}
+    return {
+        name: InputFile(file[1], filename=file[0]) if (file := files[name]) else value
+        for name, value in params.items()
+    }
 
 
 def backoff(attempts: int) -> timedelta:
@@ -167,15 +177,16 @@ class OutboxSender:
         waiting = False
         if self._pause_left():  # nothing may go before the pause ends (run() idles till then)
             return ready, False
+
+        def may_send(lane: str, chat_kind: str) -> bool:
+            nonlocal waiting
+            if lane in self._inflight or not self._limits.for_lane(lane, chat_kind).has_capacity():
+                waiting = True
+                return False
+            return True
+
         async with self._storage.transaction() as uow:
-            calls = await uow.outbox.heads(now, set(self._inflight), self._batch)
-            chosen = []
-            for call in calls:
-                lane = self._limits.for_lane(call.lane, call.chat_kind)
-                if call.lane in self._inflight or not lane.has_capacity():
-                    waiting = True
-                    continue
-                chosen.append(call)
+            chosen = await uow.outbox.heads(now, set(self._inflight), self._batch, may_send)
             held = await uow.outbox.claim_many([call.id for call in chosen], now + LEASE)
             for call in chosen:
                 if call.id in held:
@@ -245,7 +256,9 @@ class OutboxSender:
         call = item.call
         try:
             try:
-                result = await self._bot.do_api_request(call.method, api_kwargs=item.params)
+                result = await self._bot.do_api_request(
+                    call.method, api_kwargs=with_files(item.params)
+                )
             except Exception as exc:  # every failure of the call itself is classified once
                 await self._record_error(call, classify(exc, call.chat_kind), item.referred)
                 return

@@ -101,3 +101,17 @@ async def test_chat_profiles_remember_language_and_blocking(storage: Storage) ->
         assert await uow.chats.language("lane-alice") == "en"
         assert await uow.chats.is_blocked("lane-alice")
         assert await uow.chats.language("lane-unknown") is None
+
+
+async def test_the_head_of_a_chat_that_may_not_send_now_is_left_out(storage: Storage) -> None:
+    await enqueue(storage, ALICE, "1")
+    group = await enqueue(storage, GROUP, "g")
+    asked: list[tuple[str, str]] = []
+
+    def may_send(lane: str, chat_kind: str) -> bool:
+        asked.append((lane, chat_kind))
+        return chat_kind == "supergroup"
+
+    async with storage.transaction() as uow:
+        assert [c.id for c in await uow.outbox.heads(NOW, set(), 10, may_send)] == [group]
+    assert asked == [("lane-alice", "private"), ("lane-group", "supergroup")]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.reports.gather import unit_area
 from bot.domain.reports.period import LOCAL, Period, PeriodKind, containing
-from bot.domain.reports.produce import make_report, queue_report
+from bot.domain.reports.produce import make_report, queue_report, reading
 from bot.domain.tips.threads import group_of
 from bot.domain.use_case import UseCase
 from storage.db import is_unavailable
@@ -70,9 +70,9 @@ async def send_unit_report(
     """One unit's report of ``period``: 1 when it was queued, 0 when the unit is gone,
     unreachable or already had it.
 
-    The report is made in a read transaction, then claimed and queued in a short write
-    transaction of its own: the claim and the messages commit together, and a worker that
-    claims second (it made the same report meanwhile) queues nothing."""
+    The report is read in a transaction of its own and drawn outside any, then claimed and
+    queued in a short write transaction: the claim and the messages commit together, and a
+    worker that claims second (it made the same report meanwhile) queues nothing."""
     async with storage.transaction() as uow:
         case = UseCase(services, uow, now)
         unit = await uow.units.get(unit_id)
@@ -85,7 +85,9 @@ async def send_unit_report(
             return 0
         chat = group_of(unit, case.keyring)
         language = await uow.chats.language(chat.lane) or case.language
-        files = await make_report(case, area, period, language)
+    # Read in a transaction of its own and draw outside any: on SQLite an open transaction
+    # would hold every other one of the process while the charts are drawn.
+    files = await make_report(reading(services, storage, now), area, period, language)
     async with storage.transaction() as uow:
         if not await uow.report_sent.claim(unit_id, period.key(), now):
             return 0

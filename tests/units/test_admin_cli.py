@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.clock import Clock
 from bot.core.refusals import Refusal
 from bot.domain.patrols.teams import add_team
 from bot.domain.tips.intake import Draft, Tipster, submit
@@ -367,3 +368,22 @@ async def test_a_chief_invite_says_it_makes_a_chief(
     _, plain, _ = await tinbao(capsys, "officer", "invite", "--unit", str(unit_id))
     assert "Mã này cho quyền chỉ huy đơn vị." in chief
     assert "chỉ huy" not in plain
+
+
+async def test_a_removed_units_held_tip_moves_up_too_so_releasing_it_finds_a_unit(
+    storage: Storage, operator: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    province_id = await province_unit(storage)
+    unit_id = await commune_unit(storage)
+    spammer = 5_000_009
+    async with storage.transaction() as uow:
+        pseudonym = Tipster.of(storage.keyring, spammer, spammer, "vi", "resident").pseudonym
+        for _ in range(3):
+            await uow.tips.add_spam_strike(pseudonym, Clock().now())
+    held = await file_tip(storage, person=spammer)
+    assert held.held and held.unit_id == unit_id
+    await tinbao(capsys, "unit", "remove", str(unit_id), "--yes")
+    assert (await reload(storage, held)).unit_id == province_id
+    assert ("rerouted", "console", f"unit:{unit_id}>unit:{province_id}") in await history(
+        storage, held
+    )

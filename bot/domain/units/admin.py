@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.core.i18n import t
 from bot.core.refusals import Refusal
-from bot.domain.tips.dead_letters import pass_up
+from bot.domain.tips.dead_letters import level_above, pass_up
 from bot.domain.tips.lifecycle import edit_card
 from bot.domain.tips.threads import group_of
 from bot.domain.use_case import UseCase
@@ -112,10 +112,25 @@ async def remove_unit(case: UseCase, unit_id: int) -> RemovedUnit:
         if old_card is not None:  # the removed unit's group keeps a card saying where it went
             where = above.name if above else t("deadletter.admins", case.language)
             await edit_card(case, tip, old_card, moved_to=where)
+    await hand_over_held(case, unit)
     communes = await uow.units.communes_of(unit_id)
     name = unit.name
     await uow.units.remove(unit_id)
     return RemovedUnit(name, communes, len(officers), moved)
+
+
+async def hand_over_held(case: UseCase, unit: PoliceUnit) -> None:
+    """Tips held for spam review keep no card anywhere yet: they move up the chain with the
+    rest (an audit event each), so releasing one later sends its card to a unit that exists."""
+    uow = case.uow
+    for tip in await uow.tips.held():
+        if tip.unit_id != unit.id or tip.status not in TipStatus.OPEN:
+            continue
+        above = await level_above(uow, unit, tip.province_code)
+        target = above.id if above is not None else None
+        if await uow.tips.transition(tip.id or 0, TipStatus.OPEN, case.now, unit_id=target):
+            note = f"unit:{unit.id}>unit:{target or '-'}"
+            await uow.tips.record(tip.id or 0, "rerouted", CONSOLE, case.now, note)
 
 
 async def remove_officer(case: UseCase, officer_id: int) -> RemovedOfficer:

@@ -138,3 +138,20 @@ async def test_joining_with_a_chief_code_says_it_makes_a_chief(
     assert answer["text"] == (
         "Mã này cho quyền chỉ huy đơn vị: bạn là chỉ huy của Công an Phường Bến Thành."
     )
+
+
+async def test_link_in_a_group_for_a_commune_another_unit_covers_is_refused_naming_it(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    admin = await sandbox.client.create_user(id=9_000_031, first_name="Quản trị")
+    first = await sandbox.client.create_group("CA Bến Thành")
+    unit_id = await link_commune(storage, first["id"])
+    second = await sandbox.client.create_group("Nhóm mới", members=[admin["id"]])
+    person = Person(sandbox.client, admin, second["id"])
+    async with running_service(sandbox, database_url, admin_ids=[admin["id"]]):
+        [answer] = await person.say("/link 26743")
+    assert answer["text"].startswith(
+        f"Phường Bến Thành đã thuộc đơn vị {unit_id} (Công an Phường Bến Thành)."
+    )
+    async with storage.transaction() as uow:
+        assert await uow.units.by_chat(second["id"]) is None

@@ -109,6 +109,9 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     role: str = Field(default="officer", max_length=10, description="role the code grants")
+    created_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime), description="None when made before 0017"
+    )
 
 
 class Dialog(SQLModel, table=True):

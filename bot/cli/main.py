@@ -100,27 +100,6 @@ def _communes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unit(args: argparse.Namespace) -> int:
-    from bot.cli.units import add_unit, list_units
-
-    if args.action == "add":
-        lines, warning = asyncio.run(add_unit(args.commune, args.province, args.chat, args.name))
-        if warning is not None:
-            print(f"tinbao: {warning}", file=sys.stderr)
-    else:
-        lines = asyncio.run(list_units())
-    for line in lines:
-        print(line)
-    return 0
-
-
-def _officer(args: argparse.Namespace) -> int:
-    from bot.cli.units import invite
-
-    print(asyncio.run(invite(args.unit, args.hours, args.chief)))
-    return 0
-
-
 def _campaign(args: argparse.Namespace) -> int:
     from bot.cli import campaigns as commands
 
@@ -216,26 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     near.add_argument("lon", type=checked.longitude)
     communes.set_defaults(func=_communes)
 
-    unit = commands.add_parser("unit", help="police units and their groups")
-    unit_actions = unit.add_subparsers(dest="action", required=True)
-    add = unit_actions.add_parser("add", help="link a commune (or a province) to a police group")
-    area = add.add_mutually_exclusive_group(required=True)
-    area.add_argument("--commune", help="GSO commune code, e.g. 26743")
-    area.add_argument("--province", help="GSO province code, e.g. 79")
-    add.add_argument("--chat", type=int, required=True, help="the group's chat id")
-    add.add_argument("--name", default=None, help="default: Công an <commune or province>")
-    unit_actions.add_parser("list", help="every unit with its area and officers")
-    unit.set_defaults(func=_unit)
+    from bot.cli.units import add_parser as add_units
 
-    officer = commands.add_parser("officer", help="officers of a unit")
-    officer_actions = officer.add_subparsers(dest="action", required=True)
-    invite = officer_actions.add_parser("invite", help="a one-time code for /join")
-    invite.add_argument("--unit", type=int, required=True)
-    invite.add_argument("--hours", type=checked.hours, default=48.0, help="how long the code works")
-    invite.add_argument(
-        "--chief", action="store_true", help="the unit's chief: may schedule campaigns for its area"
-    )
-    officer.set_defaults(func=_officer)
+    add_units(commands)
 
     campaign = commands.add_parser("campaign", help="awareness campaigns to subscribers")
     campaign_actions = campaign.add_subparsers(dest="action", required=True)

@@ -33,7 +33,10 @@ async def join_command(update: Update, context: TinbaoContext) -> None:
             return  # the code was a patrol team's invite
         await context.reply(update, t(refusal.key, language, **refusal.values))
         return
-    await context.reply(update, t("setup.joined", language, unit=unit.name), parse_mode=None)
+    officer = await context.uow.officers.of_unit(unit.id or 0, user.id)
+    chief = officer is not None and officer.role == "chief"
+    key = "setup.joined_chief" if chief else "setup.joined"
+    await context.reply(update, t(key, language, unit=unit.name), parse_mode=None)
 
 
 async def link_command(update: Update, context: TinbaoContext) -> None:

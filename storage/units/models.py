@@ -52,3 +52,8 @@ class Officer(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     joined_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     role: str = Field(default="officer", max_length=10, description="officer or chief")
+    removed_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="Removed by an administrator: kept for the audit chain, may no longer act.",
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.invites import redeem_once
 from storage.models import Invite
+from storage.tips.models import Tip, TipEvent, TipStatus
 from storage.units.models import Officer, PoliceUnit, UnitCommune
 from storage.upsert import rowcount
 
@@ -110,6 +111,36 @@ class UnitRepository:
             statement = statement.where(col(PoliceUnit.chat_id).in_(chat_ids))
         return list((await self._session.execute(statement.order_by(col(PoliceUnit.id)))).scalars())
 
+    async def rename(self, unit_id: int, name: str) -> bool:
+        result = await self._session.execute(
+            update(PoliceUnit)
+            .where(col(PoliceUnit.id) == unit_id)
+            .values(name=name)
+            .execution_options(synchronize_session=False)
+        )
+        await self._refresh(unit_id)
+        return rowcount(result) == 1
+
+    async def _refresh(self, unit_id: int) -> None:
+        unit = await self._session.get(PoliceUnit, unit_id)
+        if unit is not None:
+            await self._session.refresh(unit)
+
+    async def remove(self, unit_id: int) -> bool:
+        """Forget the unit, its communes (they become uncovered) and its unused invites. Its
+        officers' rows stay (marked removed by the caller), so the audit chain still names
+        them; its closed tips keep the id."""
+        await self._session.execute(delete(UnitCommune).where(col(UnitCommune.unit_id) == unit_id))
+        await self._session.execute(
+            delete(Invite).where(col(Invite.unit_id) == unit_id, col(Invite.used_at).is_(None))
+        )
+        unit = await self._session.get(PoliceUnit, unit_id)
+        if unit is None:
+            return False
+        await self._session.delete(unit)
+        await self._session.flush()
+        return True
+
     async def communes_of(self, unit_id: int) -> list[str]:
         """The codes of the communes one unit covers, sorted."""
         statement = (
@@ -137,9 +168,15 @@ class OfficerRepository:
         self._session = session
 
     async def add(self, unit_id: int, user_id: int, display_name: str, now: datetime) -> Officer:
-        existing = await self.of_unit(unit_id, user_id)
+        """Register an officer; one removed before joins again (a new invite) as joining now."""
+        statement = select(Officer).where(
+            col(Officer.unit_id) == unit_id, col(Officer.user_id) == user_id
+        )
+        existing = (await self._session.execute(statement)).scalar_one_or_none()
         if existing is not None:
             existing.display_name = display_name
+            if existing.removed_at is not None:
+                existing.removed_at, existing.joined_at, existing.role = None, now, "officer"
             return existing
         officer = Officer(
             unit_id=unit_id, user_id=user_id, display_name=display_name, joined_at=now
@@ -152,8 +189,11 @@ class OfficerRepository:
         return await self._session.get(Officer, officer_id)
 
     async def of_unit(self, unit_id: int, user_id: int) -> Officer | None:
+        """The unit's officer ``user_id``, unless removed: a removed officer may not act."""
         statement = select(Officer).where(
-            col(Officer.unit_id) == unit_id, col(Officer.user_id) == user_id
+            col(Officer.unit_id) == unit_id,
+            col(Officer.user_id) == user_id,
+            col(Officer.removed_at).is_(None),
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
@@ -162,7 +202,11 @@ class OfficerRepository:
         statement = (
             select(PoliceUnit)
             .join(Officer, col(Officer.unit_id) == col(PoliceUnit.id))
-            .where(col(Officer.user_id) == user_id, col(Officer.role) == "chief")
+            .where(
+                col(Officer.user_id) == user_id,
+                col(Officer.role) == "chief",
+                col(Officer.removed_at).is_(None),
+            )
             .order_by(col(PoliceUnit.id))
             .limit(1)
         )
@@ -177,8 +221,54 @@ class OfficerRepository:
         return rowcount(result) == 1
 
     async def count(self, unit_id: int) -> int:
-        statement = select(col(Officer.id)).where(col(Officer.unit_id) == unit_id)
+        statement = select(col(Officer.id)).where(
+            col(Officer.unit_id) == unit_id, col(Officer.removed_at).is_(None)
+        )
         return len((await self._session.execute(statement)).all())
+
+    async def active(self, unit_id: int | None = None) -> list[Officer]:
+        """Officers not removed (of one unit, when given), by unit then joining order."""
+        statement = select(Officer).where(col(Officer.removed_at).is_(None))
+        if unit_id is not None:
+            statement = statement.where(col(Officer.unit_id) == unit_id)
+        statement = statement.order_by(col(Officer.unit_id), col(Officer.id))
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def remove(self, officer_id: int, now: datetime) -> bool:
+        """Mark the officer removed; False when unknown or removed already."""
+        result = await self._session.execute(
+            update(Officer)
+            .where(col(Officer.id) == officer_id, col(Officer.removed_at).is_(None))
+            .values(removed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        officer = await self._session.get(Officer, officer_id)
+        if officer is not None:
+            await self._session.refresh(officer)
+        return rowcount(result) == 1
+
+    async def last_actions(self, officer_ids: list[int]) -> dict[int, datetime]:
+        """When each officer last changed a tip, read off the audit chain (actor
+        ``officer:ID``): the chain is the record of who did what, so this cannot drift."""
+        if not officer_ids:
+            return {}
+        actors = {f"officer:{officer_id}": officer_id for officer_id in officer_ids}
+        statement = (
+            select(col(TipEvent.actor), func.max(col(TipEvent.at)))
+            .where(col(TipEvent.actor).in_(list(actors)))
+            .group_by(col(TipEvent.actor))
+        )
+        rows = (await self._session.execute(statement)).all()
+        return {actors[actor]: at for actor, at in rows}
+
+    async def assigned_tips(self, officer_id: int) -> list[Tip]:
+        """The open tips assigned to the officer, oldest first."""
+        statement = (
+            select(Tip)
+            .where(col(Tip.assignee_id) == officer_id, col(Tip.status).in_(TipStatus.OPEN))
+            .order_by(col(Tip.id))
+        )
+        return list((await self._session.execute(statement)).scalars().all())
 
 
 class InviteRepository:
@@ -186,15 +276,50 @@ class InviteRepository:
         self._session = session
 
     async def add(
-        self, code_hash: str, unit_id: int, expires_at: datetime, role: str = "officer"
+        self,
+        code_hash: str,
+        unit_id: int,
+        expires_at: datetime,
+        role: str = "officer",
+        created_at: datetime | None = None,
     ) -> None:
         self._session.add(
-            Invite(code_hash=code_hash, unit_id=unit_id, expires_at=expires_at, role=role)
+            Invite(
+                code_hash=code_hash,
+                unit_id=unit_id,
+                expires_at=expires_at,
+                role=role,
+                created_at=created_at,
+            )
         )
         await self._session.flush()
 
     async def get(self, code_hash: str) -> Invite | None:
         return await self._session.get(Invite, code_hash)
+
+    async def open(self, now: datetime, unit_id: int | None = None) -> list[Invite]:
+        """Unused, unexpired invites (of one unit, when given), soonest to expire first."""
+        statement = select(Invite).where(
+            col(Invite.used_at).is_(None), col(Invite.expires_at) > now
+        )
+        if unit_id is not None:
+            statement = statement.where(col(Invite.unit_id) == unit_id)
+        statement = statement.order_by(col(Invite.expires_at), col(Invite.code_hash))
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def starting(self, prefix: str) -> list[Invite]:
+        """Unused invites whose hash starts with ``prefix`` (the short id a listing shows)."""
+        statement = select(Invite).where(
+            col(Invite.code_hash).startswith(prefix, autoescape=True),
+            col(Invite.used_at).is_(None),
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def delete(self, code_hash: str) -> bool:
+        result = await self._session.execute(
+            delete(Invite).where(col(Invite.code_hash) == code_hash)
+        )
+        return rowcount(result) == 1
 
     async def redeem(self, code_hash: str, now: datetime) -> bool:
         """Use the invite once (see :func:`storage.invites.redeem_once`)."""

@@ -44,11 +44,21 @@ async def test_one_group_can_cover_several_communes(storage: Storage) -> None:
     assert communes == [SAI_GON, BEN_THANH]
 
 
-async def test_relinking_a_commune_moves_it_to_the_new_unit(storage: Storage) -> None:
+async def test_relinking_a_commune_with_move_moves_it_to_the_new_unit(storage: Storage) -> None:
     async with storage.transaction() as uow:
         await add_commune_unit(use_case(uow, storage.keyring, NOW), BEN_THANH, GROUP)
-        newer = await add_commune_unit(use_case(uow, storage.keyring, NOW), BEN_THANH, OTHER_GROUP)
+        newer = await add_commune_unit(
+            use_case(uow, storage.keyring, NOW), BEN_THANH, OTHER_GROUP, move=True
+        )
         assert (await route(uow, directory, BEN_THANH)).unit == newer
+
+
+async def test_relinking_a_covered_commune_without_move_is_refused(storage: Storage) -> None:
+    async with storage.transaction() as uow:
+        await add_commune_unit(use_case(uow, storage.keyring, NOW), BEN_THANH, GROUP)
+        with pytest.raises(Refusal) as refusal:
+            await add_commune_unit(use_case(uow, storage.keyring, NOW), BEN_THANH, OTHER_GROUP)
+    assert refusal.value.key == "setup.commune_covered"
 
 
 async def test_an_unknown_commune_is_refused(storage: Storage) -> None:

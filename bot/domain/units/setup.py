@@ -28,17 +28,30 @@ class Route:
 
 
 async def add_commune_unit(
-    case: UseCase, commune_code: str, chat_id: int, name: str | None = None
+    case: UseCase, commune_code: str, chat_id: int, name: str | None = None, move: bool = False
 ) -> PoliceUnit:
-    """Link a commune to the unit of ``chat_id``, creating the unit when the group has none.
+    """Link a commune to the unit of ``chat_id`` (see :func:`link_commune`)."""
+    unit, _ = await link_commune(case, commune_code, chat_id, name, move)
+    return unit
 
-    Linking a second commune to the same group makes a merged unit.
+
+async def link_commune(
+    case: UseCase, commune_code: str, chat_id: int, name: str | None = None, move: bool = False
+) -> tuple[PoliceUnit, PoliceUnit | None]:
+    """Link a commune to the unit of ``chat_id``, creating the unit when the group has none;
+    returns the unit and the unit that lost the commune (``move``), if any.
+
+    Linking a second commune to the same group makes a merged unit. A commune another unit
+    covers is refused unless ``move``: taking a commune from a unit is a decision, not a typo.
     """
     uow = case.uow
     commune = case.directory.get(commune_code)
     if commune is None:
         raise Refusal("setup.unknown_commune", code=commune_code)
+    holder = await uow.units.for_commune(commune.code)
     unit = await uow.units.by_chat(chat_id)
+    if holder is not None and holder.id != (unit.id if unit else None) and not move:
+        raise Refusal("setup.commune_covered", commune=commune.name, unit=holder.name, id=holder.id)
     if unit is None:
         unit = await uow.units.add(
             name or f"Công an {commune.name}", "commune", commune.province_code, chat_id, case.now
@@ -48,7 +61,7 @@ async def add_commune_unit(
     assert unit.id is not None
     await uow.units.set_reachable(unit.id)  # linked again: give its group another chance
     await uow.units.cover(unit.id, commune.code)
-    return unit
+    return unit, holder if holder is not None and holder.id != unit.id else None
 
 
 async def add_province_unit(
@@ -104,7 +117,7 @@ async def invite_officer(
         raise Refusal("setup.unknown_unit", unit=unit_id)
     code = new_code()
     await uow.invites.add(
-        case.keyring.pseudonym("invite", code), unit_id, case.now + lifetime, role
+        case.keyring.pseudonym("invite", code), unit_id, case.now + lifetime, role, case.now
     )
     return code
 

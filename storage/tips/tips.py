@@ -104,6 +104,13 @@ class TipRepository:
             await self._session.refresh(tip)
         return True
 
+    async def assigned_to(self, officer_id: int) -> list[Tip]:
+        """The tips an officer is working now (in progress, assigned to them)."""
+        statement = select(Tip).where(
+            col(Tip.assignee_id) == officer_id, col(Tip.status) == TipStatus.IN_PROGRESS
+        )
+        return list((await self._session.execute(statement.order_by(col(Tip.id)))).scalars())
+
     async def mark_notified(self, tip_id: int, now: datetime) -> None:
         """The tipster was told of receipt: keep the first time only (a transferred tip is
         acknowledged again, but the tipster had already heard)."""

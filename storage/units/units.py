@@ -176,6 +176,19 @@ class OfficerRepository:
         )
         return rowcount(result) == 1
 
+    async def of_unit_all(self, unit_id: int) -> list[Officer]:
+        """The unit's officers, chiefs first, then by when they joined."""
+        statement = (
+            select(Officer)
+            .where(col(Officer.unit_id) == unit_id)
+            .order_by(col(Officer.role) != "chief", col(Officer.joined_at), col(Officer.id))
+        )
+        return list((await self._session.execute(statement)).scalars())
+
+    async def remove(self, officer_id: int) -> None:
+        """Forget the officer: every right to act is looked up here, so they have none left."""
+        await self._session.execute(delete(Officer).where(col(Officer.id) == officer_id))
+
     async def count(self, unit_id: int) -> int:
         statement = select(col(Officer.id)).where(col(Officer.unit_id) == unit_id)
         return len((await self._session.execute(statement)).all())

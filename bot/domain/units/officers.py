@@ -52,7 +52,7 @@ async def removable(
     officer = await case.uow.officers.get(officer_id)
     unit = await case.uow.units.get(officer.unit_id) if officer is not None else None
     if officer is None or unit is None:
-        raise Refusal("roster.officer_gone")
+        raise Refusal("buttons.stale")
     if by is None:
         return officer, unit, "admin"
     chief = await chief_of(case, officer.unit_id, by)

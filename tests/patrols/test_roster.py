@@ -38,6 +38,8 @@ async def test_a_leader_lists_the_members_with_a_remove_button_for_each_other(
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
         [listing] = await scene.leader.say("/members")
+        [guide] = await scene.leader.say("/help")
+    assert "/members, /checkpoints — xem và gỡ" in guide["text"]
     assert "Thành viên Tổ 1 Bến Thành" in listing["text"]
     assert "Tổ trưởng Hùng (tổ trưởng) — vào từ" in listing["text"]
     assert "Anh Tâm — vào từ" in listing["text"]

@@ -140,3 +140,17 @@ async def test_a_forged_or_stale_remove_button_gets_the_stale_answer(
         forged = await desk.press(son, "officer:rm:ok:nope", listing)
         gone = await desk.press(son, "officer:rm:ok:999999", listing)
     assert forged["text"] == gone["text"] == "Nút này không còn dùng được."
+
+
+async def test_help_names_officers_for_a_chief_and_members_for_a_leader(
+    sandbox: SandboxServer, database_url: str, unit: dict[str, Any]
+) -> None:
+    son = Person(sandbox.client, unit["son"].user, unit["son"].id)
+    minh = Person(sandbox.client, unit["minh"].user, unit["minh"].id)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        [chief_guide] = await son.say("/help")
+        [officer_guide] = await minh.say("/help")
+        [group_guide] = await unit["son"].say("/help")
+    assert "/officers — danh sách cán bộ của đơn vị" in chief_guide["text"]
+    assert "/officers" not in officer_guide["text"]
+    assert "/officers — (chỉ huy)" in group_guide["text"]

@@ -15,11 +15,13 @@ from handlers.campaigns import listing as campaign_listing
 from handlers.campaigns import subscription
 from handlers.campaigns import wizard as campaign_wizard
 from handlers.patrols import member as patrol_member
+from handlers.patrols import roster as patrol_roster
 from handlers.reports import stats as report_stats
 from handlers.tips import card as tip_card
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
 from handlers.tips import tipster_answers
+from handlers.units import officers as unit_officers
 from handlers.units import setup_chat
 
 
@@ -35,6 +37,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """
     chat_rules.register_checks(application)  # before everything else
     patrol_member.register(application)
+    patrol_roster.register(application)
+    unit_officers.register(application)
     tip_relay.register(application)
     private_chat.register(application)
     tipster_answers.register(application)

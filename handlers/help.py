@@ -24,6 +24,7 @@ async def help_text(update: Update, context: TinbaoContext, language: str) -> st
     admin_ids = context.services.admin_ids
     if chat is not None and chat.type != "private":
         sections = [t("help.group", language), t("stats.help_group", language)]
+        sections.append(t("roster.help_group", language))
         if user is not None and user.id in admin_ids:
             sections.append(t("help.group_admin", language))
         return "\n\n".join(sections)
@@ -37,8 +38,11 @@ async def help_text(update: Update, context: TinbaoContext, language: str) -> st
                 sections.append(t("help.patrol_leader", language))
         if (await authority_of(context.uow, user.id, admin_ids)).allowed:
             sections.append(t("help.campaigns", language))
-        if user.id in admin_ids or await context.uow.officers.chief_unit(user.id) is not None:
+        chief = await context.uow.officers.chief_unit(user.id) is not None
+        if user.id in admin_ids or chief:
             sections.append(t("stats.help_private", language))
+        if chief:
+            sections.append(t("roster.help_chief", language))
         if user.id in admin_ids:
             sections.append(t("help.admin", language))
     sections.append(t("help.emergency", language))

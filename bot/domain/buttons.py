@@ -24,6 +24,7 @@ from bot.domain.campaigns import buttons as _campaigns  # noqa: F401
 from bot.domain.patrols import buttons as _patrols  # noqa: F401
 from bot.domain.reports import buttons as _reports  # noqa: F401
 from bot.domain.tips import buttons as _tips  # noqa: F401
+from bot.domain.units import buttons as _units  # noqa: F401
 
 
 # The private chat's menu and language -----------------------------------------------------------

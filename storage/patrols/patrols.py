@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -114,6 +114,32 @@ class PatrolRepository:
             (await self._session.execute(statement.order_by(col(PatrolMember.id)))).scalars()
         )
 
+    async def remove_member(self, member_id: int) -> None:
+        """Forget a membership; the events of its past shifts stay in the log."""
+        await self._session.execute(delete(PatrolMember).where(col(PatrolMember.id) == member_id))
+
+    async def remove_team(self, team_id: int) -> None:
+        """Forget a team with its members, invites and checkpoints; past shifts and their
+        events stay in the log."""
+        await self._session.execute(
+            delete(PatrolMember).where(col(PatrolMember.team_id) == team_id)
+        )
+        await self._session.execute(
+            delete(PatrolInvite).where(col(PatrolInvite.team_id) == team_id)
+        )
+        await self._session.execute(delete(Checkpoint).where(col(Checkpoint.team_id) == team_id))
+        await self._session.execute(delete(PatrolTeam).where(col(PatrolTeam.id) == team_id))
+
+    async def on_duty(self, team_id: int) -> list[PatrolMember]:
+        """The team's members with an open shift."""
+        statement = (
+            select(PatrolMember)
+            .join(PatrolShift, col(PatrolShift.member_id) == col(PatrolMember.id))
+            .where(col(PatrolShift.team_id) == team_id, col(PatrolShift.ended_at).is_(None))
+            .order_by(col(PatrolMember.id))
+        )
+        return list((await self._session.execute(statement)).scalars().unique())
+
     # invites --------------------------------------------------------------------------------
     async def add_invite(
         self, code_hash: str, team_id: int, leader: bool, expires_at: datetime
@@ -149,6 +175,13 @@ class PatrolRepository:
             .order_by(col(Checkpoint.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
+
+    async def checkpoint(self, checkpoint_id: int) -> Checkpoint | None:
+        return await self._session.get(Checkpoint, checkpoint_id)
+
+    async def remove_checkpoint(self, checkpoint_id: int) -> None:
+        """Forget a checkpoint; past check-ins at it keep their events."""
+        await self._session.execute(delete(Checkpoint).where(col(Checkpoint.id) == checkpoint_id))
 
     # shifts ---------------------------------------------------------------------------------
     async def open_shift(self, member_id: int) -> PatrolShift | None:

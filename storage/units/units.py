@@ -220,6 +220,15 @@ class OfficerRepository:
         )
         return rowcount(result) == 1
 
+    async def of_unit_all(self, unit_id: int) -> list[Officer]:
+        """The unit's officers, chiefs first, then by when they joined."""
+        statement = (
+            select(Officer)
+            .where(col(Officer.unit_id) == unit_id, col(Officer.removed_at).is_(None))
+            .order_by(col(Officer.role) != "chief", col(Officer.joined_at), col(Officer.id))
+        )
+        return list((await self._session.execute(statement)).scalars())
+
     async def count(self, unit_id: int) -> int:
         statement = select(col(Officer.id)).where(
             col(Officer.unit_id) == unit_id, col(Officer.removed_at).is_(None)

@@ -39,3 +39,23 @@ class PatrolTeamButton(ButtonData, prefix="pat:team"):
 @dataclass(frozen=True)
 class PatrolCategoryButton(ButtonData, prefix="pat:cat"):
     category: str
+
+
+# A leader's roster ------------------------------------------------------------------------------
+class RosterItem(StrEnum):
+    MEMBER = "m"
+    CHECKPOINT = "c"
+
+
+class RosterStep(StrEnum):
+    ASK = "ask"  # the list's button: ask to confirm
+    CONFIRM = "ok"  # the confirmation's button: remove
+
+
+@dataclass(frozen=True)
+class PatrolRemoveButton(ButtonData, prefix="pat:rm"):
+    """Remove a member or a checkpoint of the leader's team (its id; checked at the press)."""
+
+    item: RosterItem
+    step: RosterStep
+    item_id: int

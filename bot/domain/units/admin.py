@@ -18,6 +18,7 @@ from bot.core.refusals import Refusal
 from bot.domain.tips.dead_letters import level_above, pass_up
 from bot.domain.tips.lifecycle import edit_card
 from bot.domain.tips.threads import group_of
+from bot.domain.units.officers import release_tips
 from bot.domain.use_case import UseCase
 from storage.models import Invite
 from storage.tips.models import TipStatus
@@ -100,7 +101,7 @@ async def remove_unit(case: UseCase, unit_id: int) -> RemovedUnit:
     officers = await uow.officers.active(unit_id)
     for officer in officers:
         await uow.officers.remove(officer.id or 0, case.now)
-        await release_tips(case, officer)
+        await release_tips(case, officer, CONSOLE)
     reason = t("setup.unit_removed_reason", case.language)
     moved: list[tuple[str, str | None]] = []
     for tip in await uow.tips.open_of_unit(unit_id):
@@ -143,7 +144,7 @@ async def remove_officer(case: UseCase, officer_id: int) -> RemovedOfficer:
     if not await uow.officers.remove(officer_id, case.now):
         name = officer.display_name
         raise Refusal("setup.officer_removed_already", officer=officer_id, name=name)
-    released = await release_tips(case, officer)
+    released = await release_tips(case, officer, CONSOLE)
     unit = await uow.units.get(officer.unit_id)
     if unit is not None:
         name = html.escape(officer.display_name)
@@ -159,24 +160,6 @@ async def remove_officer(case: UseCase, officer_id: int) -> RemovedOfficer:
             purpose="unit.officer_left",
         )
     return RemovedOfficer(officer, unit, released)
-
-
-async def release_tips(case: UseCase, officer: Officer) -> list[str]:
-    """Unassign the officer's open tips (in progress goes back to acknowledged), each an
-    audit event and a re-rendered card; their codes."""
-    uow, now = case.uow, case.now
-    codes: list[str] = []
-    for tip in await uow.officers.assigned_tips(officer.id or 0):
-        values: dict[str, object] = {"assignee_id": None}
-        if tip.status == TipStatus.IN_PROGRESS:
-            values["status"] = TipStatus.ACKNOWLEDGED
-        if not await uow.tips.transition(tip.id or 0, (tip.status,), now, **values):
-            continue
-        await uow.tips.record(tip.id or 0, "unassigned", CONSOLE, now, f"officer:{officer.id}")
-        if tip.card_outbox_id is not None:
-            await edit_card(case, tip, tip.card_outbox_id)
-        codes.append(tip.code)
-    return codes
 
 
 async def revoke_invite(case: UseCase, short_id: str) -> Invite:

@@ -15,7 +15,7 @@ from storage.uow import Storage
 from tests.support.tip_rows import WHEN, stored_tip
 from tests.support.tips import link_commune
 
-CODES = [f"ABCD{n}{m}" for n in "2345" for m in "6789"]  # 16 valid codes
+CODES = [f"ABCDEF{n}{m}" for n in "2345" for m in "6789"]  # 16 valid codes
 
 
 async def search(storage: Storage, unit_id: int, words: str) -> list[str]:

@@ -57,7 +57,8 @@ class Tip(SQLModel, table=True):
     folded: str | None = Field(
         default=None,
         sa_column=Column(Text),
-        description="The description folded (lower case, no diacritics) for /find's LIKE.",
+        description="The description's words folded (no diacritics, lower case), each after a "
+        "space, for /find's LIKE.",
     )
     urgent: bool = False
     attachments: int = 0

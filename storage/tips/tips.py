@@ -16,6 +16,14 @@ from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
 GENESIS = "0" * 64
+
+
+def folded(description: str) -> str:
+    """What /find's LIKE reads: the words folded (no diacritics, lower case), each after a
+    space, so that a searched word matches the start of a word ("ma" is not in "xoma")."""
+    return f" {fold(description)}"
+
+
 AUDIT_LOCK = 0x61756474  # "audt": PostgreSQL advisory lock serialising chain appends
 
 
@@ -43,7 +51,7 @@ class TipRepository:
         self._keyring = keyring
 
     async def add(self, tip: Tip) -> Tip:
-        tip.folded = fold(tip.description)  # what /find's LIKE reads
+        tip.folded = folded(tip.description)
         self._session.add(tip)
         await self._session.flush()
         return tip
@@ -238,7 +246,8 @@ class TipRepository:
     ) -> list[Tip]:
         """A unit's tips (a province unit's also its province's), open and closed, not held,
         newest first, at most ``limit``: by the start of their code, by folded words of the
-        description (each a LIKE on ``folded``, in the database), or received in a period.
+        description (each a LIKE on ``folded`` for a word that starts so, in the database), or
+        received in a period.
 
         The unit's rows are read through ``ix_tip_unit_created`` newest first and the scan
         stops at ``limit`` matches; nothing but the matches leaves the database."""
@@ -249,7 +258,7 @@ class TipRepository:
         if code_prefix is not None:
             statement = statement.where(col(Tip.code).startswith(code_prefix, autoescape=True))
         for word in words:
-            statement = statement.where(col(Tip.folded).contains(word, autoescape=True))
+            statement = statement.where(col(Tip.folded).contains(f" {word}", autoescape=True))
         if since is not None:
             statement = statement.where(col(Tip.created_at) >= since)
         if until is not None:

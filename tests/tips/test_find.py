@@ -112,3 +112,11 @@ async def test_the_word_search_reads_the_units_rows_through_its_index(storage: S
         details = " ".join(str(row[-1]) for row in plan)
     assert "LIKE" in statement and "LIMIT" in statement
     assert "ix_tip_unit_created" in details and "TEMP B-TREE" not in details, details
+
+
+async def test_a_word_matches_the_start_of_a_word_not_its_middle(storage: Storage) -> None:
+    unit = await link_commune(storage, -1001)
+    await stored_tip(storage, unit, CODES[0], "Bán hàng rong lấn chiếm vỉa hè.")
+    assert await search(storage, unit, "an") == []
+    assert await search(storage, unit, "ban hang") == [CODES[0]]
+    assert await search(storage, unit, "lan chi") == [CODES[0]], "the start of words is enough"

@@ -1,4 +1,5 @@
-"""``tip.folded``: each description folded (no diacritics, lower case) so that /find searches a
+"""``tip.folded``: each description's words folded (no diacritics, lower case, each after a
+space, as ``storage.tips.tips.folded`` makes them) so that /find searches a
 unit's tips with a LIKE in the database, and ``ix_tip_unit_created`` to read them newest first.
 
 Revision ID: 0020
@@ -42,7 +43,7 @@ def upgrade() -> None:
             break
         connection.execute(
             tip.update().where(tip.c.id == sa.bindparam("tip_id")),
-            [{"tip_id": row.id, "folded": fold(row.description)} for row in rows],
+            [{"tip_id": row.id, "folded": f" {fold(row.description)}"} for row in rows],
         )
         last = rows[-1].id
 

@@ -10,6 +10,7 @@ import pytest
 from bot.core.clock import FrozenClock
 from sandbox.server import SandboxServer
 from storage.uow import Storage
+from tests.support.people import resident
 from tests.support.police import Desk, buttons, is_card
 from tests.support.service import running_service
 from tests.support.tip_rows import WHEN, stored_tip
@@ -142,3 +143,12 @@ async def test_a_queue_button_pressed_in_another_units_group_is_refused(
     assert "tip:open:1" in buttons(queue)
     assert "không dùng được ở đây" in answer["text"]
     assert answer["show_alert"] is True
+
+
+async def test_find_is_for_police_groups_only(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, clock=soon(), **FAST_SERVICE):
+        [private] = await lan.say("/find ma tuy")
+    assert private["text"] == "Lệnh này chỉ dùng trong nhóm của một đơn vị công an."

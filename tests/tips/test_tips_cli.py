@@ -111,3 +111,10 @@ async def test_show_refuses_an_unknown_code_in_one_line(
         refusal(await tinbao(capsys, "tips", "show", "ZZZZ2345"))
         == "tinbao: Không có tin báo ZZZZ2345."
     )
+
+
+async def test_list_refuses_a_period_that_ends_before_it_starts_in_one_line(
+    storage: Storage, operator: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = await tinbao(capsys, "tips", "list", "--from", "2026-03-15", "--to", "2026-03-14")
+    assert refusal(result) == "tinbao: --to phải từ ngày --from trở về sau."

@@ -18,8 +18,10 @@ from handlers.patrols import member as patrol_member
 from handlers.patrols import roster as patrol_roster
 from handlers.reports import stats as report_stats
 from handlers.tips import card as tip_card
+from handlers.tips import find as tip_find
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
+from handlers.tips import templates as tip_templates
 from handlers.tips import tipster_answers
 from handlers.units import officers as unit_officers
 from handlers.units import setup_chat
@@ -47,6 +49,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     setup_chat.register(application)
     tip_card.register(application)
     tip_queue.register(application)
+    tip_find.register(application)
+    tip_templates.register(application)
     subscription.register(application)
     campaign_wizard.register(application)
     campaign_listing.register(application)

@@ -27,14 +27,28 @@ from telegram.ext import (
 from bot.core.buttons import claims
 from bot.core.i18n import t
 from bot.domain.buttons import every_kind
-from bot.domain.tips.buttons import AskTipsterButton, CardButton
+from bot.domain.tips.buttons import (
+    AskTipsterButton,
+    CardButton,
+    OpenTipButton,
+    TemplateButton,
+    TemplatesButton,
+)
 from bot.domain.units.buttons import OfficerRemoveButton
 from bot.runtime.context import TinbaoContext
 
-# A tip card's buttons work in the groups (or, for administrators, the private chats) working
-# the tip; a chief's /officers list works in the unit's group too (it checks the presser); every
-# other kind of button, and unclaimed data under its prefixes, in private only.
-GROUP_BUTTONS = (CardButton, AskTipsterButton, OfficerRemoveButton)
+# A tip card's buttons (its templates, a listed tip's open button) work in the groups (or, for
+# administrators, the private chats) working the tip; a chief's /officers list works in the
+# unit's group too (it checks the presser); every other kind of button, and unclaimed data under
+# its prefixes, in private only.
+GROUP_BUTTONS = (
+    CardButton,
+    AskTipsterButton,
+    TemplatesButton,
+    TemplateButton,
+    OpenTipButton,
+    OfficerRemoveButton,
+)
 PRIVATE_BUTTONS = claims(*(kind for kind in every_kind() if kind not in GROUP_BUTTONS))
 # Commands of the resident's flows that have no refusal of their own (/subscribe, /patrol,
 # /invite, /checkpoint, /campaign and /join say it in their own words).

@@ -245,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     release = tip_actions.add_parser("release", help="send a held tip's card to its unit")
     release.add_argument("code")
     tips.set_defaults(func=_tips)
+    from bot.cli.tips import add_actions as add_tip_actions
+
+    add_tip_actions(tip_actions)
     return parser
 
 

@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE = 8.0  # seconds stopping may take before what is left is cut off
 MENU_COMMANDS = ("start", "help", "language", "subscribe", "unsubscribe")
-GROUP_COMMANDS = ("queue", "tip", "stats", "help")  # what officers use in their police group
+# What officers use in their police group.
+GROUP_COMMANDS = ("queue", "tip", "find", "stats", "help")
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
 

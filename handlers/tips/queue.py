@@ -1,4 +1,5 @@
-"""/queue and /tip CODE: a police group's open tips, oldest first, and one tip's card.
+"""/queue and /tip CODE: a police group's open tips, the most urgent first, each with a button
+that opens it, and one tip's card.
 
 A group sees the tips of its own unit (a province unit also the tips of its province, which it
 may act on); an administrator, privately, the tips that reached no unit.
@@ -10,20 +11,23 @@ import html
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram import Chat, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.buttons import claims
 from bot.core.codes import normalize_code
 from bot.core.i18n import t
+from bot.domain.tips.buttons import OpenTipButton
 from bot.domain.tips.clocks import overdue
 from bot.domain.tips.lifecycle import card_content, card_rest
 from bot.domain.tips.threads import subject_of
 from bot.runtime.context import TinbaoContext
+from handlers.keyboards import button
 from handlers.tips.card import in_thread
 from storage.tips.models import Tip, TipStatus
 from storage.units.models import PoliceUnit
 
-QUEUE_SHOWN = 40
+QUEUE_SHOWN = 20  # the most urgent; a button each, so the list stays short
 
 
 async def whose(update: Update, context: TinbaoContext) -> tuple[bool, PoliceUnit | None]:
@@ -66,6 +70,29 @@ def queue_line(tip: Tip, context: TinbaoContext, language: str) -> str:
     )
 
 
+def open_keyboard(tips: list[Tip], language: str) -> dict[str, Any]:
+    """One button per tip (its code and category) that posts its card again."""
+    rows = [
+        [
+            button(
+                t("tipfind.open_button", language, code=tip.code, category=category(tip, language)),
+                OpenTipButton(tip.id or 0),
+            )
+        ]
+        for tip in tips
+    ]
+    return {"inline_keyboard": rows}
+
+
+def category(tip: Tip, language: str) -> str:
+    return t(f"category.{tip.category}", language)
+
+
+def most_urgent(tips: list[Tip]) -> list[Tip]:
+    """Urgent tips first, then the oldest (the repository gives them oldest first)."""
+    return sorted(tips, key=lambda tip: not tip.urgent)
+
+
 async def queue_command(update: Update, context: TinbaoContext) -> None:
     language = context.services.default_language
     allowed, unit = await whose(update, context)
@@ -76,11 +103,17 @@ async def queue_command(update: Update, context: TinbaoContext) -> None:
     if not tips:
         await context.reply(update, t("tipwork.queue_empty", language), **in_thread(update))
         return
-    lines = [queue_line(tip, context, language) for tip in tips[:QUEUE_SHOWN]]
+    shown = most_urgent(tips)[:QUEUE_SHOWN]
+    lines = [queue_line(tip, context, language) for tip in shown]
     if len(tips) > QUEUE_SHOWN:
         lines.append(t("tipwork.queue_more", language, n=len(tips) - QUEUE_SHOWN))
     header = t("tipwork.queue_header", language, n=len(tips))
-    await context.reply(update, "\n".join([header, *lines]), **in_thread(update))
+    await context.reply(
+        update,
+        "\n".join([header, *lines]),
+        reply_markup=open_keyboard(shown, language),
+        **in_thread(update),
+    )
 
 
 def visible(tip: Tip, unit: PoliceUnit | None) -> bool:
@@ -112,9 +145,14 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
         )
         return
     assert update.effective_chat is not None
+    await post_card(update, context, update.effective_chat, tip)
+
+
+async def post_card(update: Update, context: TinbaoContext, chat: Chat, tip: Tip) -> None:
+    """The tip's card as it stands, with its buttons, and the rest of a long description."""
     case = context.use_case
     view = await context.send(
-        update.effective_chat,
+        chat,
         "sendMessage",
         {**await card_content(case, tip), **in_thread(update)},
         purpose="tip.card_view",
@@ -122,7 +160,7 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
     )
     for text in await card_rest(case, tip):  # a long description continues under the card
         await context.send(
-            update.effective_chat,
+            chat,
             "sendMessage",
             {"text": text, "parse_mode": "HTML", **in_thread(update)},
             refers_to=view,
@@ -131,6 +169,24 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
         )
 
 
+async def open_button(update: Update, context: TinbaoContext) -> None:
+    """A /queue or /find line's button: the tip's card again, if this chat may see it."""
+    chat = update.effective_chat
+    language = context.services.default_language
+    button = OpenTipButton.unpack(update.callback_query.data if update.callback_query else None)
+    tip = await context.uow.tips.get(button.tip_id) if button is not None else None
+    if tip is None or chat is None:
+        await context.answer(update, t("tip.button_stale", language), alert=True)
+        return
+    allowed, unit = await whose(update, context)
+    if not allowed or not visible(tip, unit):
+        await context.answer(update, t("buttons.wrong_chat", language), alert=True)
+        return
+    await post_card(update, context, chat, tip)
+    await context.answer(update, t("tipfind.opened", language, code=tip.code))
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("queue", queue_command))
     application.add_handler(CommandHandler("tip", tip_command))
+    application.add_handler(CallbackQueryHandler(open_button, pattern=claims(OpenTipButton)))

@@ -40,6 +40,8 @@ class Tip(SQLModel, table=True):
         Index("ix_tip_commune_created", "commune_code", "created_at"),
         # ...and the country's open tips for the overdue list.
         Index("ix_tip_status", "status"),
+        # /find reads a unit's tips newest first and stops at a few.
+        Index("ix_tip_unit_created", "unit_id", "created_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
@@ -52,6 +54,12 @@ class Tip(SQLModel, table=True):
     longitude: float | None = None
     occurred: str | None = Field(default=None, max_length=300)
     description: str = Field(sa_column=Column(Text, nullable=False))
+    folded: str | None = Field(
+        default=None,
+        sa_column=Column(Text),
+        description="The description's words folded (no diacritics, lower case), each after a "
+        "space, for /find's LIKE.",
+    )
     urgent: bool = False
     attachments: int = 0
     status: str = Field(default=TipStatus.NEW, max_length=20)

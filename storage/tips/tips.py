@@ -6,15 +6,24 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
+from vn_text import fold
 
 from bot.core.keyring import Keyring
 from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
 GENESIS = "0" * 64
+
+
+def folded(description: str) -> str:
+    """What /find's LIKE reads: the words folded (no diacritics, lower case), each after a
+    space, so that a searched word matches the start of a word ("ma" is not in "xoma")."""
+    return f" {fold(description)}"
+
+
 AUDIT_LOCK = 0x61756474  # "audt": PostgreSQL advisory lock serialising chain appends
 
 
@@ -42,6 +51,7 @@ class TipRepository:
         self._keyring = keyring
 
     async def add(self, tip: Tip) -> Tip:
+        tip.folded = folded(tip.description)
         self._session.add(tip)
         await self._session.flush()
         return tip
@@ -221,4 +231,58 @@ class TipRepository:
         statement = (
             select(TipEvent).where(col(TipEvent.tip_id) == tip_id).order_by(col(TipEvent.id))
         )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def find(
+        self,
+        unit_id: int,
+        province_code: str | None,
+        limit: int,
+        *,
+        code_prefix: str | None = None,
+        words: tuple[str, ...] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Tip]:
+        """A unit's tips (a province unit's also its province's), open and closed, not held,
+        newest first, at most ``limit``: by the start of their code, by folded words of the
+        description (each a LIKE on ``folded`` for a word that starts so, in the database), or
+        received in a period.
+
+        The unit's rows are read through ``ix_tip_unit_created`` newest first and the scan
+        stops at ``limit`` matches; nothing but the matches leaves the database."""
+        unit = col(Tip.unit_id) == unit_id
+        if province_code is not None:
+            unit = or_(unit, col(Tip.province_code) == province_code)
+        statement = select(Tip).where(unit, col(Tip.held).is_(False))
+        if code_prefix is not None:
+            statement = statement.where(col(Tip.code).startswith(code_prefix, autoescape=True))
+        for word in words:
+            statement = statement.where(col(Tip.folded).contains(f" {word}", autoescape=True))
+        if since is not None:
+            statement = statement.where(col(Tip.created_at) >= since)
+        if until is not None:
+            statement = statement.where(col(Tip.created_at) < until)
+        statement = statement.order_by(col(Tip.created_at).desc(), col(Tip.id).desc()).limit(limit)
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def listed(
+        self,
+        limit: int,
+        unit_id: int | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Tip]:
+        """Tips for the console's list, newest first, at most ``limit``."""
+        statement = select(Tip)
+        if unit_id is not None:
+            statement = statement.where(col(Tip.unit_id) == unit_id)
+        if status is not None:
+            statement = statement.where(col(Tip.status) == status)
+        if since is not None:
+            statement = statement.where(col(Tip.created_at) >= since)
+        if until is not None:
+            statement = statement.where(col(Tip.created_at) < until)
+        statement = statement.order_by(col(Tip.created_at).desc(), col(Tip.id).desc()).limit(limit)
         return list((await self._session.execute(statement)).scalars().all())

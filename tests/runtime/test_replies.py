@@ -105,6 +105,6 @@ async def test_officers_get_their_own_command_menu_in_groups(
         group_menu = await sandbox.client.bot_commands(scope={"type": "all_group_chats"})
         english = await sandbox.client.bot_commands("en", scope={"type": "all_group_chats"})
         private_menu = await sandbox.client.bot_commands()
-    assert [c["command"] for c in group_menu] == ["queue", "tip", "stats", "help"]
+    assert [c["command"] for c in group_menu] == ["queue", "tip", "find", "stats", "help"]
     assert english[0]["description"] == "The unit's open tips"
     assert "queue" not in [c["command"] for c in private_menu]

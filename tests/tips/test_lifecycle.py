@@ -73,7 +73,7 @@ async def test_an_officer_takes_a_tip_from_new_to_resolved_and_the_tipster_hears
         resolved = await desk.card()
     assert "Mới — chưa có cán bộ tiếp nhận" in new_card["text"]
     assert "Tiếp nhận trước" in new_card["text"] and "Hạn xác minh" in new_card["text"]
-    verbs = ("ack", "take", "ask", "rej", "dup", "xfer")
+    verbs = ("ack", "take", "ask", "tpl", "rej", "dup", "xfer")
     assert buttons(new_card) == [f"tip:{verb}:1" for verb in verbs]
     assert code in received and "Công an Phường Bến Thành" in received
     assert "đang được Công an Phường Bến Thành xác minh" in handling

@@ -39,6 +39,41 @@ class AskTipsterButton(ButtonData, prefix="tip:ask"):
 
 
 @dataclass(frozen=True)
+class TemplatesButton(ButtonData, prefix="tip:tpl"):
+    """Beside *Ask the tipster*: shows the reply templates for this tip."""
+
+    tip_id: int
+
+
+class Template(StrEnum):
+    """The ready questions and answers for a tipster; texts in the ``tipfind`` catalog."""
+
+    THANKS = "thanks"
+    TIME = "time"
+    PLACE = "place"
+    STILL = "still"
+
+
+class TemplateAction(StrEnum):
+    SEND = "send"  # as it is, in the tipster's language: the one-tap case
+    EDIT = "edit"  # a prompt showing the text, to reply "." or one's own words
+
+
+@dataclass(frozen=True)
+class TemplateButton(ButtonData, prefix="tpl"):
+    action: TemplateAction
+    tip_id: int
+    template: Template
+
+
+@dataclass(frozen=True)
+class OpenTipButton(ButtonData, prefix="tip:open"):
+    """A line of /queue or /find: posts the tip's card again in the group."""
+
+    tip_id: int
+
+
+@dataclass(frozen=True)
 class AnswerAboutButton(ButtonData, prefix="ans"):
     """Which of the tipster's open tips their held message is about."""
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.buttons import ButtonData
 from bot.core.geo import distance_km
 from bot.core.i18n import t
 from bot.core.telegram_text import TEXT_LIMIT, continued, visible_length
-from bot.domain.tips.buttons import AskTipsterButton, CardButton, CardVerb
+from bot.domain.tips.buttons import AskTipsterButton, CardButton, CardVerb, TemplatesButton
 from bot.domain.tips.clocks import TipClockPolicy, TipDeadlines, deadlines
 from bot.domain.tips.intake import Draft, Tipster, destinations, tipster_destination
 from bot.domain.tips.threads import open_thread, subject_of
@@ -205,10 +206,10 @@ def patrol_line(tip: Tip, language: str) -> str:
 
 
 CARD_BUTTONS: dict[str, tuple[tuple[str, ...], ...]] = {
-    TipStatus.NEW: (("ack", "take"), ("ask",), ("rej", "dup"), ("xfer",)),
-    TipStatus.TRANSFERRED: (("ack", "take"), ("ask",), ("rej", "dup"), ("xfer",)),
-    TipStatus.ACKNOWLEDGED: (("take", "ask"), ("res", "rej"), ("dup", "xfer")),
-    TipStatus.IN_PROGRESS: (("take", "ask"), ("res", "rej"), ("dup", "xfer")),
+    TipStatus.NEW: (("ack", "take"), ("ask", "tpl"), ("rej", "dup"), ("xfer",)),
+    TipStatus.TRANSFERRED: (("ack", "take"), ("ask", "tpl"), ("rej", "dup"), ("xfer",)),
+    TipStatus.ACKNOWLEDGED: (("take",), ("ask", "tpl"), ("res", "rej"), ("dup", "xfer")),
+    TipStatus.IN_PROGRESS: (("take",), ("ask", "tpl"), ("res", "rej"), ("dup", "xfer")),
 }
 
 
@@ -222,7 +223,13 @@ def card_keyboard(tip: Tip, language: str) -> dict[str, object] | None:
     tip_id = tip.id
 
     def button(verb: str) -> dict[str, str]:
-        data = AskTipsterButton(tip_id) if verb == "ask" else CardButton(CardVerb(verb), tip_id)
+        data: ButtonData
+        if verb == "ask":
+            data = AskTipsterButton(tip_id)
+        elif verb == "tpl":
+            data = TemplatesButton(tip_id)
+        else:
+            data = CardButton(CardVerb(verb), tip_id)
         return {"text": t(f"card.button_{verb}", language), "callback_data": data.pack()}
 
     return {"inline_keyboard": [[button(verb) for verb in row] for row in rows]}

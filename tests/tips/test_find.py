@@ -1,0 +1,122 @@
+"""/find's reading of a query and its search of a unit's tips, against the real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from bot.core.refusals import Refusal
+from bot.domain.tips.search import Query, find, read_query
+from storage.tips.models import TipStatus
+from storage.uow import Storage
+from tests.support.tip_rows import WHEN, stored_tip
+from tests.support.tips import link_commune
+
+CODES = [f"ABCDEF{n}{m}" for n in "2345" for m in "6789"]  # 16 valid codes
+
+
+async def search(storage: Storage, unit_id: int, words: str) -> list[str]:
+    query = read_query(words, WHEN)
+    assert query is not None
+    async with storage.transaction() as uow:
+        unit = await uow.units.get(unit_id)
+        assert unit is not None
+        return [tip.code for tip in await find(uow, unit, query)]
+
+
+async def test_words_are_found_without_diacritics_in_open_and_closed_tips(
+    storage: Storage,
+) -> None:
+    unit = await link_commune(storage, -1001)
+    await stored_tip(storage, unit, CODES[0], "Bán MA TÚY ở hẻm 12.", at=WHEN)
+    closed = WHEN + timedelta(hours=1)
+    await stored_tip(storage, unit, CODES[1], "Tụ tập ma túy ở chợ", closed, TipStatus.RESOLVED)
+    await stored_tip(storage, unit, CODES[2], "Trộm xe máy trước nhà.", at=WHEN)
+    assert await search(storage, unit, "ma tuy") == [CODES[1], CODES[0]]
+    assert await search(storage, unit, "Ma Túy hẻm") == [CODES[0]]
+
+
+async def test_at_most_ten_are_found_newest_first(storage: Storage) -> None:
+    unit = await link_commune(storage, -1001)
+    for number, code in enumerate(CODES[:12]):
+        await stored_tip(storage, unit, code, at=WHEN + timedelta(minutes=number))
+    assert await search(storage, unit, "hem 12") == CODES[11:1:-1]
+
+
+async def test_another_units_tips_are_not_found(storage: Storage) -> None:
+    mine = await link_commune(storage, -1001)
+    other = await link_commune(storage, -1002, commune="26740")
+    await stored_tip(storage, other, CODES[0])
+    assert await search(storage, mine, "ma tuy") == []
+    assert await search(storage, mine, CODES[0]) == []
+
+
+async def test_a_code_is_found_however_it_is_typed(storage: Storage) -> None:
+    unit = await link_commune(storage, -1001)
+    await stored_tip(storage, unit, "ABCD2345")
+    await stored_tip(storage, unit, "ABCD2346")
+    assert await search(storage, unit, "abcd-2345") == ["ABCD2345"]
+
+
+async def test_a_date_finds_the_tips_received_on_that_local_day(storage: Storage) -> None:
+    unit = await link_commune(storage, -1001)
+    late_on_14 = datetime(2026, 3, 14, 16, 30, tzinfo=UTC)  # 23:30 on 14/03 in Vietnam
+    early_on_15 = datetime(2026, 3, 14, 17, 30, tzinfo=UTC)  # 00:30 on 15/03 in Vietnam
+    await stored_tip(storage, unit, CODES[0], at=late_on_14)
+    await stored_tip(storage, unit, CODES[1], at=early_on_15)
+    assert await search(storage, unit, "15/03") == [CODES[1]]
+    assert await search(storage, unit, "14/3/2026") == [CODES[0]]
+
+
+def test_a_day_without_a_year_is_the_last_one_up_to_today() -> None:
+    assert read_query("20/03", WHEN) == Query(day=date(2025, 3, 20))
+    assert read_query("15/03", WHEN) == Query(day=date(2026, 3, 15))
+
+
+def test_an_impossible_date_is_refused() -> None:
+    with pytest.raises(Refusal) as refused:
+        read_query("31/02", WHEN)
+    assert "31/02" in refused.value.text("vi") and "\n" not in refused.value.text("vi")
+
+
+def test_an_empty_query_asks_for_the_usage() -> None:
+    assert read_query("  ", WHEN) is None
+    assert read_query("!!", WHEN) is None
+
+
+async def test_the_word_search_reads_the_units_rows_through_its_index(storage: Storage) -> None:
+    """SQLite's plan of the very statement /find runs: the unit's rows through
+    ``ix_tip_unit_created``, newest first with no sort, stopping at the limit; the LIKE runs in
+    the database on the folded copy. (PostgreSQL's plan follows its statistics: README.)"""
+    if storage.database.dialect != "sqlite":
+        pytest.skip("PostgreSQL's plan depends on its statistics")
+    unit = await link_commune(storage, -1001)
+    ran: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM tip" in statement:
+            ran.append((statement, params))
+
+    engine = storage.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert await search(storage, unit, "ma tuy") == []
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    [(statement, params)] = ran
+    async with storage.database.engine.connect() as connection:
+        plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+        details = " ".join(str(row[-1]) for row in plan)
+    assert "LIKE" in statement and "LIMIT" in statement
+    assert "ix_tip_unit_created" in details and "TEMP B-TREE" not in details, details
+
+
+async def test_a_word_matches_the_start_of_a_word_not_its_middle(storage: Storage) -> None:
+    unit = await link_commune(storage, -1001)
+    await stored_tip(storage, unit, CODES[0], "Bán hàng rong lấn chiếm vỉa hè.")
+    assert await search(storage, unit, "an") == []
+    assert await search(storage, unit, "ban hang") == [CODES[0]]
+    assert await search(storage, unit, "lan chi") == [CODES[0]], "the start of words is enough"

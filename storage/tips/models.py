@@ -40,6 +40,8 @@ class Tip(SQLModel, table=True):
         Index("ix_tip_commune_created", "commune_code", "created_at"),
         # ...and the country's open tips for the overdue list.
         Index("ix_tip_status", "status"),
+        # The retention job reads only the closed tips whose contact is still kept.
+        Index("ix_tip_contact_due", "contact_erased_at", "closed_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
@@ -108,6 +110,11 @@ class Tip(SQLModel, table=True):
         default=0,
         sa_column=Column(Integer, nullable=False, server_default="0"),
         description="Times the tip was passed on to another unit.",
+    )
+    contact_erased_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the retention job erased the sealed chat id (left empty bytes).",
     )
 
 

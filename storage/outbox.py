@@ -31,6 +31,7 @@ from storage.upsert import rowcount, table_of
 SEAL_CONTEXT = b"outbox"
 BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
 UPLOAD = "upload"  # the key that marks a parameter as a file to upload: {UPLOAD: name, "data": …}
+GONE = "gone"  # the status ``reference`` gives a row that is no longer stored
 PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram refuses a photo over 10 MB,
 FILE_LIMIT = 50 * 1024 * 1024  # and any other file a bot uploads over 50 MB
 
@@ -313,11 +314,16 @@ class OutboxRepository:
 
     async def reference(self, row_id: int) -> tuple[str, int | None, str]:
         """What a row that refers to ``row_id`` needs: its status, its sent message id (a
-        topic's thread id for ``createForumTopic``) and its method."""
+        topic's thread id for ``createForumTopic``) and its method. A row purged since
+        (``purge_delivered``; a failed call requeued long after) is ``GONE``: the call goes
+        without the reference, or fails if it had to edit it."""
         statement = select(
             col(OutboxMessage.status), col(OutboxMessage.sent_message_id), col(OutboxMessage.method)
         ).where(col(OutboxMessage.id) == row_id)
-        status, message_id, method = (await self._session.execute(statement)).one()
+        row = (await self._session.execute(statement)).first()
+        if row is None:
+            return GONE, None, ""
+        status, message_id, method = row
         return status, message_id, method
 
     async def status(self, row_id: int) -> str | None:

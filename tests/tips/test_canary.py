@@ -284,6 +284,7 @@ SHARED_BY_ANY_TWO_TIPS = {
     "held",
     "media",
     "tipster_language",
+    "transfers",
 }
 JOIN_ON_PSEUDONYM = """
     SELECT a.code, p.code FROM tip a JOIN tip p ON a.tipster = p.tipster

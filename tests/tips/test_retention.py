@@ -11,7 +11,7 @@ from bot.domain.tips.retention import erase_due, purge_delivered
 from bot.domain.tips.threads import subject_of
 from bot.domain.units.setup import add_commune_unit
 from storage.models import OutboxStatus
-from storage.outbox import Destination
+from storage.outbox import GONE, Destination
 from storage.tips.models import Tip, TipStatus
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage
@@ -194,3 +194,15 @@ async def test_a_delivered_message_still_needed_is_kept(storage: Storage) -> Non
     await message(storage, police(storage), None, OutboxStatus.PENDING, refers_to=referred)
     await purge(storage, START + timedelta(days=30))
     assert {card, notice, referred} <= await outbox_ids(storage)
+
+
+async def test_a_call_requeued_after_what_it_answers_was_purged_finds_it_gone(
+    storage: Storage,
+) -> None:
+    """So the sender sends it without the reply (or fails an edit) instead of stopping."""
+    answered = await message(storage, police(storage), None)
+    late = await message(storage, police(storage), None, OutboxStatus.FAILED, refers_to=answered)
+    await purge(storage, START + timedelta(days=30))
+    async with storage.transaction() as uow:
+        await uow.outbox.requeue([late], START + timedelta(days=30))
+        assert await uow.outbox.reference(answered) == (GONE, None, "")

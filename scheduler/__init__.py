@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import campaigns, inbox_cleanup, patrols, report_requests, reports, tips, units
+from scheduler import (
+    campaigns,
+    inbox_cleanup,
+    patrols,
+    report_requests,
+    reports,
+    retention,
+    tips,
+    units,
+)
 from scheduler.job_context import TIMEZONE, Installer, JobEnv
 
 __all__ = ["INSTALLERS", "TIMEZONE", "JobEnv", "build_scheduler"]
@@ -25,6 +34,7 @@ INSTALLERS: tuple[Installer, ...] = (
     units.install,
     reports.install,
     report_requests.install,
+    retention.install,
 )
 
 

@@ -18,19 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import String, bindparam, cast, func, literal, select, update
+from sqlalchemy import String, bindparam, cast, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.keyring import Keyring
 from storage.models import OutboxMessage, OutboxStatus
-from storage.tips.models import Tip
+from storage.tips.models import Tip, TipStatus, TipThread
 from storage.types import UTCDateTime
 from storage.upsert import rowcount, table_of
 
 SEAL_CONTEXT = b"outbox"
 BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
 UPLOAD = "upload"  # the key that marks a parameter as a file to upload: {UPLOAD: name, "data": …}
+GONE = "gone"  # the status ``reference`` gives a row that is no longer stored
 PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram refuses a photo over 10 MB,
 FILE_LIMIT = 50 * 1024 * 1024  # and any other file a bot uploads over 50 MB
 
@@ -313,11 +314,16 @@ class OutboxRepository:
 
     async def reference(self, row_id: int) -> tuple[str, int | None, str]:
         """What a row that refers to ``row_id`` needs: its status, its sent message id (a
-        topic's thread id for ``createForumTopic``) and its method."""
+        topic's thread id for ``createForumTopic``) and its method. A row purged since
+        (``purge_delivered``; a failed call requeued long after) is ``GONE``: the call goes
+        without the reference, or fails if it had to edit it."""
         statement = select(
             col(OutboxMessage.status), col(OutboxMessage.sent_message_id), col(OutboxMessage.method)
         ).where(col(OutboxMessage.id) == row_id)
-        status, message_id, method = (await self._session.execute(statement)).one()
+        row = (await self._session.execute(statement)).first()
+        if row is None:
+            return GONE, None, ""
+        status, message_id, method = row
         return status, message_id, method
 
     async def status(self, row_id: int) -> str | None:
@@ -443,6 +449,55 @@ class OutboxRepository:
             row.status, row.lease_until, row.last_error = OutboxStatus.FAILED, None, error[:200]
         await self._session.flush()
         return [self._queued(row) for row in rows]
+
+    async def erase_about(self, lane: str, subject: str) -> int:
+        """Forget every call about ``subject`` (a closed tip) to the chat ``lane`` (its
+        tipster), whatever its status, and the undelivered ones about it to any chat (a failed
+        copy of the tipster's photo names their chat as its source); returns how many."""
+        undelivered = (OutboxStatus.FAILED, OutboxStatus.BLOCKED)
+        result = await self._session.execute(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.subject) == subject,
+                or_(col(OutboxMessage.lane) == lane, col(OutboxMessage.status).in_(undelivered)),
+            )
+        )
+        return rowcount(result)
+
+    async def purge_delivered(self, sent_before: datetime, limit: int) -> int:
+        """Forget at most ``limit`` calls delivered before ``sent_before``, except those still
+        needed: one a queued call edits or replies to (``refers_to``), and any about an open
+        tip (its card, topic, notices and relayed messages: replies to them are routed by
+        them, and later messages are threaded under the card or into the topic), which
+        includes every thread's card and topic of an open tip. Returns how many."""
+        waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+        referred = select(col(OutboxMessage.refers_to)).where(
+            col(OutboxMessage.status).in_(waiting), col(OutboxMessage.refers_to).is_not(None)
+        )
+        open_tips = select(col(Tip.id)).where(col(Tip.status).in_(TipStatus.OPEN))
+        open_subjects = select(literal("tip:") + cast(col(Tip.id), String)).where(
+            col(Tip.status).in_(TipStatus.OPEN)
+        )
+        threads = select(TipThread).where(col(TipThread.tip_id).in_(open_tips)).subquery()
+        cards = select(threads.c.card_outbox_id).where(threads.c.card_outbox_id.is_not(None))
+        topics = select(threads.c.topic_outbox_id).where(threads.c.topic_outbox_id.is_not(None))
+        due = (
+            select(col(OutboxMessage.id))
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.SENT,
+                col(OutboxMessage.sent_at) < sent_before,
+                col(OutboxMessage.id).not_in(referred),
+                col(OutboxMessage.id).not_in(cards),
+                col(OutboxMessage.id).not_in(topics),
+                func.coalesce(col(OutboxMessage.subject), "").not_in(open_subjects),
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        # One statement: nothing can start referring to a row between choosing and deleting.
+        result = await self._session.execute(
+            delete(OutboxMessage).where(col(OutboxMessage.id).in_(due))
+        )
+        return rowcount(result)
 
     async def queued_for(self, lane: str, purpose: str) -> bool:
         """Whether a call for ``purpose`` waits to be sent to the chat."""

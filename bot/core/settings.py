@@ -56,6 +56,14 @@ class Settings(BaseSettings):
         default=24, gt=0, description="Hours before an abandoned tip draft is deleted."
     )
     tips_per_hour: int = Field(default=5, ge=1, description="New tips per person per hour.")
+    contact_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days after a tip closes before its sealed chat id and messages are erased.",
+    )
+    outbox_keep_days: int = Field(
+        default=7, ge=1, description="Days a delivered message is kept (see the README)."
+    )
     campaign_grace_minutes: float = Field(
         default=60, ge=0, description="A campaign run missed while down is sent late within this."
     )

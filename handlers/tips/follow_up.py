@@ -106,10 +106,12 @@ async def on_info(update: Update, context: TinbaoContext, at: At) -> None:
 
 
 async def say_closed(update: Update, context: TinbaoContext, tip: Tip, language: str) -> None:
-    """A closed tip takes nothing more; a new one can be sent."""
+    """A closed tip takes nothing more; a new one can be sent. Once its contact is erased
+    (retention), the tipster also hears that nothing about it reaches them any more."""
+    key = "dialogue.contact_erased" if tip.contact_erased_at else "dialogue.tip_closed"
     await context.reply(
         update,
-        t("dialogue.tip_closed", language, code=html.escape(tip.code)),
+        t(key, language, code=html.escape(tip.code)),
         reply_markup=kb.new_tip(language),
     )
 

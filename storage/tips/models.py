@@ -42,6 +42,8 @@ class Tip(SQLModel, table=True):
         Index("ix_tip_status", "status"),
         # /find reads a unit's tips newest first and stops at a few.
         Index("ix_tip_unit_created", "unit_id", "created_at"),
+        # The retention job reads only the closed tips whose contact is still kept.
+        Index("ix_tip_contact_due", "contact_erased_at", "closed_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
@@ -116,6 +118,11 @@ class Tip(SQLModel, table=True):
         default=0,
         sa_column=Column(Integer, nullable=False, server_default="0"),
         description="Times the tip was passed on to another unit.",
+    )
+    contact_erased_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the retention job erased the sealed chat id (left empty bytes).",
     )
 
 

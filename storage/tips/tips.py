@@ -45,6 +45,18 @@ def first_broken_link(events: list[TipEvent], keyring: Keyring) -> TipEvent | No
     return None
 
 
+def contact_due(closed_before: datetime, limit: int) -> Select[tuple[Tip]]:
+    """The closed tips whose sealed chat id is due for erasure, oldest closure first. Read
+    through ``ix_tip_contact_due`` (erased ones are not NULL, open ones have no closed_at),
+    so the job never walks the whole table; a statement of its own so a test can EXPLAIN it."""
+    return (
+        select(Tip)
+        .where(col(Tip.contact_erased_at).is_(None), col(Tip.closed_at) <= closed_before)
+        .order_by(col(Tip.closed_at), col(Tip.id))
+        .limit(limit)
+    )
+
+
 class TipRepository:
     def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self._session = session
@@ -135,6 +147,25 @@ class TipRepository:
             .execution_options(synchronize_session=False)
         )
         await self._refresh(tip_id)
+
+    async def contact_due(self, closed_before: datetime, limit: int) -> list[Tip]:
+        """At most ``limit`` tips closed before ``closed_before`` whose contact is still kept."""
+        return list((await self._session.execute(contact_due(closed_before, limit))).scalars())
+
+    async def erase_contact(self, tip_id: int, now: datetime) -> bool:
+        """Forget the way back to the tipster: the sealed chat id becomes empty bytes (the
+        column stays NOT NULL; ``contact_erased_at`` says why it is empty) and the ids of the
+        media in their chat are dropped. Conditional, so of two workers one erases it."""
+        result = await self._session.execute(
+            update(Tip)
+            .where(col(Tip.id) == tip_id, col(Tip.contact_erased_at).is_(None))
+            .values(tipster_chat=b"", media="[]", contact_erased_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) != 1:
+            return False
+        await self._refresh(tip_id)
+        return True
 
     async def _refresh(self, tip_id: int) -> None:
         tip = await self._session.get(Tip, tip_id)

@@ -1,23 +1,33 @@
 """No tipster is ever exposed: a canary identity files a tip with a photo and a location, and
 its id, username and names appear nowhere — not in the database file, not in a DEBUG log, not
 in anything the police group received. A patrol member's named incident shares nothing with
-that person's anonymous tips."""
+that person's anonymous tips. Once retention has run past a closed tip's period, even its
+sealed chat id is gone: from every table, and from the SQLite file's bytes."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import SQLModel
 
+from bot.core.clock import FrozenClock
+from bot.core.keyring import DecryptionError, Keyring
+from bot.core.settings import load_settings
+from bot.domain.services import Services
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
+from scheduler.inbox_cleanup import purge_inbox
+from scheduler.job_context import JobEnv
+from scheduler.retention import forget_now
+from storage.db import Database
 from storage.uow import Storage
 from tests.support.patrols import GATE, patrol_on_duty
 from tests.support.people import Person
-from tests.support.service import ServiceProcess
+from tests.support.service import SECRET, ServiceProcess
 from tests.support.tips import (
     FAST,
     FAST_PROCESS,
@@ -48,11 +58,16 @@ def leaks(blob: bytes) -> list[str]:
 
 
 async def police_and_service(
-    tmp_path: Path, sandbox: SandboxServer, storage: Storage, database_url: str
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    storage: Storage,
+    database_url: str,
+    any_database: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any], ServiceProcess]:
     """Phường Bến Thành's police group with its officer, and ``tinbao run`` logging at DEBUG
-    into ``service.log``. Only SQLite's file can be read byte for byte."""
-    if not database_url.startswith("sqlite"):
+    into ``service.log``. Only SQLite's file can be read byte for byte (``any_database``: the
+    test reads PostgreSQL's rows instead)."""
+    if not database_url.startswith("sqlite") and not any_database:
         pytest.skip("reads the SQLite file's bytes")
     officer = await sandbox.client.create_user(first_name="Trung úy Minh")
     group = await sandbox.client.create_group("CA Bến Thành", members=[officer["id"]])
@@ -159,6 +174,101 @@ async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
     answers = [m for m in group_view if "trả lời" in (m.get("text") or "")]
     assert len(answers) == 2 and "Áo đỏ" in answers[0]["text"]
     await assert_no_trace(client, group["id"], database_url, tmp_path / "service.log")
+
+
+SEALS = (b"outbox", b"inbox", b"tipster", b"report_request", b"subscriber")
+
+
+def opened(keyring: Keyring, blob: bytes) -> bytes | None:
+    """A sealed column's plain bytes, whichever table's seal it is; None for other bytes."""
+    for context in SEALS:
+        try:
+            return keyring.decrypt(blob, context)
+        except DecryptionError:
+            continue
+    return None
+
+
+async def rows_holding(storage: Storage, sealed: bytes, chat_id: int) -> list[str]:
+    """Every row of every table that holds the sealed chat id, or a sealed value whose plain
+    text names the chat (a message to it, a copy of its photo, an update from it)."""
+    found = []
+    async with storage.database.engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in (await connection.execute(table.select())).mappings():
+                for column, value in row.items():
+                    if isinstance(value, str):
+                        value = value.encode()
+                    if not isinstance(value, bytes) or not value:
+                        continue
+                    plain = opened(storage.keyring, value) or b""
+                    if sealed in value or str(chat_id).encode() in plain:
+                        found.append(f"{table.name}.{column}")
+    return found
+
+
+def file_bytes(database_url: str) -> bytes:
+    database = Path(database_url.split(":///", 1)[1])
+    paths = [database, *database.parent.glob(database.name + "-*")]
+    return b"".join(path.read_bytes() for path in paths if path.exists())
+
+
+async def test_after_retention_the_canarys_sealed_chat_id_is_gone_from_every_table_and_file(
+    tmp_path: Path, sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    """The canary's tip, a question and a photo answered, rejected; 91 days later the hourly
+    jobs (inbox purge, retention) have run: nothing in the database leads back to the canary.
+    On PostgreSQL the rows are checked; the bytes of dead row versions on disk are not
+    reachable from SQL (VACUUM reclaims them: see the README)."""
+    client = sandbox.client
+    officer, group, service = await police_and_service(
+        tmp_path, sandbox, storage, database_url, any_database=True
+    )
+    try:
+        tipster = Person(client, await client.create_user(**CANARY), CANARY["id"])
+        await reach_description(tipster)
+        await tipster.say("Có người bán ma túy ở hẻm 12.")
+        await tipster.press("Tiếp tục")
+        await tipster.press("Hôm nay")
+        await tipster.press("Gửi tin báo", expect=1)
+        [card] = await client.wait_for_bot_messages(group["id"], 1, timeout=30)
+        minh = Person(client, officer, group["id"])
+        minh.seen = 1
+        await minh.say("Người bán mặc áo màu gì?", reply_to=card["message_id"])
+        question = (await client.wait_for_bot_messages(CANARY["id"], tipster.seen + 1, timeout=30))[
+            -1
+        ]
+        tipster.seen += 1
+        await client.send_file(
+            CANARY["id"], CANARY["id"], "photo", PNG, caption="ảnh", reply_to=question["message_id"]
+        )
+        await client.wait_for_bot_messages(group["id"], 4, timeout=30)
+        query = await minh.press_data(card["message_id"], "tip:rej:1:false", forged=True)
+        await client.wait_for_callback_answer(query, timeout=30)
+        await client.wait_for_bot_messages(CANARY["id"], tipster.seen + 2, timeout=30)
+    finally:
+        assert await service.terminate() == 0
+
+    after = Storage(Database(database_url), storage.keyring)
+    try:
+        async with after.database.engine.connect() as connection:
+            result = await connection.exec_driver_sql("SELECT tipster_chat FROM tip")
+            sealed = bytes(result.scalar_one())
+        assert await rows_holding(after, sealed, CANARY["id"]) != [], "the test sees the traces"
+        if database_url.startswith("sqlite"):
+            assert sealed in file_bytes(database_url)
+        clock = FrozenClock(datetime.now(UTC) + timedelta(days=91))
+        settings = load_settings(_env_file=None, secret_key=SECRET)
+        env = JobEnv(after, clock, Services.from_settings(settings, after.keyring), settings)
+        await purge_inbox(after, clock)
+        assert await forget_now(env) > 0
+        assert await rows_holding(after, sealed, CANARY["id"]) == []
+        if database_url.startswith("sqlite"):  # read while open: closing would checkpoint
+            held = file_bytes(database_url)
+            assert sealed not in held
+            assert leaks(held) == []
+    finally:
+        await after.close()
 
 
 # What two tips may have in common without saying who sent them: where and what, and the

@@ -13,6 +13,7 @@ the leader, which then steps back and tries to lead again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -26,6 +27,7 @@ from storage.db import Database, is_unavailable
 
 SENDER, POLLER = "sender", "poller"
 LOCK_KEYS = {SENDER: 0x74696E62, POLLER: 0x74696E63}  # "tinb", "tinc"
+SERVICE_KEY = 0x74696E64  # "tind": held shared by every running service, exclusive by a restore
 LOCK_KEY = LOCK_KEYS[SENDER]
 
 log = logging.getLogger(__name__)
@@ -111,5 +113,74 @@ class Leadership:
             with contextlib.suppress(Exception):
                 await connection.invalidate()
         finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+class ServiceRunning(Exception):
+    """A service holds the database: it must be stopped before the database is replaced."""
+
+
+class Presence:
+    """Every running service holds this lock *shared*; ``tinbao restore`` takes it *exclusive*,
+    so it is refused while any worker runs, leader or not, and a worker starting during a
+    restore waits for it. On PostgreSQL it is an advisory lock on a connection of its own, on
+    SQLite a ``flock`` on a file beside the database: both end with the process that held them,
+    so a crashed service never leaves a stale lock behind."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: AsyncConnection | None = None
+        self._file: int | None = None
+
+    async def hold(self) -> None:
+        """As a service: wait for a restore in progress, then hold the lock shared."""
+        await self._take(exclusive=False)
+
+    async def exclusive(self) -> None:
+        """As a restore: hold the lock alone, or :class:`ServiceRunning` at once."""
+        await self._take(exclusive=True)
+
+    async def _take(self, exclusive: bool) -> None:
+        if self._database.dialect == "postgresql":
+            self._connection = await self._database.engine.connect()
+            call = "pg_try_advisory_lock" if exclusive else "pg_advisory_lock_shared"
+            result = await self._connection.execute(
+                text(f"SELECT {call}(:key)"), {"key": SERVICE_KEY}
+            )
+            taken = not exclusive or bool(result.scalar())
+            await self._connection.commit()
+            if not taken:
+                await self.release()
+                raise ServiceRunning
+            return
+        path = self._lock_path()
+        if path is None:
+            return
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if exclusive:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_SH)
+        except BlockingIOError:
+            os.close(handle)
+            raise ServiceRunning from None
+        self._file = handle
+
+    def _lock_path(self) -> Path | None:
+        database = make_url(self._database.url).database
+        if not database or database == ":memory:":
+            return None
+        return Path(f"{database}.service.lock")
+
+    async def release(self) -> None:
+        if self._file is not None:
+            handle, self._file = self._file, None
+            os.close(handle)
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # ending the session frees its locks
             with contextlib.suppress(Exception):
                 await connection.close()

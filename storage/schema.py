@@ -30,6 +30,14 @@ def head_revision() -> str:
     return heads[0]
 
 
+def is_known(revision: str) -> bool:
+    """Whether this code has the migration ``revision``: a database at an unknown one was made
+    by a newer version of tinbao, which this one cannot run."""
+    return (
+        ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    )
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply the migrations. Alembic's env runs its own event loop, so call this outside one."""
     command.upgrade(alembic_config(url), revision)

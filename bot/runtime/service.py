@@ -40,7 +40,7 @@ from bot.runtime.webhook import webhook_app
 from scheduler import JobEnv, build_scheduler
 from scheduler.job_context import settle as settle_jobs
 from storage.db import Database, is_unavailable
-from storage.process_locks import POLLER, SENDER, Leadership
+from storage.process_locks import POLLER, SENDER, Leadership, Presence
 from storage.schema import ensure_current
 from storage.uow import Storage
 
@@ -87,6 +87,8 @@ class Service:
         keyring = Keyring(settings.secret())
         database = Database(settings.database_url)
         await ensure_current(database)
+        self.presence = Presence(database)  # tells `tinbao restore` a service runs here
+        await self.presence.hold()
         self.storage = Storage(database, keyring)
         self.application = build_application(settings)
         await self._telegram("getMe", self.application.initialize)
@@ -303,6 +305,7 @@ class Service:
         await self._step("scheduled jobs", deadline, settle_jobs())
         await self._step("Bot API client", deadline, self.application.shutdown())
         await self._step("leadership", deadline, self._release_leadership())
+        await self.presence.release()
         await self.storage.close()
         log.info("stopped")
 

@@ -189,14 +189,11 @@ async def diagnose(now: datetime | None = None) -> list[Check]:
                 Check("schema", True, t("operations.doctor_schema_ok", language, head=head))
             )
         else:
-            none = t("cli.db_none", language)
-            checks.append(
-                Check(
-                    "schema",
-                    False,
-                    t("operations.doctor_schema_bad", language, current=current or none, head=head),
-                )
-            )
+            if current is None:
+                text = t("operations.doctor_schema_none", language)
+            else:
+                text = t("operations.doctor_schema_bad", language, current=current, head=head)
+            checks.append(Check("schema", False, text))
             return checks
         checks.extend(await _telegram_checks(settings, database))
         checks.extend(await _queue_checks(settings, database, now or datetime.now(UTC)))

@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.core.keyring import Keyring
 from sandbox.server import SandboxServer
 from storage.db import Database
+from storage.schema import head_revision, upgrade_async
 from storage.uow import Storage
 from tests.support.cli import operator_shell, tinbao
 from tests.support.people import resident
-from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, linked_group
+from tests.support.service import ServiceProcess, running_service
+from tests.support.tips import FAST, FAST_PROCESS, FAST_SERVICE, TIP_CODE, file_tip, linked_group
 
 POSTGRESQL = os.environ.get("TINBAO_TEST_DATABASE") == "postgresql"
 
@@ -163,3 +165,65 @@ async def test_a_missing_backup_file_is_refused(
 ) -> None:
     line = refusal(await tinbao(capsys, "restore", str(tmp_path / "nowhere")))
     assert "Không có tệp sao lưu" in line
+
+
+async def test_a_restore_is_refused_while_a_service_process_runs_and_allowed_once_it_stopped(
+    sandbox: SandboxServer,
+    database_url: str,
+    operator: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    backup = tmp_path / "tinbao.backup"
+    assert (await tinbao(capsys, "backup", str(backup)))[0] == 0
+    service = ServiceProcess(sandbox, database_url, tmp_path / "service.log", **FAST_PROCESS)
+    service.start()
+    try:
+        await (await resident(sandbox.client)).say("/start", expect=2)  # it serves
+        line = refusal(await tinbao(capsys, "restore", str(backup)))
+        assert "đang chạy trên cơ sở dữ liệu này" in line
+    finally:
+        assert await service.terminate() == 0
+    assert (await tinbao(capsys, "restore", str(backup)))[0] == 0
+
+
+async def test_a_backup_older_than_the_code_is_restored_with_the_upgrade_to_run(
+    empty_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await upgrade_async(empty_database_url, "0016")
+    operator_shell(monkeypatch, tmp_path, database_url=empty_database_url)
+    if POSTGRESQL:
+        monkeypatch.setenv("TINBAO_PG_BIN", pg_client_tools() or "")
+    backup = tmp_path / "old.backup"
+    assert (await tinbao(capsys, "backup", str(backup)))[0] == 0
+
+    code, out, err = await tinbao(capsys, "restore", str(backup))
+
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"Đã khôi phục {backup} (phiên bản lược đồ 0016).",
+        f"Bản sao lưu cũ hơn phiên bản này: hãy chạy «tinbao db upgrade» (lên phiên bản "
+        f"{head_revision()}) trước khi khởi động dịch vụ.",
+    ]
+
+
+async def test_a_backup_made_by_a_newer_version_is_refused(
+    database_url: str, operator: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = Database(database_url)
+    try:
+        async with database.session() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        backup = tmp_path / "future.backup"
+        assert (await tinbao(capsys, "backup", str(backup)))[0] == 0
+        async with database.session() as session:
+            await session.execute(
+                text(f"UPDATE alembic_version SET version_num = '{head_revision()}'")
+            )
+    finally:
+        await database.close()
+    line = refusal(await tinbao(capsys, "restore", str(backup)))
+    assert "phiên bản lược đồ 9999, do một bản tinbao mới hơn tạo ra" in line

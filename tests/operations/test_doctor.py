@@ -17,6 +17,7 @@ from sandbox.server import SandboxServer
 from scheduler.job_context import JobEnv
 from scheduler.tips import sweep_now
 from storage.operations.health import TIP_CLOCKS, record_run
+from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.cli import operator_shell, tinbao
 from tests.support.people import Person, resident
@@ -201,3 +202,39 @@ async def test_json_says_ok_and_each_check_for_a_monitoring_system(
     assert code == 1 and report["ok"] is False
     by_name = {check["name"]: check for check in report["checks"]}
     assert by_name["unit_1"]["ok"] is False and by_name["bot_api"]["ok"] is True
+
+
+async def queue_for(storage: Storage, group: dict[str, Any], minutes_ago: int) -> None:
+    """A message to the group, queued ``minutes_ago`` and not sent since (no service runs)."""
+    destination = Destination(group["id"], "group", storage.keyring.pseudonym("chat", group["id"]))
+    async with storage.transaction() as uow:
+        queued = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        await uow.outbox.enqueue(destination, "sendMessage", {"text": "Xin chào"}, queued)
+
+
+async def test_a_message_waiting_a_few_minutes_is_still_fine(
+    storage: Storage,
+    group: dict[str, Any],
+    swept: None,
+    operator: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await queue_for(storage, group, minutes_ago=2)
+    code, out, _ = await tinbao(capsys, "doctor")
+    assert code == 0, out
+    assert line_with(out, "tin chờ lâu nhất") == "✓ Hộp thư đi: tin chờ lâu nhất đã 2 phút."
+
+
+async def test_a_message_waiting_more_than_five_minutes_is_a_cross(
+    storage: Storage,
+    group: dict[str, Any],
+    swept: None,
+    operator: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await queue_for(storage, group, minutes_ago=12)
+    code, out, _ = await tinbao(capsys, "doctor")
+    assert code == 1
+    assert line_with(out, "tin chờ lâu nhất").startswith(
+        "✗ Hộp thư đi: tin chờ lâu nhất đã 12 phút (quá 5 phút)"
+    )

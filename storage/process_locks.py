@@ -132,6 +132,7 @@ class Presence:
         self._database = database
         self._connection: AsyncConnection | None = None
         self._file: int | None = None
+        self._shared = False
 
     async def hold(self) -> None:
         """As a service: wait for a restore in progress, then hold the lock shared."""
@@ -149,6 +150,7 @@ class Presence:
                 text(f"SELECT {call}(:key)"), {"key": SERVICE_KEY}
             )
             taken = not exclusive or bool(result.scalar())
+            self._shared = not exclusive
             await self._connection.commit()
             if not taken:
                 await self.release()
@@ -174,7 +176,32 @@ class Presence:
             return None
         return Path(f"{database}.service.lock")
 
+    async def keep(self) -> None:
+        """As a service: take the lock again if a PostgreSQL restart ended the session that
+        held it (a flock cannot be lost). Without this a restore could run beside a service
+        that survived the restart. Raises what the database raises while it is still down."""
+        if self._database.dialect != "postgresql":
+            return
+        if self._connection is not None:
+            try:
+                await self._connection.execute(text("SELECT 1"))
+                await self._connection.commit()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                await self.release()
+        if self._connection is not None and self._shared:
+            return
+        if self._connection is None:
+            self._connection = await self._database.engine.connect()
+        result = await self._connection.execute(
+            text("SELECT pg_try_advisory_lock_shared(:key)"), {"key": SERVICE_KEY}
+        )
+        self._shared = bool(result.scalar())  # False only while a restore runs: next time
+        await self._connection.commit()
+
     async def release(self) -> None:
+        self._shared = False
         if self._file is not None:
             handle, self._file = self._file, None
             os.close(handle)

@@ -10,6 +10,7 @@ a refused token stops it with one line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
@@ -47,6 +48,7 @@ from storage.uow import Storage
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 8.0  # seconds stopping may take before what is left is cut off
+PRESENCE_CHECK = 30.0  # seconds between checks that a restore still sees this service
 MENU_COMMANDS = ("start", "help", "language", "subscribe", "unsubscribe")
 GROUP_COMMANDS = ("queue", "tip", "stats", "help")  # what officers use in their police group
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
@@ -115,6 +117,7 @@ class Service:
                 "sender",
                 lead(self.leadership, self._send_term, self._halt_sender, self._stopped, health),
             ),
+            ("presence", self._keep_present()),
         ):
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(self._on_task_done)
@@ -130,6 +133,19 @@ class Service:
                 "TINBAO_ADMIN_IDS is empty: tips from communes with no police unit (and no "
                 "province unit) are stored but reach nobody until an administrator is set"
             )
+
+    async def _keep_present(self) -> None:
+        """Check now and then that the presence lock survived the database (see Presence)."""
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), PRESENCE_CHECK)
+            if self._stopping:
+                return
+            try:
+                await self.presence.keep()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
 
     async def _telegram(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
         return await at_start(what, call, self.settings.telegram_api_url)

@@ -34,6 +34,7 @@ from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.leading import lead
 from bot.runtime.limits import RateSettings, SendLimits
+from bot.runtime.metrics import add_metrics
 from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
 from bot.runtime.startup import at_start
@@ -242,6 +243,7 @@ class Service:
             urlsplit(settings.webhook_url).path or "/",
             self.dispatcher.wake,
         )
+        add_metrics(app, self.storage.database, self.clock)
         self._webhook = web.AppRunner(app, access_log=None)
         await self._webhook.setup()
         await web.TCPSite(self._webhook, settings.webhook_listen, settings.webhook_port).start()

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.domain.tips.alerts import due_clocks, fire, received_at
 from bot.domain.use_case import UseCase
 from scheduler.job_context import JobEnv, every, reported, to_completion
+from storage.operations.health import TIP_CLOCKS, record_run
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,11 @@ async def sweep(env: JobEnv, now: datetime) -> int:
 
 
 async def sweep_now(env: JobEnv) -> int:
-    return await sweep(env, env.clock.now())
+    """Sweep, then note the run in the database: ``tinbao doctor`` warns when it stalls."""
+    now = env.clock.now()
+    fired = await sweep(env, now)
+    await record_run(env.storage.database, TIP_CLOCKS, now)
+    return fired
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:

@@ -129,6 +129,7 @@ class Dialog(SQLModel, table=True):
 # Every table is registered on SQLModel.metadata once its module is imported: the migrations and
 # the schema check import this module, so it imports the capabilities' tables too.
 from storage.campaigns import models as _campaigns  # noqa: E402, F401
+from storage.operations import models as _operations  # noqa: E402, F401
 from storage.patrols import models as _patrols  # noqa: E402, F401
 from storage.reports import models as _reports  # noqa: E402, F401
 from storage.tips import models as _tips  # noqa: E402, F401

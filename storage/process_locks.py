@@ -13,6 +13,7 @@ the leader, which then steps back and tries to lead again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -26,6 +27,7 @@ from storage.db import Database, is_unavailable
 
 SENDER, POLLER = "sender", "poller"
 LOCK_KEYS = {SENDER: 0x74696E62, POLLER: 0x74696E63}  # "tinb", "tinc"
+SERVICE_KEY = 0x74696E64  # "tind": held shared by every running service, exclusive by a restore
 LOCK_KEY = LOCK_KEYS[SENDER]
 
 log = logging.getLogger(__name__)
@@ -111,5 +113,101 @@ class Leadership:
             with contextlib.suppress(Exception):
                 await connection.invalidate()
         finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+class ServiceRunning(Exception):
+    """A service holds the database: it must be stopped before the database is replaced."""
+
+
+class Presence:
+    """Every running service holds this lock *shared*; ``tinbao restore`` takes it *exclusive*,
+    so it is refused while any worker runs, leader or not, and a worker starting during a
+    restore waits for it. On PostgreSQL it is an advisory lock on a connection of its own, on
+    SQLite a ``flock`` on a file beside the database: both end with the process that held them,
+    so a crashed service never leaves a stale lock behind."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: AsyncConnection | None = None
+        self._file: int | None = None
+        self._shared = False
+
+    async def hold(self) -> None:
+        """As a service: wait for a restore in progress, then hold the lock shared."""
+        await self._take(exclusive=False)
+
+    async def exclusive(self) -> None:
+        """As a restore: hold the lock alone, or :class:`ServiceRunning` at once."""
+        await self._take(exclusive=True)
+
+    async def _take(self, exclusive: bool) -> None:
+        if self._database.dialect == "postgresql":
+            self._connection = await self._database.engine.connect()
+            call = "pg_try_advisory_lock" if exclusive else "pg_advisory_lock_shared"
+            result = await self._connection.execute(
+                text(f"SELECT {call}(:key)"), {"key": SERVICE_KEY}
+            )
+            taken = not exclusive or bool(result.scalar())
+            self._shared = not exclusive
+            await self._connection.commit()
+            if not taken:
+                await self.release()
+                raise ServiceRunning
+            return
+        path = self._lock_path()
+        if path is None:
+            return
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if exclusive:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_SH)
+        except BlockingIOError:
+            os.close(handle)
+            raise ServiceRunning from None
+        self._file = handle
+
+    def _lock_path(self) -> Path | None:
+        database = make_url(self._database.url).database
+        if not database or database == ":memory:":
+            return None
+        return Path(f"{database}.service.lock")
+
+    async def keep(self) -> None:
+        """As a service: take the lock again if a PostgreSQL restart ended the session that
+        held it (a flock cannot be lost). Without this a restore could run beside a service
+        that survived the restart. Raises what the database raises while it is still down."""
+        if self._database.dialect != "postgresql":
+            return
+        if self._connection is not None:
+            try:
+                await self._connection.execute(text("SELECT 1"))
+                await self._connection.commit()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                await self.release()
+        if self._connection is not None and self._shared:
+            return
+        if self._connection is None:
+            self._connection = await self._database.engine.connect()
+        result = await self._connection.execute(
+            text("SELECT pg_try_advisory_lock_shared(:key)"), {"key": SERVICE_KEY}
+        )
+        self._shared = bool(result.scalar())  # False only while a restore runs: next time
+        await self._connection.commit()
+
+    async def release(self) -> None:
+        self._shared = False
+        if self._file is not None:
+            handle, self._file = self._file, None
+            os.close(handle)
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # ending the session frees its locks
             with contextlib.suppress(Exception):
                 await connection.close()

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
 from storage.db import Database
@@ -28,6 +29,16 @@ def alembic_config(url: str) -> Config:
 def head_revision() -> str:
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     return heads[0]
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code has the migration ``revision``: a database at an unknown one was made
+    by a newer version of tinbao, which this one cannot run."""
+    try:
+        found = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+    except CommandError:
+        return False
+    return found is not None
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -232,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.set_defaults(func=_audit)
 
+    from bot.cli.operations import add_parser as add_operations
     from bot.cli.outbox import add_parser as add_outbox
     from bot.cli.patrols import add_parser as add_patrol
     from bot.cli.reports import add_parser as add_report
@@ -239,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_patrol(commands)
     add_report(commands)
     add_outbox(commands)
+    add_operations(commands)
     tips = commands.add_parser("tips", help="tips held for review (spam control)")
     tip_actions = tips.add_subparsers(dest="action", required=True)
     tip_actions.add_parser("held", help="tips held because their sender sent spam before")

@@ -10,6 +10,7 @@ a refused token stops it with one line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
@@ -33,6 +34,7 @@ from bot.runtime.context import Services, TinbaoContext, install
 from bot.runtime.dispatcher import InboxDispatcher
 from bot.runtime.leading import lead
 from bot.runtime.limits import RateSettings, SendLimits
+from bot.runtime.metrics import add_metrics
 from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
 from bot.runtime.startup import at_start
@@ -40,13 +42,14 @@ from bot.runtime.webhook import webhook_app
 from scheduler import JobEnv, build_scheduler
 from scheduler.job_context import settle as settle_jobs
 from storage.db import Database, is_unavailable
-from storage.process_locks import POLLER, SENDER, Leadership
+from storage.process_locks import POLLER, SENDER, Leadership, Presence
 from storage.schema import ensure_current
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 8.0  # seconds stopping may take before what is left is cut off
+PRESENCE_CHECK = 30.0  # seconds between checks that a restore still sees this service
 MENU_COMMANDS = ("start", "help", "language", "subscribe", "unsubscribe")
 # What officers use in their police group.
 GROUP_COMMANDS = ("queue", "tip", "find", "stats", "help")
@@ -88,6 +91,8 @@ class Service:
         keyring = Keyring(settings.secret())
         database = Database(settings.database_url)
         await ensure_current(database)
+        self.presence = Presence(database)  # tells `tinbao restore` a service runs here
+        await self.presence.hold()
         self.storage = Storage(database, keyring)
         self.application = build_application(settings)
         await self._telegram("getMe", self.application.initialize)
@@ -114,6 +119,7 @@ class Service:
                 "sender",
                 lead(self.leadership, self._send_term, self._halt_sender, self._stopped, health),
             ),
+            ("presence", self._keep_present()),
         ):
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(self._on_task_done)
@@ -129,6 +135,19 @@ class Service:
                 "TINBAO_ADMIN_IDS is empty: tips from communes with no police unit (and no "
                 "province unit) are stored but reach nobody until an administrator is set"
             )
+
+    async def _keep_present(self) -> None:
+        """Check now and then that the presence lock survived the database (see Presence)."""
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), PRESENCE_CHECK)
+            if self._stopping:
+                return
+            try:
+                await self.presence.keep()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
 
     async def _telegram(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
         return await at_start(what, call, self.settings.telegram_api_url)
@@ -225,6 +244,7 @@ class Service:
             urlsplit(settings.webhook_url).path or "/",
             self.dispatcher.wake,
         )
+        add_metrics(app, self.storage.database, self.clock)
         self._webhook = web.AppRunner(app, access_log=None)
         await self._webhook.setup()
         await web.TCPSite(self._webhook, settings.webhook_listen, settings.webhook_port).start()
@@ -304,6 +324,7 @@ class Service:
         await self._step("scheduled jobs", deadline, settle_jobs())
         await self._step("Bot API client", deadline, self.application.shutdown())
         await self._step("leadership", deadline, self._release_leadership())
+        await self.presence.release()
         await self.storage.close()
         log.info("stopped")
 

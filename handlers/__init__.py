@@ -20,6 +20,7 @@ from handlers.tips import card as tip_card
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
 from handlers.tips import tipster_answers
+from handlers.tips import toolkit as tip_toolkit
 from handlers.units import setup_chat
 
 
@@ -41,6 +42,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     help.register(application)
     language.register(application)
     setup_chat.register(application)
+    tip_toolkit.register(application)  # before tip_card: it takes some of the card's buttons
     tip_card.register(application)
     tip_queue.register(application)
     subscription.register(application)

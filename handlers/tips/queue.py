@@ -20,6 +20,7 @@ from bot.domain.tips.lifecycle import card_content, card_rest
 from bot.domain.tips.threads import subject_of
 from bot.runtime.context import TinbaoContext
 from handlers.tips.card import in_thread
+from handlers.tips.toolkit import send_notes
 from storage.tips.models import Tip, TipStatus
 from storage.units.models import PoliceUnit
 
@@ -129,6 +130,7 @@ async def tip_command(update: Update, context: TinbaoContext) -> None:
             purpose="tip.card_more",
             subject=subject_of(tip),
         )
+    await send_notes(update, context, tip, view)  # officers' internal notes, under the card
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

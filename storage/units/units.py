@@ -176,6 +176,11 @@ class OfficerRepository:
         )
         return rowcount(result) == 1
 
+    async def of_unit_all(self, unit_id: int) -> list[Officer]:
+        """A unit's officers, in the order they joined (a tip is assigned to one of them)."""
+        statement = select(Officer).where(col(Officer.unit_id) == unit_id).order_by(col(Officer.id))
+        return list((await self._session.execute(statement)).scalars().all())
+
     async def count(self, unit_id: int) -> int:
         statement = select(col(Officer.id)).where(col(Officer.unit_id) == unit_id)
         return len((await self._session.execute(statement)).all())

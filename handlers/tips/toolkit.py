@@ -37,6 +37,7 @@ TOOLKIT_VERBS = (CardVerb.GIVE, CardVerb.NOTE, CardVerb.REOPEN)
 # Telegram allows 100 buttons on a message: two names a row, and the way back.
 GIVE_SHOWN = 60
 PROMPTS = {CardVerb.NOTE: "tip.note_prompt", CardVerb.REOPEN: "tip.reopen_prompt"}
+PROMPTED = {purpose: verb for verb, purpose in PROMPTS.items()}
 
 
 def is_toolkit(data: object) -> bool:
@@ -160,6 +161,16 @@ async def note_reply(update: Update, context: TinbaoContext, sent: SentMessage) 
 async def reopen_reply(update: Update, context: TinbaoContext, sent: SentMessage) -> None:
     """The chief's reason, in reply to the prompt: the tip is reopened."""
     await answered(update, context, sent, CardVerb.REOPEN)
+
+
+async def private_reply(update: Update, context: TinbaoContext, sent: SentMessage) -> bool:
+    """An administrator's reply to a prompt in their private chat (a tip that reached no unit
+    is worked there); False when ``sent`` is no prompt of the toolkit."""
+    verb = PROMPTED.get(sent.purpose or "")
+    if verb is None:
+        return False
+    await answered(update, context, sent, verb)
+    return True
 
 
 async def answered(

@@ -29,6 +29,8 @@ from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, file_tip, police_gr
 from tests.support.use_cases import use_case
 from tests.tips.test_clock_sweep import a_tip, add_tip, env_for
 
+ADMIN = 9_000_021
+
 
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
@@ -329,3 +331,22 @@ async def test_a_reopened_tips_verification_reminders_fire_again_from_the_reopen
     async with storage.transaction() as uow:
         fired = [(c.clock, c.received_at) for c in await uow.tip_clocks.fired(1)]
     assert fired == [("verify_15", START), ("verify_15", reopened_at)]
+
+
+async def test_an_administrator_notes_a_tip_that_reached_no_unit_in_their_private_chat(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    client = sandbox.client
+    admin = Person(client, await client.create_user(id=ADMIN, first_name="Quản trị Hà"), ADMIN)
+    tipster = await resident(client)
+    async with running_service(sandbox, database_url, admin_ids=[ADMIN], **FAST_SERVICE):
+        code = TIP_CODE.search(await file_tip(tipster)).group(0)
+        await client.wait_for_bot_messages(ADMIN, 1, timeout=15)
+        admin.seen = 1
+        [prompt] = await admin.press("Ghi chú nội bộ")
+        [kept] = await admin.say("Đã gọi cho công an phường.", reply_to=prompt["message_id"])
+        [_, notes] = await admin.say(f"/tip {code}", expect=2)
+    assert prompt["reply_keyboard"]["force_reply"] is True
+    assert f"Đã lưu ghi chú cho tin báo {code}" in kept["text"]
+    assert "quản trị viên" in notes["text"] and "Đã gọi cho công an phường." in notes["text"]
+    assert (await history(storage))[-1] == ("note", "Đã gọi cho công an phường.")

@@ -55,7 +55,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "reject": TipStatus.OPEN,
     "duplicate": TipStatus.OPEN,
     "transfer": TipStatus.OPEN,
-    "reopen": TipStatus.CLOSED,  # a duplicate is refused with its original's code (``_reopen``)
+    "reopen": (TipStatus.RESOLVED, TipStatus.REJECTED),  # not a duplicate: ``may_reopen``
 }
 
 
@@ -107,8 +107,8 @@ async def act(case: UseCase, tip_id: int, user_id: int, action: str, arg: str | 
     if tip.status not in ALLOWED[action]:
         if action == "acknowledge":
             raise Refusal("card.already")
-        if action == "reopen":
-            raise Refusal("tipwork.reopen_open", code=tip.code)
+        if action == "reopen":  # says why: open, or a duplicate (naming its original)
+            await may_reopen(case, tip_id, user_id)
         status = t(f"tipwork.state_{tip.status}", case.language)
         raise Refusal("tipwork.not_now", status=status)
     handler = ACTIONS[action]

@@ -160,12 +160,17 @@ async def test_an_internal_note_is_kept_shown_by_tip_and_never_reaches_the_tipst
         [kept] = await minh.say(note, reply_to=prompt["message_id"])
         await desk.press(minh, "tip:ack:1")  # the tipster's next news, after the note
         [received] = await tipster_news(tipster, 1)
+        nothing_else = len(await sandbox.client.bot_messages(tipster.id)) == tipster.seen
         [view, notes] = await minh.say(f"/tip {code}", expect=2)
+        await tipster.say("/start", expect=2)
+        await tipster.press("Theo dõi tin báo")
+        [followed] = await tipster.say(code)
     assert asked["text"] == "Trả lời lời nhắc trong nhóm để ghi chú."
     assert prompt["reply_keyboard"]["force_reply"] is True and code in prompt["text"]
     assert f"Đã lưu ghi chú cho tin báo {code}" in kept["text"]
     assert "tiếp nhận" in received and "tổ dân phố" not in received
-    assert len(await sandbox.client.bot_messages(tipster.id)) == tipster.seen, "nothing else"
+    assert nothing_else, "the note queued nothing for the tipster"
+    assert "Công an đã tiếp nhận" in followed["text"] and "tổ dân phố" not in followed["text"]
     assert code in view["text"] and "tổ dân phố" not in view["text"]
     assert f"Ghi chú nội bộ về tin báo {code}" in notes["text"]
     assert f"Trung úy Minh · 09:00 05/01/2026\n{note}" in notes["text"]
@@ -241,12 +246,16 @@ async def test_a_chief_reopens_a_resolved_tip_from_tip_with_a_reason_and_the_tip
         [told] = await tipster_news(tipster, 1)
         await desk.settled("editMessageText", 3)
         card = await desk.card()
+        await tipster.say("/start", expect=2)
+        await tipster.press("Theo dõi tin báo")
+        [followed] = await tipster.say(code)
     assert "tip:reopen:1" in buttons(view)
     assert asked["text"] == "Trả lời lời nhắc trong nhóm bằng lý do mở lại."
     assert prompt["reply_keyboard"]["force_reply"] is True
     assert f"Đã mở lại tin báo {code}" in done["text"]
     assert f"Tin báo {code} của bạn đã được Công an Phường Bến Thành mở lại" in told
     assert "tái diễn" not in told, "the reason stays with the police"
+    assert "Công an mở lại tin báo" in followed["text"] and "tái diễn" not in followed["text"]
     assert "Trạng thái: Đang xử lý" in card["text"] and "Phụ trách: Trung úy Minh" in card["text"]
     assert "tip:res:1" in buttons(card) and "tip:reopen:1" not in buttons(card)
     assert "Hạn xác minh: 09:00 28/01/2026" in card["text"], "20 days from the reopening"

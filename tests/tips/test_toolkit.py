@@ -359,3 +359,15 @@ async def test_an_administrator_notes_a_tip_that_reached_no_unit_in_their_privat
     assert f"Đã lưu ghi chú cho tin báo {code}" in kept["text"]
     assert "quản trị viên" in notes["text"] and "Đã gọi cho công an phường." in notes["text"]
     assert (await history(storage))[-1] == ("note", "Đã gọi cho công an phường.")
+
+
+async def test_reopening_a_tip_rejected_as_spam_withdraws_its_strike(storage: Storage) -> None:
+    await add_tip(storage, a_tip())
+    async with storage.transaction() as uow:
+        await uow.officers.add(1, 501, "Đại úy Sơn", START)
+        await uow.officers.set_role(1, 501, "chief")
+        case = use_case(uow, storage.keyring, START)
+        await act(case, 1, 501, "reject", "spam")
+        assert await uow.tips.spam_strikes("p" * 32) == 1
+        await act(case, 1, 501, "reopen", "Không phải tin rác")
+        assert await uow.tips.spam_strikes("p" * 32) == 0

@@ -322,8 +322,9 @@ async def may_reopen(case: UseCase, tip_id: int, user_id: int) -> Tip:
 async def _reopen(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
     """Back to work: acknowledged (in progress when it has an assignee), as acknowledged by
     the chief now, so the time to acknowledge never runs backwards; ``received_at`` is now, so
-    its verification clocks restart (each ``tip_clock`` row is keyed by the receipt). The
-    tipster is told, never the reason."""
+    its verification clocks restart (each ``tip_clock`` row is keyed by the receipt). A tip
+    rejected as spam no longer counts against its sender. The tipster is told, never the
+    reason."""
     await may_reopen(case, tip.id or 0, actor.user_id)
     reason = (arg or "").strip()
     if not reason:
@@ -331,6 +332,7 @@ async def _reopen(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> Non
     if len(reason) > NOTE_LIMIT:
         raise Refusal("tipwork.text_too_long", limit=NOTE_LIMIT, length=len(reason))
     status = TipStatus.IN_PROGRESS if tip.assignee_id else TipStatus.ACKNOWLEDGED
+    was_spam = tip.status == TipStatus.REJECTED and tip.outcome == "spam"
     await _change(
         case,
         tip,
@@ -345,6 +347,8 @@ async def _reopen(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> Non
         acknowledged_at=case.now,
         acknowledged_by=actor.officer_id or 0,
     )
+    if was_spam:  # no longer counts towards holding the sender's new tips
+        await case.uow.tips.withdraw_spam_strike(tip.tipster, case.now)
     await _tell(case, tip, "tipwork.tipster_reopened", unit=await _unit_name(case, tip))
 
 

@@ -108,6 +108,18 @@ async def test_assign_to_lists_the_units_officers_and_the_chosen_one_is_in_charg
     assert await history(storage) == [("created", None), ("assigned", "officer:2")]
 
 
+async def test_back_from_the_list_of_officers_brings_the_cards_buttons_back(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any]
+) -> None:
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (_, desk, _code):
+        before = buttons(await desk.card())
+        await desk.press(scene["minh"], "tip:give:1")
+        await desk.press(scene["minh"], "tip:back:1")
+        await desk.settled("editMessageReplyMarkup", 2)
+        after = buttons(await desk.card())
+    assert after == before and "tip:give:1" in after
+
+
 async def test_assign_to_refuses_a_colleague_who_is_no_longer_of_the_unit(
     sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
 ) -> None:
@@ -200,6 +212,20 @@ async def test_an_over_long_note_and_a_note_that_is_not_text_are_refused_in_one_
         "Quá dài (2001 ký tự, tối đa 2000): hãy trả lời lại lời nhắc ở trên bằng nội dung ngắn hơn."
     )
     assert [kind for kind, _ in await history(storage)] == ["created"]
+
+
+async def test_long_notes_are_shown_by_tip_in_as_many_messages_as_telegram_needs(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
+) -> None:
+    minh = scene["minh"]
+    async with a_tip_on_the_desk(sandbox, database_url, scene) as (_, _desk, code):
+        async with storage.transaction() as uow:
+            for letter in "ab":
+                await add_note(use_case(uow, storage.keyring), 1, minh.id, letter * 2000)
+        minh.seen = 1
+        [_, first, second] = await minh.say(f"/tip {code}", expect=3)
+    assert "a" * 2000 in first["text"] and "b" * 2000 in second["text"]
+    assert f"Ghi chú nội bộ về tin báo {code}" in first["text"]
 
 
 async def test_an_empty_note_is_refused(storage: Storage) -> None:

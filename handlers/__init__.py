@@ -23,6 +23,7 @@ from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
 from handlers.tips import templates as tip_templates
 from handlers.tips import tipster_answers
+from handlers.tips import toolkit as tip_toolkit
 from handlers.units import officers as unit_officers
 from handlers.units import setup_chat
 
@@ -47,6 +48,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     help.register(application)
     language.register(application)
     setup_chat.register(application)
+    tip_toolkit.register(application)  # before tip_card: it takes some of the card's buttons
     tip_card.register(application)
     tip_queue.register(application)
     tip_find.register(application)

@@ -24,6 +24,7 @@ from bot.domain.tips.threads import subject_of
 from bot.runtime.context import TinbaoContext
 from handlers.keyboards import button
 from handlers.tips.card import in_thread
+from handlers.tips.toolkit import send_notes
 from storage.tips.models import Tip, TipStatus
 from storage.units.models import PoliceUnit
 
@@ -167,6 +168,7 @@ async def post_card(update: Update, context: TinbaoContext, chat: Chat, tip: Tip
             purpose="tip.card_more",
             subject=subject_of(tip),
         )
+    await send_notes(update, context, tip, view)  # officers' internal notes, under the card
 
 
 async def open_button(update: Update, context: TinbaoContext) -> None:

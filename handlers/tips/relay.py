@@ -36,7 +36,7 @@ from bot.domain.tips.threads import card_in, place_in_chat, subject_of, tip_id_o
 from bot.domain.units.setup import note_forum
 from bot.runtime.context import TinbaoContext
 from handlers import group_replies
-from handlers.tips import tipster_answers
+from handlers.tips import tipster_answers, toolkit
 from handlers.tips.follow_up import say_closed
 from handlers.tips.relay_content import MEDIA, content_of
 from storage.outbox import SentMessage
@@ -206,6 +206,8 @@ async def private_reply(update: Update, context: TinbaoContext) -> bool:
     tip = await tip_by_id(context, tip_id_of(sent.subject if sent else None))
     keyring = context.services.keyring
     admins = context.services.admin_ids
+    if tip is not None and sent is not None and await toolkit.private_reply(update, context, sent):
+        return True  # a note or a reopening's reason, in an administrator's chat
     if tip is not None and sent is not None and sent.purpose in WRITER_PURPOSES:
         if user.id in admins:
             await admin_reply(update, context, tip)

@@ -223,6 +223,15 @@ class TipRepository:
         )
         return await self._strikes_now(tipster)
 
+    async def withdraw_spam_strike(self, tipster: str, now: datetime) -> None:
+        """One tip of this pseudonym is no longer counted as spam (it was reopened)."""
+        await self._session.execute(
+            update(TipsterStanding)
+            .where(col(TipsterStanding.tipster) == tipster, col(TipsterStanding.spam_strikes) > 0)
+            .values(spam_strikes=col(TipsterStanding.spam_strikes) - 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     async def _strikes_now(self, tipster: str) -> int:
         statement = select(col(TipsterStanding.spam_strikes)).where(
             col(TipsterStanding.tipster) == tipster

@@ -73,7 +73,7 @@ async def test_an_officer_takes_a_tip_from_new_to_resolved_and_the_tipster_hears
         resolved = await desk.card()
     assert "Mới — chưa có cán bộ tiếp nhận" in new_card["text"]
     assert "Tiếp nhận trước" in new_card["text"] and "Hạn xác minh" in new_card["text"]
-    verbs = ("ack", "take", "ask", "tpl", "rej", "dup", "xfer")
+    verbs = ("ack", "take", "ask", "tpl", "rej", "dup", "xfer", "give", "note")
     assert buttons(new_card) == [f"tip:{verb}:1" for verb in verbs]
     assert code in received and "Công an Phường Bến Thành" in received
     assert "đang được Công an Phường Bến Thành xác minh" in handling
@@ -87,7 +87,8 @@ async def test_an_officer_takes_a_tip_from_new_to_resolved_and_the_tipster_hears
         "tip:back:1",
     ]
     assert "đã được công an xử lý xong" in closed and code in closed
-    assert "Đã giải quyết (đã xử lý)" in resolved["text"] and buttons(resolved) == []
+    assert "Đã giải quyết (đã xử lý)" in resolved["text"]
+    assert buttons(resolved) == ["tip:reopen:1", "tip:note:1"], "only a chief's reopening, notes"
 
 
 async def test_assign_to_me_on_a_new_tip_acknowledges_it_and_a_colleague_can_take_over(
@@ -163,7 +164,8 @@ async def test_rejecting_as_false_closes_the_tip_and_tells_the_tipster(
         card = await desk.card()
         after = await desk.press(scene["officer"], "tip:ack:1")
     assert reasons == ["tip:rej:1:false", "tip:rej:1:spam", "tip:back:1"]
-    assert "Đã bác bỏ (tin sai sự thật)" in card["text"] and buttons(card) == []
+    assert "Đã bác bỏ (tin sai sự thật)" in card["text"]
+    assert buttons(card) == ["tip:reopen:1", "tip:note:1"]
     assert "đã khép lại" in closed
     assert after["show_alert"], "a closed tip does not move again"
     async with storage.transaction() as uow:

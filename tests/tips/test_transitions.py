@@ -23,7 +23,14 @@ from tests.support.use_cases import use_case
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OFFICER = 555
 DIRECTORY = CommuneDirectory.load()
-ARGS = {"resolve": "handled", "reject": "false", "duplicate": None, "transfer": "c26740"}
+ARGS = {
+    "resolve": "handled",
+    "reject": "false",
+    "duplicate": None,
+    "transfer": "c26740",
+    "assign_to": "1",  # the officer's id
+    "reopen": "Có tình tiết mới",  # the reason
+}
 STATUSES = (
     TipStatus.NEW,
     TipStatus.ACKNOWLEDGED,
@@ -46,7 +53,7 @@ async def set_up_units(storage: Storage) -> None:
         case = use_case(uow, storage.keyring, NOW)
         unit = await add_commune_unit(case, "26743", -1001)
         await add_commune_unit(case, "26740", -1002)
-        code = await invite_officer(case, unit.id)
+        code = await invite_officer(case, unit.id, role="chief")  # a chief may also reopen
         await join(case, code, OFFICER, "Minh")
 
 

@@ -19,13 +19,17 @@ class CardVerb(StrEnum):
     DUPLICATE = "dup"
     TRANSFER = "xfer"
     BACK = "back"  # from the outcome or reason choices back to the card's buttons
+    GIVE = "give"  # assign to a colleague: the unit's officers, then the officer's id
+    NOTE = "note"  # an internal note, asked by a reply
+    REOPEN = "reopen"  # a chief reopens a resolved or rejected tip, the reason by a reply
 
 
 @dataclass(frozen=True)
 class CardButton(ButtonData, prefix="tip"):
     """``choice``: the outcome (resolve), the reason (reject), the original's code (duplicate)
-    or where to (transfer: ``c<commune code>`` or ``p<province code>``). Without it, the button
-    asks for it."""
+        where to (transfer: ``c<commune code>`` or ``p<province code>``) or to whom (assign to a
+    colleague: the officer's id). Without it, the button
+        asks for it."""
 
     verb: CardVerb
     tip_id: int

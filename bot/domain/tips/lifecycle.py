@@ -1,8 +1,9 @@
 """A tip's life after it reaches the police: who may move it, to where, and what follows.
 
-new → acknowledged → in progress (assigned) → resolved (with an outcome), and from any open
-state: rejected (false or spam), duplicate (of another tip's code) or transferred (to another
-unit, where it waits to be acknowledged again). Closed tips do not move.
+new → acknowledged → in progress (assigned, to oneself or to a named colleague) → resolved
+(with an outcome), and from any open state: rejected (false or spam), duplicate (of another
+tip's code) or transferred (to another unit, where it waits to be acknowledged again). Closed
+tips do not move, except that a chief may reopen a resolved or rejected one (with a reason).
 
 Every change is conditional on the status it starts from (two officers pressing at once change
 it once), appended to the audit chain with ``uow.tips.record``, re-renders the card, and queues
@@ -29,16 +30,19 @@ from bot.domain.tips.notices import (
     local_time,
     queue_fresh_card,
 )
-from bot.domain.tips.threads import subject_of
+from bot.domain.tips.threads import group_of, place_in_chat, subject_of
 from bot.domain.units.setup import route
 from bot.domain.use_case import UseCase
 from storage.outbox import Destination
 from storage.tips.models import Tip, TipStatus
-from storage.units.models import PoliceUnit
+from storage.units.models import Officer, PoliceUnit
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# The longest internal note or reopening reason, in characters: a few paragraphs, and a /tip
+# view of one note always fits a Telegram message.
+NOTE_LIMIT = 2000
 OUTCOMES = ("handled", "referred", "insufficient", "not_crime")
 REJECT_REASONS = ("false", "spam")
 
@@ -46,10 +50,12 @@ REJECT_REASONS = ("false", "spam")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "acknowledge": TipStatus.UNACKNOWLEDGED,
     "assign": TipStatus.OPEN,
+    "assign_to": TipStatus.OPEN,
     "resolve": (TipStatus.ACKNOWLEDGED, TipStatus.IN_PROGRESS),
     "reject": TipStatus.OPEN,
     "duplicate": TipStatus.OPEN,
     "transfer": TipStatus.OPEN,
+    "reopen": (TipStatus.RESOLVED, TipStatus.REJECTED),  # not a duplicate: ``may_reopen``
 }
 
 
@@ -101,6 +107,8 @@ async def act(case: UseCase, tip_id: int, user_id: int, action: str, arg: str | 
     if tip.status not in ALLOWED[action]:
         if action == "acknowledge":
             raise Refusal("card.already")
+        if action == "reopen":  # says why: open, or a duplicate (naming its original)
+            await may_reopen(case, tip_id, user_id)
         status = t(f"tipwork.state_{tip.status}", case.language)
         raise Refusal("tipwork.not_now", status=status)
     handler = ACTIONS[action]
@@ -125,15 +133,60 @@ async def _acknowledge(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -
 async def _assign(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
     if tip.status == TipStatus.IN_PROGRESS and tip.assignee_id == (actor.officer_id or 0):
         raise Refusal("tipwork.already_yours")
+    await _put_in_charge(case, tip, actor, actor.officer_id or 0)
+
+
+async def _assign_to(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
+    """Put a named colleague in charge: an officer who is, at this moment, of the tip's unit
+    (one who left it since the list was shown is refused). They are mentioned in the unit's
+    group under their own name; the audit event carries their officer id."""
+    officer = await case.uow.officers.get(int(arg)) if arg and arg.isdigit() else None
+    if officer is not None and tip.unit_id is not None:
+        officer = await case.uow.officers.of_unit(tip.unit_id, officer.user_id)
+    if officer is None or officer.id is None or officer.unit_id != tip.unit_id:
+        raise Refusal("tipwork.give_gone")
+    if tip.status == TipStatus.IN_PROGRESS and tip.assignee_id == officer.id:
+        raise Refusal("tipwork.give_already", officer=officer.display_name)
+    await _put_in_charge(case, tip, actor, officer.id, note=f"officer:{officer.id}")
+    await mention_assignee(case, tip, officer, actor)
+
+
+async def _put_in_charge(
+    case: UseCase, tip: Tip, actor: Actor, officer_id: int, note: str | None = None
+) -> None:
     was = tip.status
-    values: dict[str, Any] = {"status": TipStatus.IN_PROGRESS, "assignee_id": actor.officer_id or 0}
+    values: dict[str, Any] = {"status": TipStatus.IN_PROGRESS, "assignee_id": officer_id}
     if was in TipStatus.UNACKNOWLEDGED:  # taking a tip acknowledges it too
         values.update(acknowledged_at=case.now, acknowledged_by=actor.officer_id or 0)
-    await _change(case, tip, actor, "assigned", (was,), **values)
+    await _change(case, tip, actor, "assigned", (was,), note=note, **values)
     if was in TipStatus.UNACKNOWLEDGED:
         await _tell_received(case, tip)
     if was != TipStatus.IN_PROGRESS:
         await _tell(case, tip, "tipwork.tipster_in_progress", unit=await _unit_name(case, tip))
+
+
+async def mention_assignee(case: UseCase, tip: Tip, officer: Officer, actor: Actor) -> None:
+    """Tell the colleague in the tip's thread of their unit's group, with a mention that
+    notifies them. Officers act under their own names; the tipster is never named."""
+    unit = await case.uow.units.get(officer.unit_id)
+    if unit is None:
+        return
+    place = await place_in_chat(case.uow, case.keyring, tip, unit.chat_id)
+    mention = f'<a href="tg://user?id={officer.user_id}">{html.escape(officer.display_name)}</a>'
+    by = html.escape(actor.name) if actor.name else t("card.admin_officer", case.language)
+    await case.uow.outbox.enqueue(
+        place.destination if place else group_of(unit, case.keyring),
+        "sendMessage",
+        {
+            "text": t("tipwork.give_mention", case.language, officer=mention, code=tip.code, by=by),
+            "parse_mode": "HTML",
+        },
+        case.now,
+        refers_to=place.refers_to if place else None,
+        source_update_id=case.source_update_id,
+        purpose="tip.assigned",
+        subject=subject_of(tip),
+    )
 
 
 async def _resolve(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
@@ -247,9 +300,63 @@ async def _transfer(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> N
     await _tell(case, tip, "tipwork.tipster_transferred", unit=unit.name)
 
 
+async def may_reopen(case: UseCase, tip_id: int, user_id: int) -> Tip:
+    """The resolved or rejected tip a chief may reopen, or Refusal: an open tip, a duplicate
+    (its matter is worked under the original's code: reopen that one), or not a chief of a
+    unit working the tip (for a tip that reached no unit: not an administrator)."""
+    tip, actor = await find_tip(case, tip_id, user_id)
+    if tip.status in TipStatus.OPEN:
+        raise Refusal("tipwork.reopen_open", code=tip.code)
+    if tip.status == TipStatus.DUPLICATE:
+        original = await case.uow.tips.get(tip.duplicate_of or 0)
+        raise Refusal(
+            "tipwork.reopen_duplicate", code=tip.code, original=original.code if original else "?"
+        )
+    if actor.officer_id is not None:
+        officer = await case.uow.officers.get(actor.officer_id)
+        if officer is None or officer.role != "chief":
+            raise Refusal("tipwork.reopen_chief_only")
+    return tip
+
+
+async def _reopen(case: UseCase, tip: Tip, actor: Actor, arg: str | None) -> None:
+    """Back to work: acknowledged (in progress when it has an assignee), as acknowledged by
+    the chief now, so the time to acknowledge never runs backwards; ``received_at`` is now, so
+    its verification clocks restart (each ``tip_clock`` row is keyed by the receipt). A tip
+    rejected as spam no longer counts against its sender. The tipster is told, never the
+    reason."""
+    await may_reopen(case, tip.id or 0, actor.user_id)
+    reason = (arg or "").strip()
+    if not reason:
+        raise Refusal("tipwork.reason_empty")
+    if len(reason) > NOTE_LIMIT:
+        raise Refusal("tipwork.text_too_long", limit=NOTE_LIMIT, length=len(reason))
+    status = TipStatus.IN_PROGRESS if tip.assignee_id else TipStatus.ACKNOWLEDGED
+    was_spam = tip.status == TipStatus.REJECTED and tip.outcome == "spam"
+    await _change(
+        case,
+        tip,
+        actor,
+        "reopened",
+        (TipStatus.RESOLVED, TipStatus.REJECTED),
+        note=reason,
+        status=status,
+        outcome=None,
+        closed_at=None,
+        received_at=case.now,
+        acknowledged_at=case.now,
+        acknowledged_by=actor.officer_id or 0,
+    )
+    if was_spam:  # no longer counts towards holding the sender's new tips
+        await case.uow.tips.withdraw_spam_strike(tip.tipster, case.now)
+    await _tell(case, tip, "tipwork.tipster_reopened", unit=await _unit_name(case, tip))
+
+
 ACTIONS = {
     "acknowledge": _acknowledge,
     "assign": _assign,
+    "assign_to": _assign_to,
+    "reopen": _reopen,
     "resolve": _resolve,
     "reject": _reject,
     "duplicate": _duplicate,

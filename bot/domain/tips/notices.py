@@ -206,15 +206,37 @@ def patrol_line(tip: Tip, language: str) -> str:
 
 
 CARD_BUTTONS: dict[str, tuple[tuple[str, ...], ...]] = {
-    TipStatus.NEW: (("ack", "take"), ("ask", "tpl"), ("rej", "dup"), ("xfer",)),
-    TipStatus.TRANSFERRED: (("ack", "take"), ("ask", "tpl"), ("rej", "dup"), ("xfer",)),
-    TipStatus.ACKNOWLEDGED: (("take",), ("ask", "tpl"), ("res", "rej"), ("dup", "xfer")),
-    TipStatus.IN_PROGRESS: (("take",), ("ask", "tpl"), ("res", "rej"), ("dup", "xfer")),
+    TipStatus.NEW: (("ack", "take"), ("ask", "tpl"), ("rej", "dup"), ("xfer",), ("give", "note")),
+    TipStatus.TRANSFERRED: (
+        ("ack", "take"),
+        ("ask", "tpl"),
+        ("rej", "dup"),
+        ("xfer",),
+        ("give", "note"),
+    ),
+    TipStatus.ACKNOWLEDGED: (
+        ("take",),
+        ("ask", "tpl"),
+        ("res", "rej"),
+        ("dup", "xfer"),
+        ("give", "note"),
+    ),
+    TipStatus.IN_PROGRESS: (
+        ("take",),
+        ("ask", "tpl"),
+        ("res", "rej"),
+        ("dup", "xfer"),
+        ("give", "note"),
+    ),
+    # A chief may reopen these (others are refused at the press); a duplicate keeps no buttons.
+    TipStatus.RESOLVED: (("reopen", "note"),),
+    TipStatus.REJECTED: (("reopen", "note"),),
 }
 
 
 def card_keyboard(tip: Tip, language: str) -> dict[str, object] | None:
-    """The buttons for what may happen next; none once the tip is closed. Data: a
+    """The buttons for what may happen next; once the tip is resolved or rejected, only Reopen
+    and Internal note; none for a duplicate. Data: a
     ``CardButton`` of the verb, or ``AskTipsterButton``."""
     rows = CARD_BUTTONS.get(tip.status)
     if rows is None:

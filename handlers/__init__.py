@@ -17,6 +17,7 @@ from handlers.campaigns import wizard as campaign_wizard
 from handlers.patrols import member as patrol_member
 from handlers.reports import stats as report_stats
 from handlers.tips import card as tip_card
+from handlers.tips import privacy as tip_privacy
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
 from handlers.tips import tipster_answers
@@ -42,6 +43,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     language.register(application)
     setup_chat.register(application)
     tip_card.register(application)
+    tip_privacy.register(application)
     tip_queue.register(application)
     subscription.register(application)
     campaign_wizard.register(application)

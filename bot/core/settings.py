@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     draft_ttl_hours: float = Field(
         default=24, gt=0, description="Hours before an abandoned tip draft is deleted."
     )
+    contact_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days after a tip is closed before its sealed chat id (the only link from "
+        "a tip to a person) is erased; /privacy tells residents this.",
+    )
     tips_per_hour: int = Field(default=5, ge=1, description="New tips per person per hour.")
     campaign_grace_minutes: float = Field(
         default=60, ge=0, description="A campaign run missed while down is sent late within this."

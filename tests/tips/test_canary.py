@@ -11,16 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import SQLModel
 
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
+from storage.tips.models import TipStatus
 from storage.uow import Storage
 from tests.support.patrols import GATE, patrol_on_duty
 from tests.support.people import Person
-from tests.support.service import ServiceProcess
+from tests.support.service import ServiceProcess, running_service
 from tests.support.tips import (
     FAST,
     FAST_PROCESS,
+    FAST_SERVICE,
     PNG,
     file_tip,
     link_commune,
@@ -159,6 +162,53 @@ async def test_the_canary_tipster_stays_hidden_while_talking_with_the_police(
     answers = [m for m in group_view if "trả lời" in (m.get("text") or "")]
     assert len(answers) == 2 and "Áo đỏ" in answers[0]["text"]
     await assert_no_trace(client, group["id"], database_url, tmp_path / "service.log")
+
+
+async def every_value(storage: Storage) -> list[tuple[str, str, Any]]:
+    """Every value of every table: (table, column, value)."""
+    found = []
+    async with storage.database.engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in (await connection.execute(table.select())).mappings():
+                found += [(table.name, str(column), value) for column, value in row.items()]
+    return found
+
+
+async def test_after_delete_my_data_the_canary_is_in_no_table(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    """Its closed tip's sealed chat id is erased, its subscription, language and draft are
+    gone, and its id, username and names are in no value of any table (sealed or not)."""
+    await link_commune(storage, (await sandbox.client.create_group("CA Bến Thành"))["id"])
+    tipster = Person(sandbox.client, await sandbox.client.create_user(**CANARY), CANARY["id"])
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(tipster)
+        async with storage.transaction() as uow:
+            [tip] = await uow.tips.open_of(storage.keyring.pseudonym("user", CANARY["id"]))
+            assert tip.id is not None and tip.tipster_chat
+            await uow.tips.transition(tip.id, TipStatus.OPEN, tip.created_at, status="rejected")
+        await tipster.say("/subscribe")
+        await tipster.say("ben thanh")
+        await tipster.press("Bến Thành")
+        await tipster.say("/language en")
+        await tipster.say("/start", expect=2)
+        await tipster.press("Send a tip")
+        await tipster.say("/privacy")
+        await tipster.press("Delete my data")
+        await tipster.press("Yes, delete")
+
+    lane = storage.keyring.pseudonym("chat", CANARY["id"])
+    values = await every_value(storage)
+    assert [(t, c) for t, c, v in values if isinstance(v, bytes | str) and leaks(_bytes(v))] == []
+    assert [t for t, c, v in values if v == lane and t in PERSONAL_TABLES] == []
+    assert [v for t, c, v in values if (t, c) == ("tip", "tipster_chat")] == [b""]
+
+
+PERSONAL_TABLES = {"dialog", "subscriber", "chat_profile"}
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
 
 
 # What two tips may have in common without saying who sent them: where and what, and the

@@ -6,6 +6,8 @@ that person's anonymous tips."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -186,6 +188,7 @@ async def test_after_delete_my_data_the_canary_is_in_no_table(
         async with storage.transaction() as uow:
             [tip] = await uow.tips.open_of(storage.keyring.pseudonym("user", CANARY["id"]))
             assert tip.id is not None and tip.tipster_chat
+            sealed = bytes(tip.tipster_chat)
             await uow.tips.transition(tip.id, TipStatus.OPEN, tip.created_at, status="rejected")
         await tipster.say("/subscribe")
         await tipster.say("ben thanh")
@@ -202,6 +205,12 @@ async def test_after_delete_my_data_the_canary_is_in_no_table(
     assert [(t, c) for t, c, v in values if isinstance(v, bytes | str) and leaks(_bytes(v))] == []
     assert [t for t, c, v in values if v == lane and t in PERSONAL_TABLES] == []
     assert [v for t, c, v in values if (t, c) == ("tip", "tipster_chat")] == [b""]
+    if database_url.startswith("sqlite"):  # and its bytes are gone from the file (secure_delete)
+        database = Path(database_url.split(":///", 1)[1])
+        with closing(sqlite3.connect(database, isolation_level=None)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for path in [database, *database.parent.glob(database.name + "-*")]:
+            assert sealed not in path.read_bytes(), path.name
 
 
 PERSONAL_TABLES = {"dialog", "subscriber", "chat_profile"}

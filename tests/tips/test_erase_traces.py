@@ -97,6 +97,21 @@ async def test_erase_traces_from_follow_up_later_says_the_old_messages_it_could_
     assert code in said["text"]
 
 
+async def test_information_added_later_is_erased_with_the_tip(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    lan = await resident(sandbox.client)
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        code, _ = await send_tip(lan)
+        await lan.say("/start", expect=2)
+        await lan.press("Theo dõi tin báo")
+        await lan.press(code)
+        await lan.press("Gửi thêm thông tin")
+        await lan.say("Họ đi xe máy màu đỏ.")
+        await lan.press("Xoá dấu vết")
+    assert "Họ đi xe máy màu đỏ." in texts(await chat(sandbox, lan), deleted=True)
+
+
 async def test_erase_traces_of_another_persons_tip_is_refused(
     sandbox: SandboxServer, database_url: str
 ) -> None:

@@ -19,6 +19,7 @@ from handlers.patrols import roster as patrol_roster
 from handlers.reports import stats as report_stats
 from handlers.tips import card as tip_card
 from handlers.tips import find as tip_find
+from handlers.tips import privacy as tip_privacy
 from handlers.tips import queue as tip_queue
 from handlers.tips import relay as tip_relay
 from handlers.tips import templates as tip_templates
@@ -50,6 +51,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     setup_chat.register(application)
     tip_toolkit.register(application)  # before tip_card: it takes some of the card's buttons
     tip_card.register(application)
+    tip_privacy.register(application)
     tip_queue.register(application)
     tip_find.register(application)
     tip_templates.register(application)

@@ -52,7 +52,7 @@ GROUP_BUTTONS = (
 PRIVATE_BUTTONS = claims(*(kind for kind in every_kind() if kind not in GROUP_BUTTONS))
 # Commands of the resident's flows that have no refusal of their own (/subscribe, /patrol,
 # /invite, /checkpoint, /campaign and /join say it in their own words).
-PRIVATE_COMMANDS = ("start", "cancel", "language", "unsubscribe", "campaigns")
+PRIVATE_COMMANDS = ("start", "cancel", "language", "unsubscribe", "campaigns", "privacy")
 
 
 async def check_button(update: Update, context: TinbaoContext) -> None:

@@ -146,6 +146,7 @@ class BotApi:
             "editMessageReplyMarkup",
             "editMessageLiveLocation",
             "deleteMessage",
+            "deleteMessages",
             "answerCallbackQuery",
             "sendChatAction",
         )

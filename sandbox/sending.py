@@ -8,6 +8,7 @@ and wakes whoever waits on that chat.
 from __future__ import annotations
 
 import itertools
+import json
 import mimetypes
 import time
 from typing import Any
@@ -17,6 +18,9 @@ from sandbox.params import Params, Uploads
 from sandbox.world import ApiError, Chat, StoredFile, StoredMessage, World
 
 TEXT_LIMIT, CAPTION_LIMIT, ANSWER_LIMIT = 4096, 1024, 200
+DELETE_BATCH = 100  # deleteMessages takes 1-100 ids
+# In a private chat a bot deletes the person's messages for 48 hours after they were sent.
+PERSON_DELETABLE_SECONDS = 48 * 3600
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -452,19 +456,40 @@ class Messaging:
     async def deleteMessage(self, params: Params, uploads: Uploads) -> Any:
         chat = self.writable_chat(params)
         stored = self.world.message(chat, params.get("message_id"), "message to delete not found")
-        if (
-            not stored.from_bot
-            and chat.type != "private"
-            and chat.bot_status
-            not in (
-                "administrator",
-                "creator",
-            )
-        ):
+        if not self._deletable(chat, stored):
             raise ApiError(400, "Bad Request: message can't be deleted")
         stored.deleted = True
         chat.touch()
         return True
+
+    async def deleteMessages(self, params: Params, uploads: Uploads) -> Any:
+        """Up to 100 messages at once; as Telegram does, the ones that cannot be found or
+        deleted are skipped."""
+        chat = self.writable_chat(params)
+        ids = params.get("message_ids")
+        if isinstance(ids, str):
+            try:
+                ids = json.loads(ids)
+            except ValueError:
+                ids = None
+        if not isinstance(ids, list) or not 1 <= len(ids) <= DELETE_BATCH:
+            raise ApiError(400, "Bad Request: message_ids must be a list of 1-100 ids")
+        for message_id in ids:
+            stored = chat.messages.get(message_id) if isinstance(message_id, int) else None
+            if stored is not None and not stored.deleted and self._deletable(chat, stored):
+                stored.deleted = True
+        chat.touch()
+        return True
+
+    @staticmethod
+    def _deletable(chat: Chat, stored: StoredMessage) -> bool:
+        """The bot deletes its own messages; in a private chat the person's younger than 48
+        hours; in a group others' only as an administrator."""
+        if stored.from_bot:
+            return True
+        if chat.type == "private":
+            return time.time() - stored.data.get("date", 0) < PERSON_DELETABLE_SECONDS
+        return chat.bot_status in ("administrator", "creator")
 
     # callbacks and chat actions -------------------------------------------------------------
     async def answerCallbackQuery(self, params: Params, uploads: Uploads) -> Any:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import ChatProfile
+from storage.upsert import rowcount
 
 
 class ChatProfileRepository:
@@ -34,6 +37,13 @@ class ChatProfileRepository:
     async def is_blocked(self, lane: str) -> bool:
         profile = await self.get(lane)
         return bool(profile and profile.blocked)
+
+    async def forget(self, lane: str) -> bool:
+        """Forget the chat's profile (its language choice): the person asked for it."""
+        result = await self._session.execute(
+            delete(ChatProfile).where(col(ChatProfile.lane) == lane)
+        )
+        return rowcount(result) > 0
 
     async def _profile(self, lane: str, now: datetime) -> ChatProfile:
         profile = await self.get(lane)

@@ -133,6 +133,21 @@ class InboxRepository:
         )
         return rowcount(await self._session.execute(statement))
 
+    async def messages_since(self, lane: str, since: datetime) -> list[tuple[int, datetime]]:
+        """The ids of the messages the chat ``lane`` sent since ``since`` (handled or not),
+        with when each was received; button presses are no messages."""
+        statement = (
+            select(col(InboxUpdate.payload), col(InboxUpdate.received_at))
+            .where(col(InboxUpdate.lane) == lane, col(InboxUpdate.received_at) >= since)
+            .order_by(col(InboxUpdate.update_id))
+        )
+        found = []
+        for payload, received_at in (await self._session.execute(statement)).tuples().all():
+            message = self._keyring.open_json(payload, SEAL_CONTEXT).get("message")
+            if isinstance(message, dict) and isinstance(message.get("message_id"), int):
+                found.append((message["message_id"], received_at))
+        return found
+
     async def _set(self, update_id: int, **values: Any) -> None:
         await self._session.execute(
             update(InboxUpdate).where(col(InboxUpdate.update_id) == update_id).values(**values)

@@ -36,6 +36,21 @@ PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram refuses a photo over 10 MB,
 FILE_LIMIT = 50 * 1024 * 1024  # and any other file a bot uploads over 50 MB
 
 
+# The calls that leave a message of their own in the chat (which the bot may delete later).
+MESSAGE_METHODS = (
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendVideo",
+    "sendVoice",
+    "sendAudio",
+    "sendLocation",
+    "sendVenue",
+    "sendContact",
+    "copyMessage",
+)
+
+
 class UploadRefused(ValueError):
     """A file Telegram would refuse (empty or too large): refused when it is queued, not
     after retries at sending time."""
@@ -358,6 +373,43 @@ class OutboxRepository:
             .limit(1)
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def messages_since(self, lane: str, since: datetime) -> list[int]:
+        """The rows of messages queued for the chat ``lane`` since ``since`` (not edits nor
+        answers to button presses: they make no message of their own)."""
+        statement = (
+            select(col(OutboxMessage.id))
+            .where(
+                col(OutboxMessage.lane) == lane,
+                col(OutboxMessage.created_at) >= since,
+                col(OutboxMessage.method).in_(MESSAGE_METHODS),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return [row for row in (await self._session.execute(statement)).scalars().all() if row]
+
+    async def about(self, lane: str, subject: str) -> list[int]:
+        """The rows of messages queued for the chat ``lane`` about ``subject`` (``tip:42``)."""
+        statement = (
+            select(col(OutboxMessage.id))
+            .where(
+                col(OutboxMessage.lane) == lane,
+                col(OutboxMessage.subject) == subject,
+                col(OutboxMessage.method).in_(MESSAGE_METHODS),
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+        return [row for row in (await self._session.execute(statement)).scalars().all() if row]
+
+    async def sent_message_ids(self, row_ids: list[int]) -> dict[int, int]:
+        """The message id each of these rows made in its chat, for the rows already sent."""
+        if not row_ids:
+            return {}
+        statement = select(col(OutboxMessage.id), col(OutboxMessage.sent_message_id)).where(
+            col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.sent_message_id).is_not(None)
+        )
+        rows = (await self._session.execute(statement)).tuples().all()
+        return {row_id: message_id for row_id, message_id in rows if row_id and message_id}
 
     async def sent_about(self, lane: str, message_id: int) -> SentMessage | None:
         """What the bot's message ``message_id`` in the chat ``lane`` was sent for, if it was

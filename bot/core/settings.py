@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     contact_retention_days: int = Field(
         default=90,
         ge=1,
-        description="Days after a tip closes before its sealed chat id and messages are erased.",
+        description="Days after a tip closes before its sealed chat id (the only link from a "
+        "tip to a person) and messages to its tipster are erased; /privacy tells residents this.",
     )
     outbox_keep_days: int = Field(
         default=7, ge=1, description="Days a delivered message is kept (see the README)."

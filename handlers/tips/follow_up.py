@@ -10,12 +10,14 @@ from bot.core.codes import normalize_code
 from bot.core.i18n import catalog, t
 from bot.domain.tips.buttons import FollowAction, FollowButton
 from bot.domain.tips.notices import local_time
+from bot.domain.tips.privacy import record_person_message
 from bot.domain.tips.relay import Content, add_information
 from bot.runtime.context import TinbaoContext
 from handlers import flows
 from handlers import keyboards as kb
 from handlers.flows import At, Flow
 from handlers.flows import FollowUpStep as Step
+from handlers.tips import privacy
 from handlers.tips.form import attachment_of
 from storage.tips.models import Tip, TipStatus
 
@@ -72,7 +74,8 @@ async def show(update: Update, context: TinbaoContext, tip: Tip, language: str) 
             history=history,
         ),
         reply_markup=kb.inline(
-            [kb.button(t("follow.add_button", language), FollowButton(FollowAction.ADD, tip.code))]
+            [kb.button(t("follow.add_button", language), FollowButton(FollowAction.ADD, tip.code))],
+            privacy.erase_row(tip.code, language),
         ),
     )
 
@@ -123,6 +126,7 @@ async def relay(update: Update, context: TinbaoContext, tip: Tip) -> None:
     assert message is not None
     content = Content(message.chat.id, message.message_id, message.text)
     await add_information(context.use_case, tip, content)
+    await record_person_message(context.use_case, tip, message.message_id)
 
 
 async def on_button(

@@ -7,6 +7,7 @@ wrong kind with that step's hint; /cancel works everywhere; an abandoned draft e
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
@@ -37,12 +38,14 @@ from bot.domain.tips.intake import (
     submit,
 )
 from bot.domain.tips.notices import queue_card, review_messages, unit_name
+from bot.domain.tips.privacy import record_sent_tip
 from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext
 from handlers import flows
 from handlers import keyboards as kb
 from handlers.flows import At, Flow
 from handlers.flows import TipStep as Step
+from handlers.tips import privacy
 
 PLACE_CHOICES = 5
 EDITABLE = {
@@ -59,7 +62,7 @@ async def save(context: TinbaoContext, step: Step, draft: Draft, editing: bool =
 
 
 async def begin(update: Update, context: TinbaoContext, language: str) -> None:
-    await save(context, Step.CATEGORY, Draft())
+    await save(context, Step.CATEGORY, Draft(started_at=context.work.now.isoformat()))
     await ask(update, context, Step.CATEGORY, Draft(), language)
 
 
@@ -375,7 +378,11 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
         )
     else:  # no unit and no administrator yet: say so rather than pretend it was delivered
         receipt = t("tip.sent_unrouted", language, code=tip.code)
-    await context.reply(update, receipt)
+    receipt_id = await context.reply(
+        update, receipt, reply_markup=kb.inline(privacy.erase_row(tip.code, language))
+    )
+    started = datetime.fromisoformat(draft.started_at) if draft.started_at else work.now
+    await record_sent_tip(case, tip, work.lane, started, receipt_id)
     if tip.urgent:
         await context.reply(update, t("tip.urgent_reminder", language))
 

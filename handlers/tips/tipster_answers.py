@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.core.buttons import claims
 from bot.core.i18n import t
 from bot.domain.tips.buttons import AnswerAboutButton
+from bot.domain.tips.privacy import record_person_message
 from bot.domain.tips.relay import TEXT_LIMIT, Content, answer
 from bot.runtime.context import TinbaoContext
 from handlers import flows
@@ -50,6 +51,7 @@ async def pass_on(
     """Into the tip's thread, where officers can reply to each; the tipster hears it went."""
     for content in contents:
         await answer(context.use_case, tip, content)
+        await record_person_message(context.use_case, tip, content.message_id)
     await context.reply(update, t("dialogue.answer_sent", language))
 
 

@@ -187,3 +187,28 @@ class TipClock(SQLModel, table=True):
     clock: str = Field(primary_key=True, max_length=20)
     received_at: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
     fired_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TraceAuthor(StrEnum):
+    BOT = "bot"
+    PERSON = "person"
+
+
+class TipTrace(SQLModel, table=True):
+    """One message of a tip's conversation in the tipster's private chat, kept so the tipster
+    can have the bot delete it ("erase traces"). Only ids: a message id names a message in a
+    chat, never a person, and the chat is known only from the tip's sealed chat id. The bot's
+    messages are known by their outbox row until sent; the person's by message id, with the
+    time the bot received it (Telegram lets a bot delete them for 48 hours only)."""
+
+    __tablename__ = "tip_trace"
+    __table_args__ = (Index("ix_tip_trace_tip", "tip_id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    tip_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    author: str = Field(max_length=6, description="bot or person")
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    outbox_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="The bot's message, until sent."
+    )
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -6,13 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text, update
+from sqlalchemy import Select, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from vn_text import fold
 
 from bot.core.keyring import Keyring
-from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding
+from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding, TipTrace
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
 GENESIS = "0" * 64
@@ -266,6 +266,28 @@ class TipRepository:
     async def audit_log(self) -> list[TipEvent]:
         statement = select(TipEvent).order_by(col(TipEvent.id))
         return list((await self._session.execute(statement)).scalars().all())
+
+    async def closed_with_contact(self, tipster: str) -> list[int]:
+        """The ids of the tipster's closed tips whose sealed chat id is still kept."""
+        statement = select(col(Tip.id)).where(
+            col(Tip.tipster) == tipster,
+            col(Tip.status).in_(TipStatus.CLOSED),
+            func.length(col(Tip.tipster_chat)) > 0,
+        )
+        return [row for row in (await self._session.execute(statement)).scalars().all() if row]
+
+    async def add_traces(self, traces: list[TipTrace]) -> None:
+        self._session.add_all(traces)
+        await self._session.flush()
+
+    async def traces(self, tip_id: int) -> list[TipTrace]:
+        statement = (
+            select(TipTrace).where(col(TipTrace.tip_id) == tip_id).order_by(col(TipTrace.id))
+        )
+        return list((await self._session.execute(statement)).scalars().all())
+
+    async def forget_traces(self, tip_id: int) -> None:
+        await self._session.execute(delete(TipTrace).where(col(TipTrace.tip_id) == tip_id))
 
     async def history(self, tip_id: int) -> list[TipEvent]:
         statement = (

@@ -7,6 +7,8 @@ sealed chat id is gone: from every table, and from the SQLite file's bytes."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,13 +26,15 @@ from scheduler.inbox_cleanup import purge_inbox
 from scheduler.job_context import JobEnv
 from scheduler.retention import forget_now
 from storage.db import Database
+from storage.tips.models import TipStatus
 from storage.uow import Storage
 from tests.support.patrols import GATE, patrol_on_duty
 from tests.support.people import Person
-from tests.support.service import SECRET, ServiceProcess
+from tests.support.service import SECRET, ServiceProcess, running_service
 from tests.support.tips import (
     FAST,
     FAST_PROCESS,
+    FAST_SERVICE,
     PNG,
     file_tip,
     link_commune,
@@ -269,6 +273,60 @@ async def test_after_retention_the_canarys_sealed_chat_id_is_gone_from_every_tab
             assert leaks(held) == []
     finally:
         await after.close()
+
+
+async def every_value(storage: Storage) -> list[tuple[str, str, Any]]:
+    """Every value of every table: (table, column, value)."""
+    found = []
+    async with storage.database.engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in (await connection.execute(table.select())).mappings():
+                found += [(table.name, str(column), value) for column, value in row.items()]
+    return found
+
+
+async def test_after_delete_my_data_the_canary_is_in_no_table(
+    sandbox: SandboxServer, storage: Storage, database_url: str
+) -> None:
+    """Its closed tip's sealed chat id is erased, its subscription, language and draft are
+    gone, and its id, username and names are in no value of any table (sealed or not)."""
+    await link_commune(storage, (await sandbox.client.create_group("CA Bến Thành"))["id"])
+    tipster = Person(sandbox.client, await sandbox.client.create_user(**CANARY), CANARY["id"])
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await file_tip(tipster)
+        async with storage.transaction() as uow:
+            [tip] = await uow.tips.open_of(storage.keyring.pseudonym("user", CANARY["id"]))
+            assert tip.id is not None and tip.tipster_chat
+            sealed = bytes(tip.tipster_chat)
+            await uow.tips.transition(tip.id, TipStatus.OPEN, tip.created_at, status="rejected")
+        await tipster.say("/subscribe")
+        await tipster.say("ben thanh")
+        await tipster.press("Bến Thành")
+        await tipster.say("/language en")
+        await tipster.say("/start", expect=2)
+        await tipster.press("Send a tip")
+        await tipster.say("/privacy")
+        await tipster.press("Delete my data")
+        await tipster.press("Yes, delete")
+
+    lane = storage.keyring.pseudonym("chat", CANARY["id"])
+    values = await every_value(storage)
+    assert [(t, c) for t, c, v in values if isinstance(v, bytes | str) and leaks(_bytes(v))] == []
+    assert [t for t, c, v in values if v == lane and t in PERSONAL_TABLES] == []
+    assert [v for t, c, v in values if (t, c) == ("tip", "tipster_chat")] == [b""]
+    if database_url.startswith("sqlite"):  # and its bytes are gone from the file (secure_delete)
+        database = Path(database_url.split(":///", 1)[1])
+        with closing(sqlite3.connect(database, isolation_level=None)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for path in [database, *database.parent.glob(database.name + "-*")]:
+            assert sealed not in path.read_bytes(), path.name
+
+
+PERSONAL_TABLES = {"dialog", "subscriber", "chat_profile"}
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
 
 
 # What two tips may have in common without saying who sent them: where and what, and the

@@ -154,3 +154,24 @@ class FollowAction(StrEnum):
 class FollowButton(ButtonData, prefix="follow"):
     action: FollowAction
     code: str
+
+
+# Tips: the resident's privacy ---------------------------------------------------------------------
+class PrivacyAction(StrEnum):
+    DELETE = "delete"  # asks to confirm
+    CONFIRM = "confirm"  # deletes
+
+
+@dataclass(frozen=True)
+class PrivacyButton(ButtonData, prefix="privacy"):
+    """*Delete my data* and its confirmation. It names no one: the data deleted is always the
+    presser's own, found from who pressed."""
+
+    action: PrivacyAction
+
+
+@dataclass(frozen=True)
+class EraseTracesButton(ButtonData, prefix="traces"):
+    """*Erase traces* of one tip's conversation; the tip must be the presser's own."""
+
+    code: str

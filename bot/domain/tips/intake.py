@@ -48,6 +48,7 @@ class Draft:
     description: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     occurred: str | None = None
+    started_at: str | None = None  # ISO time the form began: its messages are the tip's traces
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:

@@ -35,8 +35,11 @@ def tipster_lane(tip: Tip, keyring: Keyring) -> str | None:
     return tipster_destination(tip, keyring).lane
 
 
-async def erase_contact(case: UseCase, tip: Tip) -> bool:
-    """Forget the way back to this closed tip's tipster; False when another worker did."""
+async def erase_contact(case: UseCase, tip: Tip, actor: str = "system") -> bool:
+    """Forget the way back to this closed tip's tipster, and the ids of the messages of its
+    conversation (nothing is left to erase from the phone through the bot); False when another
+    worker did. ``actor``: the audit chain's, "system" for the retention job, "tipster" when the
+    person asked."""
     assert tip.id is not None
     uow, now = case.uow, case.now
     lane = tipster_lane(tip, case.keyring)  # before the seal is gone
@@ -48,7 +51,8 @@ async def erase_contact(case: UseCase, tip: Tip) -> bool:
         stale = dialog is not None and dialog.updated_at + case.services.draft_ttl < now
         if dialog is not None and (stale or draft_of(dialog).get("code") == tip.code):
             await uow.dialogs.end(lane)
-    await uow.tips.record(tip.id, "contact_erased", "system", now)
+    await uow.tips.forget_traces(tip.id)
+    await uow.tips.record(tip.id, "contact_erased", actor, now)
     return True
 
 

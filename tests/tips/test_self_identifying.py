@@ -81,6 +81,16 @@ def test_the_writer_speaking_of_themselves_is_found_with_or_without_diacritics(
     assert found(text) == [(Kind.SELF, said)]
 
 
+def test_words_about_oneself_stop_where_a_detail_of_another_kind_starts() -> None:
+    text = "Tôi là chị Phương, gọi tôi 0912 345 678."
+    assert found(text, ("Phương", None)) == [
+        (Kind.SELF, "chị"),
+        (Kind.NAME, "Phương"),
+        (Kind.PHONE, "0912 345 678"),
+    ]
+    assert mask(text, find(text, ("Phương", None))) == "Tôi là [đã che], gọi tôi [đã che]."
+
+
 def test_the_evening_is_not_the_writer() -> None:
     assert found("Tối là họ tụ tập đánh bạc.") == []
 

@@ -102,7 +102,6 @@ def find(text: str, names: Iterable[str | None] = ()) -> list[Finding]:
     found = [
         *_phones(text),
         *_emails(text),
-        *_self_mentions(text),
         *(finding for name in names if name for finding in _name(text, name)),
     ]
     phones = [finding for finding in found if finding.kind == Kind.PHONE]
@@ -111,7 +110,19 @@ def find(text: str, names: Iterable[str | None] = ()) -> list[Finding]:
         for finding in _id_numbers(text)
         if not any(p.start < finding.end and finding.start < p.end for p in phones)
     ]
-    return _without_overlaps(found)
+    # "Tôi là chị Lan, gọi 0912…": the phrase stops where a detail of another kind starts,
+    # so the resident is told of each kind.
+    found += [_cut(text, said, found) for said in _self_mentions(text)]
+    return _without_overlaps(finding for finding in found if finding.end > finding.start)
+
+
+def _cut(text: str, said: Finding, others: Iterable[Finding]) -> Finding:
+    end = min(
+        [other.start for other in others if said.start <= other.start < said.end], default=said.end
+    )
+    while end > said.start and (text[end - 1].isspace() or text[end - 1] in ",:-"):
+        end -= 1
+    return Finding(said.kind, said.start, end)
 
 
 def kinds(findings: Iterable[Finding]) -> list[Kind]:
@@ -124,9 +135,21 @@ def mask(text: str, findings: Sequence[Finding], language: str = "vi") -> str:
     """``text`` with each finding replaced by the catalog's mask ("[đã che]")."""
     text = unicodedata.normalize("NFC", text)
     shown = t("details.mask", language)
-    for finding in sorted(findings, key=lambda f: f.start, reverse=True):
-        text = text[: finding.start] + shown + text[finding.end :]
+    for start, end in reversed(_joined(text, findings)):
+        text = text[:start] + shown + text[end:]
     return text
+
+
+def _joined(text: str, findings: Sequence[Finding]) -> list[tuple[int, int]]:
+    """The spans to mask, those with only spaces between them made one ("chị Lan" is one
+    mask, not two side by side)."""
+    spans: list[tuple[int, int]] = []
+    for finding in sorted(findings, key=lambda f: f.start):
+        if spans and not text[spans[-1][1] : finding.start].strip():
+            spans[-1] = (spans[-1][0], max(spans[-1][1], finding.end))
+        else:
+            spans.append((finding.start, finding.end))
+    return spans
 
 
 def excerpts(text: str, findings: Sequence[Finding], language: str = "vi") -> list[str]:
@@ -134,11 +157,11 @@ def excerpts(text: str, findings: Sequence[Finding], language: str = "vi") -> li
     around it so they can tell which it is; never a detail itself, nor a long description."""
     text = unicodedata.normalize("NFC", text)
     shown, masked, spans, done = t("details.mask", language), "", [], 0
-    for finding in sorted(findings, key=lambda f: f.start):
-        masked += text[done : finding.start]
+    for start, end in _joined(text, findings):
+        masked += text[done:start]
         spans.append((len(masked), len(masked) + len(shown)))
         masked += shown
-        done = finding.end
+        done = end
     masked += text[done:]
     lines = []
     for start, end in spans[:EXCERPTS]:

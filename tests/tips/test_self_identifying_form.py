@@ -161,3 +161,23 @@ async def test_keeping_the_voice_sends_it_with_the_tip(
     await lan.press("Gửi tin báo")
     messages = await sandbox.client.wait_for_bot_messages(police_group["id"], 2, timeout=15)
     assert "Tệp đính kèm: 1" in messages[0]["text"] and messages[1]["kind"] == "voice"
+
+
+async def test_an_english_speaker_is_asked_in_english_and_the_mask_is_english(
+    sandbox: SandboxServer, service: Service, police_group: dict[str, Any]
+) -> None:
+    tom = await resident(sandbox.client, first_name="Tom", language_code="en")
+    await tom.say("/start", expect=2)
+    await tom.press("Send a tip")
+    await tom.press("Drugs")
+    await tom.say("ben thanh")
+    await tom.press("Phường Bến Thành", expect=2)
+    await tom.say("Someone sells drugs in alley 12. Ask Tom: tom.smith@example.com")
+    await tom.press("Continue")
+    [found] = await tom.press("Today")
+    assert "an e-mail address" in found["text"] and "your name" in found["text"]
+    assert "tom.smith" not in found["text"]
+    await tom.press("Hide them", expect=2)
+    await tom.press("Send the tip")
+    card = await card_text(sandbox, police_group)
+    assert "Ask [hidden]: [hidden]" in card and "tom.smith" not in card

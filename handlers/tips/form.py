@@ -2,6 +2,9 @@
 
 Steps: category → place → description → when → review. Each step answers a message of the
 wrong kind with that step's hint; /cancel works everywhere; an abandoned draft expires.
+Before the review, a description that names its writer (a phone, a name, "tôi là …": see
+``bot.domain.tips.self_identifying``) stops at ``details`` for *mask* or *keep*; the first
+voice note of a draft brings the hint that a voice can be recognised.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ class TipStep(StrEnum):
     WHEN = "when"
     WHEN_TEXT = "when_text"
     REVIEW = "review"
+    DETAILS = "details"  # self-identifying details found: mask them or keep them
 
 
 class FollowUpStep(StrEnum):

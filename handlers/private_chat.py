@@ -18,10 +18,12 @@ from bot.domain.tips.buttons import (
     CancelTipButton,
     CategoryButton,
     DescriptionDoneButton,
+    DetailsButton,
     EditButton,
     FollowButton,
     PlaceButton,
     ReviewButton,
+    VoiceButton,
     WhenButton,
 )
 from bot.runtime.context import TinbaoContext
@@ -45,6 +47,8 @@ DIALOG_BUTTONS = claims(
     ReviewButton,
     EditButton,
     FollowButton,
+    DetailsButton,
+    VoiceButton,
 )
 MENU_BUTTONS = claims(MenuButton, LanguageButton)
 

@@ -2,6 +2,9 @@
 
 Steps: category → place → description → when → review. Each step answers a message of the
 wrong kind with that step's hint; /cancel works everywhere; an abandoned draft expires.
+Before the review, a description that names its writer (a phone, a name, "tôi là …": see
+``bot.domain.tips.self_identifying``) stops at ``details`` for *mask* or *keep*; the first
+voice note of a draft brings the hint that a voice can be recognised.
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ from bot.domain.tips.buttons import (
     CancelTipButton,
     CategoryButton,
     DescriptionDoneButton,
+    DetailsButton,
+    DetailsChoice,
     DraftField,
     EditButton,
     PlaceButton,
     ReviewButton,
     ReviewChoice,
+    VoiceButton,
+    VoiceChoice,
     WhenButton,
     WhenChoice,
 )
@@ -39,6 +46,7 @@ from bot.domain.tips.intake import (
 )
 from bot.domain.tips.notices import queue_card, review_messages, unit_name
 from bot.domain.tips.privacy import record_sent_tip
+from bot.domain.tips.self_identifying import Finding, digest, excerpts, find, kinds, mask
 from bot.domain.units.communes import Commune
 from bot.runtime.context import TinbaoContext
 from handlers import flows
@@ -133,8 +141,101 @@ async def advance(
     """Go to the step after ``after``, or back to the review when a field was being edited."""
     order = [Step.CATEGORY, Step.PLACE, Step.DESCRIPTION, Step.WHEN, Step.REVIEW]
     following = Step.REVIEW if editing else order[order.index(after) + 1]
+    if following == Step.REVIEW and await asked_about_details(update, context, draft, language):
+        return
     await save(context, following, draft)
     await ask(update, context, following, draft, language)
+
+
+# Self-identifying details ------------------------------------------------------------------
+def details_in(update: Update, draft: Draft) -> list[Finding]:
+    """What in the description would identify its writer. Their own names come from this
+    update only; they are never stored."""
+    user = update.effective_user
+    names = (user.first_name, user.last_name) if user is not None else ()
+    return find(draft.description, names)
+
+
+async def asked_about_details(
+    update: Update, context: TinbaoContext, draft: Draft, language: str
+) -> bool:
+    """Before the review: show the details found in a description the resident has not yet
+    decided on, and wait at ``DETAILS`` for *mask* or *keep*. False when there is none."""
+    if draft.details_checked == digest(draft.description):
+        return False
+    findings = details_in(update, draft)
+    if not findings:
+        return False
+    await save(context, Step.DETAILS, draft)
+    found = ", ".join(t(f"details.kinds.{kind}", language) for kind in kinds(findings))
+    preview = "\n".join(
+        f"• {html.escape(line)}" for line in excerpts(draft.description, findings, language)
+    )
+    await context.reply(
+        update,
+        t("details.found", language, kinds=found, preview=preview),
+        reply_markup=kb.inline(
+            [
+                kb.button(t("details.mask_button", language), DetailsButton(DetailsChoice.MASK)),
+                kb.button(t("details.keep_button", language), DetailsButton(DetailsChoice.KEEP)),
+            ],
+            kb.cancel_row(language),
+        ),
+    )
+    return True
+
+
+async def on_details_button(update: Update, context: TinbaoContext, at: At) -> bool:
+    button = pressed(update)
+    if not isinstance(button, DetailsButton):
+        return False
+    draft, language = Draft.from_dict(at.data), at.language
+    if button.choice == DetailsChoice.MASK:
+        draft.description = mask(draft.description, details_in(update, draft), language)
+    draft.details_checked = digest(draft.description)
+    said = "details.masked" if button.choice == DetailsChoice.MASK else "details.kept"
+    await context.reply(update, t(said, language))
+    await save(context, Step.REVIEW, draft)
+    await show_review(update, context, draft, language)
+    await context.answer(update)
+    return True
+
+
+async def details_hint(update: Update, context: TinbaoContext, at: At) -> None:
+    await context.reply(update, t("details.hint", at.language))
+
+
+def continue_row(language: str) -> list[dict[str, str]]:
+    return [kb.button(t("tip.continue_button", language), DescriptionDoneButton())]
+
+
+async def hint_about_voice(update: Update, context: TinbaoContext, language: str) -> None:
+    """Once per draft, at its first voice note: a voice can be recognised; offer to type."""
+    await context.reply(
+        update,
+        t("details.voice", language),
+        reply_markup=kb.inline(
+            [
+                kb.button(t("details.type_button", language), VoiceButton(VoiceChoice.TYPE)),
+                kb.button(t("details.keep_voice_button", language), VoiceButton(VoiceChoice.KEEP)),
+            ],
+            continue_row(language),
+            kb.cancel_row(language),
+        ),
+    )
+
+
+async def voice_button(update: Update, context: TinbaoContext, button: VoiceButton, at: At) -> None:
+    draft, editing = draft_at(at)
+    if button.choice == VoiceChoice.TYPE:
+        draft.attachments = [item for item in draft.attachments if item.get("kind") != "voice"]
+        await save(context, Step.DESCRIPTION, draft, editing)
+    said = "details.voice_dropped" if button.choice == VoiceChoice.TYPE else "details.voice_kept"
+    await context.reply(
+        update,
+        t(said, at.language),
+        reply_markup=kb.inline(continue_row(at.language), kb.cancel_row(at.language)),
+    )
 
 
 # Messages ------------------------------------------------------------------------------------
@@ -225,7 +326,12 @@ async def description_message(
     if refusal is not None:
         await context.reply(update, t(f"tip.{refusal}", language, limit=DESCRIPTION_LIMIT))
         return
+    voice = message.voice is not None and not draft.voice_hinted
+    draft.voice_hinted = draft.voice_hinted or voice
     await save(context, Step.DESCRIPTION, draft, editing)
+    if voice:
+        await hint_about_voice(update, context, language)
+        return
     await context.reply(
         update,
         t("tip.description_received", language),
@@ -281,7 +387,12 @@ async def on_place_button(update: Update, context: TinbaoContext, at: At) -> boo
 
 
 async def on_description_button(update: Update, context: TinbaoContext, at: At) -> bool:
-    if not isinstance(pressed(update), DescriptionDoneButton):
+    button = pressed(update)
+    if isinstance(button, VoiceButton):
+        await voice_button(update, context, button, at)
+        await context.answer(update)
+        return True
+    if not isinstance(button, DescriptionDoneButton):
         return False
     draft, editing = draft_at(at)
     if not draft.description.strip():
@@ -401,6 +512,7 @@ TIP_FORM = flows.register(
             Step.WHEN: flows.StepHandlers(step_hint, on_when_button),
             Step.WHEN_TEXT: flows.StepHandlers(on_when_text),
             Step.REVIEW: flows.StepHandlers(step_hint, on_review_button),
+            Step.DETAILS: flows.StepHandlers(details_hint, on_details_button),
         },
         cancel,
     )

@@ -54,7 +54,7 @@ def test_every_flow_has_its_own_cancel(spec: FlowSpec) -> None:
 def test_the_stored_names_stay_those_older_versions_wrote() -> None:
     stored = {spec.name.value: sorted(step.value for step in spec.steps) for spec in REGISTRY}
     assert stored == {
-        "tip": ["category", "description", "place", "review", "when", "when_text"],
+        "tip": ["category", "description", "details", "place", "review", "when", "when_text"],
         "follow": ["add", "code"],
         "subscribe": ["place"],
         "campaign": ["audience", "communes", "preview", "province", "schedule", "source", "text"],

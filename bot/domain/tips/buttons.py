@@ -144,6 +144,30 @@ class EditButton(ButtonData, prefix="edit"):
     field: DraftField
 
 
+class DetailsChoice(StrEnum):
+    MASK = "mask"
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class DetailsButton(ButtonData, prefix="details"):
+    """Self-identifying details found in the description: mask them, or keep them."""
+
+    choice: DetailsChoice
+
+
+class VoiceChoice(StrEnum):
+    TYPE = "type"  # type instead: the voice notes leave the draft
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class VoiceButton(ButtonData, prefix="voice"):
+    """The answer to the hint that a voice can be recognised."""
+
+    choice: VoiceChoice
+
+
 # Tips: following up one's own tip ---------------------------------------------------------------
 class FollowAction(StrEnum):
     SHOW = "show"

@@ -49,6 +49,10 @@ class Draft:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     occurred: str | None = None
     started_at: str | None = None  # ISO time the form began: its messages are the tip's traces
+    # The form's checks for self-identifying details (``self_identifying``): whether the
+    # voice hint was shown, and a digest of the description the resident last decided on.
+    voice_hinted: bool = False
+    details_checked: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:

@@ -16,6 +16,8 @@ from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding, TipTr
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
 GENESIS = "0" * 64
+# The audit chain's links about no tip (an officer removed from a unit) carry this tip id.
+NO_TIP = 0
 
 
 def folded(description: str) -> str:

@@ -387,3 +387,16 @@ async def test_a_removed_units_held_tip_moves_up_too_so_releasing_it_finds_a_uni
     assert ("rerouted", "console", f"unit:{unit_id}>unit:{province_id}") in await history(
         storage, held
     )
+
+
+async def test_removing_an_officer_is_a_link_of_the_audit_chain(
+    storage: Storage, operator: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unit_id = await commune_unit(storage)
+    lan = await officer(storage, unit_id, LAN, "Lan")
+    assert (await tinbao(capsys, "officer", "remove", str(lan)))[0] == 0
+    async with storage.transaction() as uow:
+        removal = (await uow.tips.audit_log())[-1]
+    assert (removal.kind, removal.actor) == ("officer_removed", "console")
+    assert removal.note == f"officer:{lan}>unit:{unit_id}"
+    assert (await tinbao(capsys, "audit", "verify"))[0] == 0

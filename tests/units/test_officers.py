@@ -89,8 +89,14 @@ async def test_removing_an_officer_unassigns_their_tips_and_names_them_in_the_gr
         removed = await uow.officers.get(minh_id)
         assert tip is not None and removed is not None and removed.removed_at is not None
         last = (await uow.tips.history(1))[-1]
+        removal = (await uow.tips.audit_log())[-1]
     assert tip.status == TipStatus.ACKNOWLEDGED and tip.assignee_id is None
     assert (last.kind, last.actor) == ("unassigned", f"officer:{son_id}")
+    assert (removal.kind, removal.actor, removal.note) == (
+        "officer_removed",
+        f"officer:{son_id}",
+        f"officer:{minh_id}>unit:{unit['unit_id']}",
+    )
 
 
 async def test_an_officer_who_is_not_a_chief_is_refused_in_one_line(

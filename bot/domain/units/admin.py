@@ -22,6 +22,7 @@ from bot.domain.units.officers import release_tips
 from bot.domain.use_case import UseCase
 from storage.models import Invite
 from storage.tips.models import TipStatus
+from storage.tips.tips import NO_TIP
 from storage.units.models import Officer, PoliceUnit
 from storage.uow import UnitOfWork
 
@@ -145,6 +146,8 @@ async def remove_officer(case: UseCase, officer_id: int) -> RemovedOfficer:
         name = officer.display_name
         raise Refusal("setup.officer_removed_already", officer=officer_id, name=name)
     released = await release_tips(case, officer, CONSOLE)
+    note = f"officer:{officer.id}>unit:{officer.unit_id}"
+    await uow.tips.record(NO_TIP, "officer_removed", CONSOLE, case.now, note)
     unit = await uow.units.get(officer.unit_id)
     if unit is not None:
         name = html.escape(officer.display_name)

@@ -17,6 +17,7 @@ from bot.domain.tips.lifecycle import edit_card
 from bot.domain.tips.threads import group_of
 from bot.domain.use_case import UseCase
 from storage.tips.models import TipStatus
+from storage.tips.tips import NO_TIP
 from storage.units.models import Officer, PoliceUnit
 
 CHIEF = "chief"
@@ -69,6 +70,9 @@ async def remove_officer(case: UseCase, officer_id: int, by: int | None) -> Remo
     if not await case.uow.officers.remove(officer.id, case.now):
         raise Refusal("buttons.stale")  # removed meanwhile, by another chief or the console
     released = await release_tips(case, officer, actor)
+    # A change to who may act is a link of the audit chain too, though about no tip.
+    note = f"officer:{officer.id}>unit:{unit.id}"
+    await case.uow.tips.record(NO_TIP, "officer_removed", actor, case.now, note)
     key = "roster.removed_line_tips" if released else "roster.removed_line"
     name = html.escape(officer.display_name)
     text = t(key, case.language, name=name, codes=", ".join(released))

@@ -161,7 +161,7 @@ class Settings(BaseSettings):
 
     @field_validator("secret_key", "bot_username", mode="before")
     @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("secret_key")

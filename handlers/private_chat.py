@@ -27,6 +27,7 @@ from bot.domain.tips.buttons import (
     WhenButton,
 )
 from bot.runtime.context import TinbaoContext
+from handlers import deep_links
 from handlers import keyboards as kb
 from handlers.campaigns import subscription
 from handlers.campaigns import wizard as campaign_wizard  # noqa: F401 (each flow's module registers it)
@@ -74,6 +75,8 @@ async def current_dialog(update: Update, context: TinbaoContext, language: str) 
 
 async def start(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
+    if context.args and await deep_links.opened(update, context, language, context.args[0]):
+        return
     await context.reply(update, t("start.greeting", language))
     if update.effective_chat and update.effective_chat.type == "private":
         await show_menu(update, context, language)

@@ -235,9 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.operations import add_parser as add_operations
     from bot.cli.outbox import add_parser as add_outbox
     from bot.cli.patrols import add_parser as add_patrol
+    from bot.cli.posters import add_parser as add_poster
     from bot.cli.reports import add_parser as add_report
 
     add_patrol(commands)
+    add_poster(commands)
     add_report(commands)
     add_outbox(commands)
     add_operations(commands)

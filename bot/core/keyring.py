@@ -39,6 +39,7 @@ class Keyring:
     def __init__(self, secret: bytes) -> None:
         self._pseudonym_key = _derive(secret, b"pseudonym")
         self._audit_key = _derive(secret, b"audit")
+        self._link_key = _derive(secret, b"deep-link")
         self._aead = AESGCM(_derive(secret, b"encryption"))
 
     def pseudonym(self, kind: str, value: int | str) -> str:
@@ -53,6 +54,11 @@ class Keyring:
         return hmac.new(
             self._audit_key, previous.encode() + b"|" + entry, hashlib.sha256
         ).hexdigest()
+
+    def link_tag(self, message: bytes) -> bytes:
+        """The full keyed tag of a deep link's payload (callers truncate it): without the
+        secret nobody can mint a payload, e.g. one for a checkpoint they never stood at."""
+        return hmac.new(self._link_key, message, hashlib.sha256).digest()
 
     def encrypt(self, plaintext: bytes, context: bytes = b"") -> bytes:
         """Seal ``plaintext``; ``context`` binds it to its row kind so blobs cannot be swapped."""

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="Bot API server root; the bot calls <root>/bot<token>/<method>.",
     )
     database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy async URL.")
+    bot_username: str | None = Field(
+        default=None,
+        pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$",
+        description="The bot's @username, for the deep links on posters (tinbao poster).",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key for pseudonyms and encryption at rest (tinbao init)."
     )
@@ -154,9 +159,9 @@ class Settings(BaseSettings):
             raise ValueError("expected the form 123456789:ABC-DEF… given by @BotFather")
         return value
 
-    @field_validator("secret_key", mode="before")
+    @field_validator("secret_key", "bot_username", mode="before")
     @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("secret_key")

@@ -59,6 +59,15 @@ async def begin(update: Update, context: TinbaoContext, language: str) -> None:
     )
 
 
+async def begin_at(update: Update, context: TinbaoContext, commune: Commune, language: str) -> None:
+    """Opened by a poster's link: straight to the confirmation of the poster's commune."""
+    work = context.work
+    await context.uow.dialogs.save(work.lane, Flow.SUBSCRIPTION, Step.PLACE, {}, work.now)
+    await context.reply(
+        update, t("subscription.pick_place", language), reply_markup=places([commune], language)
+    )
+
+
 async def on_message(update: Update, context: TinbaoContext, at: At) -> None:
     """A name or a location while choosing the commune."""
     message, language = update.effective_message, at.language

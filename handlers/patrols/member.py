@@ -308,8 +308,9 @@ async def do_check_in(
     shift: PatrolShift,
     lat: float,
     lon: float,
+    checkpoint_id: int | None = None,
 ) -> None:
-    result = await check_in(context.use_case, shift, lat, lon)
+    result = await check_in(context.use_case, shift, lat, lon, checkpoint_id)
     if result.checkpoint is None:
         await context.reply(update, t("patrol.no_checkpoints", language))
         return
@@ -444,7 +445,10 @@ async def on_check_in_message(
         await context.reply(update, t("patrol.not_on_shift", language), reply_markup=REMOVE)
     else:
         await context.uow.dialogs.end(context.work.lane)
-        await do_check_in(update, context, language, shift, location.latitude, location.longitude)
+        at_checkpoint = at.data.get("checkpoint_id")  # set by a checkpoint's QR code
+        await do_check_in(
+            update, context, language, shift, location.latitude, location.longitude, at_checkpoint
+        )
 
 
 @on_patrol

@@ -74,6 +74,18 @@ async def begin(update: Update, context: TinbaoContext, language: str) -> None:
     await ask(update, context, Step.CATEGORY, Draft(), language)
 
 
+async def begin_at(update: Update, context: TinbaoContext, commune: Commune, language: str) -> None:
+    """The form opened by a poster's link: the place is the poster's commune, so the place step
+    is skipped (the review still shows it and lets the resident edit it)."""
+    draft = Draft(started_at=context.work.now.isoformat(), commune_code=commune.code)
+    await save(context, Step.CATEGORY, draft)
+    await context.reply(
+        update,
+        t("tip.place_chosen", language, commune=commune.name, province=commune.province_name),
+    )
+    await ask(update, context, Step.CATEGORY, draft, language)
+
+
 async def ask(
     update: Update, context: TinbaoContext, step: Step, draft: Draft, language: str
 ) -> None:
@@ -141,6 +153,8 @@ async def advance(
     """Go to the step after ``after``, or back to the review when a field was being edited."""
     order = [Step.CATEGORY, Step.PLACE, Step.DESCRIPTION, Step.WHEN, Step.REVIEW]
     following = Step.REVIEW if editing else order[order.index(after) + 1]
+    if following == Step.PLACE and draft.commune_code is not None:  # chosen by a deep link
+        following = Step.DESCRIPTION
     if following == Step.REVIEW and await asked_about_details(update, context, draft, language):
         return
     await save(context, following, draft)

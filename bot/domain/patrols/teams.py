@@ -154,9 +154,17 @@ class CheckInResult:
     distance: float
 
 
-async def check_in(case: UseCase, shift: PatrolShift, lat: float, lon: float) -> CheckInResult:
+async def check_in(
+    case: UseCase, shift: PatrolShift, lat: float, lon: float, checkpoint_id: int | None = None
+) -> CheckInResult:
+    """At the nearest checkpoint of the shift's team, or at ``checkpoint_id`` alone (the one
+    whose QR code the member scanned: the location must still lie within its radius)."""
     uow, now = case.uow, case.now
-    checkpoints = await uow.patrols.checkpoints(shift.team_id)
+    checkpoints = [
+        c
+        for c in await uow.patrols.checkpoints(shift.team_id)
+        if checkpoint_id is None or c.id == checkpoint_id
+    ]
     if not checkpoints:
         return CheckInResult(False, None, 0.0)
     distance, nearest = min(

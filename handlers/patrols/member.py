@@ -46,6 +46,7 @@ from handlers.flows import PatrolStep as Step
 from handlers.keyboards import REMOVE, button, inline
 from handlers.patrols import keyboards as pkb
 from handlers.patrols import leader
+from handlers.patrols import sos as sos_chat
 from handlers.tips.form import attachment_of, image_as_file, message_text
 from storage.patrols.models import PatrolMember, PatrolShift, PatrolTeam
 
@@ -139,6 +140,8 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     handled = True
     if action == PatrolAction.START:
         await begin_shift(update, context, language, found)
+    elif action == PatrolAction.SOS:
+        await sos_chat.raise_alarm(update, context, language, member, team, shift)
     elif action in ON_SHIFT and shift is None:
         await context.reply(update, t("patrol.not_on_shift", language))
     elif action == PatrolAction.CHECK_IN and shift is not None:
@@ -387,6 +390,7 @@ async def shift_location(update: Update, context: TinbaoContext, language: str) 
     if found is None or found.shift is None:
         return False
     await location_during_shift(update, context, language, message, found.shift)
+    await sos_chat.location_sent(update, context, language, found.member)
     return True
 
 
@@ -560,3 +564,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("patrol", patrol_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=PATROL_BUTTONS))
     leader.register(application)
+    sos_chat.register(application)

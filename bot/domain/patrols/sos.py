@@ -337,6 +337,13 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
         for alert in await uow.patrols.sos.unowned():
             assert alert.id is not None
             elapsed = now - alert.created_at
+            due = int(elapsed / every)
+            if due > alert.repeats_sent and await uow.patrols.sos.count_repeat(alert, due):
+                alert.repeats_sent = due
+                minutes = int(elapsed.total_seconds() // 60)
+                for to in await recipients(case, alert):
+                    await send_alert(case, to, alert, "sos.repeat", minutes=minutes)
+            # After the repeat: the province's first message is the escalation itself.
             if (
                 elapsed >= escalate_after
                 and alert.escalated_at is None
@@ -344,12 +351,6 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
             ):
                 alert.escalated_at = now
                 await escalate(case, alert)
-            due = int(elapsed / every)
-            if due > alert.repeats_sent and await uow.patrols.sos.count_repeat(alert, due):
-                alert.repeats_sent = due
-                minutes = int(elapsed.total_seconds() // 60)
-                for to in await recipients(case, alert):
-                    await send_alert(case, to, alert, "sos.repeat", minutes=minutes)
 
 
 async def escalate(case: UseCase, alert: SosAlert) -> None:

@@ -188,7 +188,7 @@ async def test_the_member_cancels_a_false_alarm_and_everyone_is_told(
     assert (await alert_row(storage)).cancelled_at is not None
 
 
-async def test_the_owner_closes_it_with_a_note_and_everyone_is_told(
+async def test_the_owner_closes_it_with_a_note_in_reply_to_the_prompt_and_everyone_is_told(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, _clock, _service):
@@ -200,17 +200,40 @@ async def test_the_owner_closes_it_with_a_note_and_everyone_is_told(
         await scene.officer._answers(2)
         await scene.officer.press("Tôi đến ngay", expect=2)  # the owner line, the close button
         await scene.leader._answers(1)
-        [how] = await scene.officer.press("Đã xử lý")
-        closed = await scene.officer.say("/sos_close Đã đến nơi, mọi người an toàn", expect=2)
+        [prompt] = await scene.officer.press("Đã xử lý")
+        closed = await scene.officer.say(
+            "Đã đến nơi, mọi người an toàn", expect=2, reply_to=prompt["message_id"]
+        )
         [to_leader] = await scene.leader._answers(1)
         _, to_member = await scene.member._answers(2)  # who took it, then how it ended
-    assert "/sos_close" in how["text"]
+    assert "Trả lời tin nhắn này bằng ghi chú kết quả" in prompt["text"]
     note = "Ghi chú: Đã đến nơi, mọi người an toàn"
     assert "đã được Trung úy Minh xử lý xong" in to_leader["text"] and note in to_leader["text"]
     assert note in to_member["text"]
     assert any("Đã đóng SOS" in m["text"] for m in closed)
     row = await alert_row(storage)
     assert row.closed_at is not None and row.close_note == "Đã đến nơi, mọi người an toàn"
+
+
+async def test_a_leader_who_took_it_closes_it_in_private_by_reply_only_the_owner_may(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, _clock, _service):
+        await start_shift(scene.member)
+        await scene.member.share_live_location(*SEEN_AT)
+        await everyone_caught_up(scene.leader, scene.officer)
+        await scene.member.press("SOS")
+        await scene.leader._answers(2)
+        await scene.leader.press("Tôi đến ngay", expect=2)
+        await scene.officer._answers(3)  # the alert, its pin, who took it
+        [refused] = await scene.officer.say("/sos_close xong rồi")
+        [prompt] = await scene.leader.press("Đã xử lý")
+        closed = await scene.leader.say(
+            "Chỉ là báo động giả", expect=2, reply_to=prompt["message_id"]
+        )
+    assert "Bạn không có SOS nào đang nhận để đóng" in refused["text"]
+    assert any("Ghi chú: Chỉ là báo động giả" in m["text"] for m in closed)
+    assert (await alert_row(storage)).close_note == "Chỉ là báo động giả"
 
 
 async def test_the_daily_summary_lists_the_days_sos_with_its_owner_and_outcome(

@@ -27,6 +27,7 @@ from bot.domain.patrols.buttons import (
     PatrolCategoryButton,
     PatrolTeamButton,
 )
+from bot.domain.patrols.sos import follow_live
 from bot.domain.patrols.teams import (
     all_clear,
     check_in,
@@ -524,6 +525,7 @@ async def live_location_moved(update: Update, context: TinbaoContext) -> None:
         location.live_period,
         moved=True,
     )
+    await follow_live(context.use_case, found[0], location.latitude, location.longitude)
 
 
 async def cancel(update: Update, context: TinbaoContext, language: str) -> None:

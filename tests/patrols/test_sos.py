@@ -22,7 +22,16 @@ from sandbox.server import SandboxServer
 from storage.patrols.models import SosAlert
 from storage.uow import Storage
 from tests.support.clocks import add_group
-from tests.support.patrols import GATE, Patrol, north_of, patrol_on_duty, start_shift
+from tests.support.patrols import (
+    GATE,
+    NIGHT,
+    Patrol,
+    join_team,
+    north_of,
+    patrol_on_duty,
+    patrol_scene,
+    start_shift,
+)
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE
@@ -293,3 +302,38 @@ async def test_a_forged_or_foreign_button_changes_nothing(
     assert "không còn dùng được" in answers[2]["text"]
     assert "Chỉ người phát SOS mới huỷ được" in answers[3]["text"]
     assert row.owned_at is None and row.cancelled_at is None
+
+
+async def test_the_scheduler_repeats_an_untaken_alert_by_itself(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    clock = FrozenClock(NIGHT)
+    scene, code = await patrol_scene(sandbox, storage, clock)
+    settings = {**FAST_SERVICE, "sos_repeat_seconds": 6}  # the watch then runs every second
+    async with running_service(sandbox, database_url, clock, **settings):
+        await join_team(scene, code)
+        await start_shift(scene.member)
+        await scene.member.share_live_location(*SEEN_AT)
+        await everyone_caught_up(scene.leader)
+        await scene.member.press("SOS")
+        await scene.leader._answers(2)
+        clock.advance(timedelta(seconds=6))
+        repeat, _ = await scene.leader._answers(2)  # no test calls the sweep here
+    assert "SOS nhắc lại" in repeat["text"]
+
+
+async def test_a_live_location_that_moves_moves_the_alert_and_its_next_repeat(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    later = north_of(GATE, 800)
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
+        await start_shift(scene.member)
+        live, _ = await scene.member.share_live_location(*SEEN_AT)
+        await everyone_caught_up(scene.leader)
+        await scene.member.press("SOS")
+        await scene.leader._answers(2)
+        await scene.member.move_live_location(live, *later)
+        await scene.member.say("/patrol")  # handled after the move: the chat's order holds
+        await tick(service, clock, 60)
+        _, pin = await scene.leader._answers(2)
+    assert pin["location"]["latitude"] == pytest.approx(later[0])

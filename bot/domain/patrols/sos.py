@@ -233,6 +233,15 @@ async def new_position(case: UseCase, member: PatrolMember, lat: float, lon: flo
     return True
 
 
+async def follow_live(case: UseCase, member: PatrolMember, lat: float, lon: float) -> None:
+    """A live location's move keeps the running alert's position fresh, silently: its next
+    repeat shows it (a pin to everyone at each move would drown the chats)."""
+    assert member.id is not None
+    alert = await case.uow.patrols.sos.open_of_member(member.id)
+    if alert is not None and alert.id is not None:
+        await case.uow.patrols.sos.locate(alert.id, lat, lon, case.now)
+
+
 async def open_alert(case: UseCase, alert_id: int) -> SosAlert:
     alert = await case.uow.patrols.sos.get(alert_id)
     if alert is None:

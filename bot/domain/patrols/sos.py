@@ -26,6 +26,7 @@ from bot.domain.tips.notices import local_time
 from bot.domain.use_case import UseCase
 from storage.outbox import Destination
 from storage.patrols.models import PatrolMember, PatrolShift, PatrolTeam, SosAlert
+from storage.units.models import PoliceUnit
 from storage.uow import Storage, UnitOfWork
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ async def recipients(case: UseCase, alert: SosAlert) -> list[Recipient]:
     return found
 
 
-async def units_alerted(case: UseCase, alert: SosAlert) -> list[Any]:
+async def units_alerted(case: UseCase, alert: SosAlert) -> list[PoliceUnit]:
+    """The unit's group, and the province unit's once the alert was escalated."""
     unit = await case.uow.units.get(alert.unit_id)
     if unit is None:
         return []
@@ -197,10 +199,6 @@ async def raise_sos(
     return alert, where is not None
 
 
-async def member_keyboard(alert: SosAlert, language: str) -> dict[str, Any]:
-    return keyboard(alert, language, SosAction.CANCEL)
-
-
 async def new_position(case: UseCase, member: PatrolMember, lat: float, lon: float) -> bool:
     """A location the member sends while their alert runs moves it, and goes to everyone as a
     new pin; False when they have no alert running."""
@@ -273,7 +271,7 @@ async def responder_name(case: UseCase, alert: SosAlert, user_id: int) -> str | 
         if member.leader or (member.id and await uow.patrols.open_shift(member.id)):
             return member.display_name
     for unit in await units_alerted(case, alert):
-        officer = await uow.officers.of_unit(unit.id, user_id)
+        officer = await uow.officers.of_unit(unit.id, user_id) if unit.id is not None else None
         if officer is not None:
             return officer.display_name
     return None

@@ -337,3 +337,20 @@ async def test_a_live_location_that_moves_moves_the_alert_and_its_next_repeat(
         await tick(service, clock, 60)
         _, pin = await scene.leader._answers(2)
     assert pin["location"]["latitude"] == pytest.approx(later[0])
+
+
+async def test_once_escalated_an_officer_of_the_province_may_take_it(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    _, province = await add_group(sandbox, storage, "CA Tỉnh", province=True)
+    async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
+        await start_shift(scene.member)
+        await scene.member.share_live_location(*SEEN_AT)
+        await everyone_caught_up(scene.leader)
+        await scene.member.press("SOS")
+        await tick(service, clock, 180)
+        await province._answers(2)  # the escalation and its pin
+        taken = await province.press("Tôi đến ngay", expect=2)
+        row = await alert_row(storage)
+    assert any("Cán bộ CA Tỉnh đang đến" in m["text"] for m in taken)
+    assert row.owner_name == "Cán bộ CA Tỉnh"

@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.core.buttons import claims
 from bot.core.i18n import t
 from bot.domain.buttons import every_kind
+from bot.domain.patrols.buttons import SosButton
 from bot.domain.tips.buttons import (
     AskTipsterButton,
     CardButton,
@@ -48,6 +49,7 @@ GROUP_BUTTONS = (
     TemplateButton,
     OpenTipButton,
     OfficerRemoveButton,
+    SosButton,  # an SOS alert reaches the unit's group too
 )
 PRIVATE_BUTTONS = claims(*(kind for kind in every_kind() if kind not in GROUP_BUTTONS))
 # Commands of the resident's flows that have no refusal of their own (/subscribe, /patrol,

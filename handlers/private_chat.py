@@ -34,6 +34,7 @@ from handlers.campaigns import wizard as campaign_wizard  # noqa: F401 (each flo
 from handlers.flows import REGISTRY, At, Flow, LeftFlow, lost, press, show_menu
 from handlers.help import help_text
 from handlers.patrols import member as patrol_member
+from handlers.patrols import sos as sos_chat
 from handlers.tips import follow_up, tipster_answers
 from handlers.tips import form as tip_form
 from handlers.tips import relay as tip_relay
@@ -162,6 +163,8 @@ async def private_message(update: Update, context: TinbaoContext) -> None:
     language = await context.language(update)
     stored = await context.uow.dialogs.get(context.work.lane)
     live = REGISTRY.get(stored.flow) if stored and not expired(stored, context) else None
+    if message.reply_to_message is not None and await sos_chat.private_reply(update, context):
+        return  # an SOS owner's closing note
     if message.reply_to_message is not None and not (live is not None and live.takes_replies):
         if await tip_relay.private_reply(update, context):
             return

@@ -140,6 +140,12 @@ class Settings(BaseSettings):
     patrol_location_max_age_minutes: float = Field(
         default=5, gt=0, description="How old a shared (not live) location may be for a check-in."
     )
+    sos_repeat_seconds: float = Field(
+        default=60, gt=0, description="An SOS nobody has taken is sent again this often."
+    )
+    sos_escalate_minutes: float = Field(
+        default=3, gt=0, description="An SOS nobody has taken reaches the province unit then."
+    )
     monthly_report_day: int = Field(
         default=1, ge=1, le=28, description="Day of the month the last month's report is sent."
     )

@@ -34,6 +34,7 @@ def menu(
             ],
             [button(t("patrol.incident_button", language), PatrolButton(PatrolAction.INCIDENT))],
             [button(t("patrol.end_button", language), PatrolButton(PatrolAction.END))],
+            [button(t("sos.menu_button", language), PatrolButton(PatrolAction.SOS))],
         ]
         if on_shift
         else [

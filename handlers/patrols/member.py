@@ -27,6 +27,7 @@ from bot.domain.patrols.buttons import (
     PatrolCategoryButton,
     PatrolTeamButton,
 )
+from bot.domain.patrols.sos import follow_live
 from bot.domain.patrols.teams import (
     all_clear,
     check_in,
@@ -46,6 +47,7 @@ from handlers.flows import PatrolStep as Step
 from handlers.keyboards import REMOVE, button, inline
 from handlers.patrols import keyboards as pkb
 from handlers.patrols import leader
+from handlers.patrols import sos as sos_chat
 from handlers.tips.form import attachment_of, image_as_file, message_text
 from storage.patrols.models import PatrolMember, PatrolShift, PatrolTeam
 
@@ -139,6 +141,8 @@ async def on_button(update: Update, context: TinbaoContext) -> None:
     handled = True
     if action == PatrolAction.START:
         await begin_shift(update, context, language, found)
+    elif action == PatrolAction.SOS:
+        await sos_chat.raise_alarm(update, context, language, member, team, shift)
     elif action in ON_SHIFT and shift is None:
         await context.reply(update, t("patrol.not_on_shift", language))
     elif action == PatrolAction.CHECK_IN and shift is not None:
@@ -388,6 +392,7 @@ async def shift_location(update: Update, context: TinbaoContext, language: str) 
     if found is None or found.shift is None:
         return False
     await location_during_shift(update, context, language, message, found.shift)
+    await sos_chat.location_sent(update, context, language, found.member)
     return True
 
 
@@ -524,6 +529,7 @@ async def live_location_moved(update: Update, context: TinbaoContext) -> None:
         location.live_period,
         moved=True,
     )
+    await follow_live(context.use_case, found[0], location.latitude, location.longitude)
 
 
 async def cancel(update: Update, context: TinbaoContext, language: str) -> None:
@@ -564,3 +570,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("patrol", patrol_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=PATROL_BUTTONS))
     leader.register(application)
+    sos_chat.register(application)

@@ -116,3 +116,35 @@ class PatrolSummarySent(SQLModel, table=True):
     unit_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     day: str = Field(primary_key=True, max_length=10, description="Local date, YYYY-MM-DD.")
     sent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SosAlert(SQLModel, table=True):
+    """A member on shift pressed SOS. Open until cancelled (by the member: a false alarm) or
+    closed (by its owner, with a note). ``repeats_sent`` and ``escalated_at`` are the repeat
+    timer's state: each repeat and the one escalation is a conditional update of this row, so a
+    restart resumes them and two workers never send one twice."""
+
+    __tablename__ = "sos_alert"
+    __table_args__ = (
+        Index("ix_sos_alert_team_created", "team_id", "created_at"),
+        Index("ix_sos_alert_member", "member_id", "closed_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
+    member_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    shift_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    team_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unit_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    located_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Whoever said "I'm going": a leader, a member on shift or an officer, all named people.
+    owner_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    owner_name: str | None = Field(default=None, max_length=200)
+    owned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    close_note: str | None = Field(default=None, max_length=1000)
+    repeats_sent: int = 0
+    escalated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -18,12 +18,14 @@ from storage.patrols.models import (
     PatrolSummarySent,
     PatrolTeam,
 )
+from storage.patrols.sos import SosRepository
 from storage.upsert import rowcount
 
 
 class PatrolRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self.sos = SosRepository(session)
 
     # teams and members ---------------------------------------------------------------------
     async def add_team(self, unit_id: int, name: str, interval: int, now: datetime) -> PatrolTeam:

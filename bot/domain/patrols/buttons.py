@@ -22,6 +22,7 @@ class PatrolAction(StrEnum):
     CHECKPOINT = "cp"
     INVITE = "invite"
     CANCEL = "cancel"
+    SOS = "sos"
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,18 @@ class PatrolRemoveButton(ButtonData, prefix="pat:rm"):
     item: RosterItem
     step: RosterStep
     item_id: int
+
+
+# SOS --------------------------------------------------------------------------------------------
+class SosAction(StrEnum):
+    GOING = "go"  # "I'm going": take the alert
+    CANCEL = "cancel"  # the member: a false alarm
+    CLOSE = "close"  # the owner: dealt with (asks for the note)
+
+
+@dataclass(frozen=True)
+class SosButton(ButtonData, prefix="sos"):
+    """A button of an SOS alert (its id; who may press it is checked at the press)."""
+
+    action: SosAction
+    alert_id: int

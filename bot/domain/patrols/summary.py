@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import t
 from bot.core.telegram_text import continued
+from bot.domain.patrols.sos import summary_lines as sos_summary
 from bot.domain.patrols.watch import group_chat
 from bot.domain.tips.notices import LOCAL_TIME
 from storage.patrols.models import PatrolEvent, PatrolTeam
@@ -104,7 +105,7 @@ async def team_summary(
     ) or t("patrol.summary_no_checkpoints", language)
     missed = [names.get(e.member_id, "?") for e in events if e.kind == "missed"]
     incidents = await incident_codes(uow, events)
-    return t(
+    text = t(
         "patrol.summary_team",
         language,
         team=html.escape(team.name),
@@ -118,6 +119,8 @@ async def team_summary(
         all_clear=kinds["all_clear"],
         auto_closed=kinds["auto_end"],
     )
+    alarms = await sos_summary(uow, team, start, end, language)
+    return f"{text}\n{alarms}" if alarms else text
 
 
 async def incident_codes(uow: UnitOfWork, events: list[PatrolEvent]) -> list[str]:

@@ -85,3 +85,12 @@ class ControlAction(StrEnum):
 class CampaignControlButton(ButtonData, prefix="cmpctl"):
     action: ControlAction
     campaign_id: int
+
+
+# Urgent alerts: the resident's answer -----------------------------------------------------------
+@dataclass(frozen=True)
+class ShareInformationButton(ButtonData, prefix="cmpshare"):
+    """*Chia sẻ thông tin* under an urgent alert: starts a tip that answers it. The id is a
+    claim: the campaign is looked up again (and must be an urgent alert) at the press."""
+
+    campaign_id: int

@@ -15,10 +15,10 @@ from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import Authority
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.campaigns import BEN_THANH, HOAN_KIEM, add_subscribers, urgent_alert
+from tests.support.campaigns import BEN_THANH, HOAN_KIEM, add_subscribers, officer, urgent_alert
 from tests.support.people import resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, police_group
+from tests.support.tips import FAST, FAST_SERVICE, link_commune, police_group
 from tests.support.use_cases import use_case
 
 CAU_ONG_LANH = "26758"  # 1.3 km from Bến Thành's centre
@@ -122,3 +122,35 @@ async def test_a_forged_share_button_is_answered_as_stale(
         query = await person.press_data(greeting["message_id"], "cmpshare:999", forged=True)
         answer = await client.wait_for_callback_answer(query)
     assert "không còn nhận thông tin" in answer["text"]
+
+
+async def test_a_chief_sends_an_urgent_alert_around_a_point_through_the_wizard(
+    sandbox: SandboxServer, database_url: str, storage: Storage
+) -> None:
+    client = sandbox.client
+    group = await client.create_group("CA Bến Thành")
+    unit_id = await link_commune(storage, group["id"])
+    chief = await officer(storage, client, unit_id, "chief")
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        await chief.say("/campaign")
+        await chief.press("Cảnh báo khẩn")
+        await chief.press("Lừa đảo")
+        [audience] = await chief.say("Cảnh báo lừa đảo chuyển khoản")
+        assert "Quanh một điểm" in str(audience["reply_markup"])
+        await chief.press("Quanh một điểm")
+        [far] = await chief.share_location(*await centre_of(storage, HOAN_KIEM))
+        [refused] = await chief.say("2")
+        assert "địa bàn của đơn vị mình" in refused["text"]
+        await chief.share_location(*await centre_of(storage, BEN_THANH))
+        [bad] = await chief.say("ba cây số")
+        assert "bán kính bằng số km" in bad["text"]
+        _, preview, summary = await chief.say("1", expect=3)
+        assert preview["text"].startswith("🚨 CẢNH BÁO KHẨN 🚨")
+        assert "trong bán kính 1 km: Phường Bến Thành" in summary["text"]
+        [created] = await chief.press("Xác nhận")
+        assert "Đã lên lịch chiến dịch số 1" in created["text"]
+    async with storage.transaction() as uow:
+        campaign = await uow.campaigns.get(1)
+    assert campaign is not None and campaign.kind == "urgent" and campaign.category == "fraud"
+    assert campaign.area == BEN_THANH and campaign.radius_km == 1.0
+    assert far["text"].startswith("Bán kính bao nhiêu km?")

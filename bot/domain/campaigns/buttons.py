@@ -40,6 +40,19 @@ class AudienceChoice(StrEnum):
     ALL = "all"
     PROVINCE = "province"
     COMMUNES = "communes"
+    NEAR = "near"  # urgent alerts only: the communes within a radius of a point
+
+
+@dataclass(frozen=True)
+class CampaignUrgentButton(ButtonData, prefix="cmp:urgent"):
+    """The first choice: an urgent alert (Cảnh báo khẩn) rather than an awareness message."""
+
+
+@dataclass(frozen=True)
+class CampaignCategoryButton(ButtonData, prefix="cmp:cat"):
+    """An urgent alert's category (``bot.domain.tips.intake.CATEGORIES``)."""
+
+    category: str
 
 
 @dataclass(frozen=True)

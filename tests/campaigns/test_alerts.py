@@ -13,6 +13,7 @@ import pytest
 from bot.core.clock import Clock, FrozenClock
 from bot.core.refusals import Refusal
 from bot.domain.campaigns.broadcasts import Authority
+from bot.domain.units.setup import add_commune_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.campaigns import BEN_THANH, HOAN_KIEM, add_subscribers, officer, urgent_alert
@@ -71,8 +72,6 @@ async def test_a_chief_cannot_send_an_alert_around_a_point_outside_the_unit_s_pr
     storage: Storage,
 ) -> None:
     async with storage.transaction() as uow:
-        from bot.domain.units.setup import add_commune_unit
-
         unit = await add_commune_unit(use_case(uow, storage.keyring), BEN_THANH, -100777)
     chief = Authority(admin=False, unit=unit, communes=frozenset({BEN_THANH}))
     hanoi = await centre_of(storage, HOAN_KIEM)

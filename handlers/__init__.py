@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from handlers import chat_rules, group_replies, help, language, private_chat, unknown_commands
 from handlers.campaigns import listing as campaign_listing
+from handlers.campaigns import share as campaign_share
 from handlers.campaigns import subscription
 from handlers.campaigns import wizard as campaign_wizard
 from handlers.patrols import member as patrol_member
@@ -58,6 +59,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     subscription.register(application)
     campaign_wizard.register(application)
     campaign_listing.register(application)
+    campaign_share.register(application)
     report_stats.register(application)
     group_replies.register(application)
     unknown_commands.register(application)

@@ -72,6 +72,9 @@ class CampaignStep(StrEnum):
     COMMUNES = "communes"
     SCHEDULE = "schedule"
     PREVIEW = "preview"
+    CATEGORY = "category"  # an urgent alert's kind of incident
+    POINT = "point"  # an urgent alert around a point: the location
+    RADIUS = "radius"  # … and the radius in km
 
 
 class AnswerStep(StrEnum):

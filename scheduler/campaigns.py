@@ -38,9 +38,11 @@ async def tick(env: JobEnv, now: datetime | None = None) -> int:
     settings = env.settings
     grace = timedelta(minutes=settings.campaign_grace_minutes)
     async with env.storage.transaction() as uow:
-        await start_due_runs(uow, now, grace)
+        await start_due_runs(uow, now, grace, settings.quiet_hours)
     async with env.storage.transaction() as uow:
-        queued = await feed(uow, now, window(env), settings.allow_paid_broadcast)
+        queued = await feed(
+            uow, now, window(env), settings.allow_paid_broadcast, settings.quiet_hours
+        )
     async with env.storage.transaction() as uow:
         await settle(UseCase(env.services, uow, now))
     return queued

@@ -4,7 +4,9 @@ changed campaigns up from the database within a second."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+from dataclasses import dataclass
 
 from bot.cli.session import transaction, use_case
 from bot.core.i18n import t
@@ -19,8 +21,38 @@ from bot.domain.campaigns.broadcasts import (
     title_of,
 )
 from bot.domain.campaigns.rules import cron_schedule, local_text, parse_schedule
+from bot.domain.tips.intake import CATEGORIES
+from storage.campaigns.models import CampaignKind
 
 WATCH_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Urgent:
+    """``--urgent``: a Cảnh báo khẩn, sent at once, with the category its answers get;
+    ``--near LAT LON --radius KM`` goes with ``--audience near``."""
+
+    category: str
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+
+
+def add_urgent_arguments(create: argparse.ArgumentParser) -> None:
+    create.add_argument(
+        "--urgent", action="store_true", help="an urgent alert: at once, loud, ignores quiet hours"
+    )
+    create.add_argument("--category", choices=CATEGORIES, help="the alert's kind of incident")
+    create.add_argument(
+        "--near", nargs=2, type=float, metavar=("LAT", "LON"), help="with --audience near"
+    )
+    create.add_argument("--radius", type=float, metavar="KM", help="with --audience near")
+
+
+def urgent_of(args: argparse.Namespace) -> Urgent | None:
+    if not args.urgent:
+        return None
+    near = (args.near[0], args.near[1]) if args.near else None
+    return Urgent(category=args.category or "", near=near, radius_km=args.radius)
 
 
 async def create_campaign(
@@ -31,6 +63,7 @@ async def create_campaign(
     area: list[str],
     at: str | None,
     cron: str | None,
+    urgent: Urgent | None = None,
 ) -> str:
     async with use_case() as case:
         directory, language, now = case.directory, case.language, case.now
@@ -42,6 +75,11 @@ async def create_campaign(
             library_key=library, text=text, photo=photo, audience=audience, codes=codes
         )
         draft.set_schedule(cron_schedule(cron) if cron else parse_schedule(at or "now", now))
+        if urgent is not None:
+            draft.kind, draft.category = CampaignKind.URGENT, urgent.category
+            draft.radius_km = urgent.radius_km
+            if urgent.near is not None:
+                draft.near_lat, draft.near_lon = urgent.near
         campaign = await create(case, draft, Authority(admin=True), None, language)
         assert campaign.next_run_at is not None
         return t(

@@ -114,6 +114,7 @@ def _campaign(args: argparse.Namespace) -> int:
                     args.area,
                     args.at,
                     args.cron,
+                    commands.urgent_of(args),
                 )
             )
         )
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.units import add_parser as add_units
 
     add_units(commands)
+    from bot.cli.campaigns import add_urgent_arguments
 
     campaign = commands.add_parser("campaign", help="awareness campaigns to subscribers")
     campaign_actions = campaign.add_subparsers(dest="action", required=True)
@@ -207,11 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     content.add_argument("--text", help="the message, HTML-formatted")
     content.add_argument("--text-file", help="a file holding the HTML-formatted message")
     create.add_argument("--photo", default=None, help="a Telegram file_id to send with it")
-    create.add_argument("--audience", choices=["all", "province", "communes"], default="all")
+    create.add_argument(
+        "--audience", choices=["all", "province", "communes", "near"], default="all"
+    )
     create.add_argument("--area", nargs="*", default=[], help="province or commune codes")
     when = create.add_mutually_exclusive_group()
     when.add_argument("--at", default=None, help='"now" (default) or "25/12 08:00" (Vietnam)')
     when.add_argument("--cron", default=None, help='e.g. "0 8 * * mon" (Asia/Ho_Chi_Minh)')
+    add_urgent_arguments(create)
     campaign_actions.add_parser("list", help="every campaign with its latest figures")
     for action in ("pause", "resume", "cancel"):
         changed = campaign_actions.add_parser(action, help=f"{action} a campaign")

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.quiet_hours import QuietHours
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/tinbao.db"
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 SUPPORTED_DATABASE_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
@@ -72,6 +74,11 @@ class Settings(BaseSettings):
     )
     campaign_grace_minutes: float = Field(
         default=60, ge=0, description="A campaign run missed while down is sent late within this."
+    )
+    quiet_hours: Annotated[QuietHours, NoDecode] = Field(
+        default=QuietHours(time(21, 0), time(6, 30)),
+        description="Vietnam-time window (HH:MM-HH:MM) when awareness messages wait; urgent "
+        "alerts ignore it.",
     )
     allow_paid_broadcast: bool = Field(
         default=False, description="Send campaigns as paid broadcasts (Telegram Stars)."
@@ -190,6 +197,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: object) -> object:
+        return QuietHours.parse(value) if isinstance(value, str) else value
 
     @field_validator("telegram_api_url")
     @classmethod

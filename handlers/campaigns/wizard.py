@@ -1,9 +1,11 @@
 """The guided /campaign in an admin's or unit chief's private chat, and /campaigns (the list
 with each campaign's latest figures).
 
-Steps: source (library or own text) → text → audience (everyone, a province, communes) →
-schedule → preview → confirm. State is the dialog row; every step validates its input and
-every button is checked against the dialog's step and the presser's rights."""
+Steps: source (library or own text, or 🚨 urgent alert → its category) → text → audience
+(everyone, a province, communes; an alert also a radius around a point → point → radius) →
+schedule (not for an alert: it goes out at once) → preview → confirm. State is the dialog
+row; every step validates its input and every button is checked against the dialog's step
+and the presser's rights."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from bot.domain.campaigns.broadcasts import (
     authority_of,
     create,
     message_call,
+    near_codes,
 )
 from bot.domain.campaigns.buttons import (
     COMMUNES_DONE,
@@ -32,10 +35,12 @@ from bot.domain.campaigns.buttons import (
     AudienceChoice,
     CampaignAudienceButton,
     CampaignCancelButton,
+    CampaignCategoryButton,
     CampaignCommuneButton,
     CampaignConfirmButton,
     CampaignLibraryButton,
     CampaignOwnTextButton,
+    CampaignUrgentButton,
     CampaignWhenButton,
 )
 from bot.domain.campaigns.rules import (
@@ -48,12 +53,13 @@ from bot.domain.campaigns.rules import (
     local_text,
     parse_schedule,
 )
+from bot.domain.tips.intake import CATEGORIES
 from bot.runtime.context import TinbaoContext
 from handlers import flows
 from handlers import keyboards as kb
 from handlers.flows import At, Flow
 from handlers.flows import CampaignStep as Step
-from storage.campaigns.models import Campaign
+from storage.campaigns.models import Campaign, CampaignKind
 
 CAMPAIGN_BUTTONS = claims(
     CampaignCancelButton,
@@ -63,6 +69,8 @@ CAMPAIGN_BUTTONS = claims(
     CampaignWhenButton,
     CampaignCommuneButton,
     CampaignConfirmButton,
+    CampaignUrgentButton,
+    CampaignCategoryButton,
 )
 SEARCH_CHOICES = 5
 HINTS = {
@@ -70,6 +78,8 @@ HINTS = {
     Step.PROVINCE: "campaign.area_hint",
     Step.COMMUNES: "campaign.area_hint",
     Step.SCHEDULE: "campaign.schedule_hint",
+    Step.POINT: "campaign.point_hint",
+    Step.RADIUS: "campaign.radius_hint",
 }
 
 
@@ -114,6 +124,7 @@ async def campaign_command(update: Update, context: TinbaoContext) -> None:
         reply_markup=kb.inline(
             *rows,
             [kb.button(t("campaign.own_button", language), CampaignOwnTextButton())],
+            [kb.button(t("campaign.urgent_button", language), CampaignUrgentButton())],
             cancel_row(language),
         ),
     )
@@ -132,6 +143,9 @@ async def ask_audience(
         rows.append([kb.button(t("campaign.audience_province", language), province)])
     communes = CampaignAudienceButton(AudienceChoice.COMMUNES)
     rows.append([kb.button(t("campaign.audience_communes", language), communes)])
+    if draft.kind == CampaignKind.URGENT:
+        near = CampaignAudienceButton(AudienceChoice.NEAR)
+        rows.append([kb.button(t("campaign.audience_near", language), near)])
     await save(context, Step.AUDIENCE, draft)
     await context.reply(
         update,
@@ -143,6 +157,10 @@ async def ask_audience(
 async def ask_schedule(
     update: Update, context: TinbaoContext, draft: CampaignDraft, language: str
 ) -> None:
+    if draft.kind == CampaignKind.URGENT:  # no schedule: an alert goes out at once
+        draft.set_schedule(Schedule(run_at=context.work.now))
+        await show_preview(update, context, draft, language)
+        return
     await save(context, Step.SCHEDULE, draft)
     presets = [[kb.button(t(f"campaign.preset_{name}", language), CampaignWhenButton(name))]
                for name in PRESETS]  # fmt: skip
@@ -163,6 +181,10 @@ def audience_text(draft: CampaignDraft, context: TinbaoContext, language: str) -
         names = [p.name for code in draft.codes if (p := directory.province(code))]
     elif draft.audience == "communes":
         names = [c.name for code in draft.codes if (c := directory.get(code))]
+    elif draft.audience == "near":
+        names = [c.name for code in draft.codes if (c := directory.get(code))]
+        radius = f"{draft.radius_km or 0:g}"
+        return t("campaign.audience_desc_near", language, radius=radius, names=", ".join(names))
     else:
         return t("campaign.audience_desc_all", language)
     return t(f"campaign.audience_desc_{draft.audience}", language, names=", ".join(names))
@@ -173,6 +195,8 @@ async def show_preview(
 ) -> None:
     """The message exactly as a recipient reads it, then the summary to confirm."""
     work = context.work
+    if draft.kind == CampaignKind.URGENT:
+        draft.set_schedule(Schedule(run_at=work.now))  # at once, whatever the hour
     schedule = draft.schedule()
     next_run = schedule.next_after(min(work.now, schedule.run_at) if schedule.run_at else work.now)
     if next_run is None:
@@ -187,6 +211,7 @@ async def show_preview(
         audience=str(draft.audience),
         status="preview",
         created_at=work.now,
+        kind=draft.kind,
     )
     chat = update.effective_chat
     assert chat is not None
@@ -276,6 +301,37 @@ async def on_schedule(
     if not message.text:
         return False
     draft.set_schedule(parse_schedule(message.text[:100], context.work.now))
+    await show_preview(update, context, draft, language)
+    return True
+
+
+async def on_point(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    if not message.location:
+        return False
+    draft.near_lat, draft.near_lon = message.location.latitude, message.location.longitude
+    await save(context, Step.RADIUS, draft)
+    await context.reply(update, t("campaign.ask_radius", language), reply_markup=kb.REMOVE)
+    return True
+
+
+async def on_radius(
+    update: Update, context: TinbaoContext, message: Message, draft: CampaignDraft, language: str
+) -> bool:
+    try:
+        draft.radius_km = float((message.text or "").strip().lower().removesuffix("km")
+                                .strip().replace(",", "."))  # fmt: skip
+    except ValueError:
+        return False
+    try:
+        draft.codes = near_codes(
+            draft, context.services.directory, await authority(update, context)
+        )
+    except Refusal as refusal:
+        if refusal.key != "campaign.bad_radius":  # the point itself: ask for another one
+            await save(context, Step.POINT, draft)
+        raise
     await show_preview(update, context, draft, language)
     return True
 
@@ -413,6 +469,16 @@ async def on_source_button(
     if isinstance(pressed, CampaignLibraryButton) and pressed.key in LIBRARY:
         draft.library_key, draft.text, draft.photo = pressed.key, None, None
         await ask_audience(update, context, draft, lang)
+    elif isinstance(pressed, CampaignUrgentButton):
+        draft.kind = CampaignKind.URGENT
+        await save(context, Step.CATEGORY, draft)
+        rows = [[kb.button(t(f"category.{c}", lang), CampaignCategoryButton(c))]
+                for c in CATEGORIES]  # fmt: skip
+        await context.reply(
+            update,
+            t("campaign.ask_category", lang),
+            reply_markup=kb.inline(*rows, cancel_row(lang)),
+        )
     elif isinstance(pressed, CampaignOwnTextButton):
         await save(context, Step.TEXT, draft)
         limit, caption_limit = TEXT_LIMIT - FOOTER_ROOM, CAPTION_LIMIT - FOOTER_ROOM
@@ -420,6 +486,25 @@ async def on_source_button(
         await context.reply(update, text)
     else:
         return False
+    return True
+
+
+@campaign_button(CampaignCategoryButton)
+async def on_category_button(
+    update: Update,
+    context: TinbaoContext,
+    pressed: CampaignCategoryButton,
+    draft: CampaignDraft,
+    lang: str,
+) -> bool:
+    if pressed.category not in CATEGORIES:
+        return False
+    draft.category = pressed.category
+    await save(context, Step.TEXT, draft)
+    limit, caption_limit = TEXT_LIMIT - FOOTER_ROOM, CAPTION_LIMIT - FOOTER_ROOM
+    await context.reply(
+        update, t("campaign.ask_text", lang, limit=limit, caption_limit=caption_limit)
+    )
     return True
 
 
@@ -488,6 +573,13 @@ async def audience_button(
         draft.codes = [rights.unit.province_code]  # a province chief: their own province
         rights.check("province", draft.codes, context.services.directory)
         await ask_schedule(update, context, draft, language)
+    elif value == AudienceChoice.NEAR:
+        if draft.kind != CampaignKind.URGENT:
+            raise Refusal("campaign.near_only_urgent")
+        await save(context, Step.POINT, draft)
+        await context.reply(
+            update, t("campaign.ask_point", language), reply_markup=kb.share_location(language)
+        )
     elif value == AudienceChoice.PROVINCE:
         await save(context, Step.PROVINCE, draft)
         await context.reply(update, t("campaign.ask_province", language))
@@ -571,6 +663,9 @@ CAMPAIGN = flows.register(
             Step.COMMUNES: flows.StepHandlers(campaign_message(on_communes), on_communes_button),
             Step.SCHEDULE: flows.StepHandlers(campaign_message(on_schedule), on_schedule_button),
             Step.PREVIEW: flows.StepHandlers(campaign_message(buttons_only), on_preview_button),
+            Step.CATEGORY: flows.StepHandlers(campaign_message(buttons_only), on_category_button),
+            Step.POINT: flows.StepHandlers(campaign_message(on_point)),
+            Step.RADIUS: flows.StepHandlers(campaign_message(on_radius)),
         },
         cancel,
     )

@@ -18,6 +18,7 @@ from telegram import Message, Update
 from bot.core.buttons import ButtonData, unpack
 from bot.core.i18n import t
 from bot.core.refusals import Refusal
+from bot.domain.campaigns.answers import answered, card_header
 from bot.domain.tips.buttons import (
     NONE_OF_THESE,
     CancelTipButton,
@@ -84,6 +85,20 @@ async def begin_at(update: Update, context: TinbaoContext, commune: Commune, lan
         t("tip.place_chosen", language, commune=commune.name, province=commune.province_name),
     )
     await ask(update, context, Step.CATEGORY, draft, language)
+
+
+async def begin_answer(
+    update: Update, context: TinbaoContext, draft: Draft, alert_title: str, language: str
+) -> None:
+    """Start the form as an answer to an urgent alert: category and place already filled in
+    (the place is asked when the alert could not tell it)."""
+    draft.started_at = context.work.now.isoformat()
+    await context.reply(
+        update, t("campaign.answer_intro", language, title=html.escape(alert_title))
+    )
+    step = Step.DESCRIPTION if draft.commune_code else Step.PLACE
+    await save(context, step, draft)
+    await ask(update, context, step, draft, language)
 
 
 async def ask(
@@ -486,15 +501,19 @@ async def confirm(update: Update, context: TinbaoContext, draft: Draft, language
     assert user is not None and chat is not None
     tipster = Tipster.of(services.keyring, user.id, chat.id, language)
     case = context.use_case
+    alert = await answered(case, draft)
     try:
-        tip, destinations = await submit(case, draft, tipster)
+        tip, destinations = await submit(
+            case, draft, tipster, fallback_unit=alert.unit_id if alert else None
+        )
     except Refusal as refusal:
         await context.reply(update, t(refusal.key, language, **refusal.values))
         if refusal.key != "tip.flood":
             await context.uow.dialogs.end(work.lane)
         return
     # held for review: no card, and no hint of it
-    await queue_card(case, tip, draft, tipster, [] if tip.held else destinations)
+    header = card_header(alert, case.language) if alert else None
+    await queue_card(case, tip, draft, tipster, [] if tip.held else destinations, header)
     await context.uow.dialogs.end(work.lane)
     unit = await context.uow.units.get(tip.unit_id) if tip.unit_id else None
     if destinations:

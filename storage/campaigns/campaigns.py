@@ -113,7 +113,7 @@ class SubscriberRepository:
 def _audience_filter(audience: str, codes: list[str]) -> list[Any]:
     if audience == "province":
         return [col(Subscriber.province_code).in_(codes)]
-    if audience == "communes":
+    if audience in ("communes", "near"):  # near: the communes within the radius, stored
         return [col(Subscriber.commune_code).in_(codes)]
     return []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text
+from sqlalchemy import BigInteger, Column, Float, Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ROW_ID, UTCDateTime
@@ -40,6 +40,11 @@ class CampaignStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class CampaignKind(StrEnum):
+    AWARENESS = "awareness"  # waits out quiet hours
+    URGENT = "urgent"  # Cảnh báo khẩn: sent at once, loud, with a Share information button
+
+
 class Campaign(SQLModel, table=True):
     """An awareness message, its audience and its schedule (one datetime, or cron in
     Asia/Ho_Chi_Minh). ``next_run_at`` is the next occurrence, computed from the service clock."""
@@ -65,6 +70,20 @@ class Campaign(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger), description="Admin or chief's user id."
     )
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    kind: str = Field(
+        default=CampaignKind.AWARENESS,
+        sa_column=Column(String(10), nullable=False, server_default=CampaignKind.AWARENESS.value),
+    )
+    category: str | None = Field(
+        default=None, max_length=20, description="An urgent alert's tip category, for answers."
+    )
+    near_lat: float | None = Field(default=None, sa_column=Column(Float))
+    near_lon: float | None = Field(default=None, sa_column=Column(Float))
+    radius_km: float | None = Field(
+        default=None,
+        sa_column=Column(Float),
+        description="Audience 'near': subscribers of the communes whose centre is this close.",
+    )
 
 
 class CampaignRun(SQLModel, table=True):

@@ -10,7 +10,7 @@ from bot.domain.campaigns.broadcasts import Authority, CampaignDraft, create
 from bot.domain.campaigns.rules import Schedule
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.units.setup import invite_officer, join
-from storage.campaigns.models import Campaign
+from storage.campaigns.models import Campaign, CampaignKind
 from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.people import Person, resident
@@ -50,6 +50,32 @@ async def admin_campaign(
     async with storage.transaction() as uow:
         case = use_case(uow, storage.keyring, now)
         return await create(case, draft, Authority(admin=True), created_by, "vi")
+
+
+async def urgent_alert(
+    storage: Storage,
+    now: datetime,
+    audience: str = "near",
+    codes: list[str] | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+    authority: Authority | None = None,
+    category: str = "fraud",
+) -> Campaign:
+    """A Cảnh báo khẩn, sent at once; an admin's unless ``authority`` says otherwise."""
+    draft = CampaignDraft(
+        text="<b>Cảnh báo</b> lừa đảo qua điện thoại giả danh công an",
+        audience=audience,
+        codes=codes or [],
+        kind=CampaignKind.URGENT,
+        category=category,
+        near_lat=near[0] if near else None,
+        near_lon=near[1] if near else None,
+        radius_km=radius_km,
+    )
+    async with storage.transaction() as uow:
+        case = use_case(uow, storage.keyring, now)
+        return await create(case, draft, authority or Authority(admin=True), None, "vi")
 
 
 async def officer(storage: Storage, client: Any, unit_id: int, role: str) -> Person:

@@ -19,6 +19,9 @@ from handlers import register
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-key-0123456789abcdef-0123456789abcdef"
+# Campaign tests on the wall clock must not depend on the hour they run at; quiet hours are
+# tested under a frozen clock (tests/campaigns/test_quiet_hours.py).
+NO_QUIET_HOURS = "00:00-00:00"
 
 
 def settings_for(sandbox: Any, database_url: str, **overrides: Any) -> Settings:
@@ -28,6 +31,7 @@ def settings_for(sandbox: Any, database_url: str, **overrides: Any) -> Settings:
         database_url=database_url,
         secret_key=SECRET,
         poll_timeout=overrides.pop("poll_timeout", 5),
+        quiet_hours=overrides.pop("quiet_hours", NO_QUIET_HOURS),
         **overrides,
     )
 
@@ -60,6 +64,7 @@ class ServiceProcess:
             "TINBAO_SECRET_KEY": SECRET,
             "TINBAO_POLL_TIMEOUT": "5",
             "TINBAO_LOG_LEVEL": "DEBUG",
+            "TINBAO_QUIET_HOURS": NO_QUIET_HOURS,
             "PYTHONPATH": str(ROOT),
             **env,
         }

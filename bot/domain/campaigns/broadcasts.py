@@ -19,17 +19,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.geo import distance_km
 from bot.core.i18n import t
+from bot.core.quiet_hours import QuietHours
 from bot.core.refusals import Refusal
+from bot.domain.campaigns.buttons import ShareInformationButton
 from bot.domain.campaigns.rules import (
     Schedule,
     check_text,
     latest_occurrence,
 )
+from bot.domain.tips.intake import CATEGORIES
 from bot.domain.units.communes import Commune, CommuneDirectory
 from bot.domain.use_case import UseCase
 from storage.campaigns.campaigns import CAMPAIGN_PURPOSE, RunStats
-from storage.campaigns.models import Campaign, CampaignRun, CampaignStatus
+from storage.campaigns.models import Campaign, CampaignKind, CampaignRun, CampaignStatus
 from storage.outbox import Destination
 from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
@@ -37,7 +41,8 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 LIBRARY = ("drugs", "police_scam", "fire", "traffic", "domestic_violence", "festival")
-AUDIENCES = ("all", "province", "communes")
+AUDIENCES = ("all", "province", "communes", "near")
+MAX_RADIUS_KM = 100.0
 TITLE_LIMIT = 200
 MAX_COMMUNES = 50
 
@@ -48,6 +53,8 @@ def body(campaign: Campaign, language: str) -> str:
         text = t(f"campaign_library.{campaign.library_key}.text", language)
     else:
         text = campaign.text or ""
+    if campaign.kind == CampaignKind.URGENT:
+        text = f"{t('campaign.urgent_header', language)}\n\n{text}"
     return f"{text}\n\n{t('campaign.footer', language)}"
 
 
@@ -59,6 +66,14 @@ def message_call(
     params: dict[str, Any] = {"parse_mode": "HTML"}
     if paid:
         params["allow_paid_broadcast"] = True
+    if campaign.kind == CampaignKind.URGENT and campaign.id is not None:
+        params["disable_notification"] = False  # loud: it cannot wait for the morning
+        share = ShareInformationButton(campaign.id).pack()
+        params["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": t("campaign.share_button", language), "callback_data": share}]
+            ]
+        }
     if campaign.photo:
         return "sendPhoto", {"photo": campaign.photo, "caption": text, **params}
     return "sendMessage", {"text": text, **params}
@@ -92,6 +107,8 @@ class Authority:
             return
         if self.unit is None or audience == "all":
             raise Refusal("campaign.not_allowed_area")
+        if audience == "near":
+            return  # the point was checked, and the communes clipped, by ``near_codes``
         if audience == "province":
             if self.unit.level != "province" or codes != [self.unit.province_code]:
                 raise Refusal("campaign.not_allowed_area")
@@ -129,6 +146,11 @@ class CampaignDraft:
     codes: list[str] = field(default_factory=list)
     run_at: str | None = None  # ISO UTC
     cron: str | None = None
+    kind: str = CampaignKind.AWARENESS
+    category: str | None = None  # an urgent alert's: pre-fills the answers' tips
+    near_lat: float | None = None
+    near_lon: float | None = None
+    radius_km: float | None = None
 
     def schedule(self) -> Schedule:
         return Schedule(
@@ -140,20 +162,56 @@ class CampaignDraft:
         self.cron = schedule.cron
 
 
+def near_codes(
+    draft: CampaignDraft, directory: CommuneDirectory, authority: Authority
+) -> list[str]:
+    """The communes whose centre lies within the radius of the point. A chief's point must be
+    in the unit's province, and only that province's communes are reached."""
+    lat, lon, radius = draft.near_lat, draft.near_lon, draft.radius_km
+    if lat is None or lon is None or not directory.nearest(lat, lon, 1):
+        raise Refusal("campaign.bad_point")
+    if radius is None or not 0 < radius <= MAX_RADIUS_KM:
+        raise Refusal("campaign.bad_radius", limit=int(MAX_RADIUS_KM))
+    province = None
+    if not authority.admin:
+        assert authority.unit is not None
+        province = authority.unit.province_code
+        [(closest, _)] = directory.nearest(lat, lon, 1)
+        if closest.province_code != province:
+            raise Refusal("campaign.not_allowed_area")
+    codes = [
+        commune.code
+        for commune in directory.communes()
+        if (province is None or commune.province_code == province)
+        and distance_km(lat, lon, commune.lat, commune.lon) <= radius
+    ]
+    if not codes:
+        raise Refusal("campaign.no_commune_near", radius=f"{radius:g}")
+    return codes
+
+
 def validate(draft: CampaignDraft, directory: CommuneDirectory) -> None:
+    if draft.kind not in tuple(CampaignKind):
+        raise Refusal("campaign.bad_kind")
+    if draft.kind == CampaignKind.URGENT and draft.category not in CATEGORIES:
+        raise Refusal("campaign.bad_category", choices=", ".join(CATEGORIES))
+    if draft.audience == "near" and draft.kind != CampaignKind.URGENT:
+        raise Refusal("campaign.near_only_urgent")
     if draft.library_key is None:
         check_text(draft.text or "", draft.photo)
     elif draft.library_key not in LIBRARY:
         raise Refusal("campaign.unknown_library", key=draft.library_key)
     if draft.audience not in AUDIENCES:
         raise Refusal("campaign.bad_audience")
+    if draft.audience == "near":
+        return  # its communes come from the point and radius
     if draft.audience != "all" and not draft.codes:
         raise Refusal("campaign.no_area")
     for code in draft.codes:
         known = directory.province(code) if draft.audience == "province" else directory.get(code)
         if known is None:
             raise Refusal("campaign.unknown_area", code=code)
-    if draft.run_at is None and draft.cron is None:
+    if draft.run_at is None and draft.cron is None and draft.kind != CampaignKind.URGENT:
         raise Refusal("campaign.bad_schedule", text="")
 
 
@@ -171,8 +229,13 @@ async def create(
     if not authority.allowed:
         raise Refusal("campaign.not_allowed")
     validate(draft, directory)
+    if draft.audience == "near":
+        draft.codes = near_codes(draft, directory, authority)
     codes = sorted(set(draft.codes)) if draft.audience != "all" else []
     authority.check(str(draft.audience), codes, directory)
+    urgent = draft.kind == CampaignKind.URGENT
+    if urgent:  # an alert goes out at once, once
+        draft.run_at, draft.cron = now.isoformat(), None
     schedule = draft.schedule()
     next_run = schedule.next_after(min(now, schedule.run_at) if schedule.run_at else now)
     if next_run is None:
@@ -198,6 +261,11 @@ async def create(
             unit_id=authority.unit.id if authority.unit else None,
             created_by=created_by,
             created_at=now,
+            kind=draft.kind,
+            category=draft.category if urgent else None,
+            near_lat=draft.near_lat if draft.audience == "near" else None,
+            near_lon=draft.near_lon if draft.audience == "near" else None,
+            radius_km=draft.radius_km if draft.audience == "near" else None,
         )
     )
 
@@ -262,17 +330,27 @@ def codes_of(campaign: Campaign) -> list[str]:
 
 
 # Running ---------------------------------------------------------------------------------------
-async def start_due_runs(uow: UnitOfWork, now: datetime, grace: timedelta) -> list[CampaignRun]:
-    """Start a run for every campaign whose occurrence has come, by the missed-run policy."""
+async def start_due_runs(
+    uow: UnitOfWork, now: datetime, grace: timedelta, quiet: QuietHours | None = None
+) -> list[CampaignRun]:
+    """Start a run for every campaign whose occurrence has come, by the missed-run policy.
+
+    During ``quiet`` hours an awareness campaign's occurrence waits (its ``next_run_at`` is
+    left as it is) and starts when they end; its lateness is counted from then, so a 22:00
+    occurrence is not "missed" at 06:30. Urgent alerts start at once."""
     started: list[CampaignRun] = []
     for campaign in await uow.campaigns.due(now):
         assert campaign.id is not None and campaign.next_run_at is not None
+        urgent = campaign.kind == CampaignKind.URGENT
+        if quiet is not None and not urgent and quiet.contains(now):
+            continue
         schedule = Schedule.of(campaign)
         occurrence = latest_occurrence(schedule, campaign.next_run_at, now)
         following = schedule.next_after(now + timedelta(microseconds=1)) if campaign.cron else None
         if not await uow.campaigns.move_next_run(campaign.id, campaign.next_run_at, following):
             continue  # another worker took this occurrence
-        if now - occurrence > grace:
+        resumes = occurrence if quiet is None or urgent else quiet.ends_after(occurrence)
+        if now - resumes > grace:
             log.info("campaign %d: occurrence missed beyond the grace period, skipped", campaign.id)
             if following is None:
                 await uow.campaigns.set_status(campaign.id, CampaignStatus.FINISHED)
@@ -283,9 +361,15 @@ async def start_due_runs(uow: UnitOfWork, now: datetime, grace: timedelta) -> li
     return started
 
 
-async def feed(uow: UnitOfWork, now: datetime, window: int, paid: bool = False) -> int:
+async def feed(
+    uow: UnitOfWork, now: datetime, window: int, paid: bool = False, quiet: QuietHours | None = None
+) -> int:
     """Top the outbox up to ``window`` campaign messages from the runs in progress; returns how
-    many were queued. Runs of paused or cancelled campaigns wait."""
+    many were queued. Runs of paused or cancelled campaigns wait; so do awareness runs during
+    ``quiet`` hours (their remaining recipients are fed when the hours end). What is already
+    in the outbox when they start is sent: the window is a few seconds of sending, so the
+    overrun is seconds, and holding rows back would delay the replies queued behind them."""
+    hush = quiet is not None and quiet.contains(now)
     room = window - await uow.campaigns.in_outbox()
     if room <= 0:
         return 0
@@ -293,6 +377,7 @@ async def feed(uow: UnitOfWork, now: datetime, window: int, paid: bool = False) 
         run.id: campaign
         for run, campaign in await uow.campaigns.open_runs()
         if campaign.status == CampaignStatus.SCHEDULED
+        and not (hush and campaign.kind != CampaignKind.URGENT)
     }
     if not runs:
         return 0

@@ -40,6 +40,19 @@ class AudienceChoice(StrEnum):
     ALL = "all"
     PROVINCE = "province"
     COMMUNES = "communes"
+    NEAR = "near"  # urgent alerts only: the communes within a radius of a point
+
+
+@dataclass(frozen=True)
+class CampaignUrgentButton(ButtonData, prefix="cmp:urgent"):
+    """The first choice: an urgent alert (Cảnh báo khẩn) rather than an awareness message."""
+
+
+@dataclass(frozen=True)
+class CampaignCategoryButton(ButtonData, prefix="cmp:cat"):
+    """An urgent alert's category (``bot.domain.tips.intake.CATEGORIES``)."""
+
+    category: str
 
 
 @dataclass(frozen=True)
@@ -84,4 +97,13 @@ class ControlAction(StrEnum):
 @dataclass(frozen=True)
 class CampaignControlButton(ButtonData, prefix="cmpctl"):
     action: ControlAction
+    campaign_id: int
+
+
+# Urgent alerts: the resident's answer -----------------------------------------------------------
+@dataclass(frozen=True)
+class ShareInformationButton(ButtonData, prefix="cmpshare"):
+    """*Chia sẻ thông tin* under an urgent alert: starts a tip that answers it. The id is a
+    claim: the campaign is looked up again (and must be an urgent alert) at the press."""
+
     campaign_id: int

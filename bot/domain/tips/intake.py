@@ -53,6 +53,8 @@ class Draft:
     # voice hint was shown, and a digest of the description the resident last decided on.
     voice_hinted: bool = False
     details_checked: str | None = None
+    # The urgent alert this tip answers (*Chia sẻ thông tin*): its card names the alert.
+    answers_campaign: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Draft:
@@ -115,10 +117,17 @@ def tipster_destination(tip: Tip, keyring: Keyring) -> Destination:
 
 
 async def submit(
-    case: UseCase, draft: Draft, tipster: Tipster, reporter: str | None = None
+    case: UseCase,
+    draft: Draft,
+    tipster: Tipster,
+    reporter: str | None = None,
+    fallback_unit: int | None = None,
 ) -> tuple[Tip, list[Destination]]:
     """Store the tip; return it with where its card must go: the unit's group, or when no
     unit covers the commune or its province, every administrator. A tip is never dropped.
+
+    ``fallback_unit`` takes the tip when no unit covers the commune (an answer to an urgent
+    alert goes to the unit that sent it).
 
     ``reporter`` (a patrol member's name and team) marks a patrol incident: not anonymous,
     and held neither to the residents' hourly limit (``tips_per_hour``) nor for spam review.
@@ -147,7 +156,7 @@ async def submit(
             category=draft.category,
             commune_code=commune.code,
             province_code=commune.province_code,
-            unit_id=target.unit.id if target.unit else None,
+            unit_id=target.unit.id if target.unit else fallback_unit,
             latitude=draft.latitude,
             longitude=draft.longitude,
             occurred=draft.occurred,

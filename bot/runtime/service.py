@@ -93,6 +93,17 @@ class Service:
         await ensure_current(database)
         self.presence = Presence(database)  # tells `tinbao restore` a service runs here
         await self.presence.hold()
+        try:
+            await self._serve(database, keyring)
+        except BaseException:
+            # A start that fails (a refused token, a Bot API that never answers) lets go of
+            # what it holds: the presence lock's connection, then the pool.
+            await self.presence.release()
+            await database.close()
+            raise
+
+    async def _serve(self, database: Database, keyring: Keyring) -> None:
+        settings = self.settings
         self.storage = Storage(database, keyring)
         self.application = build_application(settings)
         await self._telegram("getMe", self.application.initialize)

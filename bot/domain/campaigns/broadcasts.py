@@ -35,6 +35,7 @@ from bot.domain.use_case import UseCase
 from storage.campaigns.campaigns import CAMPAIGN_PURPOSE, RunStats
 from storage.campaigns.models import Campaign, CampaignKind, CampaignRun, CampaignStatus
 from storage.outbox import Destination
+from storage.tips.tips import NO_TIP
 from storage.units.models import PoliceUnit
 from storage.uow import UnitOfWork
 
@@ -246,7 +247,7 @@ async def create(
         if draft.library_key
         else html.unescape(re.sub(r"<[^>]+>", "", text)).strip().splitlines()[0][:80]
     )
-    return await case.uow.campaigns.add(
+    campaign = await case.uow.campaigns.add(
         Campaign(
             title=title[:TITLE_LIMIT],
             library_key=draft.library_key,
@@ -268,6 +269,13 @@ async def create(
             radius_km=draft.radius_km if draft.audience == "near" else None,
         )
     )
+    if urgent:  # an alert reaches residents at once: who sent it is a link of the audit chain
+        actor = (
+            "admin" if authority.admin else f"unit:{authority.unit.id if authority.unit else '-'}"
+        )
+        note = f"campaign:{campaign.id}>{campaign.audience}:{campaign.area or '*'}"
+        await case.uow.tips.record(NO_TIP, "urgent_alert", actor, now, note)
+    return campaign
 
 
 CONTROLS: dict[str, tuple[str, ...]] = {

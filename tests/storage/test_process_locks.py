@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from storage.db import Database
-from storage.process_locks import Leadership
+from storage.process_locks import LOCK_KEYS, SENDER, Leadership
 
 
 @pytest.fixture
@@ -59,3 +59,47 @@ async def test_a_stop_during_an_acquire_still_releases_and_frees_the_lock(
     event.remove(engine, "before_cursor_execute", cancel_mid_statement)
     await first.release()
     assert await second.try_acquire()
+
+
+async def _terminate_lock_holder(database: Database, key: int) -> None:
+    """Cut the session holding the advisory lock ``key``, as a network blip or a restarted
+    pooler would."""
+    async with database.engine.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND granted AND classid = 0 AND objid::bigint = :key AND objsubid = 1"
+            ),
+            {"key": key},
+        )
+        await connection.commit()
+
+
+async def test_the_lock_is_no_longer_held_once_its_session_is_cut(
+    workers: tuple[Leadership, Leadership, Database],
+) -> None:
+    first, second, first_db = workers
+    if first_db.dialect != "postgresql":
+        pytest.skip("a flock cannot be taken from its living holder")
+    assert await first.try_acquire()
+    assert await first.still_held()
+    await _terminate_lock_holder(first_db, LOCK_KEYS[SENDER])
+    assert not await first.still_held()
+    assert await second.try_acquire()
+
+
+async def test_a_session_that_answers_but_no_longer_holds_the_lock_is_not_the_leader(
+    workers: tuple[Leadership, Leadership, Database],
+) -> None:
+    """A pooler may hand the leader's connection back on a backend that holds nothing: the
+    connection answers, the lock is not there."""
+    first, second, first_db = workers
+    if first_db.dialect != "postgresql":
+        pytest.skip("a flock cannot be taken from its living holder")
+    assert await first.try_acquire()
+    connection = first._connection  # the pooler swapping its backend
+    assert connection is not None
+    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEYS[SENDER]})
+    await connection.commit()
+    assert await second.try_acquire()
+    assert not await first.still_held()

@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 
 from storage.db import Database
 from storage.process_locks import LOCK_KEYS, SENDER, Leadership
+from tests.support.locks import terminate_lock_holder
 
 
 @pytest.fixture
@@ -61,20 +62,6 @@ async def test_a_stop_during_an_acquire_still_releases_and_frees_the_lock(
     assert await second.try_acquire()
 
 
-async def _terminate_lock_holder(database: Database, key: int) -> None:
-    """Cut the session holding the advisory lock ``key``, as a network blip or a restarted
-    pooler would."""
-    async with database.engine.connect() as connection:
-        await connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
-                " AND granted AND classid = 0 AND objid::bigint = :key AND objsubid = 1"
-            ),
-            {"key": key},
-        )
-        await connection.commit()
-
-
 async def test_the_lock_is_no_longer_held_once_its_session_is_cut(
     workers: tuple[Leadership, Leadership, Database],
 ) -> None:
@@ -83,7 +70,7 @@ async def test_the_lock_is_no_longer_held_once_its_session_is_cut(
         pytest.skip("a flock cannot be taken from its living holder")
     assert await first.try_acquire()
     assert await first.still_held()
-    await _terminate_lock_holder(first_db, LOCK_KEYS[SENDER])
+    assert await terminate_lock_holder(first_db.url, LOCK_KEYS[SENDER]) == 1
     assert not await first.still_held()
     assert await second.try_acquire()
 

@@ -249,7 +249,7 @@ class OutboxSender:
                 self._stopping = True
                 self._slots.release()
                 await self._release(ready[position:])
-                raise LockLost(self._storage.database.dialect)
+                raise LockLost("the sender lock is no longer this process's")
             task = asyncio.create_task(self._deliver(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from itertools import islice
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from aiohttp import web
 from sandbox.limits import Limits, RateLimiter, Refused
 from sandbox.params import Params, Uploads, read_params
 from sandbox.sending import Messaging
-from sandbox.world import ApiError, Chat, Topic, World
+from sandbox.world import ApiError, Chat, LimitedCall, Topic, World
 
 Method = Callable[[Params, Uploads], Awaitable[Any]]
 NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -168,6 +169,7 @@ class BotApi:
         world = self.world
         world.requests[method] += 1
         world.counters_signal.fire()
+        caller = request.match_info.get("caller", "")
         try:
             params, uploads = await read_params(request)
             self._injected_fault(method, params.get("chat_id"))
@@ -178,10 +180,16 @@ class BotApi:
         except ApiError as error:
             if error.code == 403:
                 world.forbidden += 1
+            self._note(caller, method, error.code)
             world.counters_signal.fire()
             return web.json_response(error.to_dict(), status=error.code)
+        self._note(caller, method, 200)
         world.counters_signal.fire()
         return web.json_response({"ok": True, "result": result})
+
+    def _note(self, caller: str, method: str, status: int) -> None:
+        if method in LIMITED_METHODS:
+            self.world.limited_calls.append(LimitedCall(time.monotonic(), caller, method, status))
 
     def _injected_fault(self, method: str, chat_id: object) -> None:
         """Fail the call if a test asked for faults on this method, to this chat or to any:

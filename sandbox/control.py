@@ -350,6 +350,7 @@ class Control:
     async def reset_counters(self, request: web.Request) -> web.Response:
         self.world.requests.clear()
         self.world.too_many.clear()
+        self.world.limited_calls.clear()
         self.world.forbidden = 0
         return _json({"ok": True})
 

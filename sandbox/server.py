@@ -81,6 +81,10 @@ class SandboxServer:
         app = web.Application(middlewares=[json_errors], client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self.api.handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self.api.download)
+        # The same API under a caller's name, so that calls of two bot processes can be told
+        # apart (``World.limited_calls``): point one at ``{url}/as/<name>``.
+        app.router.add_route("*", "/as/{caller}/bot{token}/{method}", self.api.handle)
+        app.router.add_get("/as/{caller}/file/bot{token}/{path:.+}", self.api.download)
         app.router.add_routes(self.control.routes())
         return app
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +19,7 @@ from sandbox.wakeup import Signal, wait_until
 
 # Update kinds a bot receives only when it asks for them by name in allowed_updates.
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+LIMITED_CALLS_KEPT = 100_000  # the latest limited calls, for tests; a long run forgets older
 
 
 class ApiError(Exception):
@@ -165,6 +166,18 @@ class Webhook:
     last_error_message: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LimitedCall:
+    """A call that counts against the flood limits, as the sandbox answered it: when (the
+    sandbox's monotonic clock), from which caller (the ``/as/{caller}`` prefix of its URL, ""
+    without one) and with which status — so a test can tell two bot processes apart."""
+
+    at: float
+    caller: str
+    method: str
+    status: int
+
+
 @dataclass(slots=True)
 class PendingUpdate:
     update_id: int
@@ -194,6 +207,7 @@ class World:
         self.scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.requests: Counter[str] = Counter()
         self.too_many: Counter[str] = Counter()
+        self.limited_calls: deque[LimitedCall] = deque(maxlen=LIMITED_CALLS_KEPT)
         self.forbidden = 0
         self.closing = False
         # (method in lower case, chat id or None for any chat) → calls left to fail

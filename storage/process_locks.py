@@ -8,7 +8,9 @@ over. On SQLite the lock is a file beside the database (``flock``), which the sy
 when its holder dies.
 
 A PostgreSQL restart ends the leader's session, and the lock with it: :meth:`still_held` tells
-the leader, which then steps back and tries to lead again.
+the leader, which then steps back and tries to lead again. It asks whether *this* backend still
+holds the lock (``pg_locks``), not merely whether the connection answers: a pooler may hand the
+connection back on a fresh backend that holds nothing while another worker took the lock.
 """
 
 from __future__ import annotations
@@ -32,6 +34,19 @@ LOCK_KEY = LOCK_KEYS[SENDER]
 
 log = logging.getLogger(__name__)
 
+# A bigint advisory key shows in pg_locks split in two: its high 32 bits as ``classid``, its
+# low 32 bits as ``objid``, and ``objsubid`` 1 (a pair of int4 keys would show 2).
+HOLDS_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+    " AND pid = pg_backend_pid() AND granted AND mode = 'ExclusiveLock'"
+    " AND classid::bigint = :classid AND objid::bigint = :objid AND objsubid = 1)"
+)
+
+
+def _lock_columns(key: int) -> dict[str, int]:
+    unsigned = key & 0xFFFFFFFFFFFFFFFF
+    return {"classid": unsigned >> 32, "objid": unsigned & 0xFFFFFFFF}
+
 
 class Leadership:
     def __init__(self, database: Database, role: str = SENDER) -> None:
@@ -40,6 +55,8 @@ class Leadership:
         self._key = LOCK_KEYS[role]
         self._connection: AsyncConnection | None = None
         self._file: int | None = None
+        # The leader's watch and the sender's fence both ask on the lock's one connection.
+        self._asking = asyncio.Lock()
 
     async def try_acquire(self) -> bool:
         if self._database.dialect != "postgresql":
@@ -54,21 +71,25 @@ class Leadership:
         return acquired
 
     async def still_held(self) -> bool:
-        """Whether the lock is still ours: on PostgreSQL, whether its session is alive."""
+        """Whether the lock is still ours: on PostgreSQL, whether this connection's backend
+        still holds the advisory lock. Cheap enough to ask a few times a second."""
         if self._database.dialect != "postgresql":
             return self._file is not None or self._lock_path() is None
-        connection = self._connection
-        if connection is None:
-            return False
-        try:
-            await connection.execute(text("SELECT 1"))
-            await connection.commit()
-            return True
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            await self.release()
-            return False
+        async with self._asking:
+            connection = self._connection
+            if connection is None:
+                return False
+            try:
+                result = await connection.execute(HOLDS_LOCK, _lock_columns(self._key))
+                held = bool(result.scalar())
+                await connection.commit()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                held = False
+            if not held:
+                await self.release()
+            return held
 
     def _lock_path(self) -> Path | None:
         database = make_url(self._database.url).database

@@ -19,6 +19,11 @@ LEADERSHIP_CHECK = 5.0  # how often the leader checks that its lock still stands
 FAILED, LOST = "failed", "lost"
 
 
+class LockLost(Exception):
+    """Raised by work that found, on its own check, that its role's lock is gone: it has
+    stopped at once, and the leader steps back as when its own watch finds the lock gone."""
+
+
 async def lead(
     leadership: Leadership,
     term: Callable[[], Coroutine[Any, Any, None]],
@@ -77,6 +82,10 @@ async def _while_held(
         done, _ = await asyncio.wait({work}, timeout=LEADERSHIP_CHECK)
         if done:
             error = None if work.cancelled() else work.exception()
+            if isinstance(error, LockLost):
+                log.warning("the %s lock is no longer held; stepping back", leadership.role)
+                await halt()
+                return LOST
             if error is not None and is_unavailable(error):
                 health.failed(error, leadership.role)
                 return FAILED

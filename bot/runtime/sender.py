@@ -15,12 +15,20 @@ sending while flood-limited is limited longer. So a 429, whatever chat it came f
 group, a campaign's subscriber), pauses the refused chat's queue *and all sending* for
 ``retry_after`` seconds of the service's clock: no call of any chat starts until it is over
 (calls already on the wire finish). Then the refused call goes first in its chat.
+
+**Fenced.** Only the holder of the sender lock may send, and a lock can go without warning (its
+database session cut, another worker taking it). So, given a ``fence``, the sender asks it
+before starting a call — at most every ``FENCE_CHECK`` seconds, a cheap query on the lock's own
+connection — and when it answers no, starts nothing more: the claimed calls go back to the
+queue and :class:`~bot.runtime.leading.LockLost` ends the run. Two senders thus never overlap
+by more than about ``FENCE_CHECK`` plus one call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +41,7 @@ from bot.domain.tips.dead_letters import DeadLetter, reached, returned
 from bot.domain.use_case import UseCase
 from bot.runtime.backoff import Backoff
 from bot.runtime.errors import GROUP_KINDS, Failure, Verdict, classify
+from bot.runtime.leading import LockLost
 from bot.runtime.limits import SendLimits
 from storage.db import is_unavailable
 from storage.models import OutboxStatus
@@ -52,6 +61,7 @@ BATCH_SECONDS = 0.5  # re-read the queue's heads after about this much sending
 IDLE_POLL = 1.0
 RECORD_RETRY = 0.5
 LANE_POLL = 0.05
+FENCE_CHECK = 0.25  # how stale the sender's knowledge that it holds the lock may be, seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +96,11 @@ class OutboxSender:
         clock: Clock,
         concurrency: int = 64,
         services: Services | None = None,
+        fence: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         """``services``: what passing on the messages refused for good needs (``dead_letters``);
-        without them a refusal is only recorded."""
+        without them a refusal is only recorded. ``fence``: whether this process still holds
+        the sender lock; without it the sender sends unchecked."""
         self._bot = bot
         self._services = services
         self._storage = storage
@@ -108,6 +120,8 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._fence = fence
+        self._fenced_at: float | None = None  # monotonic time the fence last said yes
         self.fatal: BaseException | None = None
 
     def wake(self) -> None:
@@ -231,11 +245,29 @@ class OutboxSender:
                 self._slots.release()
                 await self._release(ready[position:])
                 break
+            if not await self._still_ours():
+                self._stopping = True
+                self._slots.release()
+                await self._release(ready[position:])
+                raise LockLost("the sender lock is no longer this process's")
             task = asyncio.create_task(self._deliver(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
         return started
+
+    async def _still_ours(self) -> bool:
+        """Whether the sender lock is still this process's, asked of the fence at most every
+        FENCE_CHECK seconds."""
+        if self._fence is None:
+            return True
+        loop = asyncio.get_running_loop()
+        if self._fenced_at is not None and loop.time() - self._fenced_at < FENCE_CHECK:
+            return True
+        if not await self._fence():
+            return False
+        self._fenced_at = loop.time()
+        return True
 
     async def _release(self, unsent: list[Ready]) -> None:
         """Return claimed calls that were never sent (the sender is stopping)."""

@@ -112,11 +112,11 @@ class Service:
         self._register(self.application)
         await self._publish_commands()
         bot = self.application.bot
+        self.leadership = Leadership(database, SENDER)  # before the sender: it is its fence
         self.sender = self._new_sender()
         self.dispatcher = InboxDispatcher(
             self.storage, self.application, self.clock, settings.workers, self._wake_sender
         )
-        self.leadership = Leadership(database, SENDER)
         self.polling = Leadership(database, POLLER)
         self.scheduler = build_scheduler(JobEnv(self.storage, self.clock, self.services, settings))
         self.scheduler.add_listener(self._on_job_error, EVENT_JOB_ERROR)
@@ -178,6 +178,7 @@ class Service:
             ),
             self.clock,
             services=self.services,
+            fence=self.leadership.still_held,
         )
 
     def _wake_sender(self) -> None:

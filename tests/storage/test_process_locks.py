@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from storage.db import Database
-from storage.process_locks import Leadership
+from storage.process_locks import LOCK_KEYS, SENDER, Leadership
+from tests.support.locks import terminate_lock_holder
 
 
 @pytest.fixture
@@ -59,3 +60,33 @@ async def test_a_stop_during_an_acquire_still_releases_and_frees_the_lock(
     event.remove(engine, "before_cursor_execute", cancel_mid_statement)
     await first.release()
     assert await second.try_acquire()
+
+
+async def test_the_lock_is_no_longer_held_once_its_session_is_cut(
+    workers: tuple[Leadership, Leadership, Database],
+) -> None:
+    first, second, first_db = workers
+    if first_db.dialect != "postgresql":
+        pytest.skip("a flock cannot be taken from its living holder")
+    assert await first.try_acquire()
+    assert await first.still_held()
+    assert await terminate_lock_holder(first_db.url, LOCK_KEYS[SENDER]) == 1
+    assert not await first.still_held()
+    assert await second.try_acquire()
+
+
+async def test_a_session_that_answers_but_no_longer_holds_the_lock_is_not_the_leader(
+    workers: tuple[Leadership, Leadership, Database],
+) -> None:
+    """A pooler may hand the leader's connection back on a backend that holds nothing: the
+    connection answers, the lock is not there."""
+    first, second, first_db = workers
+    if first_db.dialect != "postgresql":
+        pytest.skip("a flock cannot be taken from its living holder")
+    assert await first.try_acquire()
+    connection = first._connection  # the pooler swapping its backend
+    assert connection is not None
+    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEYS[SENDER]})
+    await connection.commit()
+    assert await second.try_acquire()
+    assert not await first.still_held()

@@ -27,7 +27,7 @@ NO_QUIET_HOURS = "00:00-00:00"
 def settings_for(sandbox: Any, database_url: str, **overrides: Any) -> Settings:
     return load_settings(
         bot_token=sandbox.token,
-        telegram_api_url=sandbox.url,
+        telegram_api_url=overrides.pop("telegram_api_url", sandbox.url),
         database_url=database_url,
         secret_key=SECRET,
         poll_timeout=overrides.pop("poll_timeout", 5),

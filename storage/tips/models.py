@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum, nonmember
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, Text, false
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ROW_ID, UTCDateTime
@@ -28,6 +28,11 @@ class TipStatus(StrEnum):
     UNACKNOWLEDGED = nonmember((NEW, TRANSFERRED))
 
 
+# The open statuses spelled out, as the partial indexes of open tips and the queries that read
+# them both say it: a database uses a partial index only for a query that states its condition.
+OPEN_TIPS_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in TipStatus.OPEN))
+
+
 class Tip(SQLModel, table=True):
     """A resident's tip. The tipster is known only by a pseudonym and a sealed chat id."""
 
@@ -44,6 +49,25 @@ class Tip(SQLModel, table=True):
         Index("ix_tip_unit_created", "unit_id", "created_at"),
         # The retention job reads only the closed tips whose contact is still kept.
         Index("ix_tip_contact_due", "contact_erased_at", "closed_at"),
+        # The duplicate suggestion reads a commune's open tips of one category, newest first,
+        # back to a few days: only open tips are in it, so closed history costs nothing.
+        Index(
+            "ix_tip_open_alike",
+            "commune_code",
+            "category",
+            "created_at",
+            sqlite_where=text(OPEN_TIPS_SQL),
+            postgresql_where=text(OPEN_TIPS_SQL),
+        ),
+        # /queue reads a unit's open tips in its own order (when the unit got them), unsorted.
+        Index(
+            "ix_tip_open_queue",
+            "unit_id",
+            text("coalesce(received_at, created_at)"),
+            "id",
+            sqlite_where=text(OPEN_TIPS_SQL),
+            postgresql_where=text(OPEN_TIPS_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

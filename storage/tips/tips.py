@@ -6,7 +6,17 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from vn_text import fold
@@ -14,6 +24,16 @@ from vn_text import fold
 from bot.core.keyring import Keyring
 from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding, TipTrace
 from storage.upsert import insert_ignoring_conflicts, rowcount
+
+
+def _open() -> ColumnElement[bool]:
+    """The tip is open, with the statuses written into the SQL rather than bound: the partial
+    indexes of open tips (``ix_tip_open_alike``, ``ix_tip_open_queue``) are used only by a
+    query whose condition the database can see is theirs."""
+    return col(Tip.status).in_(
+        bindparam("open_statuses", list(TipStatus.OPEN), expanding=True, literal_execute=True)
+    )
+
 
 GENESIS = "0" * 64
 # The audit chain's links about no tip (an officer removed from a unit) carry this tip id.
@@ -179,7 +199,7 @@ class TipRepository:
         unit = col(Tip.unit_id).is_(None) if unit_id is None else col(Tip.unit_id) == unit_id
         statement = (
             select(Tip)
-            .where(unit, col(Tip.status).in_(TipStatus.OPEN), col(Tip.held).is_(False))
+            .where(unit, _open(), col(Tip.held).is_(False))
             .order_by(func.coalesce(col(Tip.received_at), col(Tip.created_at)), col(Tip.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
@@ -192,7 +212,7 @@ class TipRepository:
                 col(Tip.id) != tip.id,
                 col(Tip.commune_code) == tip.commune_code,
                 col(Tip.category) == tip.category,
-                col(Tip.status).in_(TipStatus.OPEN),
+                _open(),
                 col(Tip.held).is_(False),
                 col(Tip.created_at) >= since,
                 col(Tip.created_at) <= tip.created_at,

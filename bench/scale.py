@@ -91,7 +91,7 @@ async def settle_contacts(database: Database, keyring: Keyring, kept_days: int) 
                 "UPDATE tip SET tipster_chat = :empty, media = '[]', contact_erased_at = closed_at"
                 " WHERE contact_erased_at IS NULL AND closed_at <= :cutoff"
             ),
-            {"empty": b"", "cutoff": cutoff},
+            {"empty": b"", "cutoff": cutoff.replace(tzinfo=None)},  # stored as naive UTC,
         )
         kept = [
             int(row[0])
@@ -122,9 +122,13 @@ async def settle_monthly(database: Database, services: Any) -> None:
             text(
                 "INSERT INTO report_sent (unit_id, period, sent_at) "
                 "SELECT id, :period, :sent FROM police_unit WHERE id NOT IN "
-                "(SELECT unit_id FROM report_sent WHERE period = :period)"
+                "(SELECT unit_id FROM report_sent WHERE period = :again)"
             ),
-            {"period": period.key(), "sent": END - timedelta(days=29)},
+            {
+                "period": period.key(),
+                "again": period.key(),
+                "sent": (END - timedelta(days=29)).replace(tzinfo=None),
+            },
         )
 
 

@@ -35,6 +35,7 @@ from bot.core.keyring import Keyring
 from bot.domain.patrols import watch
 from bot.domain.patrols.summary import send_daily_summaries
 from bot.domain.reports.monthly import due_month
+from bot.domain.services import Services
 from bot.domain.tips.intake import TIPSTER_SEAL
 from bot.domain.tips.lifecycle import card_content, card_rest
 from bot.domain.tips.notices import similar_open_tips
@@ -110,7 +111,7 @@ async def settle_contacts(database: Database, keyring: Keyring, kept_days: int) 
     return len(kept)
 
 
-async def settle_monthly(database: Database, services: Any) -> None:
+async def settle_monthly(database: Database, services: Services) -> None:
     """Last month's report went to every unit when it fell due (weeks before the data's end),
     as the running service would have sent it: record it, so the check finds nothing due."""
     settings = services.settings

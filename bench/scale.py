@@ -1,0 +1,321 @@
+"""Time every periodic job and interactive query on a country's worth of tips (issue 16).
+
+Run: ``python bench/scale.py [--tips N]… [--database sqlite|postgresql|both] [--job-runs 20]
+[--query-runs 200] [--cache DIR] [--rebuild]``.
+
+The database is the one ``bench/reports.py`` builds (same generator, same SQLite cache). The
+clock is frozen at the data's end, the database's "now". Each periodic job is called as the
+scheduler calls it, through its own module in ``scheduler/``; a first untimed run catches up
+whatever the generated data left due (clocks, monthly reports), so the timed runs measure a
+tick when nothing new is due. Each interactive query is the real function on realistic
+arguments (the busiest unit, its newest open tip). Targets: interactive p99 < 20 ms, a periodic
+job < 100 ms when nothing is due, and the largest size within 2× of the smallest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from _common import machine, percentile
+from reports import END, build_postgresql, cached_sqlite
+from sqlalchemy import text
+
+from bot.core.clock import FrozenClock
+from bot.core.codes import normalize_code
+from bot.core.keyring import Keyring
+from bot.domain.patrols import watch
+from bot.domain.patrols.summary import send_daily_summaries
+from bot.domain.reports.monthly import due_month
+from bot.domain.services import Services
+from bot.domain.tips.intake import TIPSTER_SEAL
+from bot.domain.tips.lifecycle import card_content, card_rest
+from bot.domain.tips.notices import similar_open_tips
+from bot.domain.tips.search import find, read_query
+from bot.domain.units.communes import CommuneDirectory
+from bot.domain.use_case import UseCase
+from scheduler import campaigns, inbox_cleanup, patrols, report_requests, reports, retention
+from scheduler import tips as tip_jobs
+from scheduler.job_context import JobEnv
+from storage.db import Database
+from storage.tips.models import OPEN_TIPS_SQL
+from storage.uow import Storage
+from tests.support.postgres import ThrowawayPostgres
+from tests.support.service import SECRET
+from tests.support.use_cases import services_for
+
+SIZES = (100_000, 1_000_000)
+JOB_TARGET_MS = 100.0
+QUERY_TARGET_MS = 20.0
+CHAT_BASE = 1_000_000_000  # the tipsters' private chat ids: one per tip, above any group's
+GROWTH = 2.0  # the largest size's p99 over the smallest's
+
+Timed = Callable[[], Awaitable[Any]]
+
+
+def jobs(env: JobEnv) -> dict[str, Timed]:
+    """Each periodic job as its scheduler module runs it."""
+    return {
+        "tip clock sweep": lambda: tip_jobs.sweep_now(env),
+        "patrol watch tick": lambda: patrols.patrol_tick(env),
+        "  of it: the watch": lambda: watch.sweep(env.storage, env.services, env.clock.now()),
+        "  of it: daily patrol summary": lambda: send_daily_summaries(
+            env.storage, env.services, env.clock.now()
+        ),
+        "campaign tick": lambda: campaigns.tick_now(env),
+        "retention (contacts + outbox)": lambda: retention.forget_now(env),
+        "inbox purge": lambda: inbox_cleanup.purge_now(env),
+        "monthly report check": lambda: reports.monthly_tick(env),
+        "report requests": lambda: report_requests.make_asked_now(env),
+        "made reports purge": lambda: report_requests.purge_made(env),
+    }
+
+
+async def settle_contacts(database: Database, keyring: Keyring, kept_days: int) -> int:
+    """Put the tipsters' contacts in the state the running service would have left them: the
+    generator writes random bytes where a sealed chat id goes. Contacts of tips closed more
+    than ``kept_days`` ago are erased (as the hourly retention job did); every other tip gets
+    its chat id sealed with this bench's key, so a job that writes to a tipster can open it.
+    Returns how many contacts are kept."""
+    cutoff = END - timedelta(days=kept_days)
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE tip SET tipster_chat = :empty, media = '[]', contact_erased_at = closed_at"
+                " WHERE contact_erased_at IS NULL AND closed_at <= :cutoff"
+            ),
+            {"empty": b"", "cutoff": cutoff.replace(tzinfo=None)},  # stored as naive UTC,
+        )
+        kept = [
+            int(row[0])
+            for row in await connection.execute(
+                text("SELECT id FROM tip WHERE contact_erased_at IS NULL")
+            )
+        ]
+        if kept:
+            await connection.execute(
+                text("UPDATE tip SET tipster_chat = :chat WHERE id = :id"),
+                [
+                    {"id": tip_id, "chat": keyring.seal_json(CHAT_BASE + tip_id, TIPSTER_SEAL)}
+                    for tip_id in kept
+                ],
+            )
+    return len(kept)
+
+
+async def settle_monthly(database: Database, services: Services) -> None:
+    """Last month's report went to every unit when it fell due (weeks before the data's end),
+    as the running service would have sent it: record it, so the check finds nothing due."""
+    settings = services.settings
+    period = due_month(END, settings.monthly_report_day, settings.monthly_report_time)
+    if period is None:
+        return
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO report_sent (unit_id, period, sent_at) "
+                "SELECT id, :period, :sent FROM police_unit WHERE id NOT IN "
+                "(SELECT unit_id FROM report_sent WHERE period = :again)"
+            ),
+            {
+                "period": period.key(),
+                "again": period.key(),
+                "sent": (END - timedelta(days=29)).replace(tzinfo=None),
+            },
+        )
+
+
+async def busiest(database: Database) -> tuple[int, str, str]:
+    """The unit with the most open tips, the code of its newest open tip and a word to find."""
+    async with database.engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text(
+                    f"SELECT unit_id FROM tip WHERE {OPEN_TIPS_SQL} AND unit_id IS NOT NULL "
+                    "GROUP BY unit_id ORDER BY count(*) DESC, unit_id LIMIT 1"
+                )
+            )
+        ).first()
+        if row is None:  # nothing open: the unit with the most tips
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT unit_id FROM tip WHERE unit_id IS NOT NULL "
+                        "GROUP BY unit_id ORDER BY count(*) DESC, unit_id LIMIT 1"
+                    )
+                )
+            ).one()
+        unit_id = int(row[0])
+        code = (
+            await connection.execute(
+                text("SELECT code FROM tip WHERE unit_id = :unit ORDER BY created_at DESC LIMIT 1"),
+                {"unit": unit_id},
+            )
+        ).scalar_one()
+    return unit_id, str(code), "trộm xe máy"
+
+
+def queries(storage: Storage, env: JobEnv, unit_id: int, code: str, words: str) -> dict[str, Timed]:
+    """Each interactive query, in its own transaction as a handler has one."""
+
+    async def alike() -> Any:
+        async with storage.transaction() as uow:
+            tip = await uow.tips.by_code(code)
+            assert tip is not None
+            return await similar_open_tips(uow, tip)
+
+    async def queue() -> Any:
+        async with storage.transaction() as uow:
+            return await uow.tips.open_of_unit(unit_id)
+
+    async def search(query_text: str) -> Any:
+        async with storage.transaction() as uow:
+            unit = await uow.units.get(unit_id)
+            assert unit is not None
+            query = read_query(query_text, END)
+            assert query is not None
+            return await find(uow, unit, query)
+
+    async def card() -> Any:
+        async with storage.transaction() as uow:
+            tip = await uow.tips.by_code(normalize_code(code)[:8])
+            assert tip is not None
+            case = UseCase(env.services, uow, END)
+            return await card_content(case, tip), await card_rest(case, tip)
+
+    day = END.strftime("%d/%m/%Y")
+    return {
+        "duplicate suggestion": alike,
+        "/queue (busiest unit)": queue,
+        f"/find {words}": lambda: search(words),
+        f"/find {day}": lambda: search(day),
+        "/find CODE": lambda: search(code),
+        "/tip CODE (card)": card,
+    }
+
+
+async def time_all(calls: dict[str, Timed], runs: int) -> dict[str, tuple[float, float]]:
+    """p50 and p99 in ms of ``runs`` timed calls of each, after one untimed catch-up call."""
+    figures: dict[str, tuple[float, float]] = {}
+    for name, call in calls.items():
+        began = time.perf_counter()
+        await call()
+        print(f"    {name}: catch-up run {time.perf_counter() - began:.2f} s", flush=True)
+        samples = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            await call()
+            samples.append((time.perf_counter() - began) * 1000)
+        figures[name] = (percentile(samples, 0.5), percentile(samples, 0.99))
+    return figures
+
+
+async def measure(url: str, job_runs: int, query_runs: int) -> dict[str, dict[str, Any]]:
+    keyring = Keyring(SECRET.encode())
+    services = services_for(keyring)
+    storage = Storage(Database(url), keyring)
+    env = JobEnv(storage, FrozenClock(END), services, services.settings)
+    try:
+        kept = await settle_contacts(
+            storage.database, keyring, services.settings.contact_retention_days
+        )
+        await settle_monthly(storage.database, services)
+        print(f"    {kept:,} tipster contacts kept (closed within retention, or open)")
+        unit_id, code, words = await busiest(storage.database)
+        return {
+            "jobs": await time_all(jobs(env), job_runs),
+            "queries": await time_all(queries(storage, env, unit_id, code, words), query_runs),
+        }
+    finally:
+        await storage.close()
+
+
+def show(database: str, tips: int, result: dict[str, dict[str, tuple[float, float]]]) -> bool:
+    ok = True
+    print(f"  {database} {tips:,} tips")
+    print(f"    {'':<32} {'p50 ms':>9} {'p99 ms':>9}  target")
+    for kind, target in (("jobs", JOB_TARGET_MS), ("queries", QUERY_TARGET_MS)):
+        for name, (p50, p99) in result[kind].items():
+            passed = p99 < target
+            ok = ok and passed
+            verdict = "PASS" if passed else "FAIL"
+            print(f"    {name:<32} {p50:>9.1f} {p99:>9.1f}  p99 < {target:.0f} ms: {verdict}")
+    return ok
+
+
+def growth(database: str, results: dict[int, dict[str, Any]]) -> bool:
+    """The largest size's p99 within ``GROWTH`` times the smallest's, for each figure."""
+    if len(results) < 2:
+        return True
+    small, large = min(results), max(results)
+    ok = True
+    print(f"  {database} p99 at {large:,} over {small:,} tips (target < {GROWTH:.0f}x)")
+    for kind in ("jobs", "queries"):
+        for name, (_, p99) in results[large][kind].items():
+            ratio = p99 / max(results[small][kind][name][1], 1e-6)
+            passed = ratio < GROWTH
+            ok = ok and passed
+            print(f"    {name:<32} {ratio:>6.2f}x  {'PASS' if passed else 'FAIL'}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tips", type=int, action="append", help="tips in the database")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--job-runs", type=int, default=20, help="timed runs of each job")
+    parser.add_argument("--query-runs", type=int, default=200, help="timed runs of each query")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="where SQLite databases are kept (as reports.py)"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="build cached databases again")
+    args = parser.parse_args(argv)
+    sizes = sorted(set(args.tips or SIZES))
+    if any(size < 1 for size in sizes) or args.job_runs < 1 or args.query_runs < 1:
+        parser.error("--tips, --job-runs and --query-runs must be at least 1")
+    cache = args.cache or Path(tempfile.gettempdir()) / "tinbao-bench-reports"
+    databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    directory = CommuneDirectory.load()
+    print(f"machine: {machine()}")
+    print(
+        f"periodic jobs ({args.job_runs} runs) and interactive queries ({args.query_runs} runs) "
+        f"at {END:%Y-%m-%d %H:%M} UTC; sizes {', '.join(f'{s:,}' for s in sizes)} tips"
+    )
+    ok = True
+    with ExitStack() as stack:
+        for database in databases:
+            results: dict[int, dict[str, Any]] = {}
+            cluster = None
+            if database == "postgresql":
+                cluster = stack.enter_context(ThrowawayPostgres())
+            for tips in sizes:
+                if cluster is None:
+                    # a copy: the jobs write (catch-up, run records), the cache stays as built
+                    built = cached_sqlite(tips, cache, args.rebuild, directory)
+                    path = built.with_name(f"scale-{built.name}")
+                    shutil.copyfile(built, path)
+                    url = f"sqlite+aiosqlite:///{path}"
+                else:
+                    url = cluster.create_database(f"scale_{tips}")
+                    seconds = asyncio.run(build_postgresql(url, tips, directory))
+                    print(f"  {tips:>9,} tips: built PostgreSQL database in {seconds:.1f} s")
+                results[tips] = asyncio.run(measure(url, args.job_runs, args.query_runs))
+                ok = show(database, tips, results[tips]) and ok
+            ok = growth(database, results) and ok
+    print(
+        f"targets (jobs < {JOB_TARGET_MS:.0f} ms, queries p99 < {QUERY_TARGET_MS:.0f} ms, "
+        f"growth < {GROWTH:.0f}x): {'MET' if ok else 'MISSED'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

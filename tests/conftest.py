@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 
 from bot.core.keyring import Keyring
+from sandbox.server import SandboxServer
 from storage.db import Database
 from storage.schema import upgrade
 from storage.uow import Storage
+from tests.support.cli import operator_shell
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.service import SECRET as TEST_SECRET
 
@@ -114,3 +116,25 @@ async def storage(database_url: str, keyring: Keyring) -> AsyncIterator[Storage]
     store = Storage(Database(database_url), keyring)
     yield store
     await store.close()
+
+
+@pytest.fixture
+def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``tinbao`` in this process, as an operator's shell on the test's database (a test file
+    that needs more settings defines its own)."""
+    operator_shell(monkeypatch, tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def bot_operator(
+    sandbox: SandboxServer, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same shell, whose settings also name the bot's token and its Bot API server: the
+    test's sandbox."""
+    operator_shell(
+        monkeypatch,
+        tmp_path,
+        database_url=database_url,
+        bot_token=sandbox.token,
+        telegram_api_url=sandbox.url,
+    )

@@ -16,10 +16,16 @@ from bot.domain.campaigns.broadcasts import Authority
 from bot.domain.units.setup import add_commune_unit
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.campaigns import BEN_THANH, HOAN_KIEM, add_subscribers, officer, urgent_alert
+from tests.support.campaigns import (
+    BEN_THANH,
+    HOAN_KIEM,
+    add_subscribers,
+    ben_thanh_officer,
+    urgent_alert,
+)
 from tests.support.people import resident
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, link_commune, police_group
+from tests.support.tips import FAST, FAST_SERVICE, police_group
 from tests.support.use_cases import use_case
 
 CAU_ONG_LANH = "26758"  # 1.3 km from Bến Thành's centre
@@ -127,9 +133,7 @@ async def test_a_chief_sends_an_urgent_alert_around_a_point_through_the_wizard(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     client = sandbox.client
-    group = await client.create_group("CA Bến Thành")
-    unit_id = await link_commune(storage, group["id"])
-    chief = await officer(storage, client, unit_id, "chief")
+    chief, _ = await ben_thanh_officer(storage, client, "chief")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         await chief.say("/campaign")
         await chief.press("Cảnh báo khẩn")

@@ -9,10 +9,10 @@ import pytest
 
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.campaigns import officer
+from tests.support.campaigns import ben_thanh_officer
 from tests.support.people import Person
 from tests.support.service import running_service
-from tests.support.tips import FAST, FAST_SERVICE, link_commune
+from tests.support.tips import FAST, FAST_SERVICE
 
 
 @pytest.fixture
@@ -24,9 +24,7 @@ async def test_a_unit_chief_may_target_only_the_unit_s_communes(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     client = sandbox.client
-    group = await client.create_group("CA Bến Thành")
-    unit_id = await link_commune(storage, group["id"])
-    chief = await officer(storage, client, unit_id, "chief")
+    chief, unit_id = await ben_thanh_officer(storage, client, "chief")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         await chief.say("/campaign")
         [hint] = await chief.say("gửi cho cả tỉnh")  # typed where a button is expected
@@ -55,9 +53,7 @@ async def test_an_officer_who_is_not_chief_cannot_create_campaigns(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     client = sandbox.client
-    group = await client.create_group("CA Bến Thành")
-    unit_id = await link_commune(storage, group["id"])
-    plain = await officer(storage, client, unit_id, "officer")
+    plain, _ = await ben_thanh_officer(storage, client, "officer")
     async with running_service(sandbox, database_url, **FAST_SERVICE):
         [answer] = await plain.say("/campaign")
         assert "Chỉ quản trị viên và chỉ huy" in answer["text"]

@@ -33,20 +33,6 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 
 
 @pytest.fixture
-def operator(
-    sandbox: SandboxServer, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A monitoring system's shell: the service's settings, the sandbox as the Bot API."""
-    operator_shell(
-        monkeypatch,
-        tmp_path,
-        database_url=database_url,
-        bot_token=sandbox.token,
-        telegram_api_url=sandbox.url,
-    )
-
-
-@pytest.fixture
 async def group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
     return await linked_group(sandbox.client, storage)
 
@@ -84,7 +70,7 @@ def line_with(out: str, text: str) -> str:
 
 
 async def test_a_healthy_service_gets_every_line_checked_and_exit_0(
-    group: dict[str, Any], swept: None, operator: None, capsys: pytest.CaptureFixture[str]
+    group: dict[str, Any], swept: None, bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = await tinbao(capsys, "doctor")
     assert (code, err) == (0, ""), out
@@ -105,7 +91,7 @@ async def test_a_unit_whose_group_removed_the_bot_is_a_cross_and_exit_1(
     sandbox: SandboxServer,
     group: dict[str, Any],
     swept: None,
-    operator: None,
+    bot_operator: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await sandbox.client.remove_bot(group["id"])
@@ -121,7 +107,7 @@ async def test_a_failed_outbox_message_is_a_cross(
     database_url: str,
     group: dict[str, Any],
     swept: None,
-    operator: None,
+    bot_operator: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await sandbox.client.fail_next(
@@ -155,7 +141,7 @@ async def test_without_a_token_the_bot_api_line_says_it_was_skipped(
 
 
 async def test_clocks_never_swept_are_a_cross(
-    group: dict[str, Any], operator: None, capsys: pytest.CaptureFixture[str]
+    group: dict[str, Any], bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = await tinbao(capsys, "doctor")
     assert code == 1
@@ -163,7 +149,7 @@ async def test_clocks_never_swept_are_a_cross(
 
 
 async def test_clocks_swept_more_than_three_periods_ago_are_a_cross(
-    storage: Storage, group: dict[str, Any], operator: None, capsys: pytest.CaptureFixture[str]
+    storage: Storage, group: dict[str, Any], bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     period = load_settings(secret_key=SECRET).clock_sweep_seconds
     await record_run(
@@ -192,7 +178,7 @@ async def test_json_says_ok_and_each_check_for_a_monitoring_system(
     sandbox: SandboxServer,
     group: dict[str, Any],
     swept: None,
-    operator: None,
+    bot_operator: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert json.loads((await tinbao(capsys, "doctor", "--json"))[1])["ok"] is True
@@ -212,29 +198,25 @@ async def queue_for(storage: Storage, group: dict[str, Any], minutes_ago: int) -
         await uow.outbox.enqueue(destination, "sendMessage", {"text": "Xin chào"}, queued)
 
 
-async def test_a_message_waiting_a_few_minutes_is_still_fine(
+@pytest.mark.parametrize(
+    ("minutes", "exit_code", "line"),
+    [
+        (2, 0, "✓ Hộp thư đi: tin chờ lâu nhất đã 2 phút."),
+        (12, 1, "✗ Hộp thư đi: tin chờ lâu nhất đã 12 phút (quá 5 phút)"),
+    ],
+    ids=["a few minutes is still fine", "over five minutes is a cross"],
+)
+async def test_the_oldest_waiting_message_is_a_cross_after_five_minutes(
     storage: Storage,
     group: dict[str, Any],
     swept: None,
-    operator: None,
+    bot_operator: None,
     capsys: pytest.CaptureFixture[str],
+    minutes: int,
+    exit_code: int,
+    line: str,
 ) -> None:
-    await queue_for(storage, group, minutes_ago=2)
+    await queue_for(storage, group, minutes_ago=minutes)
     code, out, _ = await tinbao(capsys, "doctor")
-    assert code == 0, out
-    assert line_with(out, "tin chờ lâu nhất") == "✓ Hộp thư đi: tin chờ lâu nhất đã 2 phút."
-
-
-async def test_a_message_waiting_more_than_five_minutes_is_a_cross(
-    storage: Storage,
-    group: dict[str, Any],
-    swept: None,
-    operator: None,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    await queue_for(storage, group, minutes_ago=12)
-    code, out, _ = await tinbao(capsys, "doctor")
-    assert code == 1
-    assert line_with(out, "tin chờ lâu nhất").startswith(
-        "✗ Hộp thư đi: tin chờ lâu nhất đã 12 phút (quá 5 phút)"
-    )
+    assert code == exit_code, out
+    assert line_with(out, "tin chờ lâu nhất").startswith(line)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.cli import operator_shell, tinbao
+from tests.support.cli import tinbao
 from tests.support.patrols import (
     GATE,
     Patrol,
@@ -29,12 +28,6 @@ from tests.support.tips import FAST, FAST_SERVICE
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
-
-
-@pytest.fixture
-def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """``tinbao`` in this process, on the service's database."""
-    operator_shell(monkeypatch, tmp_path, database_url=database_url)
 
 
 @asynccontextmanager

@@ -68,16 +68,22 @@ async def everyone_caught_up(*people: Person) -> None:
         await person.catch_up()
 
 
+async def raise_sos(scene: Patrol, *watchers: Person) -> list[dict[str, Any]]:
+    """The member starts a shift, shares a live location at SEEN_AT and presses SOS, once the
+    ``watchers`` have read what came before; the member's answer to the press."""
+    await start_shift(scene.member)
+    await scene.member.share_live_location(*SEEN_AT)
+    await everyone_caught_up(*watchers)
+    return await scene.member.press("SOS")
+
+
 async def test_one_press_alerts_leaders_members_on_shift_and_the_group_with_the_position(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, _clock, _service):
         other = await second_member(scene)
         await start_shift(other)
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader, other, scene.officer)
-        [raised] = await scene.member.press("SOS")
+        [raised] = await raise_sos(scene, scene.leader, other, scene.officer)
         to_leader, leader_pin = await scene.leader._answers(2)
         to_other, other_pin = await other._answers(2)
         to_group, group_pin = await scene.officer._answers(2)
@@ -118,10 +124,7 @@ async def test_unowned_it_repeats_each_minute_and_reaches_the_province_once_acro
 ) -> None:
     province_group, province = await add_group(sandbox, storage, "CA Tỉnh", province=True)
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader, scene.officer)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader, scene.officer)
         await scene.leader._answers(2)
         await tick(service, clock, 30)
         await tick(service, clock, 30)  # one minute
@@ -153,10 +156,7 @@ async def test_im_going_shows_the_owner_to_all_stops_the_repeats_and_a_second_pr
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader, scene.officer)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader, scene.officer)
         await scene.leader._answers(2)
         await scene.officer._answers(2)
         taken = await scene.leader.press("Tôi đến ngay", expect=2)
@@ -181,10 +181,7 @@ async def test_the_member_cancels_a_false_alarm_and_everyone_is_told(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader, scene.officer)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader, scene.officer)
         await scene.officer._answers(2)
         await scene.leader._answers(2)
         await scene.member.press("Huỷ — báo nhầm")
@@ -201,10 +198,7 @@ async def test_the_owner_closes_it_with_a_note_in_reply_to_the_prompt_and_everyo
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, _clock, _service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader, scene.officer)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader, scene.officer)
         await scene.leader._answers(2)
         await scene.officer._answers(2)
         await scene.officer.press("Tôi đến ngay", expect=2)  # the owner line, the close button
@@ -228,10 +222,7 @@ async def test_a_leader_who_took_it_closes_it_in_private_by_reply_only_the_owner
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, _clock, _service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader, scene.officer)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader, scene.officer)
         await scene.leader._answers(2)
         await scene.leader.press("Tôi đến ngay", expect=2)
         await scene.officer._answers(3)  # the alert, its pin, who took it
@@ -249,10 +240,7 @@ async def test_the_daily_summary_lists_the_days_sos_with_its_owner_and_outcome(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.officer)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.officer)
         await scene.officer._answers(2)
         await scene.officer.press("Tôi đến ngay", expect=2)
         await scene.officer.say("/sos_close Chỉ là chó dữ, đã ổn", expect=2)
@@ -280,9 +268,7 @@ async def test_a_forged_or_foreign_button_changes_nothing(
     sandbox: SandboxServer, database_url: str, storage: Storage
 ) -> None:
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, _, _):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await scene.member.press("SOS")
+        await raise_sos(scene)
         alert_id = (await alert_row(storage)).id or 0
         stranger = await resident(sandbox.client, first_name="Người lạ")
         [hello] = await stranger.say("/start")
@@ -312,10 +298,7 @@ async def test_the_scheduler_repeats_an_untaken_alert_by_itself(
     settings = {**FAST_SERVICE, "sos_repeat_seconds": 6}  # the watch then runs every second
     async with running_service(sandbox, database_url, clock, **settings):
         await join_team(scene, code)
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader)
         await scene.leader._answers(2)
         clock.advance(timedelta(seconds=6))
         repeat, _ = await scene.leader._answers(2)  # no test calls the sweep here
@@ -344,10 +327,7 @@ async def test_once_escalated_an_officer_of_the_province_may_take_it(
 ) -> None:
     _, province = await add_group(sandbox, storage, "CA Tỉnh", province=True)
     async with patrol_on_duty(sandbox, storage, database_url) as (scene, clock, service):
-        await start_shift(scene.member)
-        await scene.member.share_live_location(*SEEN_AT)
-        await everyone_caught_up(scene.leader)
-        await scene.member.press("SOS")
+        await raise_sos(scene, scene.leader)
         await tick(service, clock, 180)
         await province._answers(2)  # the escalation and its pin
         taken = await province.press("Tôi đến ngay", expect=2)

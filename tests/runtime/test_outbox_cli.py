@@ -4,14 +4,13 @@ learning who it was for, and sends it again once the cause is fixed."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.cli import operator_shell, tinbao
+from tests.support.cli import tinbao
 from tests.support.people import Person, resident
 from tests.support.service import running_service
 from tests.support.tips import FAST, FAST_SERVICE, TIP_CODE, linked_group
@@ -29,12 +28,6 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
 @pytest.fixture
 async def group(sandbox: SandboxServer, storage: Storage) -> dict[str, Any]:
     return await linked_group(sandbox.client, storage)
-
-
-@pytest.fixture
-def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """``tinbao`` in this process, on the service's database."""
-    operator_shell(monkeypatch, tmp_path, database_url=database_url)
 
 
 async def file_located_tip(lan: Person) -> str:

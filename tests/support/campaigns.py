@@ -14,6 +14,7 @@ from storage.campaigns.models import Campaign, CampaignKind
 from storage.outbox import Destination
 from storage.uow import Storage
 from tests.support.people import Person, resident
+from tests.support.tips import link_commune
 from tests.support.use_cases import use_case
 
 BEN_THANH, HOAN_KIEM = "26743", "00070"
@@ -86,3 +87,11 @@ async def officer(storage: Storage, client: Any, unit_id: int, role: str) -> Per
         code = await invite_officer(case, unit_id, role=role)
         await join(case, code, person.id, "Cán bộ")
     return person
+
+
+async def ben_thanh_officer(storage: Storage, client: Any, role: str) -> tuple[Person, int]:
+    """A police group linked to Phường Bến Thành, and an officer (or chief) of its unit; the
+    person and the unit's id."""
+    group = await client.create_group("CA Bến Thành")
+    unit_id = await link_commune(storage, group["id"])
+    return await officer(storage, client, unit_id, role), unit_id

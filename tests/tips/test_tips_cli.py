@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from storage.tips.models import TipStatus
 from storage.uow import Storage
-from tests.support.cli import operator_shell, tinbao
+from tests.support.cli import tinbao
 from tests.support.tip_rows import WHEN, stored_tip
 from tests.support.tips import link_commune, register_officer
 
 CODES = [f"ABCDEF{n}{m}" for n in "2345" for m in "6789"]  # 16 valid codes
-
-
-@pytest.fixture
-def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    operator_shell(monkeypatch, tmp_path, database_url=database_url)
 
 
 def refusal(result: tuple[int, str, str]) -> str:

@@ -4,7 +4,6 @@ tinbao officer list|remove and tinbao invite list|revoke, on the service's datab
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +15,12 @@ from bot.domain.tips.lifecycle import act
 from bot.domain.units.setup import add_commune_unit, add_province_unit, invite_officer, join
 from storage.tips.models import Tip
 from storage.uow import Storage
-from tests.support.cli import operator_shell, tinbao
+from tests.support.cli import tinbao
 from tests.support.use_cases import use_case
 
 BEN_THANH, SAI_GON = "26743", "26740"
 MINH, LAN, HUNG = 7_000_001, 7_000_002, 7_000_003
 ADMIN = 9_000_021
-
-
-@pytest.fixture
-def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """``tinbao`` in this process, on the test's database."""
-    operator_shell(monkeypatch, tmp_path, database_url=database_url)
 
 
 async def commune_unit(storage: Storage, chat_id: int = -1001, commune: str = BEN_THANH) -> int:

@@ -3,7 +3,6 @@ console while the service runs, and what a chief's /join answer says."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from bot.domain.tips.lifecycle import act
 from bot.domain.units.setup import add_province_unit, invite_officer
 from sandbox.server import SandboxServer
 from storage.uow import Storage
-from tests.support.cli import operator_shell, tinbao
+from tests.support.cli import tinbao
 from tests.support.people import Person, resident
 from tests.support.police import Desk, buttons, is_card
 from tests.support.service import running_service
@@ -23,12 +22,6 @@ from tests.support.use_cases import use_case
 @pytest.fixture
 async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
-
-
-@pytest.fixture
-def operator(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """``tinbao`` in this process, on the service's database."""
-    operator_shell(monkeypatch, tmp_path, database_url=database_url)
 
 
 async def assign(storage: Storage, code: str, officer: Person) -> None:

@@ -22,20 +22,6 @@ async def sandbox(sandbox_factory: Any) -> SandboxServer:
     return await sandbox_factory(limits=FAST)
 
 
-@pytest.fixture
-def operator(
-    sandbox: SandboxServer, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """An operator whose settings name the bot's token and Bot API server (the sandbox)."""
-    operator_shell(
-        monkeypatch,
-        tmp_path,
-        database_url=database_url,
-        bot_token=sandbox.token,
-        telegram_api_url=sandbox.url,
-    )
-
-
 async def add_unit(capsys: pytest.CaptureFixture[str], chat_id: int) -> tuple[int, str, str]:
     return await tinbao(capsys, "unit", "add", "--commune", "26743", "--chat", str(chat_id))
 
@@ -48,7 +34,7 @@ def refusal(result: tuple[int, str, str]) -> str:
 
 
 async def test_a_group_the_bot_may_post_in_becomes_a_unit(
-    sandbox: SandboxServer, operator: None, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer, bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     group = await sandbox.client.create_group("CA Bến Thành")
     code, out, err = await add_unit(capsys, group["id"])
@@ -57,7 +43,7 @@ async def test_a_group_the_bot_may_post_in_becomes_a_unit(
 
 
 async def test_a_person_s_id_is_refused_as_a_unit_s_chat(
-    sandbox: SandboxServer, operator: None, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer, bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lan = await resident(sandbox.client)
     line = refusal(await add_unit(capsys, lan.id))
@@ -65,14 +51,14 @@ async def test_a_person_s_id_is_refused_as_a_unit_s_chat(
 
 
 async def test_a_group_the_bot_is_not_in_is_refused(
-    operator: None, capsys: pytest.CaptureFixture[str]
+    bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     line = refusal(await add_unit(capsys, -1009999999))
     assert "hãy thêm bot vào nhóm" in line
 
 
 async def test_a_group_that_removed_the_bot_is_refused(
-    sandbox: SandboxServer, operator: None, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer, bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     group = await sandbox.client.create_group("CA Bến Thành")
     await sandbox.client.remove_bot(group["id"])
@@ -87,7 +73,7 @@ async def test_a_group_that_removed_the_bot_is_refused(
 )
 async def test_a_group_where_the_bot_may_not_post_is_refused(
     sandbox: SandboxServer,
-    operator: None,
+    bot_operator: None,
     capsys: pytest.CaptureFixture[str],
     group: dict[str, Any],
 ) -> None:
@@ -97,7 +83,7 @@ async def test_a_group_where_the_bot_may_not_post_is_refused(
 
 
 async def test_an_administrator_bot_may_post_where_members_may_not(
-    sandbox: SandboxServer, operator: None, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer, bot_operator: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     chat = await sandbox.client.create_group(
         "CA Bến Thành", bot_status="administrator", members_may_send=False

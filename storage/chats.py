@@ -1,4 +1,11 @@
-"""Chat profiles: language and blocked state, keyed by the chat's pseudonym."""
+"""Chat profiles: language and blocked state, keyed by the chat's pseudonym.
+
+Nearly every update reads its chat's profile more than once (the dispatcher asks whether the
+chat was blocked, each handler asks its language, ``/language`` writes it). The session's identity
+map holds unchanged rows only weakly, so each of those reads went back to the database; the
+repository, which lives as long as its transaction, keeps what it read (absent rows too), and
+every later read in the same transaction is answered from memory. Only this repository writes
+``chat_profile``, so what it keeps cannot go stale within the transaction."""
 
 from __future__ import annotations
 
@@ -15,9 +22,12 @@ from storage.upsert import rowcount
 class ChatProfileRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._read: dict[str, ChatProfile | None] = {}
 
     async def get(self, lane: str) -> ChatProfile | None:
-        return await self._session.get(ChatProfile, lane)
+        if lane not in self._read:
+            self._read[lane] = await self._session.get(ChatProfile, lane)
+        return self._read[lane]
 
     async def language(self, lane: str) -> str | None:
         profile = await self.get(lane)
@@ -43,6 +53,7 @@ class ChatProfileRepository:
         result = await self._session.execute(
             delete(ChatProfile).where(col(ChatProfile.lane) == lane)
         )
+        self._read[lane] = None
         return rowcount(result) > 0
 
     async def _profile(self, lane: str, now: datetime) -> ChatProfile:
@@ -50,4 +61,5 @@ class ChatProfileRepository:
         if profile is None:
             profile = ChatProfile(lane=lane, updated_at=now)
             self._session.add(profile)
+            self._read[lane] = profile
         return profile

@@ -110,8 +110,7 @@ class PatrolEvent(SQLModel, table=True):
     missed, end, auto_end."""
 
     __tablename__ = "patrol_event"
-    # A team's events of a day, in order, for its summary (the id orders events of one moment).
-    __table_args__ = (Index("ix_patrol_event_team_at", "team_id", "at", "id"),)
+    __table_args__ = (Index("ix_patrol_event_team_at", "team_id", "at"),)
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
     team_id: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -127,6 +126,9 @@ class PatrolSummarySent(SQLModel, table=True):
     """A unit's daily summary of a day was sent; a restart or a second worker sends no other."""
 
     __tablename__ = "patrol_summary_sent"
+    # The units already sent a day's summary, whichever way the planner joins them to the teams:
+    # that day's rows only, never the days before.
+    __table_args__ = (Index("ix_patrol_summary_sent_day", "day", "unit_id"),)
 
     unit_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     day: str = Field(primary_key=True, max_length=10, description="Local date, YYYY-MM-DD.")
@@ -141,7 +143,7 @@ class SosAlert(SQLModel, table=True):
 
     __tablename__ = "sos_alert"
     __table_args__ = (
-        Index("ix_sos_alert_team_created", "team_id", "created_at", "id"),
+        Index("ix_sos_alert_team_created", "team_id", "created_at"),
         Index("ix_sos_alert_member", "member_id", "closed_at"),
         # The SOS watch reads only the alerts nobody has taken and that still run.
         Index(

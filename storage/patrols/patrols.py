@@ -196,12 +196,12 @@ class PatrolRepository:
         return (await self._session.execute(statement.limit(1))).scalar_one_or_none()
 
     async def due_shifts(self, now: datetime, limit: int) -> list[PatrolShift]:
-        """Up to ``limit`` shifts the watch has to act on at ``now``, the longest due first,
-        read through the partial index of watched shifts."""
+        """Up to ``limit`` shifts the watch has to act on at ``now``, read through the partial
+        index of watched shifts. In no order, so nothing is sorted: the watch stores a later
+        moment (or none) on each it read, so its next batch reads the others."""
         statement = (
             select(PatrolShift)
             .where(text(WATCHED_SQL), col(PatrolShift.watch_due_at) <= now)
-            .order_by(col(PatrolShift.watch_due_at))
             .limit(limit)
         )
         return list((await self._session.execute(statement)).scalars())

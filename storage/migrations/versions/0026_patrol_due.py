@@ -1,7 +1,7 @@
 """Patrol periodic work proportional to what is due: each open shift stores when the watch
 next acts on it (``watch_due_at``, in a partial index of the shifts still watched); the SOS
-watch reads the alerts nobody has taken through a partial index; a team's events and alerts of
-a day are read in order through their team's index, which now ends with the id.
+watch reads the alerts nobody has taken through a partial index; the units already sent a
+day's summary are read by day, never the days before.
 
 Every shift open at the upgrade is due at once (its start), so the watch's first run works out
 its real moment in batches and nothing that fell due is lost.
@@ -43,17 +43,11 @@ def upgrade() -> None:
         sqlite_where=sa.text(UNOWNED),
         postgresql_where=sa.text(UNOWNED),
     )
-    op.drop_index("ix_patrol_event_team_at", "patrol_event")
-    op.create_index("ix_patrol_event_team_at", "patrol_event", ["team_id", "at", "id"])
-    op.drop_index("ix_sos_alert_team_created", "sos_alert")
-    op.create_index("ix_sos_alert_team_created", "sos_alert", ["team_id", "created_at", "id"])
+    op.create_index("ix_patrol_summary_sent_day", "patrol_summary_sent", ["day", "unit_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_sos_alert_team_created", "sos_alert")
-    op.create_index("ix_sos_alert_team_created", "sos_alert", ["team_id", "created_at"])
-    op.drop_index("ix_patrol_event_team_at", "patrol_event")
-    op.create_index("ix_patrol_event_team_at", "patrol_event", ["team_id", "at"])
+    op.drop_index("ix_patrol_summary_sent_day", "patrol_summary_sent")
     op.drop_index("ix_sos_alert_unowned", "sos_alert")
     op.drop_index("ix_patrol_shift_watch_due", "patrol_shift")
     with op.batch_alter_table("patrol_shift") as batch:

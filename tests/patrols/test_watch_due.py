@@ -1,7 +1,7 @@
 """Each open shift carries when the watch next acts on it, stored with every change that moves
-it, and the watch and the daily summary work only through what is due, in batches. Behaviour
-is the watch's and the summary's own (test_watch.py, test_summary.py); these say how the
-stored moment follows the shift and that batches change nothing of what is sent."""
+it, and the watch, the daily summary and the SOS watch work only through what is due, in
+batches. Behaviour is the jobs' own (test_watch.py, test_summary.py, test_sos.py); these say
+how the stored moment follows the shift and that batches change nothing of what is sent."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
-from bot.domain.patrols import summary, watch
+from bot.domain.patrols import sos, summary, watch
 from bot.domain.patrols.summary import send_daily_summaries
 from bot.domain.patrols.teams import add_checkpoint, add_team, check_in, end_shift, start_shift
 from bot.domain.patrols.watch import sweep
@@ -180,6 +180,29 @@ async def test_a_summary_another_worker_claimed_is_not_sent_again(
     assert await send_daily_summaries(storage, services, SEVEN_LOCAL) == 1
     async with storage.transaction() as uow:
         assert not await uow.patrols.claim_summary(first, "2026-01-06", SEVEN_LOCAL)
+
+
+async def test_the_sos_watch_repeats_every_alert_nobody_took_across_batches(
+    storage: Storage, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sos, "SWEEP_BATCH", 2)
+    alerts = []
+    for number in range(1, 6):
+        team = await team_with_members(storage, services, number)
+        await started(storage, services, team.member_ids[0])
+        async with storage.transaction() as uow:
+            case = UseCase(services, uow, START)
+            member = await uow.patrols.member(team.member_ids[0])
+            squad = await uow.patrols.team(team.team_id)
+            assert member is not None and squad is not None
+            shift = await uow.patrols.open_shift(team.member_ids[0])
+            alert, _ = await sos.raise_sos(case, member, squad, shift)
+            alerts.append(alert.id)
+    repeat = timedelta(seconds=services.settings.sos_repeat_seconds)
+    await sos.sweep(storage, services, START + repeat)
+    async with storage.transaction() as uow:
+        repeats = [(await uow.patrols.sos.get(alert_id)) for alert_id in alerts]
+    assert [alert.repeats_sent for alert in repeats if alert is not None] == [1] * 5
 
 
 async def test_upgrading_makes_every_open_shift_due_at_once(empty_database_url: str) -> None:

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 PURPOSE = "patrol.sos"
 NOTE_LIMIT = 1000
-SWEEP_BATCH = 100  # alerts per transaction of the SOS watch
+SWEEP_BATCH = 20  # alerts per transaction of the SOS watch
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from storage.uow import Storage, UnitOfWork
 if TYPE_CHECKING:
     from bot.domain.services import Services
 
-SUMMARY_BATCH = 25  # units per transaction
+SUMMARY_BATCH = 2  # units per transaction: a unit's summary takes about ten statements
 
 
 def period(now: datetime, hour: int) -> tuple[datetime, datetime] | None:

@@ -33,7 +33,7 @@ from storage.uow import Storage, UnitOfWork
 if TYPE_CHECKING:
     from bot.domain.services import Services
 
-SWEEP_BATCH = 200  # shifts per transaction of the watch
+SWEEP_BATCH = 50  # shifts per transaction of the watch
 
 
 def private_chat(services: Services, user_id: int) -> Destination:

@@ -4,6 +4,10 @@ Each open shift stores that moment (``watch_due_at``), so the watch reads only t
 are due through an index instead of every open shift each minute. Every change that moves the
 moment (a shift started, a check-in, an escalation step done, a shift ended) stores the new one
 in the same transaction, worked out here from the shift's row, so the rule lives in one place.
+
+The moment follows the settings in force when it was stored. A longer interval or shift set
+later corrects itself (the watch wakes at the old moment, finds nothing due and stores the new
+one); a shorter one reaches a running shift at its stored moment or its next check-in.
 """
 
 from __future__ import annotations

@@ -115,6 +115,7 @@ TIP_FIELDS = (
 EVENT_COLUMNS = ("id", "tip_id", "at", "kind", "actor", "prev_hash", "hash")
 UNIT_COLUMNS = ("id", "name", "level", "province_code", "chat_id", "created_at")
 TEAM_COLUMNS = ("id", "unit_id", "name", "interval_minutes", "created_at")
+TEAM_INTERVAL = 30  # minutes between check-ins
 MEMBER_COLUMNS = ("id", "team_id", "user_id", "display_name", "leader", "joined_at")
 CHECKPOINT_COLUMNS = ("id", "team_id", "name", "latitude", "longitude", "radius_m", "created_at")
 SHIFT_COLUMNS = (
@@ -125,6 +126,7 @@ SHIFT_COLUMNS = (
     "ended_at",
     "end_reason",
     "alert_stage",
+    "watch_due_at",
 )
 PATROL_EVENT_COLUMNS = ("id", "team_id", "shift_id", "member_id", "kind", "at", "checkpoint_id")
 SUBSCRIBER_COLUMNS = (
@@ -353,7 +355,7 @@ class Country:
         for team in range(1, self.teams + 1):
             index = (team - 1) * 5 % len(self.communes)
             commune = self.communes[index]
-            teams.append((team, index + 1, f"Tổ {team}", 30, created))
+            teams.append((team, index + 1, f"Tổ {team}", TEAM_INTERVAL, created))
             for seat in range(3):
                 member = (team - 1) * 3 + seat + 1
                 members.append(
@@ -387,6 +389,8 @@ class Country:
                         None if open_now else ended,
                         None if open_now else "member",
                         0,
+                        # as the service stores it: the first missed check-in, or none once ended
+                        started + timedelta(minutes=TEAM_INTERVAL) if open_now else None,
                     )
                 )
                 kinds = ["start"] + ["check_in"] * chooser.randrange(1, 4)

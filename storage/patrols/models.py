@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ROW_ID, UTCDateTime
+
+# The rows of the partial indexes; a query must name the same terms for SQLite to use one.
+WATCHED_SQL = "watch_due_at IS NOT NULL"
+UNOWNED_SQL = "owned_at IS NULL AND closed_at IS NULL AND cancelled_at IS NULL"
 
 
 class PatrolTeam(SQLModel, table=True):
@@ -69,12 +73,21 @@ class Checkpoint(SQLModel, table=True):
 class PatrolShift(SQLModel, table=True):
     """One member's shift: open while ``ended_at`` is empty. The missed-check-in timer is
     derived from ``last_check_in_at`` (or ``started_at``) and ``alert_stage`` (0 none, 1 member,
-    2 leader, 3 group alerted), so a restart or another worker resumes it from the row."""
+    2 leader, 3 group alerted), so a restart or another worker resumes it from the row.
+    ``watch_due_at`` is when the watch next acts on it (an alert step or closing it), stored
+    with every change that moves it; empty once nothing remains to do."""
 
     __tablename__ = "patrol_shift"
     __table_args__ = (
         Index("ix_patrol_shift_open", "ended_at", "member_id"),
         Index("ix_patrol_shift_team_started", "team_id", "started_at"),
+        # The watch reads only the shifts that are due: ended ones are not in the index.
+        Index(
+            "ix_patrol_shift_watch_due",
+            "watch_due_at",
+            sqlite_where=text(WATCHED_SQL),
+            postgresql_where=text(WATCHED_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
@@ -89,6 +102,7 @@ class PatrolShift(SQLModel, table=True):
     longitude: float | None = None
     located_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     live_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    watch_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class PatrolEvent(SQLModel, table=True):
@@ -112,6 +126,9 @@ class PatrolSummarySent(SQLModel, table=True):
     """A unit's daily summary of a day was sent; a restart or a second worker sends no other."""
 
     __tablename__ = "patrol_summary_sent"
+    # The units already sent a day's summary, whichever way the planner joins them to the teams:
+    # that day's rows only, never the days before.
+    __table_args__ = (Index("ix_patrol_summary_sent_day", "day", "unit_id"),)
 
     unit_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     day: str = Field(primary_key=True, max_length=10, description="Local date, YYYY-MM-DD.")
@@ -128,6 +145,13 @@ class SosAlert(SQLModel, table=True):
     __table_args__ = (
         Index("ix_sos_alert_team_created", "team_id", "created_at"),
         Index("ix_sos_alert_member", "member_id", "closed_at"),
+        # The SOS watch reads only the alerts nobody has taken and that still run.
+        Index(
+            "ix_sos_alert_unowned",
+            "id",
+            sqlite_where=text(UNOWNED_SQL),
+            postgresql_where=text(UNOWNED_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from storage.invites import redeem_once
 from storage.patrols.models import (
+    WATCHED_SQL,
     Checkpoint,
     PatrolEvent,
     PatrolInvite,
@@ -19,7 +21,8 @@ from storage.patrols.models import (
     PatrolTeam,
 )
 from storage.patrols.sos import SosRepository
-from storage.upsert import rowcount
+from storage.units.models import PoliceUnit
+from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
 
 
 class PatrolRepository:
@@ -192,30 +195,64 @@ class PatrolRepository:
         )
         return (await self._session.execute(statement.limit(1))).scalar_one_or_none()
 
-    async def open_shifts(self) -> list[PatrolShift]:
-        statement = select(PatrolShift).where(col(PatrolShift.ended_at).is_(None))
-        return list(
-            (await self._session.execute(statement.order_by(col(PatrolShift.id)))).scalars()
+    async def due_shifts(self, now: datetime, limit: int) -> list[PatrolShift]:
+        """Up to ``limit`` shifts the watch has to act on at ``now``, read through the partial
+        index of watched shifts. In no order, so nothing is sorted: the watch stores a later
+        moment (or none) on each it read, so its next batch reads the others."""
+        statement = (
+            select(PatrolShift)
+            .where(text(WATCHED_SQL), col(PatrolShift.watch_due_at) <= now)
+            .limit(limit)
         )
+        return list((await self._session.execute(statement)).scalars())
 
-    async def start_shift(self, team_id: int, member_id: int, now: datetime) -> PatrolShift:
-        shift = PatrolShift(team_id=team_id, member_id=member_id, started_at=now)
+    async def start_shift(
+        self, team_id: int, member_id: int, now: datetime, watch_due_at: datetime | None = None
+    ) -> PatrolShift:
+        """A new open shift; without ``watch_due_at`` it is due at once, so the watch's next
+        run works out its real moment (never later than it should be)."""
+        shift = PatrolShift(
+            team_id=team_id, member_id=member_id, started_at=now, watch_due_at=watch_due_at or now
+        )
         self._session.add(shift)
         await self._session.flush()
         return shift
 
     async def end_shift(self, shift_id: int, now: datetime, reason: str) -> bool:
-        """Close an open shift; False when it was already closed (by the member or the sweep)."""
+        """Close an open shift; False when it was already closed (by the member or the sweep).
+        An ended shift leaves the watch."""
         result = await self._session.execute(
             update(PatrolShift)
             .where(col(PatrolShift.id) == shift_id, col(PatrolShift.ended_at).is_(None))
-            .values(ended_at=now, end_reason=reason)
+            .values(ended_at=now, end_reason=reason, watch_due_at=None)
         )
         return rowcount(result) == 1
 
+    async def reschedule(self, shift: PatrolShift, watch_due_at: datetime | None) -> bool:
+        """Store when the watch next acts on ``shift``, unless a check-in, an escalation or
+        its end came in since it was read (that change stored its own moment)."""
+        last = shift.last_check_in_at
+        result = await self._session.execute(
+            update(PatrolShift)
+            .where(
+                col(PatrolShift.id) == shift.id,
+                col(PatrolShift.alert_stage) == shift.alert_stage,
+                col(PatrolShift.ended_at).is_(None),
+                col(PatrolShift.last_check_in_at).is_(None)
+                if last is None
+                else col(PatrolShift.last_check_in_at) == last,
+            )
+            .values(watch_due_at=watch_due_at)
+        )
+        if rowcount(result) != 1:
+            return False
+        set_committed_value(shift, "watch_due_at", watch_due_at)
+        return True
+
     async def escalate(self, shift: PatrolShift, from_stage: int) -> bool:
-        """Move the missed-check-in alert one stage on; False when another worker did, or a
-        check-in (or the end of the shift) came in since ``shift`` was read."""
+        """Move the missed-check-in alert one stage on (``shift`` shows it too); False when
+        another worker did, or a check-in (or the end of the shift) came in since ``shift``
+        was read."""
         last = shift.last_check_in_at
         result = await self._session.execute(
             update(PatrolShift)
@@ -229,7 +266,10 @@ class PatrolRepository:
             )
             .values(alert_stage=from_stage + 1)
         )
-        return rowcount(result) == 1
+        if rowcount(result) != 1:
+            return False
+        set_committed_value(shift, "alert_stage", from_stage + 1)
+        return True
 
     # events ---------------------------------------------------------------------------------
     async def record(
@@ -254,17 +294,17 @@ class PatrolRepository:
         )
         await self._session.flush()
 
-    async def events(
-        self, team_ids: list[int], since: datetime, until: datetime
-    ) -> list[PatrolEvent]:
+    async def events(self, team_id: int, since: datetime, until: datetime) -> list[PatrolEvent]:
+        """The team's events of the period in the order they happened, read (and ordered) by
+        the team's index, whatever the history holds."""
         statement = (
             select(PatrolEvent)
             .where(
-                col(PatrolEvent.team_id).in_(team_ids),
+                col(PatrolEvent.team_id) == team_id,
                 col(PatrolEvent.at) >= since,
                 col(PatrolEvent.at) < until,
             )
-            .order_by(col(PatrolEvent.id))
+            .order_by(col(PatrolEvent.at), col(PatrolEvent.id))
         )
         return list((await self._session.execute(statement)).scalars().all())
 
@@ -275,9 +315,35 @@ class PatrolRepository:
         return int((await self._session.execute(statement)).scalar_one())
 
     # daily summaries ------------------------------------------------------------------------
-    async def summary_sent(self, unit_id: int, day: str) -> bool:
-        return await self._session.get(PatrolSummarySent, (unit_id, day)) is not None
+    async def units_without_summary(self, day: str, limit: int) -> list[int]:
+        """Up to ``limit`` units with a patrol team that have not had ``day``'s summary, in id
+        order: the teams' unit index, each unit checked once against the sent summaries' key,
+        so the answer costs the same when nothing is due, however many days were sent."""
+        sent = (
+            select(col(PatrolSummarySent.unit_id))
+            .where(
+                col(PatrolSummarySent.unit_id) == col(PatrolTeam.unit_id),
+                col(PatrolSummarySent.day) == day,
+            )
+            .exists()
+        )
+        statement = (
+            select(col(PatrolTeam.unit_id))
+            .join(PoliceUnit, col(PoliceUnit.id) == col(PatrolTeam.unit_id))
+            .where(~sent)
+            .distinct()
+            .order_by(col(PatrolTeam.unit_id))
+            .limit(limit)
+        )
+        return [int(unit_id) for unit_id in (await self._session.execute(statement)).scalars()]
 
-    async def mark_summary_sent(self, unit_id: int, day: str, now: datetime) -> None:
-        self._session.add(PatrolSummarySent(unit_id=unit_id, day=day, sent_at=now))
-        await self._session.flush()
+    async def claim_summary(self, unit_id: int, day: str, now: datetime) -> bool:
+        """Record ``day``'s summary of the unit as sent; False when it already was (by an
+        earlier run or another worker at the same moment)."""
+        dialect = self._session.bind.dialect.name
+        statement = (
+            insert_ignoring_conflicts(dialect, table_of(PatrolSummarySent))
+            .values(unit_id=unit_id, day=day, sent_at=now)
+            .on_conflict_do_nothing()
+        )
+        return rowcount(await self._session.execute(statement)) == 1

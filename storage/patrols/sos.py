@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.patrols.models import SosAlert
+from storage.patrols.models import UNOWNED_SQL, SosAlert
 from storage.upsert import rowcount
 
 
@@ -54,30 +54,28 @@ class SosRepository:
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
 
-    async def unowned(self) -> list[SosAlert]:
-        """Alerts nobody has taken yet: the repeat timer's work."""
+    async def unowned(self, after: int, limit: int) -> list[SosAlert]:
+        """Up to ``limit`` alerts nobody has taken yet, past id ``after``: the repeat timer's
+        work, read through the partial index of such alerts (taken and ended ones are not in
+        it), so the history of alerts costs nothing."""
         statement = (
             select(SosAlert)
-            .where(
-                col(SosAlert.owned_at).is_(None),
-                col(SosAlert.closed_at).is_(None),
-                col(SosAlert.cancelled_at).is_(None),
-            )
+            .where(text(UNOWNED_SQL), col(SosAlert.id) > after)
             .order_by(col(SosAlert.id))
+            .limit(limit)
         )
         return list((await self._session.execute(statement)).scalars())
 
-    async def of_teams(
-        self, team_ids: list[int], since: datetime, until: datetime
-    ) -> list[SosAlert]:
+    async def of_team(self, team_id: int, since: datetime, until: datetime) -> list[SosAlert]:
+        """The team's alerts raised in the period, in order, through the team's index."""
         statement = (
             select(SosAlert)
             .where(
-                col(SosAlert.team_id).in_(team_ids),
+                col(SosAlert.team_id) == team_id,
                 col(SosAlert.created_at) >= since,
                 col(SosAlert.created_at) < until,
             )
-            .order_by(col(SosAlert.id))
+            .order_by(col(SosAlert.created_at), col(SosAlert.id))
         )
         return list((await self._session.execute(statement)).scalars())
 

@@ -83,7 +83,7 @@ async def test_removing_a_checkpoint_keeps_the_check_ins_made_there(
     assert empty["text"] == "Tổ chưa có điểm kiểm tra nào. Thêm bằng /checkpoint."
     async with storage.transaction() as uow:
         assert await uow.patrols.checkpoints(scene.team_id) == []
-        events = await uow.patrols.events([scene.team_id], NIGHT, clock.now() + timedelta(1))
+        events = await uow.patrols.events(scene.team_id, NIGHT, clock.now() + timedelta(1))
     assert [e.kind for e in events if e.checkpoint_id is not None] == ["check_in"]
 
 

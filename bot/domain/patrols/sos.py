@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 PURPOSE = "patrol.sos"
 NOTE_LIMIT = 1000
+SWEEP_BATCH = 20  # alerts per transaction of the SOS watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,25 +340,32 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
     settings = services.settings
     every = timedelta(seconds=settings.sos_repeat_seconds)
     escalate_after = timedelta(minutes=settings.sos_escalate_minutes)
-    async with storage.transaction() as uow:
-        case = UseCase(services, uow, now)
-        for alert in await uow.patrols.sos.unowned():
-            assert alert.id is not None
-            elapsed = now - alert.created_at
-            due = int(elapsed / every)
-            if due > alert.repeats_sent and await uow.patrols.sos.count_repeat(alert, due):
-                alert.repeats_sent = due
-                minutes = int(elapsed.total_seconds() // 60)
-                for to in await recipients(case, alert):
-                    await send_alert(case, to, alert, "sos.repeat", minutes=minutes)
-            # After the repeat: the province's first message is the escalation itself.
-            if (
-                elapsed >= escalate_after
-                and alert.escalated_at is None
-                and await uow.patrols.sos.escalate(alert.id, now)
-            ):
-                alert.escalated_at = now
-                await escalate(case, alert)
+    after = 0
+    while True:
+        # In batches, one short transaction each, in id order.
+        async with storage.transaction() as uow:
+            case = UseCase(services, uow, now)
+            alerts = await uow.patrols.sos.unowned(after, SWEEP_BATCH)
+            for alert in alerts:
+                assert alert.id is not None
+                after = alert.id
+                elapsed = now - alert.created_at
+                due = int(elapsed / every)
+                if due > alert.repeats_sent and await uow.patrols.sos.count_repeat(alert, due):
+                    alert.repeats_sent = due
+                    minutes = int(elapsed.total_seconds() // 60)
+                    for to in await recipients(case, alert):
+                        await send_alert(case, to, alert, "sos.repeat", minutes=minutes)
+                # After the repeat: the province's first message is the escalation itself.
+                if (
+                    elapsed >= escalate_after
+                    and alert.escalated_at is None
+                    and await uow.patrols.sos.escalate(alert.id, now)
+                ):
+                    alert.escalated_at = now
+                    await escalate(case, alert)
+        if len(alerts) < SWEEP_BATCH:
+            return
 
 
 async def escalate(case: UseCase, alert: SosAlert) -> None:
@@ -385,7 +393,7 @@ async def summary_lines(
 ) -> str:
     """The team's SOS alerts of the period, for the daily summary ("" when there were none)."""
     assert team.id is not None
-    alerts = await uow.patrols.sos.of_teams([team.id], start, end)
+    alerts = await uow.patrols.sos.of_team(team.id, start, end)
     if not alerts:
         return ""
     names = {m.id: m.display_name for m in await uow.patrols.members(team.id)}

@@ -1,7 +1,8 @@
 """The daily patrol summary each unit's group gets at a configured local hour.
 
 It covers the 24 hours before that hour. Sending is recorded per unit and day in the same
-transaction as the message is queued, so a restart (or a second worker) never sends it twice.
+transaction as the message is queued, so a restart (or a second worker) never sends it twice;
+the units still owed today's summary are found by one indexed query against those records.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from storage.uow import Storage, UnitOfWork
 if TYPE_CHECKING:
     from bot.domain.services import Services
 
+SUMMARY_BATCH = 2  # units per transaction: a unit's summary takes about ten statements
+
 
 def period(now: datetime, hour: int) -> tuple[datetime, datetime] | None:
     """The 24 hours the summary due at ``now`` covers, or None before today's hour."""
@@ -34,44 +37,57 @@ def period(now: datetime, hour: int) -> tuple[datetime, datetime] | None:
 
 async def send_daily_summaries(storage: Storage, services: Services, now: datetime) -> int:
     """Queue today's summary for every unit with a patrol team that has not had it; returns
-    how many were queued."""
+    how many were queued. When none is due that is one indexed query; when some are, they go
+    in batches of ``SUMMARY_BATCH`` units, one short transaction each."""
     window = period(now, services.settings.patrol_summary_hour)
     if window is None:
         return 0
-    start, end = window
-    day = end.date().isoformat()
+    day = window[1].date().isoformat()
     queued = 0
-    async with storage.transaction() as uow:
-        teams_by_unit: dict[int, list[PatrolTeam]] = {}
-        for team in await uow.patrols.teams():
-            teams_by_unit.setdefault(team.unit_id, []).append(team)
-        for unit_id, teams in teams_by_unit.items():
-            unit = await uow.units.get(unit_id)
-            if unit is None or await uow.patrols.summary_sent(unit_id, day):
-                continue
-            language = services.default_language
-            parts = [
-                t(
-                    "patrol.summary_title",
-                    language,
-                    unit=html.escape(unit.name),
-                    start=start.strftime("%H:%M %d/%m"),
-                    end=end.strftime("%H:%M %d/%m/%Y"),
-                )
-            ]
-            for team in teams:
-                parts.append(await team_summary(uow, team, start, end, language))
-            await uow.patrols.mark_summary_sent(unit_id, day, now)
-            for text in summary_messages(unit.name, parts, language):
-                await uow.outbox.enqueue(
-                    group_chat(services, unit),
-                    "sendMessage",
-                    {"text": text, "parse_mode": "HTML"},
-                    now,
-                    purpose="patrol.summary",
-                )
-            queued += 1
-    return queued
+    while True:
+        async with storage.transaction() as uow:
+            units = await uow.patrols.units_without_summary(day, SUMMARY_BATCH)
+            for unit_id in units:
+                # The claim first: a second worker at the same moment finds it and skips.
+                if await uow.patrols.claim_summary(unit_id, day, now):
+                    queued += await send_summary(uow, services, unit_id, window, now)
+        if len(units) < SUMMARY_BATCH:
+            return queued
+
+
+async def send_summary(
+    uow: UnitOfWork,
+    services: Services,
+    unit_id: int,
+    window: tuple[datetime, datetime],
+    now: datetime,
+) -> int:
+    """Queue one unit's summary of ``window``; returns 1, or 0 when the unit is gone."""
+    unit = await uow.units.get(unit_id)
+    if unit is None:
+        return 0
+    start, end = window
+    language = services.default_language
+    parts = [
+        t(
+            "patrol.summary_title",
+            language,
+            unit=html.escape(unit.name),
+            start=start.strftime("%H:%M %d/%m"),
+            end=end.strftime("%H:%M %d/%m/%Y"),
+        )
+    ]
+    for team in await uow.patrols.teams(unit_id):
+        parts.append(await team_summary(uow, team, start, end, language))
+    for text in summary_messages(unit.name, parts, language):
+        await uow.outbox.enqueue(
+            group_chat(services, unit),
+            "sendMessage",
+            {"text": text, "parse_mode": "HTML"},
+            now,
+            purpose="patrol.summary",
+        )
+    return 1
 
 
 def summary_messages(unit: str, parts: list[str], language: str) -> list[str]:
@@ -94,7 +110,7 @@ async def team_summary(
     uow: UnitOfWork, team: PatrolTeam, start: datetime, end: datetime, language: str
 ) -> str:
     assert team.id is not None
-    events = await uow.patrols.events([team.id], start, end)
+    events = await uow.patrols.events(team.id, start, end)
     kinds = Counter(event.kind for event in events)
     names = {m.id: m.display_name for m in await uow.patrols.members(team.id)}
     on_shift = sorted({names.get(e.member_id, "?") for e in events if e.kind == "start"})

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.core.codes import new_code, normalize_code
 from bot.core.geo import distance_m
 from bot.core.refusals import Refusal
+from bot.domain.patrols.timers import WatchRules, next_watch
 from bot.domain.tips.intake import PATROL, Draft, Tipster, submit
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.use_case import UseCase
@@ -108,7 +109,12 @@ async def start_shift(case: UseCase, member: PatrolMember) -> tuple[PatrolShift,
     shift = await uow.patrols.open_shift(member.id)
     if shift is not None:
         return shift, False
-    shift = await uow.patrols.start_shift(member.team_id, member.id, now)
+    team = await team_or_refuse(uow, member.team_id)
+    rules = WatchRules.of(case.services.settings, team)
+    shift = PatrolShift(team_id=member.team_id, member_id=member.id, started_at=now)
+    shift = await uow.patrols.start_shift(
+        member.team_id, member.id, now, watch_due_at=next_watch(shift, rules)
+    )
     await uow.patrols.record(shift, "start", now)
     return shift, True
 
@@ -175,6 +181,8 @@ async def check_in(
         return CheckInResult(False, nearest, distance)
     shift.last_check_in_at = now
     shift.alert_stage = 0
+    team = await team_or_refuse(uow, shift.team_id)
+    shift.watch_due_at = next_watch(shift, WatchRules.of(case.services.settings, team))
     await uow.patrols.record(shift, "check_in", now, checkpoint_id=nearest.id)
     return CheckInResult(True, nearest, distance)
 

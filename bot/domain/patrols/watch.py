@@ -9,11 +9,20 @@ once even when two workers sweep at the same moment.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.i18n import t
 from bot.domain.patrols.teams import end_shift
+from bot.domain.patrols.timers import (
+    GROUP,
+    LEADER,
+    MEMBER,
+    WatchRules,
+    alert_moment,
+    closing_moment,
+    next_watch,
+)
 from bot.domain.tips.notices import local_time
 from bot.domain.use_case import UseCase
 from storage.outbox import Destination
@@ -24,7 +33,7 @@ from storage.uow import Storage, UnitOfWork
 if TYPE_CHECKING:
     from bot.domain.services import Services
 
-MEMBER, LEADER, GROUP = 1, 2, 3
+SWEEP_BATCH = 50  # shifts per transaction of the watch
 
 
 def private_chat(services: Services, user_id: int) -> Destination:
@@ -67,29 +76,45 @@ async def leaders(uow: UnitOfWork, team: PatrolTeam) -> list[PatrolMember]:
 
 
 async def sweep(storage: Storage, services: Services, now: datetime) -> None:
-    """One pass over the open shifts; the scheduler calls it every minute."""
-    settings = services.settings
-    longest = timedelta(hours=settings.patrol_max_shift_hours)
-    async with storage.transaction() as uow:
-        case = UseCase(services, uow, now)
-        for shift in await uow.patrols.open_shifts():
-            team = await uow.patrols.team(shift.team_id)
-            member = await uow.patrols.member(shift.member_id)
-            if team is None or member is None:
-                continue
-            if now - shift.started_at >= longest:
-                if await end_shift(case, shift, "timeout"):
-                    await close_notice(case, shift, member, team)
-                continue
-            interval = timedelta(minutes=team.interval_minutes)
-            step = timedelta(minutes=settings.patrol_escalation_minutes) or interval
-            due = (shift.last_check_in_at or shift.started_at) + interval
-            stage = shift.alert_stage
-            while stage < GROUP and now >= due + step * stage:
-                if not await uow.patrols.escalate(shift, stage):
-                    break
-                stage += 1
-                await alert(case, stage, shift, member, team)
+    """Act on every shift that is due; the scheduler calls it every minute. Only shifts whose
+    stored moment has come are read, in batches of ``SWEEP_BATCH``, one short transaction
+    each; each leaves with its next moment (or none), so the next batch finds the others."""
+    seen: set[int] = set()
+    while True:
+        async with storage.transaction() as uow:
+            case = UseCase(services, uow, now)
+            shifts = await uow.patrols.due_shifts(now, SWEEP_BATCH)
+            fresh = [shift for shift in shifts if shift.id not in seen]
+            for shift in fresh:
+                assert shift.id is not None
+                seen.add(shift.id)
+                await watch_shift(case, shift)
+        # A shift read again in this run was moved by another worker or a check-in meanwhile:
+        # the next run takes it up, so a run always ends.
+        if len(shifts) < SWEEP_BATCH or not fresh:
+            return
+
+
+async def watch_shift(case: UseCase, shift: PatrolShift) -> None:
+    """Close the shift if it has been open too long, else send the alert steps due (each a
+    conditional update, so once), then store when the watch next has to look at it."""
+    uow, now = case.uow, case.now
+    team = await uow.patrols.team(shift.team_id)
+    member = await uow.patrols.member(shift.member_id)
+    if team is None or member is None:
+        # The team or the member was removed: no one is left to alert.
+        await uow.patrols.reschedule(shift, None)
+        return
+    rules = WatchRules.of(case.services.settings, team)
+    if now >= closing_moment(shift, rules):
+        if await end_shift(case, shift, "timeout"):
+            await close_notice(case, shift, member, team)
+        return
+    while shift.alert_stage < GROUP and now >= alert_moment(shift, rules, shift.alert_stage):
+        if not await uow.patrols.escalate(shift, shift.alert_stage):
+            return  # a check-in, another worker or the end stored the shift's next moment
+        await alert(case, shift.alert_stage, shift, member, team)
+    await uow.patrols.reschedule(shift, next_watch(shift, rules))
 
 
 async def alert(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.intake import Draft, Tipster, submit
@@ -253,12 +254,37 @@ async def test_a_sweep_with_nothing_due_reads_the_tips_once(storage: Storage) ->
     assert len([sql for sql, _ in statements if "FROM tip" in sql]) == 1
 
 
+async def many_waiting_tips(storage: Storage, count: int, due: int) -> None:
+    """``count`` open tips, all but ``due`` of them waiting for a clock days ahead, written in
+    one statement and the statistics refreshed, so the planner weighs what production has: many
+    open tips, a few due at a time."""
+    rows = [
+        {
+            "code": f"Q{n:07d}",
+            "category": "drugs",
+            "commune_code": "26743",
+            "province_code": "79",
+            "description": "Bán ma túy ở hẻm 12.",
+            "status": TipStatus.ACKNOWLEDGED,
+            "tipster": "p" * 32,
+            "tipster_chat": b"sealed",
+            "tipster_language": "vi",
+            "created_at": START,
+            "received_at": START,
+            "clock_due_at": REALERT + timedelta(minutes=1 + n if n >= due else -n),
+        }
+        for n in range(count)
+    ]
+    async with storage.database.engine.begin() as connection:
+        await connection.execute(sa.insert(Tip).values(rows))
+        await connection.exec_driver_sql("ANALYZE")
+
+
 async def test_the_due_tips_are_read_through_their_index_soonest_first(storage: Storage) -> None:
-    await set_up(storage)
-    await file(storage)
+    await many_waiting_tips(storage, 2_000, due=5)
     with sent(storage.database) as statements:
         async with storage.transaction() as uow:
-            await uow.tip_clocks.due(REALERT, 200)
+            assert len(await uow.tip_clocks.due(REALERT, 200)) == 5
     [(sql, parameters)] = [(s, p) for s, p in statements if "FROM tip" in s]
     assert await whole_reads(storage.database, sql, parameters, {"tip"}) == [], sql
     read = await plan(storage.database, sql, parameters)

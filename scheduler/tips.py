@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.tips.alerts import due_clocks, fire
-from bot.domain.tips.schedule import received_at, reschedule
+from bot.domain.tips.schedule import adopt_policy, received_at, reschedule
 from bot.domain.use_case import UseCase
 from scheduler.job_context import JobEnv, every, reported, to_completion
 from storage.operations.health import TIP_CLOCKS, record_run
@@ -75,7 +75,25 @@ async def sweep_now(env: JobEnv) -> int:
     return fired
 
 
+async def adopt_policy_now(env: JobEnv) -> int:
+    """Once at start: the clock lengths of this service's settings become the ones stored due
+    moments follow (1 when they changed, and every open tip was made due)."""
+    async with env.storage.transaction() as uow:
+        changed = await adopt_policy(UseCase(env.services, uow, env.clock.now()))
+    if changed:
+        log.info("tip clock lengths changed: every open tip is looked at again")
+    return int(changed)
+
+
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
+    scheduler.add_job(
+        to_completion(reported("tip clock lengths", adopt_policy_now)),
+        "date",
+        args=(env,),
+        id="tip_clock_policy",
+        run_date=datetime.now(UTC),
+        misfire_grace_time=None,  # however late the scheduler starts, it runs
+    )
     every(
         scheduler,
         env,

@@ -231,6 +231,18 @@ class TipClock(SQLModel, table=True):
     fired_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
+class TipClockPolicyRecord(SQLModel, table=True):
+    """The clock lengths every stored ``tip.clock_due_at`` was computed with, as a fingerprint:
+    a service started with other lengths (a shorter re-alert, a new reminder day) makes every
+    open tip due from its receipt once, so no clock fires later than the new lengths say."""
+
+    __tablename__ = "tip_clock_policy"
+
+    name: str = Field(primary_key=True, max_length=20)
+    fingerprint: str = Field(max_length=64)
+    adopted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 class TraceAuthor(StrEnum):
     BOT = "bot"
     PERSON = "person"

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from storage.tips.models import Tip, TipClock, TipThread
+from storage.tips.models import Tip, TipClock, TipClockPolicyRecord, TipStatus, TipThread
 from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
+
+TIP_CLOCKS_POLICY = "tip_clocks"
 
 
 def clocks_due(now: datetime, limit: int) -> Select[tuple[int | None]]:
@@ -102,6 +104,29 @@ class TipClockRepository:
             .execution_options(synchronize_session=False)
         )
         set_committed_value(tip, "clock_due_at", at)
+
+    async def adopt_policy(self, fingerprint: str, now: datetime) -> bool:
+        """Make the clocks follow the lengths ``fingerprint`` stands for. When they differ
+        from the ones the stored due moments were computed with, every open tip not held is
+        due from its receipt (the earliest any clock of it can run out), for the sweep to set
+        right; True then. Two workers starting at once both write the same."""
+        record = await self._session.get(TipClockPolicyRecord, TIP_CLOCKS_POLICY)
+        if record is not None and record.fingerprint == fingerprint:
+            return False
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.status).in_(TipStatus.OPEN), col(Tip.held).is_(False))
+            .values(clock_due_at=func.coalesce(col(Tip.received_at), col(Tip.created_at)))
+            .execution_options(synchronize_session=False)
+        )
+        if record is None:
+            record = TipClockPolicyRecord(
+                name=TIP_CLOCKS_POLICY, fingerprint=fingerprint, adopted_at=now
+            )
+            self._session.add(record)
+        record.fingerprint, record.adopted_at = fingerprint, now
+        await self._session.flush()
+        return True
 
     async def fired(self, tip_id: int) -> list[TipClock]:
         statement = (

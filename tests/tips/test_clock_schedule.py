@@ -6,7 +6,8 @@ then, through an index, in bounded batches."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,12 +15,13 @@ import sqlalchemy as sa
 from bot.domain.tips.clocks import TipClockPolicy
 from bot.domain.tips.intake import Draft, Tipster, submit
 from bot.domain.tips.lifecycle import act, release
-from bot.domain.tips.schedule import next_clock_due
+from bot.domain.tips.schedule import next_clock_due, policy_fingerprint
 from bot.domain.units.admin import remove_unit
 from bot.domain.units.officers import remove_officer
 from bot.domain.units.setup import add_commune_unit, add_province_unit, invite_officer, join
 from bot.domain.use_case import UseCase
-from scheduler.tips import sweep
+from scheduler.job_context import JobEnv
+from scheduler.tips import adopt_policy_now, sweep
 from storage.tips.models import Tip, TipStatus
 from storage.uow import Storage, UnitOfWork
 from tests.support.clocks import START
@@ -290,3 +292,46 @@ async def test_the_due_tips_are_read_through_their_index_soonest_first(storage: 
     read = await plan(storage.database, sql, parameters)
     assert "ix_tip_clock_due" in read, read
     assert not sorts(read), read
+
+
+def env_with(storage: Storage, policy: TipClockPolicy) -> JobEnv:
+    env = env_for(storage)
+    return replace(env, services=replace(env.services, tip_clocks=policy))
+
+
+async def test_a_start_with_other_clock_lengths_makes_open_tips_due_from_their_receipt(
+    storage: Storage,
+) -> None:
+    await set_up(storage)
+    tip_id = await file(storage)
+    await do(storage, tip_id, "acknowledge", START + timedelta(minutes=5))
+    before = env_with(storage, TipClockPolicy())
+    await adopt_policy_now(before)
+    await sweep(before, START + timedelta(hours=1))
+    assert await due_at(storage, tip_id) == DAY_15
+    sooner = env_with(storage, TipClockPolicy(verify_reminder_days=(5, 19)))
+    assert await adopt_policy_now(sooner) == 1
+    assert await due_at(storage, tip_id) == START
+    assert await sweep(sooner, START + timedelta(days=6)) == 1  # the new day-5 reminder
+    assert await due_at(storage, tip_id) == DAY_19
+
+
+async def test_a_start_with_the_same_clock_lengths_leaves_the_due_moments(
+    storage: Storage,
+) -> None:
+    await set_up(storage)
+    tip_id = await file(storage)
+    env = env_with(storage, TipClockPolicy())
+    await adopt_policy_now(env)
+    await sweep(env, REALERT)
+    assert await adopt_policy_now(env) == 0
+    assert await due_at(storage, tip_id) == START + timedelta(hours=2)
+
+
+def test_the_clock_lengths_fingerprint_is_the_same_for_the_same_lengths() -> None:
+    holidays = frozenset({date(2026, 2, 17), date(2026, 2, 16), date(2026, 4, 26)})
+    same = TipClockPolicy(holidays=holidays), TipClockPolicy(holidays=frozenset(sorted(holidays)))
+    assert policy_fingerprint(same[0]) == policy_fingerprint(same[1])
+    assert policy_fingerprint(TipClockPolicy()) != policy_fingerprint(
+        TipClockPolicy(ack_realert=timedelta(minutes=20))
+    )

@@ -8,6 +8,8 @@ runs out is ``alerts``. Kept apart from ``alerts`` so that intake and the lifecy
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection
 from datetime import datetime, time
 
@@ -65,3 +67,27 @@ async def reschedule(case: UseCase, tip: Tip) -> datetime | None:
     at = next_clock_due(case.clocks, tip, fired)
     await case.uow.tip_clocks.schedule(tip, at)
     return at
+
+
+def policy_fingerprint(policy: TipClockPolicy) -> str:
+    """The clock lengths, as a digest stable across processes and restarts: stored due
+    moments computed with another one are out of date."""
+    lengths = {
+        "ack_realert": policy.ack_realert.total_seconds(),
+        "ack_realert_urgent": policy.ack_realert_urgent.total_seconds(),
+        "escalate_after": policy.escalate_after.total_seconds(),
+        "escalate_after_urgent": policy.escalate_after_urgent.total_seconds(),
+        "receipt_notice_working_days": policy.receipt_notice_working_days,
+        "verify_days": policy.verify_days,
+        "verify_reminder_days": sorted(policy.verify_reminder_days),
+        "holidays": sorted(day.isoformat() for day in policy.holidays),
+        "receipt_reminder_hour": RECEIPT_REMINDER_HOUR.isoformat(),
+    }
+    return hashlib.sha256(json.dumps(lengths, sort_keys=True).encode()).hexdigest()
+
+
+async def adopt_policy(case: UseCase) -> bool:
+    """At start: when the clock lengths changed since the due moments were stored, every open
+    tip becomes due from its receipt, so a shortened clock or a new reminder day is not missed
+    (the sweep then stores each tip's moment under the new lengths). True when they changed."""
+    return await case.uow.tip_clocks.adopt_policy(policy_fingerprint(case.clocks), case.now)

@@ -2,6 +2,9 @@
 next clock not yet fired runs out (NULL when none remains), read through a partial index of the
 tips that have one.
 
+``tip_clock_policy`` keeps a fingerprint of the clock lengths those moments were computed
+with: a start with other lengths makes every open tip due from its receipt again.
+
 Existing open tips (not held) start due from their receipt, the earliest any of their clocks
 can run out: the first sweep after the upgrade looks at each once, in batches, fires whatever
 is due and stores its real next moment. Nothing due is lost; closed and held tips stay NULL.
@@ -33,6 +36,13 @@ def upgrade() -> None:
         "UPDATE tip SET clock_due_at = coalesce(received_at, created_at) "
         f"WHERE {OPEN_TIPS} AND NOT held"
     )
+    op.create_table(
+        "tip_clock_policy",
+        sa.Column("name", sa.String(length=20), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("adopted_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
     op.create_index(
         "ix_tip_clock_due",
         "tip",
@@ -43,6 +53,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("tip_clock_policy")
     op.drop_index("ix_tip_clock_due", "tip")
     with op.batch_alter_table("tip") as batch:
         batch.drop_column("clock_due_at")

@@ -119,13 +119,16 @@ class TipClockRepository:
             .values(clock_due_at=func.coalesce(col(Tip.received_at), col(Tip.created_at)))
             .execution_options(synchronize_session=False)
         )
-        if record is None:
-            record = TipClockPolicyRecord(
-                name=TIP_CLOCKS_POLICY, fingerprint=fingerprint, adopted_at=now
+        dialect = self._session.bind.dialect.name
+        statement = insert_ignoring_conflicts(dialect, table_of(TipClockPolicyRecord)).values(
+            name=TIP_CLOCKS_POLICY, fingerprint=fingerprint, adopted_at=now
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[col(TipClockPolicyRecord.name)],
+                set_={"fingerprint": fingerprint, "adopted_at": now},
             )
-            self._session.add(record)
-        record.fingerprint, record.adopted_at = fingerprint, now
-        await self._session.flush()
+        )
         return True
 
     async def fired(self, tip_id: int) -> list[TipClock]:

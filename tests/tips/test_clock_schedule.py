@@ -1,8 +1,9 @@
 """Each tip stores when its next clock runs out (``tip.clock_due_at``), and every change that
 moves its clocks stores the new moment in the same transaction: creation, a hold and its
 release, acknowledgement, taking it, a transfer, closing it, reopening it, an officer's
-removal, a unit's removal, and the sweep's own firing. The sweep reads only the tips due by
-then, through an index, in bounded batches."""
+removal, a unit's removal, and the sweep's own firing. A start with other clock lengths makes
+every open tip due again. The sweep reads only the tips due by then, through an index, in
+bounded batches."""
 
 from __future__ import annotations
 

@@ -111,6 +111,7 @@ TIP_FIELDS = (
     "media",
     "notified_at",
     "transfers",
+    "clock_due_at",
 )
 EVENT_COLUMNS = ("id", "tip_id", "at", "kind", "actor", "prev_hash", "hash")
 UNIT_COLUMNS = ("id", "name", "level", "province_code", "chat_id", "created_at")
@@ -316,6 +317,9 @@ class Country:
                 # Columns of later migrations: written when the table has them.
                 "notified_at": notified if notified and not patrol else None,
                 "transfers": transfers,
+                # As the upgrade that added it leaves an open tip: due from its receipt, so
+                # the first sweep looks at each once and stores its real next moment.
+                "clock_due_at": (moved_at or created) if closed_at is None else None,
             }
             if not self.tip_columns:
                 raise RuntimeError("the tip table's columns are read from the schema first")

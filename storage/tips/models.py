@@ -32,6 +32,8 @@ class TipStatus(StrEnum):
 # them both say it: a database uses a partial index only for a query that states its condition.
 OPEN_TIPS_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in TipStatus.OPEN))
 
+CLOCK_DUE_SQL = "clock_due_at IS NOT NULL"
+
 
 class Tip(SQLModel, table=True):
     """A resident's tip. The tipster is known only by a pseudonym and a sealed chat id."""
@@ -67,6 +69,15 @@ class Tip(SQLModel, table=True):
             "id",
             sqlite_where=text(OPEN_TIPS_SQL),
             postgresql_where=text(OPEN_TIPS_SQL),
+        ),
+        # The clock sweep reads only the tips whose next clock has run out, soonest first:
+        # tips with no clock left (closed, held, all fired) are not in it at all.
+        Index(
+            "ix_tip_clock_due",
+            "clock_due_at",
+            "id",
+            sqlite_where=text(CLOCK_DUE_SQL),
+            postgresql_where=text(CLOCK_DUE_SQL),
         ),
     )
 
@@ -148,6 +159,13 @@ class Tip(SQLModel, table=True):
         sa_column=Column(UTCDateTime),
         description="When the retention job erased the sealed chat id (left empty bytes).",
     )
+    clock_due_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the earliest clock not yet fired for the current receipt runs out "
+        "(re-alert, escalation, receipt notice, verification reminders); NULL when none "
+        "remains. May be earlier, never later: the sweep then looks and sets it right.",
+    )
 
 
 class TipEvent(SQLModel, table=True):
@@ -211,6 +229,18 @@ class TipClock(SQLModel, table=True):
     clock: str = Field(primary_key=True, max_length=20)
     received_at: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
     fired_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TipClockPolicyRecord(SQLModel, table=True):
+    """The clock lengths every stored ``tip.clock_due_at`` was computed with, as a fingerprint:
+    a service started with other lengths (a shorter re-alert, a new reminder day) makes every
+    open tip due from its receipt once, so no clock fires later than the new lengths say."""
+
+    __tablename__ = "tip_clock_policy"
+
+    name: str = Field(primary_key=True, max_length=20)
+    fingerprint: str = Field(max_length=64)
+    adopted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class TraceAuthor(StrEnum):

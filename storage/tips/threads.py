@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from storage.tips.models import Tip, TipClock, TipStatus, TipThread
+from storage.tips.models import Tip, TipClock, TipClockPolicyRecord, TipStatus, TipThread
 from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
+
+TIP_CLOCKS_POLICY = "tip_clocks"
+
+
+def clocks_due(now: datetime, limit: int) -> Select[tuple[int | None]]:
+    """The ids of the tips whose next clock has run out by ``now``, soonest first. Read
+    through the partial ``ix_tip_clock_due``, so the sweep's cost follows what is due, not the
+    number of open tips; a statement of its own so a test can EXPLAIN it."""
+    return (
+        select(col(Tip.id))
+        .where(col(Tip.clock_due_at).is_not(None), col(Tip.clock_due_at) <= now)
+        .order_by(col(Tip.clock_due_at), col(Tip.id))
+        .limit(limit)
+    )
 
 
 class TipThreadRepository:
@@ -66,24 +81,55 @@ class TipClockRepository:
         result = await self._session.execute(statement)
         return rowcount(result) == 1
 
-    async def open_tips(self) -> list[Tip]:
-        """Every tip whose clocks may still run."""
-        statement = (
-            select(Tip)
-            .where(col(Tip.status).in_(TipStatus.OPEN), col(Tip.held).is_(False))
-            .order_by(col(Tip.id))
-        )
-        return list((await self._session.execute(statement)).scalars().all())
+    async def due(self, now: datetime, limit: int) -> list[int]:
+        """At most ``limit`` tips whose next clock has run out by ``now``, soonest first."""
+        found = (await self._session.execute(clocks_due(now, limit))).scalars()
+        return [tip_id for tip_id in found if tip_id is not None]
 
-    async def fired_for(self, tip_ids: list[int]) -> set[tuple[int, str, datetime]]:
-        """The clocks already fired for these tips, as (tip, clock, receipt)."""
-        fired: set[tuple[int, str, datetime]] = set()
-        for start in range(0, len(tip_ids), 500):  # keep each IN list short
-            statement = select(
-                col(TipClock.tip_id), col(TipClock.clock), col(TipClock.received_at)
-            ).where(col(TipClock.tip_id).in_(tip_ids[start : start + 500]))
-            fired.update((row[0], row[1], row[2]) for row in await self._session.execute(statement))
-        return fired
+    async def fired_at_receipt(self, tip_id: int, received_at: datetime) -> set[str]:
+        """The clocks already fired for the tip's receipt at ``received_at``."""
+        statement = select(col(TipClock.clock)).where(
+            col(TipClock.tip_id) == tip_id, col(TipClock.received_at) == received_at
+        )
+        return set((await self._session.execute(statement)).scalars())
+
+    async def schedule(self, tip: Tip, at: datetime | None) -> None:
+        """Store when the tip's next clock runs out (None: no clock left). Written at once in
+        SQL, so a later reload of the tip in the same transaction keeps it."""
+        assert tip.id is not None
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.id) == tip.id)
+            .values(clock_due_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(tip, "clock_due_at", at)
+
+    async def adopt_policy(self, fingerprint: str, now: datetime) -> bool:
+        """Make the clocks follow the lengths ``fingerprint`` stands for. When they differ
+        from the ones the stored due moments were computed with, every open tip not held is
+        due from its receipt (the earliest any clock of it can run out), for the sweep to set
+        right; True then. Two workers starting at once both write the same."""
+        record = await self._session.get(TipClockPolicyRecord, TIP_CLOCKS_POLICY)
+        if record is not None and record.fingerprint == fingerprint:
+            return False
+        await self._session.execute(
+            update(Tip)
+            .where(col(Tip.status).in_(TipStatus.OPEN), col(Tip.held).is_(False))
+            .values(clock_due_at=func.coalesce(col(Tip.received_at), col(Tip.created_at)))
+            .execution_options(synchronize_session=False)
+        )
+        dialect = self._session.bind.dialect.name
+        statement = insert_ignoring_conflicts(dialect, table_of(TipClockPolicyRecord)).values(
+            name=TIP_CLOCKS_POLICY, fingerprint=fingerprint, adopted_at=now
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[col(TipClockPolicyRecord.name)],
+                set_={"fingerprint": fingerprint, "adopted_at": now},
+            )
+        )
+        return True
 
     async def fired(self, tip_id: int) -> list[TipClock]:
         statement = (

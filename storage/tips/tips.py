@@ -35,6 +35,9 @@ def _open() -> ColumnElement[bool]:
     )
 
 
+# The fields a tip's clocks follow (``bot.domain.tips.alerts.clocks_of``).
+CLOCK_FIELDS = frozenset({"status", "received_at", "held", "urgent"})
+
 GENESIS = "0" * 64
 # The audit chain's links about no tip (an officer removed from a unit) carry this tip id.
 NO_TIP = 0
@@ -85,7 +88,11 @@ class TipRepository:
         self._keyring = keyring
 
     async def add(self, tip: Tip) -> Tip:
+        """Store a new tip. Unless told when its next clock runs out, it is due from its
+        receipt, the earliest any clock of it can run out: the sweep then sets it right."""
         tip.folded = folded(tip.description)
+        if tip.clock_due_at is None and not tip.held and tip.status in TipStatus.OPEN:
+            tip.clock_due_at = tip.received_at or tip.created_at
         self._session.add(tip)
         await self._session.flush()
         return tip
@@ -134,7 +141,13 @@ class TipRepository:
         self, tip_id: int, from_statuses: tuple[str, ...], now: datetime, **values: Any
     ) -> bool:
         """Change the tip only if it still stands in one of ``from_statuses``: two officers
-        pressing at once change it (and notify the tipster) once."""
+        pressing at once change it (and notify the tipster) once.
+
+        A change that moves the tip's clocks (status, receipt, hold, urgency) makes them due
+        ``now`` unless ``clock_due_at`` is given: the domain's ``reschedule`` then stores the
+        exact moment, and if a caller ever forgets it the next sweep works it out."""
+        if CLOCK_FIELDS & values.keys() and "clock_due_at" not in values:
+            values["clock_due_at"] = now
         result = await self._session.execute(
             update(Tip)
             .where(col(Tip.id) == tip_id, col(Tip.status).in_(from_statuses))

@@ -14,7 +14,7 @@ claims it in ``tip_clock`` in the same transaction as the messages it queues.
 from __future__ import annotations
 
 import html
-from datetime import datetime, time
+from datetime import datetime
 
 from bot.core.i18n import t
 from bot.domain.tips.clocks import LOCAL, TipClockPolicy, TipDeadlines, deadlines
@@ -26,45 +26,18 @@ from bot.domain.tips.notices import (
     queue_continuations,
     unit_name,
 )
+from bot.domain.tips.schedule import clocks_of, received_at
 from bot.domain.tips.threads import group_of, open_thread, places, subject_of
 from bot.domain.use_case import UseCase
 from storage.models import OutboxStatus
 from storage.outbox import Destination, ThreadQueue
-from storage.tips.models import Tip, TipStatus
+from storage.tips.models import Tip
 from storage.units.models import PoliceUnit
-
-RECEIPT_REMINDER_HOUR = time(8, 0)  # local time on the notice's last working day
-
-
-def received_at(tip: Tip) -> datetime:
-    """When the tip's current unit received it: the latest transfer, else its creation."""
-    return tip.received_at or tip.created_at
-
-
-def receipt_reminder_at(due: TipDeadlines) -> datetime:
-    day = due.receipt_notice_by.astimezone(LOCAL).date()
-    return datetime.combine(day, RECEIPT_REMINDER_HOUR, LOCAL)
 
 
 def due_clocks(policy: TipClockPolicy, tip: Tip, now: datetime) -> list[str]:
-    """The clocks of ``tip`` that have run out at ``now``, fired or not. A tip held for review
-    has none: an alert would show officers what spam control keeps from them."""
-    if tip.held:
-        return []
-    due = deadlines(policy, received_at(tip), tip.urgent)
-    found: list[str] = []
-    if tip.status in TipStatus.UNACKNOWLEDGED:
-        if now >= due.realert_at:
-            found.append("realert")
-        if now >= due.escalate_at:
-            found.append("escalate")
-        if now >= receipt_reminder_at(due):
-            found.append("receipt_notice")
-    if tip.status in TipStatus.OPEN:
-        for day, at in zip(policy.verify_reminder_days, due.reminders, strict=True):
-            if now >= at:
-                found.append(f"verify_{day}")
-    return found
+    """The clocks of ``tip`` that have run out at ``now``, fired or not."""
+    return [clock for clock, at in clocks_of(policy, tip) if now >= at]
 
 
 def minutes(delta_seconds: float) -> int:

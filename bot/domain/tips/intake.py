@@ -21,6 +21,7 @@ from typing import Any
 from bot.core.codes import new_code
 from bot.core.keyring import Keyring
 from bot.core.refusals import Refusal
+from bot.domain.tips.schedule import reschedule
 from bot.domain.tips.urgency import is_urgent
 from bot.domain.units.setup import route
 from bot.domain.use_case import UseCase
@@ -178,6 +179,7 @@ async def submit(
     if spam_hold_after and await uow.tips.spam_strikes(tipster.pseudonym) >= spam_hold_after:
         tip.held = True
         await uow.tips.record(tip.id, "held", "system", now)
+    await reschedule(case, tip)
     return tip, await destinations(uow, keyring, tip, case.admin_ids)
 
 

@@ -30,6 +30,7 @@ from bot.domain.tips.notices import (
     local_time,
     queue_fresh_card,
 )
+from bot.domain.tips.schedule import reschedule
 from bot.domain.tips.threads import group_of, place_in_chat, subject_of
 from bot.domain.units.setup import route
 from bot.domain.use_case import UseCase
@@ -379,6 +380,7 @@ async def _change(
         await case.uow.tips.reload(tip)
         status = t(f"tipwork.state_{tip.status}", case.language)
         raise Refusal("tipwork.not_now", status=status)
+    await reschedule(case, tip)
     await case.uow.tips.record(tip.id, kind, actor.audit, case.now, note)
     log.info("tip %s", kind)
     if rerender and tip.card_outbox_id is not None:
@@ -436,6 +438,7 @@ async def release(case: UseCase, code: str) -> Tip | None:
     tip.held = False
     tip.received_at = case.now
     assert tip.id is not None
+    await reschedule(case, tip)
     await case.uow.tips.record(tip.id, "released", "admin", case.now)
     await send_card(case, tip)
     return tip

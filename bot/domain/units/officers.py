@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.core.i18n import t
 from bot.core.refusals import Refusal
 from bot.domain.tips.lifecycle import edit_card
+from bot.domain.tips.schedule import reschedule
 from bot.domain.tips.threads import group_of
 from bot.domain.use_case import UseCase
 from storage.tips.models import TipStatus
@@ -98,6 +99,7 @@ async def release_tips(case: UseCase, officer: Officer, actor: str) -> list[str]
             values["status"] = TipStatus.ACKNOWLEDGED
         if not await uow.tips.transition(tip.id or 0, (tip.status,), now, **values):
             continue
+        await reschedule(case, tip)
         await uow.tips.record(tip.id or 0, "unassigned", actor, now, f"officer:{officer.id}")
         if tip.card_outbox_id is not None:
             await edit_card(case, tip, tip.card_outbox_id)

@@ -35,7 +35,11 @@ class InboxUpdate(SQLModel, table=True):
     """One update received from Telegram, stored before its receipt is confirmed."""
 
     __tablename__ = "inbox_update"
-    __table_args__ = (Index("ix_inbox_status_lane", "status", "lane", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbox_status_lane", "status", "lane", "update_id"),
+        # The purge reads only the updates handled before the keep time.
+        Index("ix_inbox_processed", "processed_at"),
+    )
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     lane: str = Field(max_length=32, description="Chat pseudonym; a lane runs in order.")
@@ -56,6 +60,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_status_lane", "status", "lane", "id"),
         Index("ix_outbox_source_update", "source_update_id"),
         Index("ix_outbox_lane_sent_message", "lane", "sent_message_id"),
+        # The retention purge reads only the calls delivered before the keep time.
+        Index("ix_outbox_status_sent", "status", "sent_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

@@ -542,7 +542,9 @@ class OutboxRepository:
                 col(OutboxMessage.id).not_in(topics),
                 func.coalesce(col(OutboxMessage.subject), "").not_in(open_subjects),
             )
-            .order_by(col(OutboxMessage.id))
+            # In the order of ``ix_outbox_status_sent``: the oldest delivered first, read
+            # through the index and never sorted, however many calls are kept.
+            .order_by(col(OutboxMessage.sent_at))
             .limit(limit)
         )
         # One statement: nothing can start referring to a row between choosing and deleting.

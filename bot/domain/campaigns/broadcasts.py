@@ -411,8 +411,12 @@ async def settle(case: UseCase) -> list[tuple[CampaignRun, RunStats]]:
     chat's language (else the service's)."""
     uow, keyring, now = case.uow, case.keyring, case.now
     finished = []
-    for run, campaign in await uow.campaigns.open_runs():
+    runs = await uow.campaigns.open_runs()
+    in_outbox = await uow.campaigns.runs_in_outbox() if runs else set()
+    for run, campaign in runs:
         assert run.id is not None and campaign.id is not None
+        if run.id in in_outbox:
+            continue  # messages still wait to be sent: not over, and not worth counting
         if campaign.status != CampaignStatus.CANCELLED and await uow.campaigns.has_pending(run.id):
             continue
         stats = await uow.campaigns.stats(run.id)

@@ -144,9 +144,12 @@ class CampaignRepository:
             statement = statement.where(col(Campaign.unit_id) == unit_id)
         return list((await self._session.execute(statement)).scalars().all())
 
-    async def due(self, now: datetime, limit: int = DUE_BATCH) -> list[Campaign]:
-        """At most ``limit`` scheduled campaigns whose next occurrence has come, earliest first,
-        through ``ix_campaign_due``: the rest wait for the next tick."""
+    async def due(
+        self, now: datetime, limit: int = DUE_BATCH, kind: str | None = None
+    ) -> list[Campaign]:
+        """At most ``limit`` scheduled campaigns (of ``kind`` only, when given) whose next
+        occurrence has come, earliest first, through ``ix_campaign_due``: the rest wait for
+        the next tick."""
         statement = (
             select(Campaign)
             .where(
@@ -155,6 +158,8 @@ class CampaignRepository:
             .order_by(col(Campaign.next_run_at))
             .limit(limit)
         )
+        if kind is not None:
+            statement = statement.where(col(Campaign.kind) == kind)
         return list((await self._session.execute(statement)).scalars().all())
 
     async def move_next_run(

@@ -26,13 +26,12 @@ from storage.campaigns.models import (
     Subscriber,
 )
 from storage.models import OutboxMessage, OutboxStatus
-from storage.outbox import BROADCAST, Destination
+from storage.outbox import BROADCAST, Destination, waiting
 from storage.upsert import rowcount, table_of
 
 SUBSCRIBER_SEAL = b"subscriber"
 CAMPAIGN_PURPOSE = BROADCAST
 DUE_BATCH = 50  # campaigns started per tick: each writes its run's deliveries
-WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,23 +228,21 @@ class CampaignRepository:
     async def in_outbox(self) -> int:
         """Campaign messages queued in the outbox and not yet sent."""
         statement = select(func.count()).where(
-            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE,
-            col(OutboxMessage.status).in_(WAITING),
+            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE, waiting()
         )
         return int((await self._session.execute(statement)).scalar_one())
 
     async def runs_in_outbox(self) -> set[int]:
         """The runs with a message waiting in the outbox, read from the outbox's few waiting
-        campaign messages (``ix_outbox_status_lane``), each to its delivery by
+        campaign messages (``ix_outbox_waiting``), each to its delivery by
         ``ix_campaign_delivery_outbox``: such a run is not over, and counting its
         deliveries (thousands) would tell nothing more."""
-        waiting = select(col(OutboxMessage.id)).where(
-            col(OutboxMessage.status).in_(WAITING),
-            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE,
+        calls = select(col(OutboxMessage.id)).where(
+            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE, waiting()
         )
         statement = (
             select(col(CampaignDelivery.run_id))
-            .where(col(CampaignDelivery.outbox_id).in_(waiting))
+            .where(col(CampaignDelivery.outbox_id).in_(calls))
             .distinct()
         )
         return {int(run_id) for run_id in (await self._session.execute(statement)).scalars()}

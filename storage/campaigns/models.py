@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Float, Index, LargeBinary, String, Text, text
+from sqlalchemy import BigInteger, Column, Float, Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ROW_ID, UTCDateTime
@@ -86,9 +86,6 @@ class Campaign(SQLModel, table=True):
     )
 
 
-RUN_OPEN_SQL = "finished_at IS NULL"  # a run in progress, as its partial index says it
-
-
 class CampaignRun(SQLModel, table=True):
     """One occurrence of a campaign being delivered; its counts are settled when it ends."""
 
@@ -96,13 +93,9 @@ class CampaignRun(SQLModel, table=True):
     __table_args__ = (
         Index("ux_campaign_run_occurrence", "campaign_id", "scheduled_for", unique=True),
         Index("ix_campaign_run_started", "started_at"),
-        # The tick reads the runs in progress, never the finished ones of years past.
-        Index(
-            "ix_campaign_run_open",
-            "id",
-            sqlite_where=text(RUN_OPEN_SQL),
-            postgresql_where=text(RUN_OPEN_SQL),
-        ),
+        # The tick reads the runs in progress (finished_at IS NULL), never the finished ones
+        # of years past.
+        Index("ix_campaign_run_open", "finished_at", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

@@ -16,8 +16,6 @@ class ReportSent(SQLModel, table=True):
     that queues the report, so a restart or a second worker never sends it twice."""
 
     __tablename__ = "report_sent"
-    # The monthly check looks up one period's rows, whatever the months before it.
-    __table_args__ = (Index("ix_report_sent_period", "period", "unit_id"),)
 
     unit_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     period: str = Field(

@@ -1,8 +1,7 @@
-"""The periodic jobs read only what is due, through indexes: the monthly check the units without
-this month's report, the inbox and outbox purges the rows handled or delivered before their
-keep time, the campaign tick its runs in progress and the campaign calls waiting in the outbox,
-the unit probe its unreachable groups. So a
-tick that finds nothing due costs the same after years of history.
+"""The periodic jobs read only what is due, through indexes: the inbox and outbox purges the rows
+handled or delivered before their keep time, the campaign tick its runs in progress and the
+campaign calls waiting in the outbox, the unit probe its unreachable groups. So a tick that
+finds nothing due costs the same after years of history.
 
 Revision ID: 0027
 Revises: 0024
@@ -25,7 +24,6 @@ WAITING = "status IN ('pending', 'sending')"
 
 
 def upgrade() -> None:
-    op.create_index("ix_report_sent_period", "report_sent", ["period", "unit_id"])
     op.create_index("ix_inbox_processed", "inbox_update", ["processed_at"])
     op.create_index("ix_outbox_status_sent", "outbox_message", ["status", "sent_at"])
     op.create_index(
@@ -52,4 +50,3 @@ def downgrade() -> None:
     op.drop_index("ix_outbox_waiting", "outbox_message")
     op.drop_index("ix_outbox_status_sent", "outbox_message")
     op.drop_index("ix_inbox_processed", "inbox_update")
-    op.drop_index("ix_report_sent_period", "report_sent")

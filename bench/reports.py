@@ -61,7 +61,7 @@ END = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
 YEARS = 5
 CHUNK = 20_000
 # Bump when the generated data changes: cached databases of another version are not reused.
-VERSION = 1
+VERSION = 2
 
 # What residents report, in shares of 100 (the mix the pilot communes saw).
 CATEGORIES = (
@@ -140,6 +140,33 @@ SUBSCRIBER_COLUMNS = (
     "created_at",
 )
 CAMPAIGN_COLUMNS = ("id", "title", "text", "audience", "area", "status", "unit_id", "created_at")
+REPORT_SENT_COLUMNS = ("unit_id", "period", "sent_at")
+INBOX_COLUMNS = (
+    "update_id",
+    "lane",
+    "payload",
+    "status",
+    "attempts",
+    "not_before",
+    "received_at",
+    "processed_at",
+)
+OUTBOX_COLUMNS = (
+    "id",
+    "lane",
+    "chat_kind",
+    "method",
+    "request",
+    "status",
+    "attempts",
+    "not_before",
+    "purpose",
+    "sent_message_id",
+    "created_at",
+    "sent_at",
+)
+DELIVERY_COLUMNS = ("id", "run_id", "subscriber_id", "status", "outbox_id")
+HISTORY_MONTHS = 24  # monthly reports already sent to every unit before the last one
 RUN_COLUMNS = (
     "id",
     "campaign_id",
@@ -204,6 +231,7 @@ class Country:
         self.shifts = max(100, tips // 10)
         self.subscribers = max(100, tips // 20)
         self.campaigns = 120
+        self.run_sizes: list[tuple[int, int]] = []  # (run id, recipients), once generated
         self.runs = max(20, tips // 2_000)
         self.events = 0
         # The generated tip fields the table has (see ``_present``), read from the schema.
@@ -220,6 +248,7 @@ class Country:
             yield Batch("tip_event", EVENT_COLUMNS, self._chained(events))
         yield from self.patrols()
         yield from self.campaigns_and_runs()
+        yield from self.job_history()
 
     # units -------------------------------------------------------------------------------
     def units(self) -> Iterator[Batch]:
@@ -472,6 +501,69 @@ class Country:
                 )
             )
         yield Batch("campaign_run", RUN_COLUMNS, runs)
+        self.run_sizes = [(run[0], run[5]) for run in runs]
+
+    # what the periodic jobs keep ----------------------------------------------------------
+    def job_history(self) -> Iterator[Batch]:
+        """The rows the periodic jobs leave behind and must not read again when nothing is
+        due: two years of monthly reports sent to every unit (before last month's, which
+        ``scale.py`` records), two days of handled updates and a week of delivered calls (one
+        per ten and one per five tips: both still within their keep time), and the delivery
+        rows of every finished campaign run."""
+        chooser = random.Random(17)
+        units = len(self.communes) + len(self.provinces)
+        year, month = self.end.year, self.end.month - 1  # last month: recorded by scale.py
+        sent = []
+        for _ in range(HISTORY_MONTHS):
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+            at = datetime(year, month, 1) + timedelta(days=31)  # the next month's first days
+            sent += [(unit, f"{year}-{month:02}", at) for unit in range(1, units + 1)]
+        yield Batch("report_sent", REPORT_SENT_COLUMNS, sent)
+        two_days = 2 * 86_400
+        for first in range(1, self.tips // 10 + 1, CHUNK):
+            updates = []
+            for number in range(first, min(first + CHUNK, self.tips // 10 + 1)):
+                received = self.end - timedelta(seconds=chooser.randrange(two_days - 60))
+                handled = received + timedelta(seconds=1)
+                lane = f"{chooser.getrandbits(64):016x}"
+                updates.append(
+                    (number, lane, chooser.randbytes(64), "done", 1, received, received, handled)
+                )
+            yield Batch("inbox_update", INBOX_COLUMNS, updates)
+        week = 7 * 86_400
+        for first in range(1, self.tips // 5 + 1, CHUNK):
+            calls = []
+            for number in range(first, min(first + CHUNK, self.tips // 5 + 1)):
+                created = self.end - timedelta(seconds=chooser.randrange(week - 3_600))
+                lane = f"{chooser.getrandbits(64):016x}"
+                calls.append(
+                    (
+                        number,
+                        lane,
+                        "private",
+                        "sendMessage",
+                        chooser.randbytes(96),
+                        "sent",
+                        1,
+                        created,
+                        "reply",
+                        number,
+                        created,
+                        created + timedelta(seconds=1),
+                    )
+                )
+            yield Batch("outbox_message", OUTBOX_COLUMNS, calls)
+        deliveries: list[tuple[Any, ...]] = []
+        number = 0
+        for run, targeted in self.run_sizes:
+            for subscriber in range(1, min(targeted, self.subscribers) + 1):
+                number += 1
+                deliveries.append((number, run, subscriber, "queued", None))
+            if len(deliveries) >= CHUNK:
+                yield Batch("campaign_delivery", DELIVERY_COLUMNS, deliveries)
+                deliveries = []
+        if deliveries:
+            yield Batch("campaign_delivery", DELIVERY_COLUMNS, deliveries)
 
 
 def _accumulate(weights: list[float]) -> Iterator[float]:

@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.reports.requests import make_asked
 from scheduler.job_context import JobEnv, every, reported, to_completion
+from storage.reports.requests import PURGE_BATCH
 
 POLL_SECONDS = 1.0  # how soon a report asked for starts being made
 KEPT = timedelta(days=2)  # a made request is kept a while, for whoever looks into a complaint
@@ -19,8 +20,16 @@ async def make_asked_now(env: JobEnv) -> int:
 
 
 async def purge_made(env: JobEnv) -> int:
-    async with env.storage.transaction() as uow:
-        return await uow.report_requests.purge_done(env.clock.now() - KEPT)
+    """Forget the requests made more than ``KEPT`` ago, in batches of one short transaction
+    each; returns how many."""
+    before = env.clock.now() - KEPT
+    purged = 0
+    while True:
+        async with env.storage.transaction() as uow:
+            done = await uow.report_requests.purge_done(before, PURGE_BATCH)
+        purged += done
+        if done < PURGE_BATCH:
+            return purged
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:

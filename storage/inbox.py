@@ -15,6 +15,7 @@ from storage.models import InboxStatus, InboxUpdate
 from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
 
 SEAL_CONTEXT = b"inbox"
+PURGE_BATCH = 500  # handled updates deleted per statement: one short write each
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +126,22 @@ class InboxRepository:
         statement = select(col(InboxUpdate.status), func.count()).group_by(col(InboxUpdate.status))
         return dict((await self._session.execute(statement)).tuples().all())
 
-    async def purge_handled(self, older_than: datetime) -> int:
-        """Forget handled updates once they can no longer be redelivered (kept 24 h upstream)."""
-        statement = delete(InboxUpdate).where(
-            col(InboxUpdate.status) != InboxStatus.PENDING,
-            col(InboxUpdate.processed_at) < older_than,
+    async def purge_handled(self, older_than: datetime, limit: int = PURGE_BATCH) -> int:
+        """Forget at most ``limit`` handled updates once they can no longer be redelivered
+        (kept 24 h upstream); returns how many. They are chosen through ``ix_inbox_processed``
+        and deleted by key, so a batch is quick however many updates are kept."""
+        handled = (
+            select(col(InboxUpdate.update_id))
+            .where(
+                col(InboxUpdate.processed_at) < older_than,
+                col(InboxUpdate.status) != InboxStatus.PENDING,
+            )
+            .limit(limit)
         )
+        ids = list((await self._session.execute(handled)).scalars())
+        if not ids:
+            return 0
+        statement = delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(ids))
         return rowcount(await self._session.execute(statement))
 
     async def messages_since(self, lane: str, since: datetime) -> list[tuple[int, datetime]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ROW_ID, UTCDateTime
@@ -35,7 +35,11 @@ class InboxUpdate(SQLModel, table=True):
     """One update received from Telegram, stored before its receipt is confirmed."""
 
     __tablename__ = "inbox_update"
-    __table_args__ = (Index("ix_inbox_status_lane", "status", "lane", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbox_status_lane", "status", "lane", "update_id"),
+        # The purge reads only the updates handled before the keep time.
+        Index("ix_inbox_processed", "processed_at"),
+    )
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     lane: str = Field(max_length=32, description="Chat pseudonym; a lane runs in order.")
@@ -48,6 +52,10 @@ class InboxUpdate(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
 
 
+# The calls still to send, as the partial index ``ix_outbox_waiting`` says it.
+OUTBOX_WAITING_SQL = "status IN ('pending', 'sending')"
+
+
 class OutboxMessage(SQLModel, table=True):
     """One Bot API call that must reach a chat, written with the state change that causes it."""
 
@@ -56,6 +64,17 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_status_lane", "status", "lane", "id"),
         Index("ix_outbox_source_update", "source_update_id"),
         Index("ix_outbox_lane_sent_message", "lane", "sent_message_id"),
+        # The retention purge reads only the calls delivered before the keep time.
+        Index("ix_outbox_status_sent", "status", "sent_at"),
+        # The calls still to send, few whatever the history: what the campaign window counts
+        # and what the purge must keep because a waiting call refers to it.
+        Index(
+            "ix_outbox_waiting",
+            "purpose",
+            "refers_to",
+            sqlite_where=text(OUTBOX_WAITING_SQL),
+            postgresql_where=text(OUTBOX_WAITING_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

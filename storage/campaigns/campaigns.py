@@ -26,11 +26,12 @@ from storage.campaigns.models import (
     Subscriber,
 )
 from storage.models import OutboxMessage, OutboxStatus
-from storage.outbox import BROADCAST, Destination
+from storage.outbox import BROADCAST, Destination, waiting
 from storage.upsert import rowcount, table_of
 
 SUBSCRIBER_SEAL = b"subscriber"
 CAMPAIGN_PURPOSE = BROADCAST
+DUE_BATCH = 50  # campaigns started per tick: each writes its run's deliveries
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +143,22 @@ class CampaignRepository:
             statement = statement.where(col(Campaign.unit_id) == unit_id)
         return list((await self._session.execute(statement)).scalars().all())
 
-    async def due(self, now: datetime) -> list[Campaign]:
+    async def due(
+        self, now: datetime, limit: int = DUE_BATCH, kind: str | None = None
+    ) -> list[Campaign]:
+        """At most ``limit`` scheduled campaigns (of ``kind`` only, when given) whose next
+        occurrence has come, earliest first, through ``ix_campaign_due``: the rest wait for
+        the next tick."""
         statement = (
             select(Campaign)
             .where(
                 col(Campaign.status) == CampaignStatus.SCHEDULED, col(Campaign.next_run_at) <= now
             )
             .order_by(col(Campaign.next_run_at))
+            .limit(limit)
         )
+        if kind is not None:
+            statement = statement.where(col(Campaign.kind) == kind)
         return list((await self._session.execute(statement)).scalars().all())
 
     async def move_next_run(
@@ -206,6 +215,8 @@ class CampaignRepository:
         return runs[-1] if runs else None
 
     async def open_runs(self) -> list[tuple[CampaignRun, Campaign]]:
+        """The runs in progress with their campaigns, through ``ix_campaign_run_open``: the
+        finished runs of years past are never read."""
         statement = (
             select(CampaignRun, Campaign)
             .join(Campaign, col(Campaign.id) == col(CampaignRun.campaign_id))
@@ -217,21 +228,46 @@ class CampaignRepository:
     async def in_outbox(self) -> int:
         """Campaign messages queued in the outbox and not yet sent."""
         statement = select(func.count()).where(
-            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE,
-            col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE, waiting()
         )
         return int((await self._session.execute(statement)).scalar_one())
 
+    async def runs_in_outbox(self) -> set[int]:
+        """The runs with a message waiting in the outbox, read from the outbox's few waiting
+        campaign messages (``ix_outbox_waiting``), each to its delivery by
+        ``ix_campaign_delivery_outbox``: such a run is not over, and counting its
+        deliveries (thousands) would tell nothing more."""
+        calls = select(col(OutboxMessage.id)).where(
+            col(OutboxMessage.purpose) == CAMPAIGN_PURPOSE, waiting()
+        )
+        statement = (
+            select(col(CampaignDelivery.run_id))
+            .where(col(CampaignDelivery.outbox_id).in_(calls))
+            .distinct()
+        )
+        return {int(run_id) for run_id in (await self._session.execute(statement)).scalars()}
+
     async def next_recipients(self, run_ids: list[int], limit: int) -> list[Recipient]:
-        """The next pending deliveries of these runs, locked against other feeders."""
+        """The next pending deliveries of these runs (by run, then in order), locked against
+        other feeders. One run at a time, each in the order of
+        ``ix_campaign_delivery_status``: the first ``limit`` of a run of thousands are read
+        without sorting its pending deliveries."""
+        recipients: list[Recipient] = []
+        for run_id in sorted(run_ids):
+            if len(recipients) >= limit:
+                break
+            recipients += await self._next_of_run(run_id, limit - len(recipients))
+        return recipients
+
+    async def _next_of_run(self, run_id: int, limit: int) -> list[Recipient]:
         statement = (
             select(CampaignDelivery, Subscriber)
             .outerjoin(Subscriber, col(Subscriber.id) == col(CampaignDelivery.subscriber_id))
             .where(
                 col(CampaignDelivery.status) == DeliveryStatus.PENDING,
-                col(CampaignDelivery.run_id).in_(run_ids),
+                col(CampaignDelivery.run_id) == run_id,
             )
-            .order_by(col(CampaignDelivery.run_id), col(CampaignDelivery.id))
+            .order_by(col(CampaignDelivery.id))
             .limit(limit)
             .with_for_update(of=CampaignDelivery, skip_locked=True)
         )

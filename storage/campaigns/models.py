@@ -93,6 +93,9 @@ class CampaignRun(SQLModel, table=True):
     __table_args__ = (
         Index("ux_campaign_run_occurrence", "campaign_id", "scheduled_for", unique=True),
         Index("ix_campaign_run_started", "started_at"),
+        # The tick reads the runs in progress (finished_at IS NULL), never the finished ones
+        # of years past.
+        Index("ix_campaign_run_open", "finished_at", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))

@@ -16,6 +16,7 @@ from storage.reports.models import ReportRequest
 from storage.upsert import rowcount
 
 SEAL_CONTEXT = b"report_request"
+PURGE_BATCH = 500  # made requests deleted per statement: one short write each
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +51,12 @@ class ReportRequestRepository:
         return row.id
 
     async def due(self, now: datetime, limit: int) -> list[AskedReport]:
-        """Unfinished requests whose lease (if any) has run out, oldest first."""
+        """Unfinished requests whose lease (if any) has run out, the longest waiting first:
+        in the order of ``ix_report_request_due``, so nothing is sorted."""
         statement = (
             select(ReportRequest)
             .where(col(ReportRequest.done_at).is_(None), col(ReportRequest.not_before) <= now)
-            .order_by(col(ReportRequest.id))
+            .order_by(col(ReportRequest.not_before))
             .limit(limit)
         )
         rows = (await self._session.execute(statement)).scalars().all()
@@ -82,10 +84,15 @@ class ReportRequestRepository:
         )
         return rowcount(result) == 1
 
-    async def purge_done(self, before: datetime) -> int:
-        """Forget the requests finished before ``before``; returns how many."""
+    async def purge_done(self, before: datetime, limit: int = PURGE_BATCH) -> int:
+        """Forget at most ``limit`` requests finished before ``before``, chosen through
+        ``ix_report_request_due`` and deleted by key; returns how many."""
+        done = select(col(ReportRequest.id)).where(col(ReportRequest.done_at) < before).limit(limit)
+        ids = list((await self._session.execute(done)).scalars())
+        if not ids:
+            return 0
         result = await self._session.execute(
-            delete(ReportRequest).where(col(ReportRequest.done_at) < before)
+            delete(ReportRequest).where(col(ReportRequest.id).in_(ids))
         )
         return rowcount(result)
 

@@ -89,6 +89,7 @@ class RegisterLine:
     assignee: str | None
     acknowledger: str | None
     transfers: int
+    tip_id: int = 0  # where a page of the register ends (with ``created_at``)
 
 
 def _received() -> ColumnElement[Any]:
@@ -239,8 +240,12 @@ class TipFigureRepository:
         async for code, received_at, urgent, acknowledged_at in self._stream(statement):
             yield OpenTip(code, _utc(received_at), bool(urgent), acknowledged_at is not None)
 
-    async def register(self, scope: TipScope) -> AsyncGenerator[RegisterLine, None]:
-        """The scope's tips, oldest first, with the names of the officers in charge."""
+    async def register(
+        self, scope: TipScope, after: tuple[datetime, int] | None = None, limit: int | None = None
+    ) -> AsyncGenerator[RegisterLine, None]:
+        """The scope's tips, oldest first, with the names of the officers in charge. A page of
+        it: at most ``limit`` tips, those after ``after`` (the last one's created_at and id,
+        in the register's order), so a large register can be read in short transactions."""
         assignee, acknowledger = aliased(Officer), aliased(Officer)
         statement = (
             select(
@@ -257,12 +262,23 @@ class TipFigureRepository:
                 col(assignee.display_name),
                 col(acknowledger.display_name),
                 col(Tip.transfers),
+                col(Tip.id),
             )
             .outerjoin(assignee, col(assignee.id) == col(Tip.assignee_id))
             .outerjoin(acknowledger, col(acknowledger.id) == col(Tip.acknowledged_by))
             .where(*self._filed(scope))
             .order_by(col(Tip.created_at), col(Tip.id))
         )
+        if after is not None:
+            at, tip_id = after
+            statement = statement.where(
+                or_(
+                    col(Tip.created_at) > at,
+                    and_(col(Tip.created_at) == at, col(Tip.id) > tip_id),
+                )
+            )
+        if limit is not None:
+            statement = statement.limit(limit)
         async for row in self._stream(statement):
             yield RegisterLine(
                 code=row[0],
@@ -278,6 +294,7 @@ class TipFigureRepository:
                 assignee=row[10],
                 acknowledger=row[11],
                 transfers=int(row[12]),
+                tip_id=int(row[13]),
             )
 
     # ------------------------------------------------------------------ the map

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import ROW_ID, UTCDateTime
+
+UNREACHABLE_SQL = "unreachable_since IS NOT NULL"  # as the partial index says it
 
 
 class PoliceUnit(SQLModel, table=True):
@@ -17,6 +19,15 @@ class PoliceUnit(SQLModel, table=True):
     """
 
     __tablename__ = "police_unit"
+    # The probe job reads only the groups marked unreachable.
+    __table_args__ = (
+        Index(
+            "ix_police_unit_unreachable",
+            "id",
+            sqlite_where=text(UNREACHABLE_SQL),
+            postgresql_where=text(UNREACHABLE_SQL),
+        ),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
     name: str = Field(max_length=200)

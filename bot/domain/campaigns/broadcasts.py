@@ -347,7 +347,10 @@ async def start_due_runs(
     left as it is) and starts when they end; its lateness is counted from then, so a 22:00
     occurrence is not "missed" at 06:30. Urgent alerts start at once."""
     started: list[CampaignRun] = []
-    for campaign in await uow.campaigns.due(now):
+    # In quiet hours only the urgent alerts are read: the awareness campaigns waiting for the
+    # morning must not fill the batch ahead of an alert.
+    hush = quiet is not None and quiet.contains(now)
+    for campaign in await uow.campaigns.due(now, kind=CampaignKind.URGENT if hush else None):
         assert campaign.id is not None and campaign.next_run_at is not None
         urgent = campaign.kind == CampaignKind.URGENT
         if quiet is not None and not urgent and quiet.contains(now):
@@ -411,8 +414,12 @@ async def settle(case: UseCase) -> list[tuple[CampaignRun, RunStats]]:
     chat's language (else the service's)."""
     uow, keyring, now = case.uow, case.keyring, case.now
     finished = []
-    for run, campaign in await uow.campaigns.open_runs():
+    runs = await uow.campaigns.open_runs()
+    in_outbox = await uow.campaigns.runs_in_outbox() if runs else set()
+    for run, campaign in runs:
         assert run.id is not None and campaign.id is not None
+        if run.id in in_outbox:
+            continue  # messages still wait to be sent: not over, and not worth counting
         if campaign.status != CampaignStatus.CANCELLED and await uow.campaigns.has_pending(run.id):
             continue
         stats = await uow.campaigns.stats(run.id)

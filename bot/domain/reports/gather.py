@@ -39,7 +39,7 @@ from bot.domain.reports.period import LOCAL, Period
 from bot.domain.tips.clocks import add_working_days, overdue
 from bot.domain.tips.intake import RESIDENT
 from bot.domain.use_case import UseCase
-from storage.reports.tips import TipScope
+from storage.reports.tips import RegisterLine, TipScope
 
 # The map's cells are CELL_DEGREES of latitude high (about 555 m) and as many metres wide: their
 # width in degrees of longitude grows with 1/cos(latitude), taken at the located tips' widest
@@ -97,21 +97,44 @@ async def register(case: UseCase, area: Area, period: Period) -> AsyncIterator[R
     the one the tip is assigned to, else the one who acknowledged it."""
     async with aclosing(case.uow.reports.register(_scope(area, period))) as lines:
         async for line in lines:
-            commune = case.directory.get(line.commune_code)
-            yield RegisterRow(
-                code=line.code,
-                received_at=line.created_at,
-                commune=commune.name if commune else line.commune_code,
-                category=line.category,
-                source=line.source,
-                status=line.status,
-                outcome=line.outcome,
-                acknowledged_at=line.acknowledged_at,
-                notified_at=line.notified_at,
-                decided_at=line.closed_at,
-                officer=line.assignee or line.acknowledger,
-                transfers=line.transfers,
-            )
+            yield _register_row(case, line)
+
+
+RegisterCursor = tuple[datetime, int]
+"""Where a page of the register ended: the last tip's filing time and id."""
+
+
+async def register_page(
+    case: UseCase, area: Area, period: Period, after: RegisterCursor | None, limit: int
+) -> tuple[list[RegisterRow], RegisterCursor | None]:
+    """At most ``limit`` lines of the register after ``after``, and where they end (None when
+    the page is empty): a large register read a page per short transaction."""
+    rows: list[RegisterRow] = []
+    cursor = None
+    scope = _scope(area, period)
+    async with aclosing(case.uow.reports.register(scope, after, limit)) as lines:
+        async for line in lines:
+            rows.append(_register_row(case, line))
+            cursor = (line.created_at, line.tip_id)
+    return rows, cursor
+
+
+def _register_row(case: UseCase, line: RegisterLine) -> RegisterRow:
+    commune = case.directory.get(line.commune_code)
+    return RegisterRow(
+        code=line.code,
+        received_at=line.created_at,
+        commune=commune.name if commune else line.commune_code,
+        category=line.category,
+        source=line.source,
+        status=line.status,
+        outcome=line.outcome,
+        acknowledged_at=line.acknowledged_at,
+        notified_at=line.notified_at,
+        decided_at=line.closed_at,
+        officer=line.assignee or line.acknowledger,
+        transfers=line.transfers,
+    )
 
 
 def _scope(area: Area, period: Period) -> TipScope:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.domain.services import Services
 
 PURPOSE = "report.monthly"
+BATCH = 100  # units read per transaction: the check never holds the database long
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +47,22 @@ async def send_monthly_reports(storage: Storage, services: Services, now: dateti
     period = due_month(now, settings.monthly_report_day, settings.monthly_report_time)
     if period is None:
         return 0
-    async with storage.transaction() as uow:
-        sent = await uow.report_sent.units_sent(period.key())
-        due = [
-            unit.id
-            for unit, _ in await uow.units.all()
-            if unit.id is not None and unit.id not in sent and unit.unreachable_since is None
-        ]
-    queued = 0
-    for unit_id in due:
-        try:
-            queued += await send_unit_report(storage, services, now, unit_id, period)
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise
-            log.error("monthly report of unit %d failed: %s", unit_id, type(exc).__name__)
-    return queued
+    queued, after = 0, 0
+    while True:
+        # The units due, a batch at a time in id order: a unit whose report failed is left
+        # behind (``after`` moves past it) and tried again on the next run.
+        async with storage.transaction() as uow:
+            due = await uow.report_sent.units_due(period.key(), after, BATCH)
+        for unit_id in due:
+            try:
+                queued += await send_unit_report(storage, services, now, unit_id, period)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                log.error("monthly report of unit %d failed: %s", unit_id, type(exc).__name__)
+        if len(due) < BATCH:
+            return queued
+        after = due[-1]
 
 
 async def send_unit_report(
@@ -78,7 +79,7 @@ async def send_unit_report(
         unit = await uow.units.get(unit_id)
         if unit is None or unit.unreachable_since is not None:
             return 0
-        if unit_id in await uow.report_sent.units_sent(period.key()):
+        if await uow.report_sent.was_sent(unit_id, period.key()):
             return 0
         area = await unit_area(case, unit_id)
         if area is None:

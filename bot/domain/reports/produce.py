@@ -1,22 +1,24 @@
 """A report made and sent: gathered, rendered to text, charts and a workbook, then queued in the
 outbox for a chat.
 
-**Where the transaction ends.** The figures and the register must be read in one transaction
-(one consistent view of the database); rendering them need not be, and on SQLite every
-transaction of the process waits for the one before it. So ``make_report`` reads the figures
-and streams the register into the workbook inside one read transaction — the register is never
-held in memory row by row: it goes straight into a ``SpooledTemporaryFile``, in memory up to
-``SPOOL_IN_MEMORY`` and on disk beyond — and renders the charts (matplotlib, CPU-bound) in a
-thread after that transaction is closed. The workbook is written inside the transaction because
-its rows come from a streaming query; the price is that a very large register holds the read
-transaction for as long as it takes to write, which is what the indexes and the streaming
-writer keep short.
+**Where the transaction ends.** The figures must be read in one transaction (one consistent
+view of the database); rendering them need not be, and on SQLite every transaction of the
+process waits for the one before it. So ``make_report`` reads the figures in one read
+transaction, then writes the register into the workbook a page at a time
+(``REGISTER_PAGE`` tips, in the register's order, each page read in a short transaction of its
+own and written with none open), and renders the charts (matplotlib, CPU-bound) in a thread.
+The register is never held in memory whole: it goes straight into a ``SpooledTemporaryFile``,
+in memory up to ``SPOOL_IN_MEMORY`` and on disk beyond. A country's register of tens of
+thousands of tips takes seconds to write; written inside one transaction, it would hold every
+other transaction of the process (on SQLite) for that long. Read by pages, each tip appears
+once, as it was when its page was read.
 
 Whoever has no transaction open (a scheduled job, the CLI) passes ``reading(services, storage,
 now)`` and gets exactly that split. A caller already inside a transaction may pass its
-``UseCase``: the charts are still drawn in a thread (the event loop keeps serving), but that
-transaction stays open meanwhile — which is why ``/stats`` does not make its report in the
-handler but records the request for a job (``bot.domain.reports.requests``).
+``UseCase``: the register is then streamed within it, and the charts are still drawn in a
+thread (the event loop keeps serving), but that transaction stays open meanwhile — which is
+why ``/stats`` does not make its report in the handler but records the request for a job
+(``bot.domain.reports.requests``).
 
 ``queue_report`` then queues everything in the caller's (short, write) transaction.
 """
@@ -37,7 +39,8 @@ from typing import Any, BinaryIO, cast
 from bot.core.i18n import t
 from bot.domain.reports.area import Area
 from bot.domain.reports.charts import Chart, charts
-from bot.domain.reports.gather import gather, register
+from bot.domain.reports.figures import RegisterRow
+from bot.domain.reports.gather import RegisterCursor, gather, register, register_page
 from bot.domain.reports.period import Period
 from bot.domain.reports.summary import summary
 from bot.domain.reports.workbook import write_workbook
@@ -47,6 +50,7 @@ from storage.outbox import Destination, UploadRefused, check_uploads, upload
 from storage.uow import Storage
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a workbook larger than this is spooled to a temporary file
+REGISTER_PAGE = 2_000  # register lines read per transaction: a few milliseconds each
 FILE_PREFIX = "bao-cao"
 
 ReadingCase = Callable[[], AbstractAsyncContextManager[UseCase]]
@@ -78,15 +82,6 @@ def reading(services: Services, storage: Storage, now: datetime) -> ReadingCase:
     return opened
 
 
-@asynccontextmanager
-async def _within(source: UseCase | ReadingCase) -> AsyncIterator[UseCase]:
-    if isinstance(source, UseCase):
-        yield source  # the caller's transaction: it stays open, and the caller closes it
-        return
-    async with source() as case:
-        yield case
-
-
 async def make_report(
     source: UseCase | ReadingCase,
     area: Area,
@@ -99,10 +94,16 @@ async def make_report(
     ``source``: the caller's open transaction, or how to open one for the reading only."""
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         target = cast(BinaryIO, spool)  # typeshed's SpooledTemporaryFile is IO[bytes]-like
-        async with _within(source) as case:
-            report = await gather(case, area, period)
+        if isinstance(source, UseCase):
+            report = await gather(source, area, period)
             if with_files:
-                await write_workbook(report, register(case, area, period), target, language)
+                await write_workbook(report, register(source, area, period), target, language)
+        else:
+            async with source() as case:
+                report = await gather(case, area, period)
+            if with_files:
+                rows = _register_by_pages(source, area, period)
+                await write_workbook(report, rows, target, language)
         pictures = await asyncio.to_thread(charts, report, language) if with_files else []
         spool.seek(0)
         workbook = spool.read() or None
@@ -113,6 +114,21 @@ async def make_report(
         workbook,
         language,
     )
+
+
+async def _register_by_pages(
+    source: ReadingCase, area: Area, period: Period
+) -> AsyncIterator[RegisterRow]:
+    """The register, a page per transaction: each page is read and its transaction closed
+    before its rows are written."""
+    after: RegisterCursor | None = None
+    while True:
+        async with source() as case:
+            rows, after = await register_page(case, area, period, after, REGISTER_PAGE)
+        for row in rows:
+            yield row
+        if len(rows) < REGISTER_PAGE:
+            return
 
 
 def file_name(area: Area, period: Period, extension: str = "xlsx") -> str:

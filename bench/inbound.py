@@ -26,6 +26,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from _common import fresh_database, machine, median, percentile
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -37,6 +39,21 @@ NO_LIMITS = Limits(global_per_second=None, private_per_second=None, group_per_mi
 REPLY_TIMEOUT = 60.0  # one reply; a whole run is bounded by RUN_TIMEOUT
 RUN_TIMEOUT = 300.0
 Runner = Callable[[SandboxServer], Any]
+
+
+class Transactions:
+    """Counts the transactions every engine of this process begins (the bench's own probe:
+    SQLAlchemy's ``begin`` event, so read-only transactions count too)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(Engine, "begin", self._began)
+
+    def _began(self, _connection: Any) -> None:
+        self.count += 1
+
+
+TRANSACTIONS = Transactions()
 
 
 @asynccontextmanager
@@ -98,14 +115,17 @@ async def drive(sandbox: SandboxServer, chats: int, messages: int) -> tuple[floa
     return chats * messages / (time.perf_counter() - began), latencies
 
 
-async def measure(bot: Any, chats: int, messages: int) -> tuple[float, float, float]:
+async def measure(bot: Any, chats: int, messages: int) -> tuple[float, float, float, float]:
+    """updates/s, p50 and p99 in ms, and transactions per update (while driving)."""
     sandbox = await SandboxServer(limits=NO_LIMITS).start()
     try:
         async with bot(sandbox):
+            began = TRANSACTIONS.count
             rate, latencies = await drive(sandbox, chats, messages)
+            per_update = (TRANSACTIONS.count - began) / (chats * messages)
     finally:
         await sandbox.stop()
-    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, per_update
 
 
 async def main() -> None:
@@ -127,21 +147,22 @@ async def main() -> None:
         "b": ("tinbao full runtime", tinbao(args.workers)),
     }
     sides = [args.only] if args.only else ["a", "b"]
-    figures: dict[str, list[tuple[float, float, float]]] = {key: [] for key in sides}
+    figures: dict[str, list[tuple[float, float, float, float]]] = {key: [] for key in sides}
     for n in range(args.runs):
         for key in sides:
             figures[key].append(await measure(bots[key][1], args.chats, args.messages))
-            rate, p50, p99 = figures[key][-1]
+            rate, p50, p99, per_update = figures[key][-1]
             print(
-                f"  run {n + 1} ({key}): {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+                f"  run {n + 1} ({key}): {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms,"
+                f" {per_update:.2f} transactions/update"
             )
     rates = {}
     for key in sides:
-        rate, p50, p99 = (median([run[i] for run in figures[key]]) for i in range(3))
+        rate, p50, p99, per_update = (median([run[i] for run in figures[key]]) for i in range(4))
         rates[key] = rate
         print(
             f"({key}) {bots[key][0]:30s} {rate:7.1f} updates/s   "
-            f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
+            f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {per_update:5.2f} transactions/update"
         )
     if len(rates) == 2:
         ratio = rates["b"] / rates["a"]

@@ -64,22 +64,32 @@ class InboxRepository:
         )
         return len((await self._session.execute(statement)).all())
 
-    async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[PendingUpdate]:
-        """The oldest pending update of each lane that is due and not already being handled.
+    async def heads(
+        self,
+        now: datetime,
+        busy_lanes: set[str],
+        limit: int,
+        lanes: set[str] | None = None,
+    ) -> list[PendingUpdate]:
+        """The oldest pending update of each lane that is due and not already being handled
+        (``lanes``: of those lanes only, e.g. the ones a batch was just stored for).
 
         Only a lane's head is returned, so a later update never overtakes an earlier one that
-        waits for a retry.
+        waits for a retry. On PostgreSQL a head another worker has claimed (its row locked) is
+        skipped: that worker hands itself the lane's next update, so no other worker needs to
+        try it, and trying would fail (``claim``) and be tried again at once.
         """
-        heads = (
-            select(func.min(col(InboxUpdate.update_id)))
-            .where(col(InboxUpdate.status) == InboxStatus.PENDING)
-            .group_by(col(InboxUpdate.lane))
-        )
+        pending = col(InboxUpdate.status) == InboxStatus.PENDING
+        heads = select(func.min(col(InboxUpdate.update_id))).where(pending)
+        statement = select(InboxUpdate).where(col(InboxUpdate.not_before) <= now)
+        if lanes is not None:
+            heads = heads.where(col(InboxUpdate.lane).in_(lanes))
+            statement = statement.where(col(InboxUpdate.lane).in_(lanes))
         statement = (
-            select(InboxUpdate)
-            .where(col(InboxUpdate.update_id).in_(heads), col(InboxUpdate.not_before) <= now)
+            statement.where(col(InboxUpdate.update_id).in_(heads.group_by(col(InboxUpdate.lane))))
             .order_by(col(InboxUpdate.update_id))
             .limit(limit + len(busy_lanes))
+            .with_for_update(skip_locked=True)
         )
         rows = (await self._session.execute(statement)).scalars().all()
         return [
@@ -93,14 +103,17 @@ class InboxRepository:
             if row.lane not in busy_lanes
         ][:limit]
 
-    async def claim(self, update_id: int) -> bool:
-        """Lock the row for this transaction; False when handled meanwhile or locked by another
-        worker (PostgreSQL skips locked rows, so two workers never run one update)."""
+    async def claim(self, update_id: int, now: datetime | None = None) -> bool:
+        """Lock the row for this transaction; False when handled meanwhile, locked by another
+        worker (PostgreSQL skips locked rows, so two workers never run one update) or, given
+        ``now``, waiting for a retry (a head found earlier may have failed since)."""
         statement = (
             select(col(InboxUpdate.status))
             .where(col(InboxUpdate.update_id) == update_id)
             .with_for_update(skip_locked=True)
         )
+        if now is not None:
+            statement = statement.where(col(InboxUpdate.not_before) <= now)
         status = (await self._session.execute(statement)).scalar_one_or_none()
         return status == InboxStatus.PENDING
 

@@ -1,9 +1,9 @@
 """The outbox sender: delivers queued calls within Telegram's limits, exactly once where it can.
 
 Each call is claimed (committed as "sending") before it goes out and recorded as sent, with
-its message_id, right after; claims and records are written a batch per transaction, and the
-records of the calls delivered since the last batch go in the same transaction as the next
-batch's claims (a flusher writes them on its own only when no claim comes soon). A crash
+its message_id, right after; claims and records are written a batch per transaction. A
+flusher writes the records at once; a batch of claims that gets the database first carries
+the records noted so far in its own transaction. A crash
 between the two leaves the row "sending"; the next start sends it again — the only duplicate a
 crash can cause, at most one per chat (a chat has at most one call in flight).
 
@@ -62,7 +62,6 @@ MAX_BACKOFF = 300.0
 BATCH_SECONDS = 0.5  # re-read the queue's heads after about this much sending
 IDLE_POLL = 1.0
 RECORD_RETRY = 0.5
-FLUSH_DELAY = 0.05  # how long records wait for the next claim's transaction to carry them
 LANE_POLL = 0.05
 FENCE_CHECK = 0.25  # how stale the sender's knowledge that it holds the lock may be, seconds
 
@@ -330,8 +329,9 @@ class OutboxSender:
             self._flusher = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
-        """Write the records the claims' transactions have not carried (none came soon)."""
-        await asyncio.sleep(FLUSH_DELAY)
+        """Write the records at once, unless a claim's transaction gets the database first
+        and carries them: a reply to a message just sent is routed by its record, so it must
+        not wait for the next claim."""
         while self._sent:
             records: Records = ([], set())
             try:  # a claim's transaction may take them while this one waits for its turn

@@ -11,32 +11,67 @@ profile and queues its reply in the outbox, which the sender delivers). The sand
 and the bot share this process and its event loop, as in the test-suite.
 
 Run: ``python bench/inbound.py [--chats 50] [--messages 20] [--runs 3] [--only a|b]``.
-Reports updates/s and p50/p99 latency (send → reply seen) for each, medians over the runs, and
-the throughput ratio b/a (target ≥ 0.5). About 1.5 minutes with the defaults.
+Reports updates/s, p50/p99 latency (send → reply seen) and transactions per update for each,
+medians over the runs, and the throughput ratio b/a (target ≥ 0.5). About 1.5 minutes with the
+defaults.
+
+``--database postgresql --processes 1,3`` measures instead whether workers add capacity: for
+each count N, N separate ``tinbao run`` processes with a webhook each, on one throwaway
+PostgreSQL cluster, behind a round-robin balancer in this process (what nginx would be), the
+sandbox delivering to it; it prints updates/s, latency and transactions per update (from
+``pg_stat_database``) for each N, and the throughput of the most workers over one's (target
+≥ 2 with three).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
+import socket
+import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 from _common import fresh_database, machine, median, percentile
+from aiohttp import web
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from sandbox.limits import Limits
 from sandbox.server import SandboxServer
-from tests.support.service import running_service
+from storage.schema import upgrade_async
+from tests.support.postgres import ThrowawayPostgres
+from tests.support.service import ServiceProcess, running_service
 
 NO_LIMITS = Limits(global_per_second=None, private_per_second=None, group_per_minute=None)
 REPLY_TIMEOUT = 60.0  # one reply; a whole run is bounded by RUN_TIMEOUT
 RUN_TIMEOUT = 300.0
 Runner = Callable[[SandboxServer], Any]
+
+
+class Transactions:
+    """Counts the transactions every engine of this process begins (the bench's own probe:
+    SQLAlchemy's ``begin`` event, so read-only transactions count too)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(Engine, "begin", self._began)
+
+    def _began(self, _connection: Any) -> None:
+        self.count += 1
+
+
+TRANSACTIONS = Transactions()
 
 
 @asynccontextmanager
@@ -80,6 +115,158 @@ def tinbao(workers: int) -> Runner:
     return runtime
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def round_robin(ports: list[int]) -> AsyncIterator[str]:
+    """A balancer in front of the workers' webhooks: each POST goes to the next worker. The
+    sandbox delivers a chat's updates one at a time, so any worker may take any update."""
+    turn = itertools.cycle(ports)
+    async with aiohttp.ClientSession() as session:
+
+        async def forward(request: web.Request) -> web.Response:
+            body = await request.read()
+            url = f"http://127.0.0.1:{next(turn)}{request.path}"
+            async with session.post(url, data=body, headers=request.headers) as reply:
+                return web.Response(status=reply.status, body=await reply.read())
+
+        app = web.Application()
+        app.router.add_post("/telegram", forward)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            yield f"http://127.0.0.1:{port}/telegram"
+        finally:
+            await runner.cleanup()
+
+
+async def committed(url: str) -> int:
+    """Transactions the database has ended so far (PostgreSQL's own counter)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT pg_stat_force_next_flush()"))
+            await connection.execute(text("SELECT pg_stat_clear_snapshot()"))
+            result = await connection.execute(
+                text(
+                    "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                    " WHERE datname = current_database()"
+                )
+            )
+            return int(result.scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def workers_up(ports: list[int], sandbox: SandboxServer, hook: str) -> None:
+    """Wait until every worker answers on its webhook and the webhook points at the balancer."""
+
+    async def healthy(session: aiohttp.ClientSession, port: int) -> bool:
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as reply:
+                return reply.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            answers = [await healthy(session, port) for port in ports]
+            if all(answers) and sandbox.world.webhook.url == hook:
+                return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the workers did not start within a minute")
+
+
+async def measure_processes(
+    cluster: ThrowawayPostgres,
+    template: str,
+    processes: int,
+    chats: int,
+    messages: int,
+    workers: int,
+) -> tuple[float, float, float, float]:
+    """N ``tinbao run`` webhook workers on a fresh copy of the migrated database."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    url = cluster.create_database(name, template=template)
+    folder = Path(tempfile.mkdtemp(prefix="tinbao-bench-"))
+    sandbox = await SandboxServer(limits=NO_LIMITS).start()
+    ports = [free_port() for _ in range(processes)]
+    try:
+        async with AsyncExitStack() as stack:
+            hook = await stack.enter_async_context(round_robin(ports))
+            started = []
+            for n, port in enumerate(ports):
+                worker = ServiceProcess(
+                    sandbox,
+                    url,
+                    folder / f"worker-{n}.log",
+                    TINBAO_WEBHOOK_URL=hook,
+                    TINBAO_WEBHOOK_LISTEN="127.0.0.1",
+                    TINBAO_WEBHOOK_PORT=str(port),
+                    TINBAO_WORKERS=str(workers),
+                    TINBAO_GLOBAL_RATE="100000",
+                    TINBAO_PRIVATE_CHAT_RATE="1000",
+                    TINBAO_LOG_LEVEL="WARNING",
+                )
+                worker.start()
+                started.append(worker)
+            try:
+                await workers_up(ports, sandbox, hook)
+                before = await committed(url)
+                rate, latencies = await drive(sandbox, chats, messages)
+                per_update = (await committed(url) - before) / (chats * messages)
+            finally:
+                for worker in started:
+                    await worker.terminate()
+    finally:
+        await sandbox.stop()
+        cluster.drop_database(name)
+    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, per_update
+
+
+async def scale_on_postgres(args: argparse.Namespace) -> None:
+    counts = [int(n) for n in args.processes.split(",")]
+    print(
+        f"{args.chats} chats x {args.messages} messages, PostgreSQL, webhook worker processes "
+        f"{counts} (each TINBAO_WORKERS={args.workers}), {args.runs} runs, medians reported"
+    )
+    with ThrowawayPostgres() as cluster:
+        template = "bench_template"
+        await upgrade_async(cluster.create_database(template))
+        figures: dict[int, list[tuple[float, float, float, float]]] = {n: [] for n in counts}
+        for run in range(args.runs):
+            for n in counts:
+                figures[n].append(
+                    await measure_processes(
+                        cluster, template, n, args.chats, args.messages, args.workers
+                    )
+                )
+                rate, p50, p99, per_update = figures[n][-1]
+                print(
+                    f"  run {run + 1} ({n} workers): {rate:.1f} updates/s, p50 {p50:.0f} ms, "
+                    f"p99 {p99:.0f} ms, {per_update:.2f} transactions/update"
+                )
+    rates = {}
+    for n in counts:
+        rate, p50, p99, per_update = (median([run[i] for run in figures[n]]) for i in range(4))
+        rates[n] = rate
+        print(
+            f"{n} worker process(es): {rate:7.1f} updates/s   p50 {p50:7.1f} ms   "
+            f"p99 {p99:7.1f} ms   {per_update:5.2f} transactions/update"
+        )
+    most, one = max(counts), min(counts)
+    if most != one:
+        ratio = rates[most] / rates[one]
+        verdict = "PASS" if ratio >= 2 else "FAIL"
+        print(f"throughput {most} workers / {one}: {ratio:.2f} (target >= 2: {verdict})")
+
+
 async def drive(sandbox: SandboxServer, chats: int, messages: int) -> tuple[float, list[float]]:
     """Every chat sends, waits for the answer, sends again; returns updates/s and latencies."""
     users = [await sandbox.client.create_user(first_name=f"U{i}") for i in range(chats)]
@@ -98,14 +285,17 @@ async def drive(sandbox: SandboxServer, chats: int, messages: int) -> tuple[floa
     return chats * messages / (time.perf_counter() - began), latencies
 
 
-async def measure(bot: Any, chats: int, messages: int) -> tuple[float, float, float]:
+async def measure(bot: Any, chats: int, messages: int) -> tuple[float, float, float, float]:
+    """updates/s, p50 and p99 in ms, and transactions per update (while driving)."""
     sandbox = await SandboxServer(limits=NO_LIMITS).start()
     try:
         async with bot(sandbox):
+            began = TRANSACTIONS.count
             rate, latencies = await drive(sandbox, chats, messages)
+            per_update = (TRANSACTIONS.count - began) / (chats * messages)
     finally:
         await sandbox.stop()
-    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, per_update
 
 
 async def main() -> None:
@@ -115,9 +305,16 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=16, help="tinbao's TINBAO_WORKERS")
     parser.add_argument("--only", choices=("a", "b"), help="measure one side (for profiling)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--processes", default="1,3", help="PostgreSQL: worker process counts to compare"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {machine()}")
+    if args.database == "postgresql":
+        await scale_on_postgres(args)
+        return
     print(
         f"{args.chats} chats x {args.messages} messages, tinbao workers {args.workers}, "
         f"{args.runs} runs, medians reported"
@@ -127,21 +324,22 @@ async def main() -> None:
         "b": ("tinbao full runtime", tinbao(args.workers)),
     }
     sides = [args.only] if args.only else ["a", "b"]
-    figures: dict[str, list[tuple[float, float, float]]] = {key: [] for key in sides}
+    figures: dict[str, list[tuple[float, float, float, float]]] = {key: [] for key in sides}
     for n in range(args.runs):
         for key in sides:
             figures[key].append(await measure(bots[key][1], args.chats, args.messages))
-            rate, p50, p99 = figures[key][-1]
+            rate, p50, p99, per_update = figures[key][-1]
             print(
-                f"  run {n + 1} ({key}): {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+                f"  run {n + 1} ({key}): {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms,"
+                f" {per_update:.2f} transactions/update"
             )
     rates = {}
     for key in sides:
-        rate, p50, p99 = (median([run[i] for run in figures[key]]) for i in range(3))
+        rate, p50, p99, per_update = (median([run[i] for run in figures[key]]) for i in range(4))
         rates[key] = rate
         print(
             f"({key}) {bots[key][0]:30s} {rate:7.1f} updates/s   "
-            f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
+            f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {per_update:5.2f} transactions/update"
         )
     if len(rates) == 2:
         ratio = rates["b"] / rates["a"]

@@ -65,43 +65,60 @@ class InboxRepository:
         )
         return len((await self._session.execute(statement)).all())
 
-    async def heads(self, now: datetime, busy_lanes: set[str], limit: int) -> list[PendingUpdate]:
-        """The oldest pending update of each lane that is due and not already being handled.
+    async def heads(
+        self,
+        now: datetime,
+        busy_lanes: set[str],
+        limit: int,
+        lanes: set[str] | None = None,
+    ) -> list[PendingUpdate]:
+        """The oldest pending update of each lane that is due and not already being handled
+        (``lanes``: of those lanes only, e.g. the ones a batch was just stored for).
 
         Only a lane's head is returned, so a later update never overtakes an earlier one that
-        waits for a retry.
+        waits for a retry. On PostgreSQL a head another worker has claimed (its row locked) is
+        skipped: that worker hands itself the lane's next update, so no other worker needs to
+        try it, and trying would fail (``claim``) and be tried again at once. The heads found
+        stay locked until this transaction ends; the caller starts them only after that.
         """
-        heads = (
-            select(func.min(col(InboxUpdate.update_id)))
-            .where(col(InboxUpdate.status) == InboxStatus.PENDING)
-            .group_by(col(InboxUpdate.lane))
+        pending = col(InboxUpdate.status) == InboxStatus.PENDING
+        heads = select(func.min(col(InboxUpdate.update_id))).where(pending)
+        columns = (
+            col(InboxUpdate.update_id),
+            col(InboxUpdate.lane),
+            col(InboxUpdate.attempts),
+            col(InboxUpdate.payload),
         )
+        # ``pending`` again outside: PostgreSQL re-checks it on a row that changed meanwhile.
+        statement = select(*columns).where(pending, col(InboxUpdate.not_before) <= now)
+        if lanes is not None:
+            heads = heads.where(col(InboxUpdate.lane).in_(lanes))
+            statement = statement.where(col(InboxUpdate.lane).in_(lanes))
+        if busy_lanes:  # left out by the query, so their heads are not locked by it either
+            statement = statement.where(col(InboxUpdate.lane).not_in(busy_lanes))
         statement = (
-            select(InboxUpdate)
-            .where(col(InboxUpdate.update_id).in_(heads), col(InboxUpdate.not_before) <= now)
+            statement.where(col(InboxUpdate.update_id).in_(heads.group_by(col(InboxUpdate.lane))))
             .order_by(col(InboxUpdate.update_id))
-            .limit(limit + len(busy_lanes))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        rows = (await self._session.execute(statement)).scalars().all()
+        rows = (await self._session.execute(statement)).tuples().all()
         return [
-            PendingUpdate(
-                row.update_id,
-                row.lane,
-                row.attempts,
-                self._keyring.open_json(row.payload, SEAL_CONTEXT),
-            )
-            for row in rows
-            if row.lane not in busy_lanes
-        ][:limit]
+            PendingUpdate(update_id, lane, attempts, self._keyring.open_json(payload, SEAL_CONTEXT))
+            for update_id, lane, attempts, payload in rows
+        ]
 
-    async def claim(self, update_id: int) -> bool:
-        """Lock the row for this transaction; False when handled meanwhile or locked by another
-        worker (PostgreSQL skips locked rows, so two workers never run one update)."""
+    async def claim(self, update_id: int, now: datetime | None = None) -> bool:
+        """Lock the row for this transaction; False when handled meanwhile, locked by another
+        worker (PostgreSQL skips locked rows, so two workers never run one update) or, given
+        ``now``, waiting for a retry (a head found earlier may have failed since)."""
         statement = (
             select(col(InboxUpdate.status))
             .where(col(InboxUpdate.update_id) == update_id)
             .with_for_update(skip_locked=True)
         )
+        if now is not None:
+            statement = statement.where(col(InboxUpdate.not_before) <= now)
         status = (await self._session.execute(statement)).scalar_one_or_none()
         return status == InboxStatus.PENDING
 
@@ -160,6 +177,10 @@ class InboxRepository:
         return found
 
     async def _set(self, update_id: int, **values: Any) -> None:
+        # Runs for every update: no ORM synchronisation of loaded rows (none is loaded).
         await self._session.execute(
-            update(InboxUpdate).where(col(InboxUpdate.update_id) == update_id).values(**values)
+            update(InboxUpdate)
+            .where(col(InboxUpdate.update_id) == update_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )

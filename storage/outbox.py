@@ -189,6 +189,8 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession, keyring: Keyring) -> None:
         self._session = session
         self._keyring = keyring
+        # Calls queued in this transaction: the sender is woken only when there are some.
+        self.queued = 0
 
     async def enqueue(
         self,
@@ -210,6 +212,7 @@ class OutboxRepository:
         row.refers_to, row.source_update_id, row.subject = refers_to, source_update_id, subject
         self._session.add(row)
         await self._session.flush()
+        self.queued += 1
         assert row.id is not None
         return row.id
 
@@ -226,6 +229,7 @@ class OutboxRepository:
         ]
         self._session.add_all(rows)
         await self._session.flush()
+        self.queued += len(rows)
         return [row.id for row in rows if row.id is not None]
 
     def _row(

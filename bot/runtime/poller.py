@@ -1,7 +1,8 @@
 """Long polling that stores every batch in the inbox before confirming it to Telegram.
 
 getUpdates confirms an update only when a later call passes an offset above it. The batch is
-committed to the inbox first, so a crash between the two redelivers it, and the inbox's unique
+committed to the inbox first (in one transaction, which also reads the heads of its chats for
+the workers: ``on_stored``), so a crash between the two redelivers it, and the inbox's unique
 ``update_id`` turns the redelivery into a no-op. When the inbox cannot be written (the database
 is down, full or read-only) the offset stays where it is: Telegram keeps the batch and hands it
 over again once the database is back.
@@ -30,7 +31,7 @@ from bot.core.keyring import Keyring
 from bot.runtime.backoff import Backoff, pause
 from bot.runtime.lanes import chat_of
 from storage.db import is_unavailable
-from storage.inbox import ReceivedUpdate
+from storage.inbox import PendingUpdate, ReceivedUpdate
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Poller:
         bot: Bot,
         storage: Storage,
         clock: Clock,
-        on_stored: Callable[[], None],
+        on_stored: Callable[[list[PendingUpdate]], None],
         timeout: int = 30,
     ) -> None:
         self._bot = bot
@@ -160,11 +161,14 @@ class Poller:
 
     async def _store(self, batch: list[dict[str, Any]]) -> None:
         updates = [received(payload, self._storage.keyring) for payload in batch]
+        now = self._clock.now()
+        lanes = {u.lane for u in updates}
         async with self._storage.transaction(durable=True) as uow:
-            await uow.inbox.store(updates, self._clock.now())
+            await uow.inbox.store(updates, now)
+            heads = await uow.inbox.heads(now, set(), len(lanes), lanes)
         self._offset = max(u.update_id for u in updates) + 1
         log.debug("stored %d updates", len(updates))
-        self._on_stored()
+        self._on_stored(heads)
 
     async def confirm(self) -> None:
         """Tell Telegram the last stored batch arrived, so a restart does not fetch it again."""

@@ -1,7 +1,9 @@
 """The outbox sender: delivers queued calls within Telegram's limits, exactly once where it can.
 
 Each call is claimed (committed as "sending") before it goes out and recorded as sent, with
-its message_id, right after; claims and records are written a batch per transaction. A crash
+its message_id, right after; claims and records are written a batch per transaction. A
+flusher writes the records at once; a batch of claims that gets the database first carries
+the records noted so far in its own transaction. A crash
 between the two leaves the row "sending"; the next start sends it again — the only duplicate a
 crash can cause, at most one per chat (a chat has at most one call in flight).
 
@@ -62,6 +64,10 @@ IDLE_POLL = 1.0
 RECORD_RETRY = 0.5
 LANE_POLL = 0.05
 FENCE_CHECK = 0.25  # how stale the sender's knowledge that it holds the lock may be, seconds
+
+
+# Deliveries not yet recorded: (row id, message id) pairs, and the groups they reached.
+Records = tuple[list[tuple[int, int | None]], set[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,14 +205,23 @@ class OutboxSender:
                 return False
             return True
 
-        async with self._storage.transaction() as uow:
-            chosen = await uow.outbox.heads(now, set(self._inflight), self._batch, may_send)
-            held = await uow.outbox.claim_many([call.id for call in chosen], now + LEASE)
-            for call in chosen:
-                if call.id in held:
-                    prepared = await self._prepare(uow, call, now)
-                    if prepared is not None:
-                        ready.append(prepared)
+        records: Records = ([], set())
+        try:
+            async with self._storage.transaction() as uow:
+                # First the records of the calls delivered since the last batch: a lane's
+                # next call is not its head until the one before is recorded.
+                records = self._take_records()
+                await self._write_records(uow, records)
+                chosen = await uow.outbox.heads(now, set(self._inflight), self._batch, may_send)
+                held = await uow.outbox.claim_many([call.id for call in chosen], now + LEASE)
+                for call in chosen:
+                    if call.id in held:
+                        prepared = await self._prepare(uow, call, now)
+                        if prepared is not None:
+                            ready.append(prepared)
+        except BaseException:
+            self._give_back(records)
+            raise
         self._inflight.update(item.call.lane for item in ready)
         return ready, waiting
 
@@ -314,20 +329,40 @@ class OutboxSender:
             self._flusher = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
+        """Write the records at once, unless a claim's transaction gets the database first
+        and carries them: a reply to a message just sent is routed by its record, so it must
+        not wait for the next claim."""
         while self._sent:
-            batch, self._sent = self._sent, []
-            groups, self._reached = self._reached, set()
-            try:
+            records: Records = ([], set())
+            try:  # a claim's transaction may take them while this one waits for its turn
                 async with self._storage.transaction() as uow:
-                    now = self._clock.now()
-                    await uow.outbox.mark_sent_many(batch, now)
-                    if groups and self._services is not None:  # a group that works again
-                        await reached(UseCase(self._services, uow, now), groups)
+                    records = self._take_records()
+                    await self._write_records(uow, records)
             except Exception as exc:  # try again shortly; until then the rows stay "sending"
-                log.error("recording %d sent rows: %s", len(batch), type(exc).__name__)
-                self._sent[:0] = batch
-                self._reached |= groups
+                self._give_back(records)
+                log.error("recording %d sent rows: %s", len(records[0]), type(exc).__name__)
                 await asyncio.sleep(RECORD_RETRY)
+
+    def _take_records(self) -> Records:
+        """The deliveries noted so far, taken once a transaction holds the database (so no
+        other transaction writes them too)."""
+        records = (self._sent, self._reached)
+        self._sent, self._reached = [], set()
+        return records
+
+    def _give_back(self, records: Records) -> None:
+        """Records whose transaction failed: written by the next one."""
+        self._sent[:0] = records[0]
+        self._reached |= records[1]
+
+    async def _write_records(self, uow: UnitOfWork, records: Records) -> None:
+        sent, groups = records
+        if not sent:
+            return
+        now = self._clock.now()
+        await uow.outbox.mark_sent_many(sent, now)
+        if groups and self._services is not None:  # a group that works again
+            await reached(UseCase(self._services, uow, now), groups)
 
     @staticmethod
     def _point_at(method: str, params: dict[str, Any], message_id: int, in_topic: bool) -> None:

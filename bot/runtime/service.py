@@ -225,7 +225,7 @@ class Service:
             self.application.bot,
             self.storage,
             self.clock,
-            self.dispatcher.wake,
+            self.dispatcher.offer,
             self.settings.poll_timeout,
         )
         await self.poller.run()
@@ -254,7 +254,7 @@ class Service:
             self.clock,
             secret,
             urlsplit(settings.webhook_url).path or "/",
-            self.dispatcher.wake,
+            self.dispatcher.offer,
         )
         add_metrics(app, self.storage.database, self.clock)
         self._webhook = web.AppRunner(app, access_log=None)

@@ -22,7 +22,7 @@ from bot.core.clock import Clock
 from bot.core.keyring import Keyring
 from bot.runtime.poller import received
 from storage.db import is_unavailable
-from storage.inbox import ReceivedUpdate
+from storage.inbox import PendingUpdate, ReceivedUpdate
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,15 @@ def update_of(payload: Any, keyring: Keyring) -> ReceivedUpdate | None:
 
 
 def webhook_app(
-    storage: Storage, clock: Clock, secret: str, path: str, on_stored: Callable[[], None]
+    storage: Storage,
+    clock: Clock,
+    secret: str,
+    path: str,
+    on_stored: Callable[[list[PendingUpdate]], None],
 ) -> web.Application:
+    """``on_stored``: given the stored update's chat's head (itself, unless an earlier update
+    of the chat waits), read in the transaction that stored it."""
+
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -62,15 +69,17 @@ def webhook_app(
             log.info("webhook: refused a body that is not an update")
             return web.Response(status=400)
         try:
+            now = clock.now()
             async with storage.transaction(durable=True) as uow:
-                await uow.inbox.store([update], clock.now())
+                await uow.inbox.store([update], now)
+                heads = await uow.inbox.heads(now, set(), 1, {update.lane})
         except Exception as exc:  # not stored, so not confirmed: Telegram sends it again
             if not is_unavailable(exc):
                 raise
             storage.database.health.failed(exc, "webhook")
             return web.Response(status=503)
         storage.database.health.recovered()
-        on_stored()
+        on_stored(heads)
         return web.Response(status=200)
 
     async def health(_: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.logs import tame_libraries
 from bot.runtime.webhook import webhook_app
 from sandbox.server import SandboxServer
+from storage.inbox import PendingUpdate
 from storage.uow import Storage
 from tests.support.service import running_service
 
@@ -87,7 +88,7 @@ NOT_UPDATES = {
 
 @asynccontextmanager
 async def webhook_client(
-    storage: Storage, on_stored: Callable[[], None] = lambda: None
+    storage: Storage, on_stored: Callable[[list[PendingUpdate]], None] = lambda _: None
 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = webhook_app(storage, Clock(), "webhook-secret", "/telegram", on_stored)
     async with TestClient(TestServer(app)) as client:
@@ -119,7 +120,7 @@ async def test_an_error_of_the_web_server_is_logged_as_one_line_without_the_payl
         },
     }
 
-    def broken_wake_up() -> None:
+    def broken_wake_up(_: list[PendingUpdate]) -> None:
         raise RuntimeError(f"could not wake the workers for {canary}")
 
     tame_libraries()

@@ -73,3 +73,22 @@ async def test_handled_updates_are_purged_after_retention(storage: Storage) -> N
     async with storage.transaction() as uow:
         assert await uow.inbox.purge_handled(NOW + timedelta(days=3)) == 1
         assert await uow.inbox.counts() == {InboxStatus.PENDING: 1}
+
+
+async def test_heads_of_given_chats_leave_the_other_chats_out(storage: Storage) -> None:
+    async with storage.transaction() as uow:
+        await uow.inbox.store([update(1, "a"), update(2, "b"), update(3, "a"), update(4, "c")], NOW)
+        heads = await uow.inbox.heads(NOW, set(), 10, lanes={"a", "c"})
+    assert [h.update_id for h in heads] == [1, 4]
+
+
+async def test_an_update_waiting_to_retry_cannot_be_claimed_before_it_is_due(
+    storage: Storage,
+) -> None:
+    async with storage.transaction() as uow:
+        await uow.inbox.store([update(1, "a")], NOW)
+        await uow.inbox.schedule_retry(1, 1, "Boom", NOW + timedelta(seconds=5))
+    async with storage.transaction() as uow:
+        assert not await uow.inbox.claim(1, NOW)
+    async with storage.transaction() as uow:
+        assert await uow.inbox.claim(1, NOW + timedelta(seconds=5))

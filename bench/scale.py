@@ -27,7 +27,7 @@ from typing import Any
 
 from _common import machine, percentile
 from reports import END, build_postgresql, cached_sqlite
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, select, text, update
 
 from bot.core.clock import FrozenClock
 from bot.core.codes import normalize_code
@@ -39,6 +39,7 @@ from bot.domain.services import Services
 from bot.domain.tips.intake import TIPSTER_SEAL
 from bot.domain.tips.lifecycle import card_content, card_rest
 from bot.domain.tips.notices import similar_open_tips
+from bot.domain.tips.schedule import clocks_of, next_clock_due, received_at
 from bot.domain.tips.search import find, read_query
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.use_case import UseCase
@@ -46,8 +47,9 @@ from scheduler import campaigns, inbox_cleanup, patrols, report_requests, report
 from scheduler import tips as tip_jobs
 from scheduler.job_context import JobEnv
 from storage.db import Database
-from storage.tips.models import OPEN_TIPS_SQL
+from storage.tips.models import OPEN_TIPS_SQL, Tip, TipClock
 from storage.uow import Storage
+from storage.upsert import table_of
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.service import SECRET
 from tests.support.use_cases import services_for
@@ -109,6 +111,57 @@ async def settle_contacts(database: Database, keyring: Keyring, kept_days: int) 
                 ],
             )
     return len(kept)
+
+
+async def settle_clocks(database: Database, services: Services) -> int:
+    """Put the tip clocks as the running service would have left them at the data's end: every
+    clock of an open tip that ran out before it has fired (a ``tip_clock`` row at the moment it
+    ran out), and each tip's ``clock_due_at`` is its next clock still to run out, or none. The
+    generator writes every open tip as due from its receipt, as the upgrade does, which would
+    make the first sweep fire years of reminders at once: that is an upgrade's one-off cost,
+    not the sweep's. Returns how many open tips still have a clock to come."""
+    policy = services.tip_clocks
+    tips = table_of(Tip)
+    async with database.engine.begin() as connection:
+        rows = await connection.execute(
+            select(
+                tips.c.id,
+                tips.c.status,
+                tips.c.held,
+                tips.c.urgent,
+                tips.c.created_at,
+                tips.c.received_at,
+            ).where(tips.c.clock_due_at.is_not(None))
+        )
+        fired: list[dict[str, Any]] = []
+        due: list[dict[str, Any]] = []
+        for row in rows:
+            tip = Tip.model_construct(
+                id=row.id,
+                status=row.status,
+                held=row.held,
+                urgent=row.urgent,
+                created_at=row.created_at,
+                received_at=row.received_at,
+            )
+            clocks = clocks_of(policy, tip)
+            ran_out = {clock for clock, at in clocks if at <= END}
+            fired.extend(
+                {"tip_id": row.id, "clock": clock, "received_at": received_at(tip), "fired_at": at}
+                for clock, at in clocks
+                if clock in ran_out
+            )
+            due.append({"b_id": row.id, "due": next_clock_due(policy, tip, ran_out)})
+        if fired:
+            await connection.execute(insert(table_of(TipClock)), fired)
+        if due:
+            await connection.execute(
+                update(tips)
+                .where(tips.c.id == bindparam("b_id"))
+                .values(clock_due_at=bindparam("due")),
+                due,
+            )
+    return sum(1 for row in due if row["due"] is not None)
 
 
 async def settle_monthly(database: Database, services: Services) -> None:
@@ -228,6 +281,8 @@ async def measure(url: str, job_runs: int, query_runs: int) -> dict[str, dict[st
             storage.database, keyring, services.settings.contact_retention_days
         )
         await settle_monthly(storage.database, services)
+        waiting = await settle_clocks(storage.database, services)
+        print(f"    {waiting:,} open tips with a clock still to run out")
         print(f"    {kept:,} tipster contacts kept (closed within retention, or open)")
         unit_id, code, words = await busiest(storage.database)
         return {

@@ -356,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                     # a copy: the jobs write (catch-up, run records), the cache stays as built
                     built = cached_sqlite(tips, cache, args.rebuild, directory)
                     path = built.with_name(f"scale-{built.name}")
+                    for journal in ("-wal", "-shm"):  # an earlier copy's, cut short
+                        path.with_name(path.name + journal).unlink(missing_ok=True)
                     shutil.copyfile(built, path)
                     url = f"sqlite+aiosqlite:///{path}"
                 else:

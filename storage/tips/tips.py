@@ -336,24 +336,25 @@ class TipRepository:
         province_code: str | None,
         limit: int,
         *,
-        code_prefix: str | None = None,
+        code: str | None = None,
         words: tuple[str, ...] = (),
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[Tip]:
         """A unit's tips (a province unit's also its province's), open and closed, not held,
-        newest first, at most ``limit``: by the start of their code, by folded words of the
+        newest first, at most ``limit``: by their code, by folded words of the
         description (each a LIKE on ``folded`` for a word that starts so, in the database), or
         received in a period.
 
-        The unit's rows are read through ``ix_tip_unit_created`` newest first and the scan
-        stops at ``limit`` matches; nothing but the matches leaves the database."""
+        A code is looked up by its unique index, one row whatever the history; otherwise the
+        unit's rows are read through ``ix_tip_unit_created`` newest first and the scan stops at
+        ``limit`` matches; nothing but the matches leaves the database."""
         unit = col(Tip.unit_id) == unit_id
         if province_code is not None:
             unit = or_(unit, col(Tip.province_code) == province_code)
         statement = select(Tip).where(unit, col(Tip.held).is_(False))
-        if code_prefix is not None:
-            statement = statement.where(col(Tip.code).startswith(code_prefix, autoescape=True))
+        if code is not None:
+            statement = statement.where(col(Tip.code) == code)
         for word in words:
             statement = statement.where(col(Tip.folded).contains(f" {word}", autoescape=True))
         if since is not None:

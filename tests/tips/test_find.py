@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from bot.core.refusals import Refusal
 from bot.domain.tips.search import Query, find, read_query
-from storage.tips.models import TipStatus
+from storage.tips.models import Tip, TipStatus
 from storage.uow import Storage
+from tests.support.plans import sent
 from tests.support.tip_rows import WHEN, stored_tip
 from tests.support.tips import link_commune
 
@@ -120,3 +123,49 @@ async def test_a_word_matches_the_start_of_a_word_not_its_middle(storage: Storag
     assert await search(storage, unit, "an") == []
     assert await search(storage, unit, "ban hang") == [CODES[0]]
     assert await search(storage, unit, "lan chi") == [CODES[0]], "the start of words is enough"
+
+
+async def years_of_tips(storage: Storage, unit_id: int, count: int) -> None:
+    """``count`` older tips of the unit in one statement, and the statistics refreshed, so
+    the planner weighs what a unit with years of history has."""
+    rows = [
+        {
+            "code": f"Q{n:07d}",
+            "unit_id": unit_id,
+            "category": "theft",
+            "commune_code": "26743",
+            "province_code": "79",
+            "description": "Mất xe máy trước chợ.",
+            "status": TipStatus.RESOLVED,
+            "tipster": "p" * 32,
+            "tipster_chat": b"sealed",
+            "tipster_language": "vi",
+            "created_at": WHEN - timedelta(hours=n + 1),
+        }
+        for n in range(count)
+    ]
+    async with storage.database.engine.begin() as connection:
+        await connection.execute(sa.insert(Tip).values(rows))
+        await connection.exec_driver_sql("ANALYZE")
+
+
+async def test_a_code_is_looked_up_by_its_unique_index_whatever_the_units_history(
+    storage: Storage,
+) -> None:
+    """A code names one tip: /find reads it through the code's unique index, not by walking
+    the unit's tips newest first until it meets it (a cost that grew with the unit's years)."""
+    unit = await link_commune(storage, -1001)
+    await years_of_tips(storage, unit, 2_000)
+    await stored_tip(storage, unit, CODES[0])
+    with sent(storage.database) as statements:
+        assert await search(storage, unit, CODES[0]) == [CODES[0]]
+    [(statement, parameters)] = [(s, p) for s, p in statements if "FROM tip" in s]
+    async with storage.database.engine.connect() as connection:
+        if storage.database.dialect == "postgresql":
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+            result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        else:
+            result = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        plan = " ".join(str(row[-1]) for row in result)
+    assert re.search(r"\(code=\?\)|Index Cond: \(\(code\)", plan), plan
+    assert "ix_tip_unit_created" not in plan, plan

@@ -74,7 +74,7 @@ async def find(uow: UnitOfWork, unit: PoliceUnit, query: Query) -> list[Tip]:
             unit.id, province, FOUND_SHOWN, since=start, until=start + timedelta(days=1)
         )
     if query.code is not None:
-        found = await uow.tips.find(unit.id, province, FOUND_SHOWN, code_prefix=query.code)
+        found = await uow.tips.find(unit.id, province, FOUND_SHOWN, code=query.code)
         if found:
             return found
     return await uow.tips.find(unit.id, province, FOUND_SHOWN, words=query.words)

@@ -72,8 +72,9 @@ def first_broken_link(events: list[TipEvent], keyring: Keyring) -> TipEvent | No
 
 def contact_due(closed_before: datetime, limit: int) -> Select[tuple[Tip]]:
     """The closed tips whose sealed chat id is due for erasure, oldest closure first. Read
-    through ``ix_tip_contact_due`` (erased ones are not NULL, open ones have no closed_at),
-    so the job never walks the whole table; a statement of its own so a test can EXPLAIN it."""
+    through ``ix_tip_contact_due``, which holds only the tips whose contact is kept, in this
+    order (open ones have no closed_at), so the job stops at the batch and never walks the
+    whole table; a statement of its own so a test can EXPLAIN it."""
     return (
         select(Tip)
         .where(col(Tip.contact_erased_at).is_(None), col(Tip.closed_at) <= closed_before)

@@ -145,7 +145,7 @@ async def years_of_tips(storage: Storage, unit_id: int, count: int) -> None:
         for n in range(count)
     ]
     async with storage.database.engine.begin() as connection:
-        await connection.execute(sa.insert(Tip).values(rows))
+        await connection.execute(sa.insert(Tip), rows)
         await connection.exec_driver_sql("ANALYZE")
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
 
 from bot.domain.tips.intake import TIPSTER_SEAL
 from bot.domain.tips.retention import erase_due, purge_delivered
@@ -168,6 +171,53 @@ async def test_the_job_reads_only_the_due_tips_through_an_index(storage: Storage
             await uow.tips.contact_due(START, 200)
     [(statement, parameters)] = [s for s in statements if "FROM tip" in s[0]]
     assert await whole_reads(storage.database, statement, parameters, {"tip"}) == []
+
+
+async def erased_years(storage: Storage, count: int) -> None:
+    """``count`` tips closed long before START, their statistics taken while every contact was
+    still kept, then all erased: the planner's picture is the stale one a database has right
+    after a wave of erasures, before its statistics catch up."""
+    rows = [
+        {
+            "code": f"Q{n:07d}",
+            "category": "theft",
+            "commune_code": "26743",
+            "province_code": "79",
+            "description": "Mất xe máy trước chợ.",
+            "status": TipStatus.RESOLVED,
+            "tipster": "p" * 32,
+            "tipster_chat": b"sealed",
+            "tipster_language": "vi",
+            "created_at": START - timedelta(days=400, hours=n),
+            "closed_at": START - timedelta(days=300, hours=n),
+        }
+        for n in range(count)
+    ]
+    async with storage.database.engine.begin() as connection:
+        await connection.execute(sa.insert(Tip), rows)
+        await connection.exec_driver_sql("ANALYZE")
+        await connection.execute(sa.update(Tip).values(contact_erased_at=Tip.closed_at))
+
+
+async def planned(storage: Storage, statement: str, parameters: Any) -> str:
+    """The plan the database really picks (sequential scans allowed), as text."""
+    async with storage.database.engine.connect() as connection:
+        if storage.database.dialect == "postgresql":
+            result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        else:
+            result = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        return "\n".join(str(row[-1]) for row in result)
+
+
+async def test_the_job_stops_at_its_batch_whatever_the_statistics_say(storage: Storage) -> None:
+    await erased_years(storage, 3_000)
+    with sent(storage.database) as statements:
+        async with storage.transaction() as uow:
+            assert await uow.tips.contact_due(START, 200) == []
+    [(statement, parameters)] = [s for s in statements if "FROM tip" in s[0]]
+    read = await planned(storage, statement, parameters)
+    assert "ix_tip_contact_due" in read, read
+    assert "Seq Scan" not in read and "Sort" not in read and "TEMP B-TREE" not in read, read
 
 
 async def purge(storage: Storage, at: datetime) -> int:

@@ -7,15 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from bot.core.refusals import Refusal
 from bot.domain.tips.search import Query, find, read_query
-from storage.tips.models import Tip, TipStatus
+from storage.tips.models import TipStatus
 from storage.uow import Storage
 from tests.support.plans import sent
-from tests.support.tip_rows import WHEN, stored_tip
+from tests.support.tip_rows import WHEN, bulk_row, insert_many, stored_tip
 from tests.support.tips import link_commune
 
 CODES = [f"ABCDEF{n}{m}" for n in "2345" for m in "6789"]  # 16 valid codes
@@ -126,27 +125,11 @@ async def test_a_word_matches_the_start_of_a_word_not_its_middle(storage: Storag
 
 
 async def years_of_tips(storage: Storage, unit_id: int, count: int) -> None:
-    """``count`` older tips of the unit in one statement, and the statistics refreshed, so
-    the planner weighs what a unit with years of history has."""
+    """``count`` older tips of the unit, so the planner weighs a unit with years of history."""
     rows = [
-        {
-            "code": f"Q{n:07d}",
-            "unit_id": unit_id,
-            "category": "theft",
-            "commune_code": "26743",
-            "province_code": "79",
-            "description": "Mất xe máy trước chợ.",
-            "status": TipStatus.RESOLVED,
-            "tipster": "p" * 32,
-            "tipster_chat": b"sealed",
-            "tipster_language": "vi",
-            "created_at": WHEN - timedelta(hours=n + 1),
-        }
-        for n in range(count)
+        bulk_row(n, unit_id=unit_id, created_at=WHEN - timedelta(hours=n + 1)) for n in range(count)
     ]
-    async with storage.database.engine.begin() as connection:
-        await connection.execute(sa.insert(Tip), rows)
-        await connection.exec_driver_sql("ANALYZE")
+    await insert_many(storage, rows)
 
 
 async def test_a_code_is_looked_up_by_its_unique_index_whatever_the_units_history(

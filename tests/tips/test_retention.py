@@ -19,6 +19,7 @@ from storage.tips.models import Tip, TipStatus
 from storage.tips.tips import first_broken_link
 from storage.uow import Storage
 from tests.support.plans import sent, whole_reads
+from tests.support.tip_rows import bulk_row, insert_many
 from tests.support.use_cases import services_for, use_case
 
 START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
@@ -178,24 +179,15 @@ async def erased_years(storage: Storage, count: int) -> None:
     still kept, then all erased: the planner's picture is the stale one a database has right
     after a wave of erasures, before its statistics catch up."""
     rows = [
-        {
-            "code": f"Q{n:07d}",
-            "category": "theft",
-            "commune_code": "26743",
-            "province_code": "79",
-            "description": "Mất xe máy trước chợ.",
-            "status": TipStatus.RESOLVED,
-            "tipster": "p" * 32,
-            "tipster_chat": b"sealed",
-            "tipster_language": "vi",
-            "created_at": START - timedelta(days=400, hours=n),
-            "closed_at": START - timedelta(days=300, hours=n),
-        }
+        bulk_row(
+            n,
+            created_at=START - timedelta(days=400, hours=n),
+            closed_at=START - timedelta(days=300, hours=n),
+        )
         for n in range(count)
     ]
+    await insert_many(storage, rows)
     async with storage.database.engine.begin() as connection:
-        await connection.execute(sa.insert(Tip), rows)
-        await connection.exec_driver_sql("ANALYZE")
         await connection.execute(sa.update(Tip).values(contact_erased_at=Tip.closed_at))
 
 

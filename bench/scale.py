@@ -43,6 +43,7 @@ from bot.domain.tips.schedule import clocks_of, next_clock_due, received_at
 from bot.domain.tips.search import find, read_query
 from bot.domain.units.communes import CommuneDirectory
 from bot.domain.use_case import UseCase
+from handlers.tips.queue import QUEUE_SHOWN
 from scheduler import campaigns, inbox_cleanup, patrols, report_requests, reports, retention
 from scheduler import tips as tip_jobs
 from scheduler.job_context import JobEnv
@@ -227,7 +228,7 @@ def queries(storage: Storage, env: JobEnv, unit_id: int, code: str, words: str) 
 
     async def queue() -> Any:
         async with storage.transaction() as uow:
-            return await uow.tips.open_of_unit(unit_id)
+            return await uow.tips.queue_of_unit(unit_id, QUEUE_SHOWN)
 
     async def search(query_text: str) -> Any:
         async with storage.transaction() as uow:

@@ -89,26 +89,20 @@ def category(tip: Tip, language: str) -> str:
     return t(f"category.{tip.category}", language)
 
 
-def most_urgent(tips: list[Tip]) -> list[Tip]:
-    """Urgent tips first, then the oldest (the repository gives them oldest first)."""
-    return sorted(tips, key=lambda tip: not tip.urgent)
-
-
 async def queue_command(update: Update, context: TinbaoContext) -> None:
     language = context.services.default_language
     allowed, unit = await whose(update, context)
     if not allowed:
         await context.reply(update, t("tipwork.police_only", language), **in_thread(update))
         return
-    tips = await context.uow.tips.open_of_unit(unit.id if unit else None)
-    if not tips:
+    total, shown = await context.uow.tips.queue_of_unit(unit.id if unit else None, QUEUE_SHOWN)
+    if not shown:
         await context.reply(update, t("tipwork.queue_empty", language), **in_thread(update))
         return
-    shown = most_urgent(tips)[:QUEUE_SHOWN]
     lines = [queue_line(tip, context, language) for tip in shown]
-    if len(tips) > QUEUE_SHOWN:
-        lines.append(t("tipwork.queue_more", language, n=len(tips) - QUEUE_SHOWN))
-    header = t("tipwork.queue_header", language, n=len(tips))
+    if total > QUEUE_SHOWN:
+        lines.append(t("tipwork.queue_more", language, n=total - QUEUE_SHOWN))
+    header = t("tipwork.queue_header", language, n=total)
     await context.reply(
         update,
         "\n".join([header, *lines]),

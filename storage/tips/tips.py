@@ -218,6 +218,25 @@ class TipRepository:
         )
         return list((await self._session.execute(statement)).scalars().all())
 
+    async def queue_of_unit(self, unit_id: int | None, limit: int) -> tuple[int, list[Tip]]:
+        """How many open tips the unit has (``None``: tips that reached no unit), and the
+        ``limit`` to show first: the urgent ones, then the oldest, each oldest first.
+
+        Two reads of at most ``limit`` rows each through ``ix_tip_open_queue`` and a count:
+        a busy unit's hundreds of open tips are never all loaded to show twenty."""
+        unit = col(Tip.unit_id).is_(None) if unit_id is None else col(Tip.unit_id) == unit_id
+        mine = (unit, _open(), col(Tip.held).is_(False))
+        order = (func.coalesce(col(Tip.received_at), col(Tip.created_at)), col(Tip.id))
+        counted = select(func.count()).select_from(Tip).where(*mine)
+        total = int((await self._session.execute(counted)).scalar_one())
+        if total == 0:
+            return 0, []
+        urgent = select(Tip).where(*mine, col(Tip.urgent).is_(True)).order_by(*order).limit(limit)
+        oldest = select(Tip).where(*mine).order_by(*order).limit(limit)
+        first = list((await self._session.execute(urgent)).scalars().all())
+        rest = [tip for tip in (await self._session.execute(oldest)).scalars() if not tip.urgent]
+        return total, (first + rest)[:limit]
+
     async def open_alike(self, tip: Tip, since: datetime, limit: int) -> list[Tip]:
         """Open tips of the same commune and category filed between ``since`` and ``tip``."""
         statement = (

@@ -93,3 +93,33 @@ async def test_the_duplicate_suggestion_is_open_tips_of_the_window_newest_first(
         alike: list[Tip] = await uow.tips.open_alike(tip, WHEN - timedelta(hours=48), 3)
     assert [found.code for found in alike] == [newer.code, older.code]
     assert too_old.code not in {found.code for found in alike}
+
+
+async def test_queue_shows_urgent_tips_first_then_the_oldest_and_counts_them_all(
+    storage: Storage,
+) -> None:
+    oldest = await stored_tip(storage, 1, "ABCD2001", at=WHEN)
+    await stored_tip(storage, 1, "ABCD2002", at=WHEN + timedelta(hours=1))
+    await stored_tip(storage, 1, "ABCD2003", at=WHEN + timedelta(hours=2))
+    urgent = await stored_tip(storage, 1, "ABCD2004", at=WHEN + timedelta(hours=3), urgent=True)
+    async with storage.transaction() as uow:
+        total, shown = await uow.tips.queue_of_unit(1, 2)
+    assert total == 4
+    assert [tip.code for tip in shown] == [urgent.code, oldest.code]
+
+
+async def test_queue_reads_at_most_what_it_shows_through_the_open_queue_index(
+    storage: Storage,
+) -> None:
+    await stored_tip(storage, 1, "ABCD2001", at=WHEN)
+    with sent(storage.database) as statements:
+        async with storage.transaction() as uow:
+            await uow.tips.queue_of_unit(1, 20)
+    reads = [(s, p) for s, p in statements if "FROM tip" in s]
+    assert len(reads) == 3, "a count, the urgent ones, the oldest"
+    for sql, parameters in reads:
+        assert await whole_reads(storage.database, sql, parameters, {"tip"}) == [], sql
+    for sql, parameters in reads[1:]:  # the count may take any index of the unit's tips
+        read = await plan(storage.database, sql, parameters)
+        assert "ix_tip_open_queue" in read, read
+        assert not sorts(read), read

@@ -9,9 +9,10 @@ from sqlmodel import SQLModel
 
 from storage.uow import Storage
 
-# The message path's own tables (every update and every answer passes through them), and when
-# the periodic jobs last ran (they run whatever people do).
-TRAFFIC = ("inbox_update", "outbox_message", "job_run")
+# The message path's own tables (every update and every answer passes through them), and the
+# periodic jobs' bookkeeping (they run whatever people do: when each last ran, and the clock
+# lengths a service adopts in a job of its own once it has started).
+TRAFFIC = ("inbox_update", "outbox_message", "job_run", "tip_clock_policy")
 
 
 async def database_state(storage: Storage) -> dict[str, list[tuple[str, ...]]]:

@@ -5,28 +5,72 @@ chat was blocked, each handler asks its language, ``/language`` writes it). The 
 map holds unchanged rows only weakly, so each of those reads went back to the database; the
 repository, which lives as long as its transaction, keeps what it read (absent rows too), and
 every later read in the same transaction is answered from memory. Only this repository writes
-``chat_profile``, so what it keeps cannot go stale within the transaction."""
+``chat_profile``, so what it keeps cannot go stale within the transaction.
+
+Its statements are Core, built once, and a write is one upsert: no ORM identity map, no flush,
+on the path of nearly every update."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlalchemy.sql import Executable
 
 from storage.models import ChatProfile
-from storage.upsert import rowcount
+from storage.upsert import rowcount, table_of
+
+PROFILES = table_of(ChatProfile)
+
+# Built once: a statement object keeps its cache key, so running it again costs neither
+# building it nor keying SQLAlchemy's compiled cache (this runs for nearly every update).
+READ = select(PROFILES.c.language, PROFILES.c.blocked).where(PROFILES.c.lane == bindparam("lane"))
+
+
+def _upserts(field: str) -> dict[str, Executable]:
+    """Per dialect: insert the chat's profile with ``field`` set, or set ``field`` (and the
+    time) on the one there, only when it changes."""
+    statements: dict[str, Executable] = {}
+    for name, module in (("sqlite", sqlite), ("postgresql", postgresql)):
+        insert = module.insert(PROFILES).values(
+            lane=bindparam("lane"),
+            language=bindparam("language"),
+            blocked=bindparam("blocked"),
+            updated_at=bindparam("now"),
+        )
+        statements[name] = insert.on_conflict_do_update(
+            index_elements=[PROFILES.c.lane],
+            set_={field: insert.excluded[field], "updated_at": insert.excluded.updated_at},
+            where=PROFILES.c[field].is_distinct_from(insert.excluded[field]),
+        )
+    return statements
+
+
+SET_LANGUAGE = _upserts("language")
+SET_BLOCKED = _upserts("blocked")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What is kept of a chat: its language (None: not chosen) and whether it blocked the bot."""
+
+    language: str | None = None
+    blocked: bool = False
 
 
 class ChatProfileRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._read: dict[str, ChatProfile | None] = {}
+        self._read: dict[str, Profile | None] = {}
 
-    async def get(self, lane: str) -> ChatProfile | None:
+    async def get(self, lane: str) -> Profile | None:
         if lane not in self._read:
-            self._read[lane] = await self._session.get(ChatProfile, lane)
+            connection = await self._session.connection()
+            row = (await connection.execute(READ, {"lane": lane})).first()
+            self._read[lane] = None if row is None else Profile(row.language, bool(row.blocked))
         return self._read[lane]
 
     async def language(self, lane: str) -> str | None:
@@ -34,15 +78,12 @@ class ChatProfileRepository:
         return profile.language if profile else None
 
     async def set_language(self, lane: str, language: str, now: datetime) -> None:
-        profile = await self._profile(lane, now)
-        profile.language = language
-        profile.updated_at = now
+        profile = await self.get(lane) or Profile()
+        await self._write(SET_LANGUAGE, lane, Profile(language, profile.blocked), now)
 
     async def set_blocked(self, lane: str, blocked: bool, now: datetime) -> None:
-        profile = await self._profile(lane, now)
-        if profile.blocked != blocked:
-            profile.blocked = blocked
-            profile.updated_at = now
+        profile = await self.get(lane) or Profile()
+        await self._write(SET_BLOCKED, lane, Profile(profile.language, blocked), now)
 
     async def is_blocked(self, lane: str) -> bool:
         profile = await self.get(lane)
@@ -50,16 +91,19 @@ class ChatProfileRepository:
 
     async def forget(self, lane: str) -> bool:
         """Forget the chat's profile (its language choice): the person asked for it."""
-        result = await self._session.execute(
-            delete(ChatProfile).where(col(ChatProfile.lane) == lane)
-        )
+        result = await self._session.execute(delete(PROFILES).where(PROFILES.c.lane == lane))
         self._read[lane] = None
         return rowcount(result) > 0
 
-    async def _profile(self, lane: str, now: datetime) -> ChatProfile:
-        profile = await self.get(lane)
-        if profile is None:
-            profile = ChatProfile(lane=lane, updated_at=now)
-            self._session.add(profile)
-            self._read[lane] = profile
-        return profile
+    async def _write(
+        self, statements: dict[str, Executable], lane: str, profile: Profile, now: datetime
+    ) -> None:
+        connection = await self._session.connection()
+        parameters = {
+            "lane": lane,
+            "language": profile.language,
+            "blocked": profile.blocked,
+            "now": now,
+        }
+        await connection.execute(statements[connection.dialect.name], parameters)
+        self._read[lane] = profile

@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = (
@@ -139,7 +141,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30, "async_creator_fn": sqlite_driver.connect},
+            **kwargs,
+        )
         _prepare_sqlite(engine)
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -6,16 +6,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.keyring import Keyring
 from storage.models import InboxStatus, InboxUpdate
-from storage.upsert import insert_ignoring_conflicts, rowcount, table_of
+from storage.upsert import rowcount, table_of
 
 SEAL_CONTEXT = b"inbox"
 PURGE_BATCH = 500  # handled updates deleted per statement: one short write each
+
+# The statements every update runs, as Core on the inbox's table and built once: a statement
+# object keeps its cache key, so a run costs neither building it, nor keying the compiled
+# cache, nor the ORM's handling of a statement about a mapped class.
+INBOX = table_of(InboxUpdate)
+STORE = {
+    name: module.insert(INBOX)
+    .on_conflict_do_nothing(index_elements=[INBOX.c.update_id])
+    .returning(INBOX.c.update_id)
+    for name, module in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_CLAIM = (
+    select(INBOX.c.status)
+    .where(INBOX.c.update_id == bindparam("update_id"))
+    .with_for_update(skip_locked=True)
+)
+CLAIM = _CLAIM
+CLAIM_DUE = _CLAIM.where(INBOX.c.not_before <= bindparam("now"))
+MARK_DONE = (
+    update(INBOX)
+    .where(INBOX.c.update_id == bindparam("done_id"))
+    .values(status=InboxStatus.DONE, processed_at=bindparam("now"), error=None)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +68,7 @@ class InboxRepository:
         """Insert the updates, ignoring ones already stored; returns how many were new."""
         if not updates:
             return 0
-        rows = [
+        parameters = [
             {
                 "update_id": u.update_id,
                 "lane": u.lane,
@@ -56,14 +80,9 @@ class InboxRepository:
             }
             for u in updates
         ]
-        table = table_of(InboxUpdate)
-        statement = (
-            insert_ignoring_conflicts(self._session.bind.dialect.name, table)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(table.c.update_id)
-        )
-        return len((await self._session.execute(statement)).all())
+        connection = await self._session.connection()
+        statement = STORE[connection.dialect.name]
+        return len((await connection.execute(statement, parameters)).all())
 
     async def heads(
         self,
@@ -81,28 +100,24 @@ class InboxRepository:
         try it, and trying would fail (``claim``) and be tried again at once. The heads found
         stay locked until this transaction ends; the caller starts them only after that.
         """
-        pending = col(InboxUpdate.status) == InboxStatus.PENDING
-        heads = select(func.min(col(InboxUpdate.update_id))).where(pending)
-        columns = (
-            col(InboxUpdate.update_id),
-            col(InboxUpdate.lane),
-            col(InboxUpdate.attempts),
-            col(InboxUpdate.payload),
-        )
+        pending = INBOX.c.status == InboxStatus.PENDING
+        heads = select(func.min(INBOX.c.update_id)).where(pending)
+        columns = (INBOX.c.update_id, INBOX.c.lane, INBOX.c.attempts, INBOX.c.payload)
         # ``pending`` again outside: PostgreSQL re-checks it on a row that changed meanwhile.
-        statement = select(*columns).where(pending, col(InboxUpdate.not_before) <= now)
+        statement = select(*columns).where(pending, INBOX.c.not_before <= now)
         if lanes is not None:
-            heads = heads.where(col(InboxUpdate.lane).in_(lanes))
-            statement = statement.where(col(InboxUpdate.lane).in_(lanes))
+            heads = heads.where(INBOX.c.lane.in_(lanes))
+            statement = statement.where(INBOX.c.lane.in_(lanes))
         if busy_lanes:  # left out by the query, so their heads are not locked by it either
-            statement = statement.where(col(InboxUpdate.lane).not_in(busy_lanes))
+            statement = statement.where(INBOX.c.lane.not_in(busy_lanes))
         statement = (
-            statement.where(col(InboxUpdate.update_id).in_(heads.group_by(col(InboxUpdate.lane))))
-            .order_by(col(InboxUpdate.update_id))
+            statement.where(INBOX.c.update_id.in_(heads.group_by(INBOX.c.lane)))
+            .order_by(INBOX.c.update_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        rows = (await self._session.execute(statement)).tuples().all()
+        connection = await self._session.connection()
+        rows = (await connection.execute(statement)).tuples().all()
         return [
             PendingUpdate(update_id, lane, attempts, self._keyring.open_json(payload, SEAL_CONTEXT))
             for update_id, lane, attempts, payload in rows
@@ -112,18 +127,16 @@ class InboxRepository:
         """Lock the row for this transaction; False when handled meanwhile, locked by another
         worker (PostgreSQL skips locked rows, so two workers never run one update) or, given
         ``now``, waiting for a retry (a head found earlier may have failed since)."""
-        statement = (
-            select(col(InboxUpdate.status))
-            .where(col(InboxUpdate.update_id) == update_id)
-            .with_for_update(skip_locked=True)
-        )
-        if now is not None:
-            statement = statement.where(col(InboxUpdate.not_before) <= now)
-        status = (await self._session.execute(statement)).scalar_one_or_none()
-        return status == InboxStatus.PENDING
+        connection = await self._session.connection()
+        if now is None:
+            result = await connection.execute(CLAIM, {"update_id": update_id})
+        else:
+            result = await connection.execute(CLAIM_DUE, {"update_id": update_id, "now": now})
+        return result.scalar_one_or_none() == InboxStatus.PENDING
 
     async def mark_done(self, update_id: int, now: datetime) -> None:
-        await self._set(update_id, status=InboxStatus.DONE, processed_at=now, error=None)
+        connection = await self._session.connection()
+        await connection.execute(MARK_DONE, {"done_id": update_id, "now": now})
 
     async def schedule_retry(
         self, update_id: int, attempts: int, error: str, not_before: datetime

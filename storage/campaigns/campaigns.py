@@ -32,6 +32,12 @@ from storage.upsert import rowcount, table_of
 SUBSCRIBER_SEAL = b"subscriber"
 CAMPAIGN_PURPOSE = BROADCAST
 DUE_BATCH = 50  # campaigns started per tick: each writes its run's deliveries
+# Run by every /language: Core, built once (no ORM bulk-update handling, a kept cache key).
+SET_LANGUAGE = (
+    update(table_of(Subscriber))
+    .where(table_of(Subscriber).c.lane == bindparam("of_lane"))
+    .values(language=bindparam("to_language"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +98,8 @@ class SubscriberRepository:
         return subscriber
 
     async def set_language(self, lane: str, language: str) -> None:
-        await self._session.execute(
-            update(Subscriber).where(col(Subscriber.lane) == lane).values(language=language)
-        )
+        connection = await self._session.connection()
+        await connection.execute(SET_LANGUAGE, {"of_lane": lane, "to_language": language})
 
     async def remove(self, lane: str) -> bool:
         """Forget the chat entirely; False if it was not subscribed."""

@@ -57,6 +57,7 @@ NO_LIMITS = Limits(global_per_second=None, private_per_second=None, group_per_mi
 REPLY_TIMEOUT = 60.0  # one reply; a whole run is bounded by RUN_TIMEOUT
 RUN_TIMEOUT = 300.0
 Runner = Callable[[SandboxServer], Any]
+Figures = tuple[float, float, float, float]  # updates/s, p50 ms, p99 ms, transactions/update
 
 
 class Transactions:
@@ -190,7 +191,7 @@ async def measure_processes(
     chats: int,
     messages: int,
     workers: int,
-) -> tuple[float, float, float, float]:
+) -> Figures:
     """N ``tinbao run`` webhook workers on a fresh copy of the migrated database."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     url = cluster.create_database(name, template=template)
@@ -239,7 +240,7 @@ async def scale_on_postgres(args: argparse.Namespace) -> None:
     with ThrowawayPostgres() as cluster:
         template = "bench_template"
         await upgrade_async(cluster.create_database(template))
-        figures: dict[int, list[tuple[float, float, float, float]]] = {n: [] for n in counts}
+        figures: dict[int, list[Figures]] = {n: [] for n in counts}
         for run in range(args.runs):
             for n in counts:
                 figures[n].append(
@@ -247,24 +248,33 @@ async def scale_on_postgres(args: argparse.Namespace) -> None:
                         cluster, template, n, args.chats, args.messages, args.workers
                     )
                 )
-                rate, p50, p99, per_update = figures[n][-1]
-                print(
-                    f"  run {run + 1} ({n} workers): {rate:.1f} updates/s, p50 {p50:.0f} ms, "
-                    f"p99 {p99:.0f} ms, {per_update:.2f} transactions/update"
-                )
+                print(run_line(f"run {run + 1} ({n} workers)", figures[n][-1]))
     rates = {}
     for n in counts:
-        rate, p50, p99, per_update = (median([run[i] for run in figures[n]]) for i in range(4))
-        rates[n] = rate
-        print(
-            f"{n} worker process(es): {rate:7.1f} updates/s   p50 {p50:7.1f} ms   "
-            f"p99 {p99:7.1f} ms   {per_update:5.2f} transactions/update"
-        )
+        rates[n] = report(f"{n} worker process(es):", figures[n])
     most, one = max(counts), min(counts)
     if most != one:
         ratio = rates[most] / rates[one]
         verdict = "PASS" if ratio >= 2 else "FAIL"
         print(f"throughput {most} workers / {one}: {ratio:.2f} (target >= 2: {verdict})")
+
+
+def run_line(label: str, figures: Figures) -> str:
+    rate, p50, p99, per_update = figures
+    return (
+        f"  {label}: {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+        f"{per_update:.2f} transactions/update"
+    )
+
+
+def report(label: str, runs: list[Figures]) -> float:
+    """Print the medians of ``runs`` after ``label``; returns the median throughput."""
+    rate, p50, p99, per_update = (median([run[i] for run in runs]) for i in range(4))
+    print(
+        f"{label} {rate:7.1f} updates/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
+        f"{per_update:5.2f} transactions/update"
+    )
+    return rate
 
 
 async def drive(sandbox: SandboxServer, chats: int, messages: int) -> tuple[float, list[float]]:
@@ -285,7 +295,7 @@ async def drive(sandbox: SandboxServer, chats: int, messages: int) -> tuple[floa
     return chats * messages / (time.perf_counter() - began), latencies
 
 
-async def measure(bot: Any, chats: int, messages: int) -> tuple[float, float, float, float]:
+async def measure(bot: Any, chats: int, messages: int) -> Figures:
     """updates/s, p50 and p99 in ms, and transactions per update (while driving)."""
     sandbox = await SandboxServer(limits=NO_LIMITS).start()
     try:
@@ -324,23 +334,12 @@ async def main() -> None:
         "b": ("tinbao full runtime", tinbao(args.workers)),
     }
     sides = [args.only] if args.only else ["a", "b"]
-    figures: dict[str, list[tuple[float, float, float, float]]] = {key: [] for key in sides}
+    figures: dict[str, list[Figures]] = {key: [] for key in sides}
     for n in range(args.runs):
         for key in sides:
             figures[key].append(await measure(bots[key][1], args.chats, args.messages))
-            rate, p50, p99, per_update = figures[key][-1]
-            print(
-                f"  run {n + 1} ({key}): {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms,"
-                f" {per_update:.2f} transactions/update"
-            )
-    rates = {}
-    for key in sides:
-        rate, p50, p99, per_update = (median([run[i] for run in figures[key]]) for i in range(4))
-        rates[key] = rate
-        print(
-            f"({key}) {bots[key][0]:30s} {rate:7.1f} updates/s   "
-            f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {per_update:5.2f} transactions/update"
-        )
+            print(run_line(f"run {n + 1} ({key})", figures[key][-1]))
+    rates = {key: report(f"({key}) {bots[key][0]:30s}", figures[key]) for key in sides}
     if len(rates) == 2:
         ratio = rates["b"] / rates["a"]
         print(f"ratio b/a: {ratio:.2f} (target >= 0.5: {'PASS' if ratio >= 0.5 else 'FAIL'})")

@@ -11,16 +11,17 @@ profile and queues its reply in the outbox, which the sender delivers). The sand
 and the bot share this process and its event loop, as in the test-suite.
 
 Run: ``python bench/inbound.py [--chats 50] [--messages 20] [--runs 3] [--only a|b]``.
-Reports updates/s, p50/p99 latency (send → reply seen) and transactions per update for each,
-medians over the runs, and the throughput ratio b/a (target ≥ 0.5). About 1.5 minutes with the
-defaults.
+Reports updates/s, p50/p99 latency (send → reply seen), transactions per update and the
+process's CPU per update (sandbox and driver included) for each, medians over the runs, and
+the throughput ratio b/a (target ≥ 0.5). About 1.5 minutes with the defaults.
 
 ``--database postgresql --processes 1,3`` measures instead whether workers add capacity: for
 each count N, N separate ``tinbao run`` processes with a webhook each, on one throwaway
 PostgreSQL cluster, behind a round-robin balancer in this process (what nginx would be), the
-sandbox delivering to it; it prints updates/s, latency and transactions per update (from
-``pg_stat_database``) for each N, and the throughput of the most workers over one's (target
-≥ 2 with three).
+sandbox delivering to it; it prints updates/s, latency, transactions per update (from
+``pg_stat_database``) and the workers' CPU per update (all N together) for each N, and the
+throughput of the most workers over one's (target ≥ 2 with three). The throughput can grow
+only with free cores; the CPU per update shows whether N workers waste any on one another.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import argparse
 import asyncio
 import itertools
 import logging
+import math
+import os
 import socket
 import tempfile
 import time
@@ -57,7 +60,8 @@ NO_LIMITS = Limits(global_per_second=None, private_per_second=None, group_per_mi
 REPLY_TIMEOUT = 60.0  # one reply; a whole run is bounded by RUN_TIMEOUT
 RUN_TIMEOUT = 300.0
 Runner = Callable[[SandboxServer], Any]
-Figures = tuple[float, float, float, float]  # updates/s, p50 ms, p99 ms, transactions/update
+# updates/s, p50 ms, p99 ms, transactions per update, CPU ms per update
+Figures = tuple[float, float, float, float, float]
 
 
 class Transactions:
@@ -219,16 +223,34 @@ async def measure_processes(
                 started.append(worker)
             try:
                 await workers_up(ports, sandbox, hook)
-                before = await committed(url)
+                before, cpu_before = await committed(url), workers_cpu(started)
                 rate, latencies = await drive(sandbox, chats, messages)
                 per_update = (await committed(url) - before) / (chats * messages)
+                cpu = (workers_cpu(started) - cpu_before) / (chats * messages) * 1000
             finally:
                 for worker in started:
                     await worker.terminate()
     finally:
         await sandbox.stop()
         cluster.drop_database(name)
-    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, per_update
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    return rate, p50, p99, per_update, cpu
+
+
+def workers_cpu(workers: list[ServiceProcess]) -> float:
+    """CPU seconds the worker processes used so far (Linux's /proc; NaN elsewhere): with
+    workers that neither spin nor fight over chats, the CPU an update costs stays the same
+    however many share the work, so capacity grows with the cores they run on."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for worker in workers:
+        assert worker.process is not None
+        try:
+            fields = Path(f"/proc/{worker.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return math.nan
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 async def scale_on_postgres(args: argparse.Namespace) -> None:
@@ -260,19 +282,19 @@ async def scale_on_postgres(args: argparse.Namespace) -> None:
 
 
 def run_line(label: str, figures: Figures) -> str:
-    rate, p50, p99, per_update = figures
+    rate, p50, p99, per_update, cpu = figures
     return (
         f"  {label}: {rate:.1f} updates/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
-        f"{per_update:.2f} transactions/update"
+        f"{per_update:.2f} transactions/update, {cpu:.1f} ms CPU/update"
     )
 
 
 def report(label: str, runs: list[Figures]) -> float:
     """Print the medians of ``runs`` after ``label``; returns the median throughput."""
-    rate, p50, p99, per_update = (median([run[i] for run in runs]) for i in range(4))
+    rate, p50, p99, per_update, cpu = (median([run[i] for run in runs]) for i in range(5))
     print(
         f"{label} {rate:7.1f} updates/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
-        f"{per_update:5.2f} transactions/update"
+        f"{per_update:5.2f} transactions/update   {cpu:5.1f} ms CPU/update"
     )
     return rate
 
@@ -300,12 +322,14 @@ async def measure(bot: Any, chats: int, messages: int) -> Figures:
     sandbox = await SandboxServer(limits=NO_LIMITS).start()
     try:
         async with bot(sandbox):
-            began = TRANSACTIONS.count
+            began, cpu_began = TRANSACTIONS.count, time.process_time()
             rate, latencies = await drive(sandbox, chats, messages)
             per_update = (TRANSACTIONS.count - began) / (chats * messages)
+            cpu = (time.process_time() - cpu_began) / (chats * messages) * 1000
     finally:
         await sandbox.stop()
-    return rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, per_update
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    return rate, p50, p99, per_update, cpu
 
 
 async def main() -> None:

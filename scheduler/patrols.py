@@ -4,12 +4,14 @@ alerts nobody has taken. All of it is read from the database each time."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.patrols import sos
 from bot.domain.patrols.summary import send_daily_summaries
-from bot.domain.patrols.watch import sweep
-from scheduler.job_context import JobEnv, every, reported
+from bot.domain.patrols.watch import look_again, sweep
+from scheduler.job_context import JobEnv, every, reported, to_completion
 
 
 async def patrol_tick(env: JobEnv) -> None:
@@ -24,7 +26,20 @@ async def sos_tick(env: JobEnv) -> None:
     await sos.sweep(env.storage, env.services, env.clock.now())
 
 
+async def look_again_now(env: JobEnv) -> int:
+    """Once at start: the open shifts' stored moments may follow other settings."""
+    return await look_again(env.storage, env.clock.now())
+
+
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
+    scheduler.add_job(
+        to_completion(reported("patrol watch settings", look_again_now)),
+        "date",
+        args=(env,),
+        id="patrol_watch_settings",
+        run_date=datetime.now(UTC),
+        misfire_grace_time=None,  # however late the scheduler starts, it runs
+    )
     every(scheduler, env, "patrol_watch", reported("patrol watch", patrol_tick), minutes=1)
     seconds = min(10.0, env.services.settings.sos_repeat_seconds / 6)
     every(scheduler, env, "sos_watch", reported("sos watch", sos_tick), seconds=seconds)

@@ -206,6 +206,17 @@ class PatrolRepository:
         )
         return list((await self._session.execute(statement)).scalars())
 
+    async def watch_all_now(self, now: datetime) -> int:
+        """Make every open shift due at ``now`` (through the partial index of watched shifts:
+        the open ones, however many ended before); returns how many were waiting."""
+        result = await self._session.execute(
+            update(PatrolShift)
+            .where(text(WATCHED_SQL), col(PatrolShift.watch_due_at) > now)
+            .values(watch_due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result)
+
     async def start_shift(
         self, team_id: int, member_id: int, now: datetime, watch_due_at: datetime | None = None
     ) -> PatrolShift:

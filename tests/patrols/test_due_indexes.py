@@ -86,12 +86,15 @@ def naive(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.replace(tzinfo=None) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
-async def read_plan(storage: Storage, query: Query, table: str) -> tuple[list[str], str]:
-    """What the statement reading ``table`` reads whole of the history, and its plan."""
+async def read_plan(
+    storage: Storage, query: Query, table: str, verb: str = "FROM"
+) -> tuple[list[str], str]:
+    """What the statement reading ``table`` (``verb``: "UPDATE" for one writing it) reads
+    whole of the history, and its plan."""
     with sent(storage.database) as statements:
         async with storage.transaction() as uow:
             await query(uow)
-    [(sql, parameters)] = [(s, p) for s, p in statements if f"FROM {table}" in s]
+    [(sql, parameters)] = [(s, p) for s, p in statements if f"{verb} {table}" in s]
     whole = await whole_reads(storage.database, sql, parameters, HISTORY)
     return whole, await plan(storage.database, sql, parameters)
 
@@ -103,6 +106,16 @@ async def test_the_watch_reads_only_due_shifts_by_their_next_moment(history: Sto
     assert whole == [], read
     assert "ix_patrol_shift_watch_due" in read, read
     assert not sorts(read), read  # the watch asks for no order
+
+
+async def test_looking_again_at_start_writes_only_open_shifts_by_their_next_moment(
+    history: Storage,
+) -> None:
+    whole, read = await read_plan(
+        history, lambda uow: uow.patrols.watch_all_now(NOW), "patrol_shift", verb="UPDATE"
+    )
+    assert whole == [], read
+    assert "ix_patrol_shift_watch_due" in read, read
 
 
 async def test_the_summary_finds_the_units_still_owed_todays_summary_by_index(

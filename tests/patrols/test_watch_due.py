@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from bot.domain.patrols import sos, summary, watch
 from bot.domain.patrols.summary import send_daily_summaries
 from bot.domain.patrols.teams import add_checkpoint, add_team, check_in, end_shift, start_shift
-from bot.domain.patrols.watch import sweep
+from bot.domain.patrols.watch import look_again, sweep
 from bot.domain.services import Services
 from bot.domain.use_case import UseCase
 from storage.db import Database
@@ -142,6 +142,36 @@ async def test_the_watch_leaves_a_shift_alone_until_its_stored_moment(
     assert await queued(storage, "patrol.missed") == 0
     await sweep(storage, services, put_off)
     assert await queued(storage, "patrol.missed") > 0
+
+
+async def test_a_shorter_longest_shift_set_at_a_restart_reaches_a_running_shift_at_once(
+    storage: Storage, services: Services
+) -> None:
+    team = await team_with_members(storage, services)
+    shift_id = await started(storage, services, team.member_ids[0])
+    await sweep(storage, services, START + timedelta(hours=3))  # next: the closing, stored
+    longest = services.settings.patrol_max_shift_hours
+    restarted = services_for(storage.keyring, patrol_max_shift_hours=longest / 4)
+    now = START + timedelta(hours=longest / 2)
+    await sweep(storage, restarted, now)
+    assert (await shift_row(storage, shift_id)).ended_at is None  # its old moment is later
+    assert await look_again(storage, now) == 1
+    await sweep(storage, restarted, now)
+    assert (await shift_row(storage, shift_id)).ended_at is not None
+
+
+async def test_looking_again_leaves_ended_shifts_and_shifts_already_due_alone(
+    storage: Storage, services: Services
+) -> None:
+    team = await team_with_members(storage, services, members=2)
+    ended, due = [await started(storage, services, member) for member in team.member_ids]
+    async with storage.transaction() as uow:
+        shift = await uow.patrols.open_shift(team.member_ids[0])
+        assert shift is not None
+        assert await end_shift(UseCase(services, uow, START + INTERVAL), shift, "member")
+    assert await look_again(storage, START + INTERVAL) == 0  # the other is due at START + 30 min
+    assert (await shift_row(storage, ended)).watch_due_at is None
+    assert (await shift_row(storage, due)).watch_due_at == START + INTERVAL
 
 
 async def test_the_watch_works_through_more_due_shifts_than_one_batch(

@@ -5,9 +5,10 @@ are due through an index instead of every open shift each minute. Every change t
 moment (a shift started, a check-in, an escalation step done, a shift ended) stores the new one
 in the same transaction, worked out here from the shift's row, so the rule lives in one place.
 
-The moment follows the settings in force when it was stored. A longer interval or shift set
-later corrects itself (the watch wakes at the old moment, finds nothing due and stores the new
-one); a shorter one reaches a running shift at its stored moment or its next check-in.
+The moment follows the settings in force when it was stored. Settings change only with a
+restart, and at start every open shift is made due (``watch.look_again``), so the first watch
+run stores each moment under the new settings: a shorter longest shift or escalation step
+reaches a running shift at once, not at its old moment.
 """
 
 from __future__ import annotations

@@ -95,6 +95,17 @@ async def sweep(storage: Storage, services: Services, now: datetime) -> None:
             return
 
 
+async def look_again(storage: Storage, now: datetime) -> int:
+    """Once at start: every open shift becomes due, so the next watch run works out its moment
+    under this service's settings. A stored moment follows the settings it was stored with, and
+    a shorter longest shift or escalation step (settings change only with a restart) would
+    otherwise reach a running shift only at its old moment. Open shifts are the patrols out
+    now, a few per team, so this is one short write however long the history. Returns how
+    many shifts were waiting."""
+    async with storage.transaction() as uow:
+        return await uow.patrols.watch_all_now(now)
+
+
 async def watch_shift(case: UseCase, shift: PatrolShift) -> None:
     """Close the shift if it has been open too long, else send the alert steps due (each a
     conditional update, so once), then store when the watch next has to look at it."""

@@ -84,10 +84,12 @@ def tip_of(subject: str | None) -> int | None:
 
 
 async def follow_tip(session: AsyncSession, tip_id: int, closed: bool, now: datetime) -> None:
-    """In the transaction that closes a tip, start the keep days of every call about it
-    (``now``, its closing: a card stays ``outbox_keep_days`` after the tip closed, so a late
+    """In the transaction that closes a tip, start the keep days of every delivered call about
+    it (``now``, its closing: a card stays ``outbox_keep_days`` after the tip closed, so a late
     reply still finds it); in one that re-opens it, keep them all again. A call still to send
-    gets its own time when delivered (``mark_sent_many``).
+    gets its own time when it is delivered (``mark_sent_many``), so only delivered calls are
+    touched: the ones the sender is recording are left to it (it reads the tip under a share
+    lock, which waits for this transaction), and no lock is waited for in the other order.
 
     The calls about a tip are those naming it as their subject and, as the purge always
     kept them, the cards and topics of its threads; two statements, each read through an
@@ -98,7 +100,7 @@ async def follow_tip(session: AsyncSession, tip_id: int, closed: bool, now: date
     else:
         values = {"purge_after": None}
         unchanged = col(OutboxMessage.purge_after).is_not(None)
-    threads = select(col(TipThread.card_outbox_id)).where(
+    cards = select(col(TipThread.card_outbox_id)).where(
         col(TipThread.tip_id) == tip_id, col(TipThread.card_outbox_id).is_not(None)
     )
     topics = select(col(TipThread.topic_outbox_id)).where(
@@ -106,11 +108,11 @@ async def follow_tip(session: AsyncSession, tip_id: int, closed: bool, now: date
     )
     for about in (
         col(OutboxMessage.subject) == f"{TIP_SUBJECT}{tip_id}",
-        col(OutboxMessage.id).in_(threads.union(topics)),
+        col(OutboxMessage.id).in_(cards.union(topics)),
     ):
         await session.execute(
             update(OutboxMessage)
-            .where(about, unchanged)
+            .where(about, col(OutboxMessage.status) == OutboxStatus.SENT, unchanged)
             .values(**values)
             .execution_options(synchronize_session=False)
         )

@@ -23,10 +23,12 @@ from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus
 from storage.reports.models import ReportRequest, ReportSent
 from storage.reports.requests import SEAL_CONTEXT
+from storage.tips.models import TipStatus
 from storage.units.models import PoliceUnit
 from storage.uow import Storage, UnitOfWork
 from storage.upsert import table_of
 from tests.support.plans import sent
+from tests.support.tip_rows import bulk_row, insert_many
 
 NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
 LARGE = {
@@ -236,6 +238,27 @@ async def test_the_outbox_purge_reads_only_the_calls_that_may_go_oldest_first(
         "outbox_message",
         "ix_outbox_purge",
     )
+
+
+async def test_closing_a_tip_finds_its_delivered_calls_by_their_subject(
+    storage: Storage,
+) -> None:
+    """Closing (and re-opening) a tip starts (or stops) the keep days of its calls only: by
+    their subject, and its threads' cards and topics by their ids."""
+    await insert_many(
+        storage, [bulk_row(n, status=TipStatus.NEW, created_at=NOW) for n in range(1, 201)]
+    )
+    await delivered_calls(storage, 5_000)
+
+    def close(tip_id: int) -> Callable[[UnitOfWork], Awaitable[bool]]:
+        return lambda uow: uow.tips.transition(
+            tip_id, TipStatus.OPEN, NOW, status=TipStatus.RESOLVED, closed_at=NOW
+        )
+
+    await assert_indexed(storage, close(7), "outbox_message")
+    statements = await statements_of(storage, close(8), "outbox_message")
+    [(sql, parameters)] = [(sql, p) for sql, p in statements if "subject" in sql]
+    assert "ix_outbox_subject" in text_of(await explain(storage.database, sql, parameters))
 
 
 async def test_the_made_reports_purge_chooses_requests_by_when_they_were_made(

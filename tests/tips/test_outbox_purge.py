@@ -5,7 +5,11 @@ until that call is delivered."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
 
 from bot.domain.tips.threads import subject_of
 from storage.models import OutboxStatus
@@ -110,3 +114,47 @@ async def test_a_message_a_queued_call_refers_to_is_kept_until_that_call_is_deli
         await uow.outbox.mark_sent(call, 901, later)
     assert await purge(storage, later) == 1
     assert await outbox_ids(storage) == {call}
+
+
+async def waiting_on_a_lock(storage: Storage) -> None:
+    """Return once another session of this database waits for a lock (bounded: 10 s)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    async with storage.database.engine.connect() as connection:
+        while asyncio.get_running_loop().time() < deadline:
+            blocked = await connection.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+            )
+            await connection.rollback()  # a fresh snapshot for the next look
+            if blocked:
+                return
+            await asyncio.sleep(0.01)
+    raise AssertionError("no session waited for a lock")
+
+
+async def test_a_delivery_recorded_while_its_tip_is_closing_gets_the_closing(
+    storage: Storage,
+) -> None:
+    """The sender reads the tip under a share lock, so it sees the closing that another
+    transaction is about to commit instead of the tip as it was (which would keep the card
+    for ever)."""
+    if storage.database.dialect != "postgresql":
+        pytest.skip("on SQLite one transaction writes at a time")
+    tip, _ = await carded(storage)
+    queued = await message(storage, police(storage), subject_of(tip), OutboxStatus.PENDING)
+    async with storage.transaction() as closing:
+        assert await closing.tips.transition(
+            tip.id or 0, TipStatus.OPEN, CLOSED, status=TipStatus.RESOLVED, closed_at=CLOSED
+        )
+
+        async def record() -> None:
+            async with storage.transaction() as uow:
+                await uow.outbox.mark_sent(queued, 900, CLOSED)
+
+        recording = asyncio.create_task(record())
+        await waiting_on_a_lock(storage)
+    await recording
+    await purge(storage, CLOSED + KEEP + timedelta(seconds=1))
+    assert queued not in await outbox_ids(storage)

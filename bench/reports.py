@@ -61,7 +61,7 @@ END = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
 YEARS = 5
 CHUNK = 20_000
 # Bump when the generated data changes: cached databases of another version are not reused.
-VERSION = 2
+VERSION = 3
 
 # What residents report, in shares of 100 (the mix the pilot communes saw).
 CATEGORIES = (
@@ -164,6 +164,7 @@ OUTBOX_COLUMNS = (
     "sent_message_id",
     "created_at",
     "sent_at",
+    "purge_after",
 )
 DELIVERY_COLUMNS = ("id", "run_id", "subscriber_id", "status", "outbox_id")
 HISTORY_MONTHS = 24  # monthly reports already sent to every unit before the last one
@@ -508,7 +509,8 @@ class Country:
         """The rows the periodic jobs leave behind and must not read again when nothing is
         due: two years of monthly reports sent to every unit (before last month's, which
         ``scale.py`` records), two days of handled updates and a week of delivered calls (one
-        per ten and one per five tips: both still within their keep time), and the delivery
+        per ten and one per five tips: both still within their keep time; about no tip, so
+        each with its ``purge_after`` from delivery, as the sender sets it), and the delivery
         rows of every finished campaign run."""
         chooser = random.Random(17)
         units = len(self.communes) + len(self.provinces)
@@ -550,6 +552,7 @@ class Country:
                         number,
                         created,
                         created + timedelta(seconds=1),
+                        created + timedelta(seconds=1),  # about no tip: purgeable from delivery
                     )
                 )
             yield Batch("outbox_message", OUTBOX_COLUMNS, calls)

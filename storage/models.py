@@ -54,6 +54,9 @@ class InboxUpdate(SQLModel, table=True):
 
 # The calls still to send, as the partial index ``ix_outbox_waiting`` says it.
 OUTBOX_WAITING_SQL = "status IN ('pending', 'sending')"
+# The delivered calls the retention purge may forget, as the partial index ``ix_outbox_purge``
+# says it: those with a ``purge_after`` (see ``storage.outbox.purge_after_of``).
+OUTBOX_PURGEABLE_SQL = "status = 'sent' AND purge_after IS NOT NULL"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -64,7 +67,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_status_lane", "status", "lane", "id"),
         Index("ix_outbox_source_update", "source_update_id"),
         Index("ix_outbox_lane_sent_message", "lane", "sent_message_id"),
-        # The retention purge reads only the calls delivered before the keep time.
+        # Delivered calls by delivery time: the retention purge's index before 0030, which
+        # gave it ``ix_outbox_purge``; no query of the service reads it any more.
         Index("ix_outbox_status_sent", "status", "sent_at"),
         # The calls still to send, few whatever the history: what the campaign window counts
         # and what the purge must keep because a waiting call refers to it.
@@ -75,6 +79,16 @@ class OutboxMessage(SQLModel, table=True):
             sqlite_where=text(OUTBOX_WAITING_SQL),
             postgresql_where=text(OUTBOX_WAITING_SQL),
         ),
+        # The retention purge reads only what it may forget, oldest first: what a still open
+        # tip needs has no ``purge_after`` and is not in it, however old.
+        Index(
+            "ix_outbox_purge",
+            "purge_after",
+            sqlite_where=text(OUTBOX_PURGEABLE_SQL),
+            postgresql_where=text(OUTBOX_PURGEABLE_SQL),
+        ),
+        # A tip's messages, found when it closes or re-opens.
+        Index("ix_outbox_subject", "subject"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(ROW_ID, primary_key=True))
@@ -105,6 +119,12 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     last_error: str | None = Field(default=None, max_length=200)
+    purge_after: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime),
+        description="When the keep days of a delivered call start: its delivery, or the "
+        "closing of the tip it is about; None while an open tip needs it.",
+    )
 
 
 class ChatProfile(SQLModel, table=True):

@@ -21,6 +21,7 @@ from typing import Any, TypedDict
 from sqlalchemy import (
     ColumnElement,
     String,
+    and_,
     bindparam,
     cast,
     delete,
@@ -43,6 +44,7 @@ from storage.upsert import rowcount, table_of
 SEAL_CONTEXT = b"outbox"
 BROADCAST = "campaign"  # the purpose of campaign messages: sent after everything else
 UPLOAD = "upload"  # the key that marks a parameter as a file to upload: {UPLOAD: name, "data": …}
+TIP_SUBJECT = "tip:"  # how a call names the tip it is about: ``tip:42``
 GONE = "gone"  # the status ``reference`` gives a row that is no longer stored
 WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 # Queueing one call (nearly every update does): a Core insert built once, no ORM flush.
@@ -57,6 +59,66 @@ def waiting() -> ColumnElement[bool]:
     return col(OutboxMessage.status).in_(
         bindparam("waiting_statuses", list(WAITING), expanding=True, literal_execute=True)
     )
+
+
+def purgeable() -> ColumnElement[bool]:
+    """The delivered call may be purged once its keep days are over, with the status written
+    into the SQL as the partial index ``ix_outbox_purge`` says it (see ``waiting``)."""
+    return and_(
+        col(OutboxMessage.status)
+        == bindparam("sent_status", str(OutboxStatus.SENT), literal_execute=True),
+        col(OutboxMessage.purge_after).is_not(None),
+    )
+
+
+def purge_after_of(sent_at: datetime, about_open_tip: bool) -> datetime | None:
+    """When a call delivered at ``sent_at`` starts its keep days: at once, unless it is about
+    a tip still open, which needs it (a reply to its card, topic, notice or relayed message is
+    routed by it) until the tip closes (``follow_tip`` then starts them)."""
+    return None if about_open_tip else sent_at
+
+
+def tip_of(subject: str | None) -> int | None:
+    """The tip a call's subject names (``tip:42``); None for anything else."""
+    if not subject or not subject.startswith(TIP_SUBJECT):
+        return None
+    raw = subject.removeprefix(TIP_SUBJECT)
+    return int(raw) if raw.isdigit() else None
+
+
+async def follow_tip(session: AsyncSession, tip_id: int, closed: bool, now: datetime) -> None:
+    """In the transaction that closes a tip, start the keep days of every delivered call about
+    it (``now``, its closing: a card stays ``outbox_keep_days`` after the tip closed, so a late
+    reply still finds it); in one that re-opens it, keep them all again. A call still to send
+    gets its own time when it is delivered (``mark_sent_many``), so only delivered calls are
+    touched: the ones the sender is recording are left to it (it reads the tip under a share
+    lock, which waits for this transaction), and no lock is waited for in the other order.
+
+    The calls about a tip are those naming it as their subject and, as the purge always
+    kept them, the cards and topics of its threads; two statements, each read through an
+    index (``ix_outbox_subject``, the primary key)."""
+    if closed:
+        values: dict[str, Any] = {"purge_after": now}
+        unchanged = col(OutboxMessage.purge_after).is_(None)
+    else:
+        values = {"purge_after": None}
+        unchanged = col(OutboxMessage.purge_after).is_not(None)
+    cards = select(col(TipThread.card_outbox_id)).where(
+        col(TipThread.tip_id) == tip_id, col(TipThread.card_outbox_id).is_not(None)
+    )
+    topics = select(col(TipThread.topic_outbox_id)).where(
+        col(TipThread.tip_id) == tip_id, col(TipThread.topic_outbox_id).is_not(None)
+    )
+    for about in (
+        col(OutboxMessage.subject) == f"{TIP_SUBJECT}{tip_id}",
+        col(OutboxMessage.id).in_(cards.union(topics)),
+    ):
+        await session.execute(
+            update(OutboxMessage)
+            .where(about, col(OutboxMessage.status) == OutboxStatus.SENT, unchanged)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram refuses a photo over 10 MB,
@@ -334,9 +396,11 @@ class OutboxRepository:
 
     async def mark_sent_many(self, sent: list[tuple[int, int | None]], now: datetime) -> None:
         """Record several deliveries (row id, message id) in one executemany (Core, not the
-        ORM's bulk update: this runs for every message sent)."""
+        ORM's bulk update: this runs for every message sent), each with its ``purge_after``
+        (``purge_after_of``)."""
         if not sent:
             return
+        kept = await self._about_open_tips([row_id for row_id, _ in sent])
         table = table_of(OutboxMessage)
         statement = (
             update(table)
@@ -347,12 +411,53 @@ class OutboxRepository:
                 sent_at=bindparam("sent_at", type_=UTCDateTime()),
                 lease_until=None,
                 last_error=None,
+                purge_after=bindparam("purge", type_=UTCDateTime()),
             )
         )
         await self._session.execute(
             statement,
-            [{"row_id": row_id, "message_id": mid, "sent_at": now} for row_id, mid in sent],
+            [
+                {
+                    "row_id": row_id,
+                    "message_id": mid,
+                    "sent_at": now,
+                    "purge": purge_after_of(now, row_id in kept),
+                }
+                for row_id, mid in sent
+            ],
         )
+
+    async def _about_open_tips(self, row_ids: list[int]) -> set[int]:
+        """Which of these calls are about a tip that is open now.
+
+        Every call about a tip names it in its subject (cards and topics too). The tips are
+        read under a share lock (PostgreSQL): a transaction closing or re-opening one of them
+        either finished before (and is seen) or waits for this one to commit, and then finds
+        these calls delivered and sets or clears their ``purge_after`` itself
+        (``follow_tip``), so no call is left unpurgeable after its tip closed, nor purgeable
+        while it is open."""
+        statement = select(col(OutboxMessage.id), col(OutboxMessage.subject)).where(
+            col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.subject).is_not(None)
+        )
+        tips: dict[int, int] = {}
+        for row_id, subject in (await self._session.execute(statement)).tuples():
+            tip_id = tip_of(subject)
+            if row_id is not None and tip_id is not None:
+                tips[row_id] = tip_id
+        if not tips:
+            return set()
+        read = (
+            select(col(Tip.id), col(Tip.status))
+            .where(col(Tip.id).in_(set(tips.values())))
+            .order_by(col(Tip.id))  # one order of locks for every reader
+            .with_for_update(read=True)
+        )
+        still_open = {
+            tip_id
+            for tip_id, status in (await self._session.execute(read)).tuples()
+            if status in TipStatus.OPEN
+        }
+        return {row_id for row_id, tip_id in tips.items() if tip_id in still_open}
 
     async def sent_message_id(self, row_id: int) -> tuple[str, int | None]:
         statement = select(col(OutboxMessage.status), col(OutboxMessage.sent_message_id)).where(
@@ -468,14 +573,7 @@ class OutboxRepository:
         return Destination(chat_id, row.chat_kind, row.lane)
 
     async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
-        await self._set(
-            row_id,
-            status=OutboxStatus.SENT,
-            sent_message_id=message_id,
-            sent_at=now,
-            lease_until=None,
-            last_error=None,
-        )
+        await self.mark_sent_many([(row_id, message_id)], now)
 
     async def reschedule(
         self, row_id: int, not_before: datetime, attempts: int, error: str | None
@@ -550,34 +648,26 @@ class OutboxRepository:
         return rowcount(result)
 
     async def purge_delivered(self, sent_before: datetime, limit: int) -> int:
-        """Forget at most ``limit`` calls delivered before ``sent_before``, except those still
-        needed: one a queued call edits or replies to (``refers_to``), and any about an open
-        tip (its card, topic, notices and relayed messages: replies to them are routed by
-        them, and later messages are threaded under the card or into the topic), which
-        includes every thread's card and topic of an open tip. Returns how many."""
+        """Forget at most ``limit`` delivered calls whose keep days started before
+        ``sent_before`` (``purge_after``: their delivery, or their tip's closing; none while
+        an open tip needs them), except one a waiting call edits or replies to
+        (``refers_to``). Returns how many.
+
+        Read through ``ix_outbox_purge``, which holds only the calls that may go, oldest
+        first: the cost follows what is due, never the open tips nor the history. The calls a
+        waiting call refers to are few whatever the history (``ix_outbox_waiting``), so they
+        are excluded here rather than stored, and a call is kept exactly while one waits."""
         referred = select(col(OutboxMessage.refers_to)).where(
             waiting(), col(OutboxMessage.refers_to).is_not(None)
         )
-        open_tips = select(col(Tip.id)).where(col(Tip.status).in_(TipStatus.OPEN))
-        open_subjects = select(literal("tip:") + cast(col(Tip.id), String)).where(
-            col(Tip.status).in_(TipStatus.OPEN)
-        )
-        threads = select(TipThread).where(col(TipThread.tip_id).in_(open_tips)).subquery()
-        cards = select(threads.c.card_outbox_id).where(threads.c.card_outbox_id.is_not(None))
-        topics = select(threads.c.topic_outbox_id).where(threads.c.topic_outbox_id.is_not(None))
         due = (
             select(col(OutboxMessage.id))
             .where(
-                col(OutboxMessage.status) == OutboxStatus.SENT,
-                col(OutboxMessage.sent_at) < sent_before,
+                purgeable(),
+                col(OutboxMessage.purge_after) < sent_before,
                 col(OutboxMessage.id).not_in(referred),
-                col(OutboxMessage.id).not_in(cards),
-                col(OutboxMessage.id).not_in(topics),
-                func.coalesce(col(OutboxMessage.subject), "").not_in(open_subjects),
             )
-            # In the order of ``ix_outbox_status_sent``: the oldest delivered first, read
-            # through the index and never sorted, however many calls are kept.
-            .order_by(col(OutboxMessage.sent_at))
+            .order_by(col(OutboxMessage.purge_after))
             .limit(limit)
         )
         # One statement: nothing can start referring to a row between choosing and deleting.

@@ -22,6 +22,7 @@ from sqlmodel import col
 from vn_text import fold
 
 from bot.core.keyring import Keyring
+from storage.outbox import follow_tip
 from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding, TipTrace
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
@@ -146,7 +147,10 @@ class TipRepository:
 
         A change that moves the tip's clocks (status, receipt, hold, urgency) makes them due
         ``now`` unless ``clock_due_at`` is given: the domain's ``reschedule`` then stores the
-        exact moment, and if a caller ever forgets it the next sweep works it out."""
+        exact moment, and if a caller ever forgets it the next sweep works it out.
+
+        Every change of status goes through here, so here the calls about the tip start their
+        keep days when it closes and are kept again when it re-opens (``follow_tip``)."""
         if CLOCK_FIELDS & values.keys() and "clock_due_at" not in values:
             values["clock_due_at"] = now
         result = await self._session.execute(
@@ -157,6 +161,11 @@ class TipRepository:
         )
         if rowcount(result) != 1:
             return False
+        status = values.get("status")
+        if status in TipStatus.CLOSED:
+            await follow_tip(self._session, tip_id, True, now)
+        elif status is not None and set(from_statuses) & set(TipStatus.CLOSED):
+            await follow_tip(self._session, tip_id, False, now)  # re-opened
         tip = await self._session.get(Tip, tip_id)
         if tip is not None:
             await self._session.refresh(tip)

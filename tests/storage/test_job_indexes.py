@@ -23,10 +23,12 @@ from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus
 from storage.reports.models import ReportRequest, ReportSent
 from storage.reports.requests import SEAL_CONTEXT
+from storage.tips.models import TipStatus
 from storage.units.models import PoliceUnit
 from storage.uow import Storage, UnitOfWork
 from storage.upsert import table_of
 from tests.support.plans import sent
+from tests.support.tip_rows import bulk_row, insert_many
 
 NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
 LARGE = {
@@ -42,7 +44,7 @@ LARGE = {
     "report_request",
     "police_unit",
 }
-PARTIAL = {"ix_outbox_waiting", "ix_police_unit_unreachable"}
+PARTIAL = {"ix_outbox_waiting", "ix_outbox_purge", "ix_police_unit_unreachable"}
 
 
 async def filled(storage: Storage, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -57,7 +59,8 @@ async def filled(storage: Storage, model: Any, rows: list[dict[str, Any]]) -> No
 
 async def delivered_calls(storage: Storage, count: int = 1_000) -> None:
     """An outbox of delivered calls, as years of service leave it: with the statistics of such
-    a table, a status bound as a parameter looks as common as "sent"."""
+    a table, a status bound as a parameter looks as common as "sent". One in ten is about a
+    tip still open, kept without a ``purge_after``."""
     await filled(
         storage,
         OutboxMessage,
@@ -73,6 +76,8 @@ async def delivered_calls(storage: Storage, count: int = 1_000) -> None:
                 "purpose": "reply",
                 "created_at": NOW - timedelta(minutes=n),
                 "sent_at": NOW - timedelta(minutes=n),
+                "subject": f"tip:{n}",
+                "purge_after": None if n % 10 == 0 else NOW - timedelta(minutes=n),
             }
             for n in range(count)
         ],
@@ -222,16 +227,38 @@ async def test_the_inbox_purge_chooses_handled_updates_by_when_they_were_handled
     )
 
 
-async def test_the_outbox_purge_chooses_delivered_calls_by_when_they_were_delivered(
+async def test_the_outbox_purge_reads_only_the_calls_that_may_go_oldest_first(
     storage: Storage,
 ) -> None:
-    await delivered_calls(storage)
+    """Never the calls kept for open tips, nor the tips: they are left out of its index."""
+    await delivered_calls(storage, 5_000)
     await assert_indexed(
         storage,
         lambda uow: uow.outbox.purge_delivered(NOW - timedelta(days=7), 200),
         "outbox_message",
-        "ix_outbox_status_sent",
+        "ix_outbox_purge",
     )
+
+
+async def test_closing_a_tip_finds_its_delivered_calls_by_their_subject(
+    storage: Storage,
+) -> None:
+    """Closing (and re-opening) a tip starts (or stops) the keep days of its calls only: by
+    their subject, and its threads' cards and topics by their ids."""
+    await insert_many(
+        storage, [bulk_row(n, status=TipStatus.NEW, created_at=NOW) for n in range(1, 201)]
+    )
+    await delivered_calls(storage, 5_000)
+
+    def close(tip_id: int) -> Callable[[UnitOfWork], Awaitable[bool]]:
+        return lambda uow: uow.tips.transition(
+            tip_id, TipStatus.OPEN, NOW, status=TipStatus.RESOLVED, closed_at=NOW
+        )
+
+    await assert_indexed(storage, close(7), "outbox_message")
+    statements = await statements_of(storage, close(8), "outbox_message")
+    [(sql, parameters)] = [(sql, p) for sql, p in statements if "subject" in sql]
+    assert "ix_outbox_subject" in text_of(await explain(storage.database, sql, parameters))
 
 
 async def test_the_made_reports_purge_chooses_requests_by_when_they_were_made(

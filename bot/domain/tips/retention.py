@@ -5,8 +5,9 @@ A tip's only link to its tipster is its sealed chat id, and the messages to that
 closed, ``erase_due`` empties the sealed chat id, deletes every message to the tipster about
 the tip (and any undelivered one about it), the chat's unfinished dialog about it, and records
 ``contact_erased`` in the audit chain (never the id). The tip itself (category, commune, times,
-status, outcome) stays for the statistics. Delivered messages of any kind go after
-``outbox_keep_days`` unless still needed (``OutboxRepository.purge_delivered``).
+status, outcome) stays for the statistics. Delivered messages of any kind go
+``outbox_keep_days`` after their delivery, or after their tip closed, unless still needed
+(``OutboxRepository.purge_delivered``).
 
 Everything is read from the database in bounded batches, one transaction per batch, and each
 tip is erased by a conditional update: two workers running the job erase a tip once.
@@ -72,8 +73,8 @@ async def erase_due(services: Services, storage: Storage, now: datetime) -> int:
 
 
 async def purge_delivered(services: Services, storage: Storage, now: datetime) -> int:
-    """Forget delivered messages older than ``outbox_keep_days`` that nothing needs; returns
-    how many."""
+    """Forget delivered messages whose ``outbox_keep_days`` are over and that nothing needs;
+    returns how many."""
     sent_before = now - timedelta(days=services.settings.outbox_keep_days)
     purged = 0
     while True:

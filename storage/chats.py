@@ -12,10 +12,10 @@ on the path of nearly every update."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
@@ -30,9 +30,20 @@ PROFILES = table_of(ChatProfile)
 READ = select(PROFILES.c.language, PROFILES.c.blocked).where(PROFILES.c.lane == bindparam("lane"))
 
 
+def _updates(field: str) -> Executable:
+    """Set ``field`` (and the time) on the chat's profile, which this transaction read."""
+    return (
+        update(PROFILES)
+        .where(PROFILES.c.lane == bindparam("of_lane"))
+        .values({field: bindparam(field), "updated_at": bindparam("now")})
+    )
+
+
 def _upserts(field: str) -> dict[str, Executable]:
-    """Per dialect: insert the chat's profile with ``field`` set, or set ``field`` (and the
-    time) on the one there, only when it changes."""
+    """Per dialect: insert the chat's profile with ``field`` set, or, should another
+    transaction have inserted it since this one read none, set ``field`` (and the time) on it.
+    SQLAlchemy does not cache an ``ON CONFLICT`` statement's compiled form, so this runs only
+    for a chat's first profile; the common case is the update above."""
     statements: dict[str, Executable] = {}
     for name, module in (("sqlite", sqlite), ("postgresql", postgresql)):
         insert = module.insert(PROFILES).values(
@@ -49,8 +60,8 @@ def _upserts(field: str) -> dict[str, Executable]:
     return statements
 
 
-SET_LANGUAGE = _upserts("language")
-SET_BLOCKED = _upserts("blocked")
+UPDATES = {field: _updates(field) for field in ("language", "blocked")}
+UPSERTS = {field: _upserts(field) for field in ("language", "blocked")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +89,16 @@ class ChatProfileRepository:
         return profile.language if profile else None
 
     async def set_language(self, lane: str, language: str, now: datetime) -> None:
-        profile = await self.get(lane) or Profile()
-        await self._write(SET_LANGUAGE, lane, Profile(language, profile.blocked), now)
+        profile = await self.get(lane)
+        if profile is None or profile.language != language:
+            kept = replace(profile or Profile(), language=language)
+            await self._write(lane, profile is not None, "language", kept, now)
 
     async def set_blocked(self, lane: str, blocked: bool, now: datetime) -> None:
-        profile = await self.get(lane) or Profile()
-        await self._write(SET_BLOCKED, lane, Profile(profile.language, blocked), now)
+        profile = await self.get(lane)
+        if profile is None or profile.blocked != blocked:
+            kept = replace(profile or Profile(), blocked=blocked)
+            await self._write(lane, profile is not None, "blocked", kept, now)
 
     async def is_blocked(self, lane: str) -> bool:
         profile = await self.get(lane)
@@ -96,14 +111,21 @@ class ChatProfileRepository:
         return rowcount(result) > 0
 
     async def _write(
-        self, statements: dict[str, Executable], lane: str, profile: Profile, now: datetime
+        self, lane: str, stored: bool, field: str, profile: Profile, now: datetime
     ) -> None:
+        """Make the chat's profile ``profile``, of which ``field`` changed: an update of the row
+        this transaction read (``stored``), or the insert of a new one."""
         connection = await self._session.connection()
-        parameters = {
-            "lane": lane,
-            "language": profile.language,
-            "blocked": profile.blocked,
-            "now": now,
-        }
-        await connection.execute(statements[connection.dialect.name], parameters)
+        if stored:
+            parameters = {"of_lane": lane, field: getattr(profile, field), "now": now}
+            await connection.execute(UPDATES[field], parameters)
+        else:
+            statement = UPSERTS[field][connection.dialect.name]
+            parameters = {
+                "lane": lane,
+                "language": profile.language,
+                "blocked": profile.blocked,
+                "now": now,
+            }
+            await connection.execute(statement, parameters)
         self._read[lane] = profile

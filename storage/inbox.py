@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -35,6 +35,33 @@ _CLAIM = (
 )
 CLAIM = _CLAIM
 CLAIM_DUE = _CLAIM.where(INBOX.c.not_before <= bindparam("now"))
+
+
+def _heads(of_lanes: bool, leaving_out: bool) -> Select[tuple[int, str, int, bytes]]:
+    """The heads query (``InboxRepository.heads``) of the given lanes only, or of all, and
+    leaving some lanes out, or none: one statement built once for each shape."""
+    pending = INBOX.c.status == InboxStatus.PENDING
+    heads = select(func.min(INBOX.c.update_id)).where(pending)
+    columns = (INBOX.c.update_id, INBOX.c.lane, INBOX.c.attempts, INBOX.c.payload)
+    # ``pending`` again outside: PostgreSQL re-checks it on a row that changed meanwhile.
+    statement = select(*columns).where(pending, INBOX.c.not_before <= bindparam("now"))
+    if of_lanes:
+        lanes: BindParameter[str] = bindparam("lanes", expanding=True)
+        heads = heads.where(INBOX.c.lane.in_(lanes))
+        statement = statement.where(INBOX.c.lane.in_(lanes))
+    if leaving_out:  # left out by the query, so their heads are not locked by it either
+        statement = statement.where(INBOX.c.lane.not_in(bindparam("busy", expanding=True)))
+    return (
+        statement.where(INBOX.c.update_id.in_(heads.group_by(INBOX.c.lane)))
+        .order_by(INBOX.c.update_id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+HEADS = {
+    (of_lanes, out): _heads(of_lanes, out) for of_lanes in (False, True) for out in (False, True)
+}
 MARK_DONE = (
     update(INBOX)
     .where(INBOX.c.update_id == bindparam("done_id"))
@@ -100,24 +127,15 @@ class InboxRepository:
         try it, and trying would fail (``claim``) and be tried again at once. The heads found
         stay locked until this transaction ends; the caller starts them only after that.
         """
-        pending = INBOX.c.status == InboxStatus.PENDING
-        heads = select(func.min(INBOX.c.update_id)).where(pending)
-        columns = (INBOX.c.update_id, INBOX.c.lane, INBOX.c.attempts, INBOX.c.payload)
-        # ``pending`` again outside: PostgreSQL re-checks it on a row that changed meanwhile.
-        statement = select(*columns).where(pending, INBOX.c.not_before <= now)
-        if lanes is not None:
-            heads = heads.where(INBOX.c.lane.in_(lanes))
-            statement = statement.where(INBOX.c.lane.in_(lanes))
-        if busy_lanes:  # left out by the query, so their heads are not locked by it either
-            statement = statement.where(INBOX.c.lane.not_in(busy_lanes))
-        statement = (
-            statement.where(INBOX.c.update_id.in_(heads.group_by(INBOX.c.lane)))
-            .order_by(INBOX.c.update_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        statement = HEADS[lanes is not None, bool(busy_lanes)]
+        parameters = {
+            "now": now,
+            "limit": limit,
+            "lanes": list(lanes or ()),
+            "busy": list(busy_lanes),
+        }
         connection = await self._session.connection()
-        rows = (await connection.execute(statement)).tuples().all()
+        rows = (await connection.execute(statement, parameters)).tuples().all()
         return [
             PendingUpdate(update_id, lane, attempts, self._keyring.open_json(payload, SEAL_CONTEXT))
             for update_id, lane, attempts, payload in rows

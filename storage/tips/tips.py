@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     bindparam,
+    column,
     delete,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -81,6 +85,18 @@ def contact_due(closed_before: datetime, limit: int) -> Select[tuple[Tip]]:
         .order_by(col(Tip.closed_at), col(Tip.id))
         .limit(limit)
     )
+
+
+def word_prefixes(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Each word's first run of letters and digits, the prefix the word index is asked for.
+
+    A folded word that matches the start of a word of the description has this run at the
+    start of one of the index's tokens; a word with no letter or digit is left to the LIKE."""
+    runs = (_WORD_RUN.search(word) for word in words)
+    return tuple(dict.fromkeys(run.group() for run in runs if run is not None))
+
+
+_WORD_RUN = re.compile(r"[^\W_]+")
 
 
 class TipRepository:
@@ -377,12 +393,36 @@ class TipRepository:
             statement = statement.where(col(Tip.code) == code)
         for word in words:
             statement = statement.where(col(Tip.folded).contains(f" {word}", autoescape=True))
+        prefixes = word_prefixes(words)
+        if prefixes:
+            statement = statement.where(self._word_index_match(unit_id, province_code, prefixes))
         if since is not None:
             statement = statement.where(col(Tip.created_at) >= since)
         if until is not None:
             statement = statement.where(col(Tip.created_at) < until)
         statement = statement.order_by(col(Tip.created_at).desc(), col(Tip.id).desc()).limit(limit)
         return list((await self._session.execute(statement)).scalars().all())
+
+    def _word_index_match(
+        self, unit_id: int, province_code: str | None, prefixes: tuple[str, ...]
+    ) -> ColumnElement[bool]:
+        """The tips whose folded text has a word starting with each prefix, read from the word
+        index of migration 0029 rather than the unit's rows.
+
+        The index narrows to candidates (a superset: its tokens split at punctuation too);
+        the LIKE conditions beside it keep /find's exact meaning. Only letters and digits
+        reach the index's query language, each as a quoted phrase, so nothing an officer
+        types can be read as its syntax (quotes, ``*``, ``-``, ``:``, NEAR, AND, OR)."""
+        if self._session.bind.dialect.name == "postgresql":
+            query = " & ".join(f"{prefix}:*" for prefix in prefixes)
+            # Literals, not parameters: the GIN index matches only its own expression.
+            simple: ColumnElement[str] = literal_column("'simple'")
+            folded = func.coalesce(col(Tip.folded), literal_column("''"))
+            return func.to_tsvector(simple, folded).op("@@")(func.to_tsquery(simple, query))
+        scope = f"u{unit_id}" if province_code is None else f"(u{unit_id} OR p{province_code})"
+        match = " AND ".join([f"scope : {scope}", *(f'words : "{p}"*' for p in prefixes)])
+        indexed = text("SELECT rowid FROM tip_words WHERE tip_words MATCH :match")
+        return col(Tip.id).in_(indexed.bindparams(match=match).columns(column("rowid", Integer)))
 
     async def listed(
         self,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     text,
     update,
 )
@@ -97,6 +98,26 @@ def word_prefixes(words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _WORD_RUN = re.compile(r"[^\W_]+")
+
+
+# The word index of migration 0029, read by SQL here only (no model: the migration makes it).
+_TIP_WORDS = table("tip_words", column("rowid", Integer), column("tip_words"))
+
+
+def _tsvector_match(prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    """PostgreSQL: the tips whose folded text has a word starting with each prefix, through
+    the GIN index ``ix_tip_words`` (built-in full-text search, no extension). The planner
+    combines it with the unit's filter or walks the unit's rows, as its statistics say.
+
+    The index gives candidates (a superset: its tokens split at punctuation too); the LIKEs
+    beside it keep /find's exact meaning. Only runs of letters and digits (``word_prefixes``)
+    reach ``to_tsquery``, so nothing an officer types is read as its syntax (quotes, ``*``,
+    ``-``, ``:``, ``&``, ``|``, ``!``, NEAR, AND, OR)."""
+    query = " & ".join(f"{prefix}:*" for prefix in prefixes)
+    # Literals, not parameters: the GIN index matches only its own expression.
+    simple: ColumnElement[str] = literal_column("'simple'")
+    folded = func.coalesce(col(Tip.folded), literal_column("''"))
+    return func.to_tsvector(simple, folded).op("@@")(func.to_tsquery(simple, query))
 
 
 class TipRepository:
@@ -382,9 +403,11 @@ class TipRepository:
         description (each a LIKE on ``folded`` for a word that starts so, in the database), or
         received in a period.
 
-        A code is looked up by its unique index, one row whatever the history; otherwise the
-        unit's rows are read through ``ix_tip_unit_created`` newest first and the scan stops at
-        ``limit`` matches; nothing but the matches leaves the database."""
+        A code is looked up by its unique index, one row whatever the history. Words are
+        looked up in the word index of migration 0029 (``_find_by_words``, ``_tsvector_match``),
+        so their cost is their matches, not the unit's years; a period alone reads the unit's
+        rows through ``ix_tip_unit_created`` newest first and stops at ``limit``. Nothing but
+        the matches leaves the database."""
         unit = col(Tip.unit_id) == unit_id
         if province_code is not None:
             unit = or_(unit, col(Tip.province_code) == province_code)
@@ -393,36 +416,46 @@ class TipRepository:
             statement = statement.where(col(Tip.code) == code)
         for word in words:
             statement = statement.where(col(Tip.folded).contains(f" {word}", autoescape=True))
-        prefixes = word_prefixes(words)
-        if prefixes:
-            statement = statement.where(self._word_index_match(unit_id, province_code, prefixes))
         if since is not None:
             statement = statement.where(col(Tip.created_at) >= since)
         if until is not None:
             statement = statement.where(col(Tip.created_at) < until)
+        prefixes = word_prefixes(words)
+        if prefixes and self._session.bind.dialect.name == "sqlite":
+            return await self._find_by_words(statement, unit_id, province_code, prefixes, limit)
+        if prefixes:
+            statement = statement.where(_tsvector_match(prefixes))
         statement = statement.order_by(col(Tip.created_at).desc(), col(Tip.id).desc()).limit(limit)
         return list((await self._session.execute(statement)).scalars().all())
 
-    def _word_index_match(
-        self, unit_id: int, province_code: str | None, prefixes: tuple[str, ...]
-    ) -> ColumnElement[bool]:
-        """The tips whose folded text has a word starting with each prefix, read from the word
-        index of migration 0029 rather than the unit's rows.
+    async def _find_by_words(
+        self,
+        statement: Select[tuple[Tip]],
+        unit_id: int,
+        province_code: str | None,
+        prefixes: tuple[str, ...],
+        limit: int,
+    ) -> list[Tip]:
+        """SQLite: the tips read from the FTS5 table of migration 0029, driven by it.
 
-        The index narrows to candidates (a superset: its tokens split at punctuation too);
-        the LIKE conditions beside it keep /find's exact meaning. Only letters and digits
-        reach the index's query language, each as a quoted phrase, so nothing an officer
-        types can be read as its syntax (quotes, ``*``, ``-``, ``:``, NEAR, AND, OR)."""
-        if self._session.bind.dialect.name == "postgresql":
-            query = " & ".join(f"{prefix}:*" for prefix in prefixes)
-            # Literals, not parameters: the GIN index matches only its own expression.
-            simple: ColumnElement[str] = literal_column("'simple'")
-            folded = func.coalesce(col(Tip.folded), literal_column("''"))
-            return func.to_tsvector(simple, folded).op("@@")(func.to_tsquery(simple, query))
+        The table holds each tip's scope (``u<unit> p<province>``) beside its folded words, so
+        one MATCH asks for the unit's tips with every prefix and reads the posting lists of
+        those words only. FTS5 returns them newest id first (ORDER BY rowid DESC is its own
+        order, no sort), each joined to its tip by primary key, and the scan stops at ``limit``
+        tips that also pass the LIKEs and the hold: a common phrase costs about ``limit``
+        rows and a rare word its few matches, whatever the unit's history. Ids grow with
+        receipt, so the id order is the newest-first order; the few rows are put in /find's
+        order (created_at, then id) in memory."""
         scope = f"u{unit_id}" if province_code is None else f"(u{unit_id} OR p{province_code})"
         match = " AND ".join([f"scope : {scope}", *(f'words : "{p}"*' for p in prefixes)])
-        indexed = text("SELECT rowid FROM tip_words WHERE tip_words MATCH :match")
-        return col(Tip.id).in_(indexed.bindparams(match=match).columns(column("rowid", Integer)))
+        statement = (
+            statement.join(_TIP_WORDS, _TIP_WORDS.c.rowid == col(Tip.id))
+            .where(_TIP_WORDS.c.tip_words.op("MATCH")(match))
+            .order_by(_TIP_WORDS.c.rowid.desc())
+            .limit(limit)
+        )
+        found = (await self._session.execute(statement)).scalars().all()
+        return sorted(found, key=lambda tip: (tip.created_at, tip.id or 0), reverse=True)
 
     async def listed(
         self,

@@ -101,6 +101,8 @@ _WORD_RUN = re.compile(r"[^\W_]+")
 
 
 # The word index of migration 0029, read by SQL here only (no model: the migration makes it).
+# The longest prefix the FTS5 table indexes (migration 0029: prefix='2 3').
+_INDEXED_PREFIX = 3
 _TIP_WORDS = table("tip_words", column("rowid", Integer), column("tip_words"))
 
 
@@ -445,9 +447,15 @@ class TipRepository:
         tips that also pass the LIKEs and the hold: a common phrase costs about ``limit``
         rows and a rare word its few matches, whatever the unit's history. Ids grow with
         receipt, so the id order is the newest-first order; the few rows are put in /find's
-        order (created_at, then id) in memory."""
+        order (created_at, then id) in memory.
+
+        Each prefix is asked at most 3 characters long (a single letter not at all): FTS5
+        reads a prefix of an indexed length (``prefix='2 3'``) incrementally, newest first,
+        but any other prefix by first merging every matching row of all units (9 ms for
+        "trom" at 1,000,000 tips, 0.2 ms for "tro"). The LIKEs make the answer exact."""
         scope = f"u{unit_id}" if province_code is None else f"(u{unit_id} OR p{province_code})"
-        match = " AND ".join([f"scope : {scope}", *(f'words : "{p}"*' for p in prefixes)])
+        indexed = dict.fromkeys(p[:_INDEXED_PREFIX] for p in prefixes if len(p) > 1)
+        match = " AND ".join([f"scope : {scope}", *(f'words : "{p}"*' for p in indexed)])
         statement = (
             statement.join(_TIP_WORDS, _TIP_WORDS.c.rowid == col(Tip.id))
             .where(_TIP_WORDS.c.tip_words.op("MATCH")(match))

@@ -47,6 +47,7 @@ from bot.domain.units.communes import Commune, CommuneDirectory
 from bot.domain.use_case import UseCase
 from storage.db import Database
 from storage.schema import head_revision, upgrade
+from storage.tips.tips import folded
 from storage.uow import Storage
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.service import SECRET
@@ -82,6 +83,19 @@ OUTCOMES = {
 }
 OPEN = (("new", 15), ("acknowledged", 45), ("in_progress", 30), ("transferred", 10))
 GENESIS = "0" * 64
+# Descriptions for /find's word search, taken in turn (no draw, so the rest of the generated
+# data is as before): a common phrase in a quarter of the tips, and a rare word in one tip of
+# RARE_EVERY. ``folded`` is what the service stores beside each, for its word index.
+_DESCRIPTIONS = (
+    "(bench) Trộm xe máy trước nhà.",
+    "(bench) Bán ma túy ở hẻm.",
+    "(bench) Tụ tập đánh nhau ở chợ.",
+    "(bench) Đánh bạc ở quán nước.",
+)
+RARE_EVERY = 50_000
+RARE_DESCRIPTION = "(bench) Đánh bạc xóc đĩa ở quán nước."
+_FOLDED = tuple(folded(text) for text in _DESCRIPTIONS)
+RARE_FOLDED = folded(RARE_DESCRIPTION)
 # Every tip field the bench generates; ``_present`` keeps those the migrated table has.
 TIP_FIELDS = (
     "id",
@@ -94,6 +108,7 @@ TIP_FIELDS = (
     "latitude",
     "longitude",
     "description",
+    "folded",
     "urgent",
     "attachments",
     "status",
@@ -328,7 +343,10 @@ class Country:
                 "transferred_from": unit if moved_at else None,
                 "latitude": commune.lat + chooser.gauss(0, 0.01) if located else None,
                 "longitude": commune.lon + chooser.gauss(0, 0.01) if located else None,
-                "description": "(bench)",
+                "description": _DESCRIPTIONS[number % len(_DESCRIPTIONS)]
+                if number % RARE_EVERY
+                else RARE_DESCRIPTION,
+                "folded": _FOLDED[number % len(_FOLDED)] if number % RARE_EVERY else RARE_FOLDED,
                 "urgent": chooser.random() < 0.05,
                 "attachments": chooser.choice((0, 0, 0, 1, 2)),
                 "status": status,

@@ -217,6 +217,9 @@ async def busiest(database: Database) -> tuple[int, str, str]:
     return unit_id, str(code), "trộm xe máy"
 
 
+RARE_WORDS = "xóc đĩa"  # in one bench tip of RARE_EVERY (bench/reports.py): a handful, or none
+
+
 def queries(storage: Storage, env: JobEnv, unit_id: int, code: str, words: str) -> dict[str, Timed]:
     """Each interactive query, in its own transaction as a handler has one."""
 
@@ -250,6 +253,7 @@ def queries(storage: Storage, env: JobEnv, unit_id: int, code: str, words: str) 
         "duplicate suggestion": alike,
         "/queue (busiest unit)": queue,
         f"/find {words}": lambda: search(words),
+        f"/find {RARE_WORDS} (rare)": lambda: search(RARE_WORDS),
         f"/find {day}": lambda: search(day),
         "/find CODE": lambda: search(code),
         "/tip CODE (card)": card,

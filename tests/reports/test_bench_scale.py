@@ -54,6 +54,6 @@ def test_every_periodic_job_and_interactive_query_gets_a_p50_and_a_p99(
     jobs = [name for name, target in figures if target == "100"]
     queries = [name for name, target in figures if target == "20"]
     assert [name.strip() for name in jobs] == list(JOBS), printed
-    assert len(queries) == 6, printed
+    assert len(queries) == 7, printed
     for query in QUERIES:
         assert any(name.startswith(query) for name in queries), printed

@@ -45,7 +45,16 @@ async def test_migrations_create_exactly_the_declared_tables(database_url: str) 
     database = Database(database_url)
 
     def differences(connection: object) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        # /find's word index (0029) is made by the migration alone and read by SQL in the
+        # repository, declared by no model: on SQLite an FTS5 table and its shadow tables, on
+        # PostgreSQL a GIN expression index.
+        def declared(name: str | None, kind: str, parents: object) -> bool:
+            if kind == "table":
+                return not (name or "").startswith("tip_words")
+            return not (kind == "index" and name == "ix_tip_words")
+
+        opts = {"compare_type": False, "include_name": declared}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, SQLModel.metadata)
 
     try:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.core.refusals import Refusal
 from bot.domain.tips.search import Query, find, read_query
 from storage.tips.models import TipStatus
 from storage.uow import Storage
-from tests.support.plans import sent
+from tests.support.plans import sent, whole_reads
 from tests.support.tip_rows import WHEN, bulk_row, insert_many, stored_tip
 from tests.support.tips import link_commune
 
@@ -89,33 +87,6 @@ def test_an_empty_query_asks_for_the_usage() -> None:
     assert read_query("!!", WHEN) is None
 
 
-async def test_the_word_search_reads_the_units_rows_through_its_index(storage: Storage) -> None:
-    """SQLite's plan of the very statement /find runs: the unit's rows through
-    ``ix_tip_unit_created``, newest first with no sort, stopping at the limit; the LIKE runs in
-    the database on the folded copy. (PostgreSQL's plan follows its statistics: README.)"""
-    if storage.database.dialect != "sqlite":
-        pytest.skip("PostgreSQL's plan depends on its statistics")
-    unit = await link_commune(storage, -1001)
-    ran: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM tip" in statement:
-            ran.append((statement, params))
-
-    engine = storage.database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        assert await search(storage, unit, "ma tuy") == []
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    [(statement, params)] = ran
-    async with storage.database.engine.connect() as connection:
-        plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
-        details = " ".join(str(row[-1]) for row in plan)
-    assert "LIKE" in statement and "LIMIT" in statement
-    assert "ix_tip_unit_created" in details and "TEMP B-TREE" not in details, details
-
-
 async def test_a_word_matches_the_start_of_a_word_not_its_middle(storage: Storage) -> None:
     unit = await link_commune(storage, -1001)
     await stored_tip(storage, unit, CODES[0], "Bán hàng rong lấn chiếm vỉa hè.")
@@ -152,3 +123,95 @@ async def test_a_code_is_looked_up_by_its_unique_index_whatever_the_units_histor
         plan = " ".join(str(row[-1]) for row in result)
     assert re.search(r"\(code=\?\)|Index Cond: \(\(code\)", plan), plan
     assert "ix_tip_unit_created" not in plan, plan
+
+
+async def test_the_word_search_reads_the_word_index_not_the_units_history(
+    storage: Storage,
+) -> None:
+    """Rare words are looked up in the word index (SQLite's FTS5 table with the unit's scope in
+    it; PostgreSQL's GIN index over the folded text, asked first for a bounded number of
+    candidates), so they cost their few matches, not a walk of the unit's years of tips; no
+    step reads ``tip`` whole."""
+    if storage.database.dialect != "sqlite":
+        pytest.skip("PostgreSQL walks the unit's newest tips: its word index is not used yet")
+    unit = await link_commune(storage, -1001)
+    await years_of_tips(storage, unit, 2_000)
+    await stored_tip(storage, unit, CODES[0], "Đánh bạc xóc đĩa ở quán nước.")
+    with sent(storage.database) as statements:
+        assert await search(storage, unit, "xoc dia") == [CODES[0]]
+    plans = []
+    for statement, parameters in [(s, p) for s, p in statements if "FROM tip" in s]:
+        async with storage.database.engine.connect() as connection:
+            if storage.database.dialect == "postgresql":
+                await connection.exec_driver_sql("SET enable_seqscan = off")
+                result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            else:
+                explain = f"EXPLAIN QUERY PLAN {statement}"
+                result = await connection.exec_driver_sql(explain, parameters)
+            plans.append(" ".join(str(row[-1]) for row in result))
+        assert await whole_reads(storage.database, statement, parameters, {"tip"}) == []
+    plan = " ".join(plans)
+    assert re.search(r"tip_words VIRTUAL TABLE|Bitmap Index Scan on ix_tip_words", plan), plan
+    assert "ix_tip_unit_created" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"ma tuy',
+        "ma*",
+        "-ma",
+        "ma:tuy",
+        "NEAR(ma tuy)",
+        "ma AND tuy",
+        "ma OR xyz",
+        "'ma' & !",
+        "scope : u1",
+        "ma:* | tuy",
+        "(ma",
+        "^ma",
+        "ma\\",
+    ],
+)
+async def test_what_the_word_index_reads_as_syntax_is_searched_as_plain_words(
+    storage: Storage, typed: str
+) -> None:
+    """Quotes, stars, minus signs, colons, NEAR, AND, OR, parentheses typed by an officer are
+    words of the search (matched as the LIKE always did), never the index's query language:
+    no error, no tip of another unit, and only what every typed word starts."""
+    unit = await link_commune(storage, -1001)
+    other = await link_commune(storage, -1002, commune="26740")
+    await stored_tip(storage, unit, CODES[0], "Bán ma túy ở hẻm 12.")
+    await stored_tip(storage, other, CODES[1], "Bán ma túy ở hẻm 12.")
+    assert await search(storage, unit, typed) in ([], [CODES[0]])
+
+
+async def test_plain_words_that_are_query_operators_still_find_their_tip(
+    storage: Storage,
+) -> None:
+    unit = await link_commune(storage, -1001)
+    await stored_tip(storage, unit, CODES[0], "Nhóm NEAR and OR bán ma túy.")
+    assert await search(storage, unit, "near and or") == [CODES[0]]
+
+
+async def test_a_tip_whose_description_changes_is_found_by_its_new_words(
+    storage: Storage,
+) -> None:
+    """The word index follows the tip's folded text (SQLite's triggers), so a retention
+    erasure or an edit that changes it leaves no stale match."""
+    unit = await link_commune(storage, -1001)
+    await stored_tip(storage, unit, CODES[0], "Bán ma túy ở hẻm 12.")
+    async with storage.database.engine.begin() as connection:
+        await connection.exec_driver_sql("UPDATE tip SET folded = ' trom xe may'")
+    assert await search(storage, unit, "ma tuy") == []
+    assert await search(storage, unit, "trom xe") == [CODES[0]]
+
+
+async def test_a_tip_moved_to_another_unit_is_found_only_there(storage: Storage) -> None:
+    mine = await link_commune(storage, -1001)
+    other = await link_commune(storage, -1002, commune="26740")
+    await stored_tip(storage, mine, CODES[0], "Bán ma túy ở hẻm 12.")
+    async with storage.database.engine.begin() as connection:
+        await connection.exec_driver_sql(f"UPDATE tip SET unit_id = {other}")
+    assert await search(storage, mine, "ma tuy") == []
+    assert await search(storage, other, "ma tuy") == [CODES[0]]

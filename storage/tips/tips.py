@@ -15,7 +15,6 @@ from sqlalchemy import (
     column,
     delete,
     func,
-    literal_column,
     or_,
     select,
     table,
@@ -105,22 +104,6 @@ _WORD_RUN = re.compile(r"[^\W_]+")
 # The longest prefix the FTS5 table indexes (migration 0029: prefix='2 3').
 _INDEXED_PREFIX = 3
 _TIP_WORDS = table("tip_words", column("rowid", Integer), column("tip_words"))
-
-
-def _tsvector_match(prefixes: tuple[str, ...]) -> ColumnElement[bool]:
-    """PostgreSQL: the tips whose folded text has a word starting with each prefix, through
-    the GIN index ``ix_tip_words`` (built-in full-text search, no extension). The planner
-    combines it with the unit's filter or walks the unit's rows, as its statistics say.
-
-    The index gives candidates (a superset: its tokens split at punctuation too); the LIKEs
-    beside it keep /find's exact meaning. Only runs of letters and digits (``word_prefixes``)
-    reach ``to_tsquery``, so nothing an officer types is read as its syntax (quotes, ``*``,
-    ``-``, ``:``, ``&``, ``|``, ``!``, NEAR, AND, OR)."""
-    query = " & ".join(f"{prefix}:*" for prefix in prefixes)
-    # Literals, not parameters: the GIN index matches only its own expression.
-    simple: ColumnElement[str] = literal_column("'simple'")
-    folded = func.coalesce(col(Tip.folded), literal_column("''"))
-    return func.to_tsvector(simple, folded).op("@@")(func.to_tsquery(simple, query))
 
 
 class TipRepository:
@@ -414,11 +397,11 @@ class TipRepository:
         description (each a LIKE on ``folded`` for a word that starts so, in the database), or
         received in a period.
 
-        A code is looked up by its unique index, one row whatever the history. Words are
-        looked up in the word index of migration 0029 (``_find_by_words``, ``_tsvector_match``),
-        so their cost is their matches, not the unit's years; a period alone reads the unit's
-        rows through ``ix_tip_unit_created`` newest first and stops at ``limit``. Nothing but
-        the matches leaves the database."""
+        A code is looked up by its unique index, one row whatever the history. On SQLite,
+        words are looked up in the word index of migration 0029 (``_find_by_words``), so they
+        cost their matches, not the unit's years. Otherwise (a period, or words on PostgreSQL)
+        the unit's rows are read through ``ix_tip_unit_created`` newest first, stopping at
+        ``limit`` matches. Nothing but the matches leaves the database."""
         unit = col(Tip.unit_id) == unit_id
         if province_code is not None:
             unit = or_(unit, col(Tip.province_code) == province_code)

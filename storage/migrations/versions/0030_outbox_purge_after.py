@@ -12,7 +12,7 @@ waiting call refers to are still excluded by the purge itself, through the index
 calls, as before.
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-11-30
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -88,6 +89,24 @@ def reported(what: str, job: Job) -> Callable[[JobEnv], Awaitable[None]]:
 
     run.__name__ = run.__qualname__ = f"reported_{getattr(job, '__name__', 'job')}"
     return run
+
+
+def once_at_start(
+    scheduler: AsyncIOScheduler,
+    env: JobEnv,
+    job_id: str,
+    job: Callable[[JobEnv], Awaitable[None]],
+) -> None:
+    """Run ``job`` once, as soon as the scheduler starts, however late that is, and to its end
+    even if the service stops meanwhile (``to_completion``)."""
+    scheduler.add_job(
+        to_completion(job),
+        "date",
+        args=(env,),
+        id=job_id,
+        run_date=datetime.now(UTC),
+        misfire_grace_time=None,
+    )
 
 
 def every(

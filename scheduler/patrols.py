@@ -4,14 +4,12 @@ alerts nobody has taken. All of it is read from the database each time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.patrols import sos
 from bot.domain.patrols.summary import send_daily_summaries
 from bot.domain.patrols.watch import look_again, sweep
-from scheduler.job_context import JobEnv, every, reported, to_completion
+from scheduler.job_context import JobEnv, every, once_at_start, reported
 
 
 async def patrol_tick(env: JobEnv) -> None:
@@ -32,14 +30,8 @@ async def look_again_now(env: JobEnv) -> int:
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        to_completion(reported("patrol watch settings", look_again_now)),
-        "date",
-        args=(env,),
-        id="patrol_watch_settings",
-        run_date=datetime.now(UTC),
-        misfire_grace_time=None,  # however late the scheduler starts, it runs
-    )
+    settings = reported("patrol watch settings", look_again_now)
+    once_at_start(scheduler, env, "patrol_watch_settings", settings)
     every(scheduler, env, "patrol_watch", reported("patrol watch", patrol_tick), minutes=1)
     seconds = min(10.0, env.services.settings.sos_repeat_seconds / 6)
     every(scheduler, env, "sos_watch", reported("sos watch", sos_tick), seconds=seconds)

@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.domain.tips.alerts import due_clocks, fire
 from bot.domain.tips.schedule import adopt_policy, received_at, reschedule
 from bot.domain.use_case import UseCase
-from scheduler.job_context import JobEnv, every, reported, to_completion
+from scheduler.job_context import JobEnv, every, once_at_start, reported, to_completion
 from storage.operations.health import TIP_CLOCKS, record_run
 
 log = logging.getLogger(__name__)
@@ -86,14 +86,8 @@ async def adopt_policy_now(env: JobEnv) -> int:
 
 
 def install(scheduler: AsyncIOScheduler, env: JobEnv) -> None:
-    scheduler.add_job(
-        to_completion(reported("tip clock lengths", adopt_policy_now)),
-        "date",
-        args=(env,),
-        id="tip_clock_policy",
-        run_date=datetime.now(UTC),
-        misfire_grace_time=None,  # however late the scheduler starts, it runs
-    )
+    policy = reported("tip clock lengths", adopt_policy_now)
+    once_at_start(scheduler, env, "tip_clock_policy", policy)
     every(
         scheduler,
         env,

@@ -13,13 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.keyring import Keyring
 from bot.domain.tips.retention import purge_delivered
-from storage import schema
-from storage.db import Database
-from storage.uow import Storage
+from tests.support.migrations import OLD_WHEN, OldSchema, at_revision, legacy_tip, upgraded
 from tests.support.tip_rows import WHEN
 from tests.support.use_cases import services_for
 
-OLD = WHEN.replace(tzinfo=None)  # the migrated database stores naive UTC
+OLD = OLD_WHEN  # the migrated database stores naive UTC
 NOW = WHEN + timedelta(days=30)  # the purge's now: the keep days are over for OLD
 OPEN = "status IN ('new', 'acknowledged', 'in_progress', 'transferred')"
 
@@ -38,29 +36,9 @@ WHERE status = 'sent' AND sent_at < :sent_before
 """
 
 
-async def table(connection: AsyncConnection, name: str) -> sa.Table:
-    return await connection.run_sync(lambda sync: sa.Table(name, sa.MetaData(), autoload_with=sync))
-
-
 def tip(code: str, status: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "category": "drugs",
-        "commune_code": "26743",
-        "province_code": "79",
-        "description": "Bán ma túy ở hẻm 12.",
-        "urgent": False,
-        "attachments": 0,
-        "status": status,
-        "tipster": "p" * 32,
-        "tipster_chat": b"sealed",
-        "tipster_language": "vi",
-        "created_at": OLD,
-        "received_at": OLD,
-        "closed_at": None if status in ("new", "in_progress") else OLD,
-        "held": False,
-        "source": "resident",
-    }
+    closed_at = None if status in ("new", "in_progress") else OLD
+    return legacy_tip(code, status, received_at=OLD, closed_at=closed_at)
 
 
 def call(
@@ -84,15 +62,11 @@ def call(
     }
 
 
-async def mixed_outbox(connection: AsyncConnection) -> None:
+async def mixed_outbox(old: OldSchema) -> None:
     """Tips 1 and 3 open, 2 closed; each with a card and a topic in a thread (tip 3's made
     before messages named their tip), and messages of every other kind."""
-    tips, outbox, threads = [
-        await table(connection, name) for name in ("tip", "outbox_message", "tip_thread")
-    ]
-    await connection.execute(
-        tips.insert(),
-        [tip("ABCDEFG2", "new"), tip("ABCDEFG3", "resolved"), tip("ABCDEFG4", "in_progress")],
+    await old.insert(
+        "tip", tip("ABCDEFG2", "new"), tip("ABCDEFG3", "resolved"), tip("ABCDEFG4", "in_progress")
     )
     rows = [
         call("tip:1"),  # 1: card of open tip 1
@@ -113,15 +87,14 @@ async def mixed_outbox(connection: AsyncConnection) -> None:
         call("tip:3", "pending"),  # 16
         call(None, sent_at=None),  # 17: delivered without a time (never purged)
     ]
-    for row in rows:  # one at a time, so the ids are the comments'
-        await connection.execute(outbox.insert(), row)
-    await connection.execute(
-        threads.insert(),
-        [
+    await old.insert("outbox_message", *rows)  # one at a time, so the ids are the comments'
+    await old.insert(
+        "tip_thread",
+        *(
             {"tip_id": n, "unit_id": 1, "card_outbox_id": card, "topic_outbox_id": topic}
             | {"created_at": OLD}
             for n, card, topic in ((1, 1, 2), (2, 4, 5), (3, 7, 8))
-        ],
+        ),
     )
 
 
@@ -133,41 +106,22 @@ async def ids(connection: AsyncConnection, sql: str = "SELECT id FROM outbox_mes
 async def test_the_first_purge_after_the_migration_forgets_what_the_old_purge_would_have(
     empty_database_url: str, keyring: Keyring
 ) -> None:
-    await schema.upgrade_async(empty_database_url, "0028")
-    database = Database(empty_database_url)
-    try:
-        async with database.engine.begin() as connection:
-            await mixed_outbox(connection)
-            old_choice = await ids(connection, BEFORE)
-            before = await ids(connection)
-    finally:
-        await database.close()
+    async with at_revision(empty_database_url, "0028") as old:
+        await mixed_outbox(old)
+        old_choice = await ids(old.connection, BEFORE)
+        before = await ids(old.connection)
     assert old_choice == {4, 5, 6, 11, 12}  # the data set exercises every rule
-    await schema.upgrade_async(empty_database_url)
-    storage = Storage(Database(empty_database_url), keyring)
-    try:
+    async with upgraded(empty_database_url, keyring) as storage:
         assert await purge_delivered(services_for(keyring), storage, NOW) == len(old_choice)
         async with storage.database.engine.connect() as connection:
             assert before - await ids(connection) == old_choice
-    finally:
-        await storage.close()
 
 
 async def test_a_message_about_a_tip_closed_before_the_migration_is_purged(
     empty_database_url: str, keyring: Keyring
 ) -> None:
-    await schema.upgrade_async(empty_database_url, "0028")
-    database = Database(empty_database_url)
-    try:
-        async with database.engine.begin() as connection:
-            tips, outbox = [await table(connection, name) for name in ("tip", "outbox_message")]
-            await connection.execute(tips.insert(), tip("ABCDEFG3", "resolved"))
-            await connection.execute(outbox.insert(), call("tip:1"))
-    finally:
-        await database.close()
-    await schema.upgrade_async(empty_database_url)
-    storage = Storage(Database(empty_database_url), keyring)
-    try:
+    async with at_revision(empty_database_url, "0028") as old:
+        await old.insert("tip", tip("ABCDEFG3", "resolved"))
+        await old.insert("outbox_message", call("tip:1"))
+    async with upgraded(empty_database_url, keyring) as storage:
         assert await purge_delivered(services_for(keyring), storage, NOW) == 1
-    finally:
-        await storage.close()

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from _common import machine, percentile
-from reports import END, build_postgresql, cached_sqlite
+from reports import END, sized_databases
 from sqlalchemy import bindparam, insert, select, text, update
 
 from bot.core.clock import FrozenClock
@@ -51,7 +49,6 @@ from storage.db import Database
 from storage.tips.models import OPEN_TIPS_SQL, Tip, TipClock
 from storage.uow import Storage
 from storage.upsert import table_of
-from tests.support.postgres import ThrowawayPostgres
 from tests.support.service import SECRET
 from tests.support.use_cases import services_for
 
@@ -350,28 +347,15 @@ def main(argv: list[str] | None = None) -> int:
         f"at {END:%Y-%m-%d %H:%M} UTC; sizes {', '.join(f'{s:,}' for s in sizes)} tips"
     )
     ok = True
-    with ExitStack() as stack:
-        for database in databases:
-            results: dict[int, dict[str, Any]] = {}
-            cluster = None
-            if database == "postgresql":
-                cluster = stack.enter_context(ThrowawayPostgres())
-            for tips in sizes:
-                if cluster is None:
-                    # a copy: the jobs write (catch-up, run records), the cache stays as built
-                    built = cached_sqlite(tips, cache, args.rebuild, directory)
-                    path = built.with_name(f"scale-{built.name}")
-                    for journal in ("-wal", "-shm"):  # an earlier copy's, cut short
-                        path.with_name(path.name + journal).unlink(missing_ok=True)
-                    shutil.copyfile(built, path)
-                    url = f"sqlite+aiosqlite:///{path}"
-                else:
-                    url = cluster.create_database(f"scale_{tips}")
-                    seconds = asyncio.run(build_postgresql(url, tips, directory))
-                    print(f"  {tips:>9,} tips: built PostgreSQL database in {seconds:.1f} s")
-                results[tips] = asyncio.run(measure(url, args.job_runs, args.query_runs))
-                ok = show(database, tips, results[tips]) and ok
-            ok = growth(database, results) and ok
+    for database in databases:
+        results: dict[int, dict[str, Any]] = {}
+        # a scratch copy of SQLite's cache: the jobs write (catch-up, run records)
+        for tips, url in sized_databases(
+            database, sizes, "scale", cache, args.rebuild, directory, scratch=True
+        ):
+            results[tips] = asyncio.run(measure(url, args.job_runs, args.query_runs))
+            ok = show(database, tips, results[tips]) and ok
+        ok = growth(database, results) and ok
     print(
         f"targets (jobs < {JOB_TARGET_MS:.0f} ms, queries p99 < {QUERY_TARGET_MS:.0f} ms, "
         f"growth < {GROWTH:.0f}x): {'MET' if ok else 'MISSED'}"

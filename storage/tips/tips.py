@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     bindparam,
-    column,
     delete,
     func,
-    or_,
     select,
-    table,
     text,
     update,
 )
@@ -28,6 +23,14 @@ from vn_text import fold
 from bot.core.keyring import Keyring
 from storage.outbox import follow_tip
 from storage.tips.models import Tip, TipEvent, TipStatus, TipsterStanding, TipTrace
+from storage.tips.words import (
+    WordSearch,
+    find_on_postgresql,
+    find_on_sqlite,
+    in_scope,
+    matching,
+    newest_first,
+)
 from storage.upsert import insert_ignoring_conflicts, rowcount
 
 
@@ -88,22 +91,7 @@ def contact_due(closed_before: datetime, limit: int) -> Select[tuple[Tip]]:
     )
 
 
-def word_prefixes(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Each word's first run of letters and digits, the prefix the word index is asked for.
-
-    A folded word that matches the start of a word of the description has this run at the
-    start of one of the index's tokens; a word with no letter or digit is left to the LIKE."""
-    runs = (_WORD_RUN.search(word) for word in words)
-    return tuple(dict.fromkeys(run.group() for run in runs if run is not None))
-
-
-_WORD_RUN = re.compile(r"[^\W_]+")
-
-
-# The word index of migration 0029, read by SQL here only (no model: the migration makes it).
-# The longest prefix the FTS5 table indexes (migration 0029: prefix='2 3').
-_INDEXED_PREFIX = 3
-_TIP_WORDS = table("tip_words", column("rowid", Integer), column("tip_words"))
+_FIND_BY_WORDS = {"sqlite": find_on_sqlite, "postgresql": find_on_postgresql}
 
 
 class TipRepository:
@@ -397,66 +385,26 @@ class TipRepository:
         description (each a LIKE on ``folded`` for a word that starts so, in the database), or
         received in a period.
 
-        A code is looked up by its unique index, one row whatever the history. On SQLite,
-        words are looked up in the word index of migration 0029 (``_find_by_words``), so they
-        cost their matches, not the unit's years. Otherwise (a period, or words on PostgreSQL)
-        the unit's rows are read through ``ix_tip_unit_created`` newest first, stopping at
-        ``limit`` matches. Nothing but the matches leaves the database."""
-        unit = col(Tip.unit_id) == unit_id
-        if province_code is not None:
-            unit = or_(unit, col(Tip.province_code) == province_code)
-        statement = select(Tip).where(unit, col(Tip.held).is_(False))
+        A code is looked up by its unique index, one row whatever the history. Words are
+        looked up through the database's word index (``storage.tips.words``), so they cost
+        their matches, not the unit's years. A period (or words no index can ask) reads the
+        unit's rows through ``ix_tip_unit_created`` newest first, stopping at ``limit``
+        matches. Nothing but the matches leaves the database."""
+        statement = select(Tip).where(in_scope(unit_id, province_code), col(Tip.held).is_(False))
         if code is not None:
             statement = statement.where(col(Tip.code) == code)
-        for word in words:
-            statement = statement.where(col(Tip.folded).contains(f" {word}", autoescape=True))
+        statement = statement.where(*matching(Tip, words))
         if since is not None:
             statement = statement.where(col(Tip.created_at) >= since)
         if until is not None:
             statement = statement.where(col(Tip.created_at) < until)
-        prefixes = word_prefixes(words)
-        if prefixes and self._session.bind.dialect.name == "sqlite":
-            return await self._find_by_words(statement, unit_id, province_code, prefixes, limit)
-        # PostgreSQL walks the unit's newest tips with the LIKEs (as before 0029): its GIN
-        # index, whether in this statement or probed first, cost 164-262 ms for a common
-        # phrase at 1,000,000 tips, since a bitmap is built over every match of all units.
-        statement = statement.order_by(col(Tip.created_at).desc(), col(Tip.id).desc()).limit(limit)
-        return list((await self._session.execute(statement)).scalars().all())
-
-    async def _find_by_words(
-        self,
-        statement: Select[tuple[Tip]],
-        unit_id: int,
-        province_code: str | None,
-        prefixes: tuple[str, ...],
-        limit: int,
-    ) -> list[Tip]:
-        """SQLite: the tips read from the FTS5 table of migration 0029, driven by it.
-
-        The table holds each tip's scope (``u<unit> p<province>``) beside its folded words, so
-        one MATCH asks for the unit's tips with every prefix and reads the posting lists of
-        those words only. FTS5 returns them newest id first (ORDER BY rowid DESC is its own
-        order, no sort), each joined to its tip by primary key, and the scan stops at ``limit``
-        tips that also pass the LIKEs and the hold: a common phrase costs about ``limit``
-        rows and a rare word its few matches, whatever the unit's history. Ids grow with
-        receipt, so the id order is the newest-first order; the few rows are put in /find's
-        order (created_at, then id) in memory.
-
-        Each prefix is asked at most 3 characters long (a single letter not at all): FTS5
-        reads a prefix of an indexed length (``prefix='2 3'``) incrementally, newest first,
-        but any other prefix by first merging every matching row of all units (9 ms for
-        "trom" at 1,000,000 tips, 0.2 ms for "tro"). The LIKEs make the answer exact."""
-        scope = f"u{unit_id}" if province_code is None else f"(u{unit_id} OR p{province_code})"
-        indexed = dict.fromkeys(p[:_INDEXED_PREFIX] for p in prefixes if len(p) > 1)
-        match = " AND ".join([f"scope : {scope}", *(f'words : "{p}"*' for p in indexed)])
-        statement = (
-            statement.join(_TIP_WORDS, _TIP_WORDS.c.rowid == col(Tip.id))
-            .where(_TIP_WORDS.c.tip_words.op("MATCH")(match))
-            .order_by(_TIP_WORDS.c.rowid.desc())
-            .limit(limit)
-        )
-        found = (await self._session.execute(statement)).scalars().all()
-        return sorted(found, key=lambda tip: (tip.created_at, tip.id or 0), reverse=True)
+        if words and code is None and since is None and until is None:
+            by_index = _FIND_BY_WORDS[self._session.bind.dialect.name]
+            search = WordSearch(statement, unit_id, province_code, words, limit)
+            found = await by_index(self._session, search)
+            if found is not None:
+                return found
+        return list((await self._session.execute(newest_first(statement, Tip, limit))).scalars())
 
     async def listed(
         self,

@@ -3,7 +3,8 @@ own plan for each (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN with sequen
 disabled, so a plan still reading a whole table has no index to use).
 
 A scan in the order the query asks for, cut short by its LIMIT (the newest row by primary
-key), reads a few rows, not the table: on PostgreSQL an index scan right under a Limit step,
+key), reads a few rows, not the table: on PostgreSQL an index scan right under a Limit step
+(or under an incremental sort right under it),
 on SQLite a LIMIT query whose plan sorts nothing."""
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ def _pg_steps(
     node: dict[str, Any], above: str | None = None
 ) -> Iterator[tuple[dict[str, Any], str | None]]:
     yield node, above
+    # An incremental sort passes its input on group by group: a Limit above it still cuts
+    # the scan below it short.
+    passing = above if node["Node Type"] == "Incremental Sort" else node["Node Type"]
     for child in node.get("Plans", ()):
-        yield from _pg_steps(child, node["Node Type"])
+        yield from _pg_steps(child, passing)
 
 
 def _pg_reads_whole(step: dict[str, Any], above: str | None, tables: set[str]) -> bool:
@@ -72,3 +76,43 @@ def _pg_reads_whole(step: dict[str, Any], above: str | None, tables: set[str]) -
     if step["Node Type"] == "Seq Scan":
         return True
     return step["Node Type"] in ("Index Scan", "Index Only Scan") and "Index Cond" not in step
+
+
+async def rows_read(
+    database: Database, statement: str, parameters: Any, table: str, *, generic: bool = False
+) -> int:
+    """PostgreSQL: the rows of ``table`` the statement reads when run (EXPLAIN ANALYZE): the
+    rows each scan of it returned and those its filters and rechecks threw away.
+
+    ``generic``: planned once for any values, as the server may plan a prepared statement
+    after its fifth run, rather than for these values."""
+    async with database.engine.connect() as connection:
+        if generic:
+            await connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            await connection.exec_driver_sql(f"PREPARE measured AS {statement}")
+            statement = f"EXECUTE measured({', '.join(map(_literal, parameters))})"
+            parameters = ()
+        result = await connection.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
+        )
+        plan = result.scalar_one()
+        if generic:  # the pooled connection goes back as it came
+            await connection.exec_driver_sql("DEALLOCATE measured")
+            await connection.exec_driver_sql("RESET plan_cache_mode")
+    root = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+    return sum(
+        step["Actual Rows"] * step["Actual Loops"]
+        + step.get("Rows Removed by Filter", 0)
+        + step.get("Rows Removed by Index Recheck", 0)
+        for step, _ in _pg_steps(root)
+        if step.get("Relation Name") == table
+    )
+
+
+def _literal(value: Any) -> str:
+    """A parameter written into SQL (EXECUTE takes no parameters of its own)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(value).upper() if isinstance(value, bool) else str(value)
+    return "'" + str(value).replace("'", "''") + "'"

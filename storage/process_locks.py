@@ -7,6 +7,10 @@ on a connection of its own; if it dies, PostgreSQL releases the lock and another
 over. On SQLite the lock is a file beside the database (``flock``), which the system releases
 when its holder dies.
 
+On PostgreSQL the lock's connection also listens, while it leads, to the channel its role is
+told on (``NOTICES``): the sender's leader hears ``tinbao_outbox`` (migration 0032), which a
+transaction that queued calls notifies at commit, whichever worker or tool ran it.
+
 A PostgreSQL restart ends the leader's session, and the lock with it: :meth:`still_held` tells
 the leader, which then steps back and tries to lead again. It asks whether *this* backend still
 holds the lock (``pg_locks``), not merely whether the connection answers: a pooler may hand the
@@ -20,7 +24,9 @@ import contextlib
 import fcntl
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +35,7 @@ from storage.db import Database, is_unavailable
 
 SENDER, POLLER = "sender", "poller"
 LOCK_KEYS = {SENDER: 0x74696E62, POLLER: 0x74696E63}  # "tinb", "tinc"
+NOTICES = {SENDER: "tinbao_outbox"}  # the channel a role's leader listens to (PostgreSQL)
 SERVICE_KEY = 0x74696E64  # "tind": held shared by every running service, exclusive by a restore
 LOCK_KEY = LOCK_KEYS[SENDER]
 
@@ -49,11 +56,17 @@ def _lock_columns(key: int) -> dict[str, int]:
 
 
 class Leadership:
-    def __init__(self, database: Database, role: str = SENDER) -> None:
+    def __init__(
+        self, database: Database, role: str = SENDER, on_notice: Callable[[], None] | None = None
+    ) -> None:
+        """``on_notice``: called, while this process leads, each time its role's channel is
+        notified (PostgreSQL; a no-op elsewhere, where no other process writes)."""
         self._database = database
         self.role = role
         self._key = LOCK_KEYS[role]
+        self._on_notice = on_notice
         self._connection: AsyncConnection | None = None
+        self._listening: Any = None  # the asyncpg connection a listener is on
         self._file: int | None = None
         # The leader's watch and the sender's fence both ask on the lock's one connection.
         self._asking = asyncio.Lock()
@@ -68,7 +81,23 @@ class Leadership:
         )
         acquired = bool(result.scalar())
         await self._connection.commit()
+        if acquired:
+            await self._listen()
         return acquired
+
+    async def _listen(self) -> None:
+        channel = NOTICES.get(self.role)
+        if self._on_notice is None or channel is None or self._listening is not None:
+            return
+        assert self._connection is not None
+        driver = (await self._connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.add_listener(channel, self._notified)
+        self._listening = driver
+
+    def _notified(self, *_: Any) -> None:
+        if self._on_notice is not None:
+            self._on_notice()
 
     async def still_held(self) -> bool:
         """Whether the lock is still ours: on PostgreSQL, whether this connection's backend
@@ -123,10 +152,13 @@ class Leadership:
             handle, self._file = self._file, None
             os.close(handle)  # closing the last descriptor releases the flock
         connection, self._connection = self._connection, None
+        listening, self._listening = self._listening, None
         if connection is None:
             return
         try:
             await connection.rollback()
+            if listening is not None:  # UNLISTEN: the session goes back to the pool
+                await listening.remove_listener(NOTICES[self.role], self._notified)
             await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
             await connection.commit()
         except Exception as error:  # a dead session: ending it frees its locks all the same

@@ -112,7 +112,8 @@ class Service:
         self._register(self.application)
         await self._publish_commands()
         bot = self.application.bot
-        self.leadership = Leadership(database, SENDER)  # before the sender: it is its fence
+        # Before the sender: it is its fence; it wakes it for calls other processes queued.
+        self.leadership = Leadership(database, SENDER, on_notice=self._wake_sender)
         self.sender = self._new_sender()
         self.dispatcher = InboxDispatcher(
             self.storage, self.application, self.clock, settings.workers, self._wake_sender

@@ -1,0 +1,110 @@
+"""PostgreSQL: the sender's leader hears when another process queues calls (migration 0032),
+instead of finding them at its next idle poll, up to a second later."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core.clock import Clock
+from storage.db import Database
+from storage.outbox import Destination
+from storage.process_locks import SENDER, Leadership
+from storage.uow import Storage
+
+NOTICE_WAIT = 10.0  # seconds: a bound on a failing test, not a pause
+
+pytestmark = pytest.mark.usefixtures("postgresql_only")
+
+
+@pytest.fixture
+def postgresql_only(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one SQLite process wakes its own sender")
+
+
+class Ear:
+    """A leader in another process (its own engine), counting the notices it hears."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database = Database(database_url)
+        self.heard = 0
+        self.woken = asyncio.Event()
+        self.leadership = Leadership(self.database, SENDER, on_notice=self._hear)
+
+    def _hear(self) -> None:
+        self.heard += 1
+        self.woken.set()
+
+    async def next_notice(self) -> None:
+        await asyncio.wait_for(self.woken.wait(), NOTICE_WAIT)
+        self.woken.clear()
+
+
+@pytest.fixture
+async def ear(database_url: str) -> AsyncIterator[Ear]:
+    ear = Ear(database_url)
+    try:
+        yield ear
+    finally:
+        await ear.leadership.release()
+        await ear.database.close()
+
+
+async def queue_reply(storage: Storage, fail: bool = False) -> None:
+    destination = Destination(7_000_001, "private", "lane")
+    async with storage.transaction() as uow:
+        for text in ("một", "hai", "ba"):
+            await uow.outbox.enqueue(destination, "sendMessage", {"text": text}, Clock().now())
+        if fail:
+            raise RuntimeError("the handler failed")
+
+
+async def test_the_leader_hears_calls_queued_by_another_process_once_they_commit(
+    storage: Storage, ear: Ear
+) -> None:
+    assert await ear.leadership.try_acquire()
+    await queue_reply(storage)
+    await ear.next_notice()
+    assert ear.heard == 1, "one notice for the transaction's three calls"
+
+
+async def test_a_transaction_rolled_back_wakes_nobody(storage: Storage, ear: Ear) -> None:
+    assert await ear.leadership.try_acquire()
+    with pytest.raises(RuntimeError):
+        await queue_reply(storage, fail=True)
+    await queue_reply(storage)
+    await ear.next_notice()  # notices come in commit order: the rollback's would be first
+    assert ear.heard == 1
+
+
+async def test_a_leader_that_steps_down_stops_listening(
+    storage: Storage, ear: Ear, database_url: str
+) -> None:
+    """Its connection goes back to the pool: it must not keep the session listening."""
+    assert await ear.leadership.try_acquire()
+    await ear.leadership.release()
+    successor = Ear(database_url)
+    try:
+        assert await successor.leadership.try_acquire()
+        await queue_reply(storage)
+        await successor.next_notice()
+        assert ear.heard == 0
+    finally:
+        await successor.leadership.release()
+        await successor.database.close()
+
+
+async def test_a_follower_hears_nothing(storage: Storage, ear: Ear, database_url: str) -> None:
+    leader = Ear(database_url)
+    try:
+        assert await leader.leadership.try_acquire()
+        assert not await ear.leadership.try_acquire()
+        await queue_reply(storage)
+        await leader.next_notice()
+        assert ear.heard == 0
+    finally:
+        await leader.leadership.release()
+        await leader.database.close()

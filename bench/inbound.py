@@ -22,6 +22,9 @@ sandbox delivering to it; it prints updates/s, latency, transactions per update 
 ``pg_stat_database``) and the workers' CPU per update (all N together) for each N, and the
 throughput of the most workers over one's (target ≥ 2 with three). The throughput can grow
 only with free cores; the CPU per update shows whether N workers waste any on one another.
+On a machine one worker, PostgreSQL and the load already fill, ``--worker-cpus 0.25`` caps
+each worker at a quarter of a CPU (``bench/cpu_quota.py``: cgroups, root), as if each ran on
+a host of its own: then N workers can show what N hosts would give.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from typing import Any
 import aiohttp
 from _common import fresh_database, machine, median, percentile
 from aiohttp import web
+from cpu_quota import CpuBudgets, unavailable
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -195,8 +199,10 @@ async def measure_processes(
     chats: int,
     messages: int,
     workers: int,
+    budgets: CpuBudgets | None,
 ) -> Figures:
-    """N ``tinbao run`` webhook workers on a fresh copy of the migrated database."""
+    """N ``tinbao run`` webhook workers on a fresh copy of the migrated database, each within
+    its CPU budget when ``budgets`` are given."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     url = cluster.create_database(name, template=template)
     folder = Path(tempfile.mkdtemp(prefix="tinbao-bench-"))
@@ -221,6 +227,9 @@ async def measure_processes(
                 )
                 worker.start()
                 started.append(worker)
+                if budgets is not None:
+                    assert worker.process is not None
+                    budgets.confine(worker.process.pid)
             try:
                 await workers_up(ports, sandbox, hook)
                 before, cpu_before = await committed(url), workers_cpu(started)
@@ -230,6 +239,8 @@ async def measure_processes(
             finally:
                 for worker in started:
                     await worker.terminate()
+                if budgets is not None:
+                    budgets.close()
     finally:
         await sandbox.stop()
         cluster.drop_database(name)
@@ -255,9 +266,15 @@ def workers_cpu(workers: list[ServiceProcess]) -> float:
 
 async def scale_on_postgres(args: argparse.Namespace) -> None:
     counts = [int(n) for n in args.processes.split(",")]
+    budgets = None
+    if args.worker_cpus:
+        if reason := unavailable():
+            raise SystemExit(f"--worker-cpus: {reason}")
+        budgets = CpuBudgets(args.worker_cpus)
+    each = f", each worker capped at {args.worker_cpus:g} CPU" if budgets else ""
     print(
         f"{args.chats} chats x {args.messages} messages, PostgreSQL, webhook worker processes "
-        f"{counts} (each TINBAO_WORKERS={args.workers}), {args.runs} runs, medians reported"
+        f"{counts} (each TINBAO_WORKERS={args.workers}{each}), {args.runs} runs, medians reported"
     )
     with ThrowawayPostgres() as cluster:
         template = "bench_template"
@@ -267,7 +284,7 @@ async def scale_on_postgres(args: argparse.Namespace) -> None:
             for n in counts:
                 figures[n].append(
                     await measure_processes(
-                        cluster, template, n, args.chats, args.messages, args.workers
+                        cluster, template, n, args.chats, args.messages, args.workers, budgets
                     )
                 )
                 print(run_line(f"run {run + 1} ({n} workers)", figures[n][-1]))
@@ -342,6 +359,12 @@ async def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--processes", default="1,3", help="PostgreSQL: worker process counts to compare"
+    )
+    parser.add_argument(
+        "--worker-cpus",
+        type=float,
+        default=None,
+        help="PostgreSQL: cap each worker at this many CPUs (cgroups, root), as on its own host",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)

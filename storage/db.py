@@ -158,6 +158,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+# PostgreSQL: the server process ids of every connection this process holds, so a listener
+# can tell this process's notices (it wakes itself directly) from other processes'.
+OWN_BACKENDS: set[int] = set()
+
+
 class Database:
     """Owns the engine and hands out sessions, one per transaction.
 
@@ -179,6 +184,23 @@ class Database:
         )
         self._turn = asyncio.Lock() if self.dialect == "sqlite" else None
         self.health = DatabaseHealth()
+        if self.dialect == "postgresql":
+            self._track_backends()
+
+    def _track_backends(self) -> None:
+        pool = self.engine.sync_engine.pool
+
+        def opened(dbapi_connection: Any, record: Any) -> None:
+            pid = dbapi_connection.driver_connection.get_server_pid()
+            record.info["backend_pid"] = pid
+            OWN_BACKENDS.add(pid)
+
+        def closed(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+            OWN_BACKENDS.discard(record.info.pop("backend_pid", None))
+
+        event.listen(pool, "connect", opened)
+        for ending in ("close", "invalidate", "soft_invalidate"):
+            event.listen(pool, ending, closed)
 
     @property
     def dialect(self) -> str:

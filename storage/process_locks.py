@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import Database, is_unavailable
+from storage.db import OWN_BACKENDS, Database, is_unavailable
 
 SENDER, POLLER = "sender", "poller"
 LOCK_KEYS = {SENDER: 0x74696E62, POLLER: 0x74696E63}  # "tinb", "tinc"
@@ -59,8 +59,9 @@ class Leadership:
     def __init__(
         self, database: Database, role: str = SENDER, on_notice: Callable[[], None] | None = None
     ) -> None:
-        """``on_notice``: called, while this process leads, each time its role's channel is
-        notified (PostgreSQL; a no-op elsewhere, where no other process writes)."""
+        """``on_notice``: called, while this process leads, each time another process
+        notifies its role's channel (PostgreSQL; a no-op elsewhere, where no other process
+        writes)."""
         self._database = database
         self.role = role
         self._key = LOCK_KEYS[role]
@@ -95,8 +96,10 @@ class Leadership:
         await driver.add_listener(channel, self._notified)
         self._listening = driver
 
-    def _notified(self, *_: Any) -> None:
-        if self._on_notice is not None:
+    def _notified(self, _connection: Any, pid: int, *_: Any) -> None:
+        # This process wakes itself when it queues calls: its own notices would only cost the
+        # sender an empty round of claims.
+        if self._on_notice is not None and pid not in OWN_BACKENDS:
             self._on_notice()
 
     async def still_held(self) -> bool:

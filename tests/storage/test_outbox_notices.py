@@ -4,17 +4,20 @@ instead of finding them at its next idle poll, up to a second later."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from bot.core.clock import Clock
 from storage.db import Database
-from storage.outbox import Destination
 from storage.process_locks import SENDER, Leadership
 from storage.uow import Storage
+from tests.support.outbox_writer import queue_reply
 
-NOTICE_WAIT = 10.0  # seconds: a bound on a failing test, not a pause
+NOTICE_WAIT = 10.0  # seconds: bounds on a failing test, not pauses
+WRITER_WAIT = 60.0
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.usefixtures("postgresql_only")
 
@@ -53,43 +56,55 @@ async def ear(database_url: str) -> AsyncIterator[Ear]:
         await ear.database.close()
 
 
-async def queue_reply(storage: Storage, fail: bool = False) -> None:
-    destination = Destination(7_000_001, "private", "lane")
-    async with storage.transaction() as uow:
-        for text in ("một", "hai", "ba"):
-            await uow.outbox.enqueue(destination, "sendMessage", {"text": text}, Clock().now())
-        if fail:
-            raise RuntimeError("the handler failed")
+async def queue_from_another_process(database_url: str, fail: bool = False) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.outbox_writer",
+        database_url,
+        *(["--fail"] if fail else []),
+        cwd=ROOT,
+    )
+    assert await asyncio.wait_for(process.wait(), WRITER_WAIT) == 0
 
 
 async def test_the_leader_hears_calls_queued_by_another_process_once_they_commit(
-    storage: Storage, ear: Ear
+    ear: Ear, database_url: str
 ) -> None:
     assert await ear.leadership.try_acquire()
-    await queue_reply(storage)
+    await queue_from_another_process(database_url)
     await ear.next_notice()
     assert ear.heard == 1, "one notice for the transaction's three calls"
 
 
-async def test_a_transaction_rolled_back_wakes_nobody(storage: Storage, ear: Ear) -> None:
+async def test_a_transaction_rolled_back_wakes_nobody(ear: Ear, database_url: str) -> None:
     assert await ear.leadership.try_acquire()
-    with pytest.raises(RuntimeError):
-        await queue_reply(storage, fail=True)
-    await queue_reply(storage)
+    await queue_from_another_process(database_url, fail=True)
+    await queue_from_another_process(database_url)
     await ear.next_notice()  # notices come in commit order: the rollback's would be first
     assert ear.heard == 1
 
 
-async def test_a_leader_that_steps_down_stops_listening(
+async def test_the_leader_is_not_woken_by_its_own_process(
     storage: Storage, ear: Ear, database_url: str
 ) -> None:
+    """This process wakes its sender itself when it queues calls; its own notice would only
+    cost the sender an empty round of claims."""
+    assert await ear.leadership.try_acquire()
+    await queue_reply(storage)
+    await queue_from_another_process(database_url)
+    await ear.next_notice()  # in commit order: this process's notice would have come first
+    assert ear.heard == 1
+
+
+async def test_a_leader_that_steps_down_stops_listening(ear: Ear, database_url: str) -> None:
     """Its connection goes back to the pool: it must not keep the session listening."""
     assert await ear.leadership.try_acquire()
     await ear.leadership.release()
     successor = Ear(database_url)
     try:
         assert await successor.leadership.try_acquire()
-        await queue_reply(storage)
+        await queue_from_another_process(database_url)
         await successor.next_notice()
         assert ear.heard == 0
     finally:
@@ -97,12 +112,12 @@ async def test_a_leader_that_steps_down_stops_listening(
         await successor.database.close()
 
 
-async def test_a_follower_hears_nothing(storage: Storage, ear: Ear, database_url: str) -> None:
+async def test_a_follower_hears_nothing(ear: Ear, database_url: str) -> None:
     leader = Ear(database_url)
     try:
         assert await leader.leadership.try_acquire()
         assert not await ear.leadership.try_acquire()
-        await queue_reply(storage)
+        await queue_from_another_process(database_url)
         await leader.next_notice()
         assert ear.heard == 0
     finally:

@@ -97,7 +97,12 @@ class Service:
             await self._serve(database, keyring)
         except BaseException:
             # A start that fails (a refused token, a Bot API that never answers) lets go of
-            # what it holds: the presence lock's connection, then the pool.
+            # what it holds: the Bot API client's connections, the presence lock's
+            # connection, then the pool.
+            application = getattr(self, "application", None)
+            if application is not None:
+                with contextlib.suppress(Exception):
+                    await application.bot.shutdown()
             await self.presence.release()
             await database.close()
             raise

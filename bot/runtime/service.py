@@ -22,7 +22,6 @@ from aiohttp import web
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from telegram.error import InvalidToken
 from telegram.ext import Application, ContextTypes
-from telegram.request import HTTPXRequest
 
 from bot.core.clock import Clock
 from bot.core.i18n import LANGUAGES, t
@@ -38,6 +37,7 @@ from bot.runtime.metrics import add_metrics
 from bot.runtime.poller import ALLOWED_UPDATES, Poller
 from bot.runtime.sender import OutboxSender
 from bot.runtime.startup import at_start
+from bot.runtime.telegram_http import AiohttpRequest
 from bot.runtime.webhook import webhook_app
 from scheduler import JobEnv, build_scheduler
 from scheduler.job_context import settle as settle_jobs
@@ -65,8 +65,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .token(settings.token())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=128, read_timeout=20, connect_timeout=10))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=60))
+        .request(AiohttpRequest(connection_pool_size=128, read_timeout=20, connect_timeout=10))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=60))
         .updater(None)
         .context_types(ContextTypes(context=TinbaoContext))
         .build()
@@ -97,7 +97,12 @@ class Service:
             await self._serve(database, keyring)
         except BaseException:
             # A start that fails (a refused token, a Bot API that never answers) lets go of
-            # what it holds: the presence lock's connection, then the pool.
+            # what it holds: the Bot API client's connections, the presence lock's
+            # connection, then the pool.
+            application = getattr(self, "application", None)
+            if application is not None:
+                with contextlib.suppress(Exception):
+                    await application.bot.shutdown()
             await self.presence.release()
             await database.close()
             raise

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
+import aiohttp
 from telegram.error import EndPointNotFound, InvalidToken, NetworkError, RetryAfter
 
 from bot.core.settings import ConfigError
@@ -34,7 +34,7 @@ async def at_start(what: str, call: Callable[[], Awaitable[Result]], api_url: st
         except RetryAfter as exc:
             delay = retry_seconds(exc)
         except NetworkError as exc:
-            if what == "getMe" and isinstance(exc.__cause__, httpx.ConnectError):
+            if what == "getMe" and isinstance(exc.__cause__, aiohttp.ClientConnectorError):
                 raise ConfigError(
                     f"cannot reach the Bot API at TINBAO_TELEGRAM_API_URL={api_url}"
                     f" ({type(exc).__name__})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -47,13 +47,25 @@ class Ear:
 
 
 @pytest.fixture
-async def ear(database_url: str) -> AsyncIterator[Ear]:
-    ear = Ear(database_url)
+async def ears(database_url: str) -> AsyncIterator[Callable[[], Ear]]:
+    """Makes ears, each in a process of its own; all are released and closed at the end."""
+    made: list[Ear] = []
+
+    def new() -> Ear:
+        made.append(Ear(database_url))
+        return made[-1]
+
     try:
-        yield ear
+        yield new
     finally:
-        await ear.leadership.release()
-        await ear.database.close()
+        for ear in made:
+            await ear.leadership.release()
+            await ear.database.close()
+
+
+@pytest.fixture
+def ear(ears: Callable[[], Ear]) -> Ear:
+    return ears()
 
 
 async def queue_from_another_process(database_url: str, fail: bool = False) -> None:
@@ -97,29 +109,25 @@ async def test_the_leader_is_not_woken_by_its_own_process(
     assert ear.heard == 1
 
 
-async def test_a_leader_that_steps_down_stops_listening(ear: Ear, database_url: str) -> None:
+async def test_a_leader_that_steps_down_stops_listening(
+    ear: Ear, ears: Callable[[], Ear], database_url: str
+) -> None:
     """Its connection goes back to the pool: it must not keep the session listening."""
     assert await ear.leadership.try_acquire()
     await ear.leadership.release()
-    successor = Ear(database_url)
-    try:
-        assert await successor.leadership.try_acquire()
-        await queue_from_another_process(database_url)
-        await successor.next_notice()
-        assert ear.heard == 0
-    finally:
-        await successor.leadership.release()
-        await successor.database.close()
+    successor = ears()
+    assert await successor.leadership.try_acquire()
+    await queue_from_another_process(database_url)
+    await successor.next_notice()
+    assert ear.heard == 0
 
 
-async def test_a_follower_hears_nothing(ear: Ear, database_url: str) -> None:
-    leader = Ear(database_url)
-    try:
-        assert await leader.leadership.try_acquire()
-        assert not await ear.leadership.try_acquire()
-        await queue_from_another_process(database_url)
-        await leader.next_notice()
-        assert ear.heard == 0
-    finally:
-        await leader.leadership.release()
-        await leader.database.close()
+async def test_a_follower_hears_nothing(
+    ear: Ear, ears: Callable[[], Ear], database_url: str
+) -> None:
+    leader = ears()
+    assert await leader.leadership.try_acquire()
+    assert not await ear.leadership.try_acquire()
+    await queue_from_another_process(database_url)
+    await leader.next_notice()
+    assert ear.heard == 0

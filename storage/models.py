@@ -67,9 +67,6 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_status_lane", "status", "lane", "id"),
         Index("ix_outbox_source_update", "source_update_id"),
         Index("ix_outbox_lane_sent_message", "lane", "sent_message_id"),
-        # Delivered calls by delivery time: the retention purge's index before 0030, which
-        # gave it ``ix_outbox_purge``; no query of the service reads it any more.
-        Index("ix_outbox_status_sent", "status", "sent_at"),
         # The calls still to send, few whatever the history: what the campaign window counts
         # and what the purge must keep because a waiting call refers to it.
         Index(

@@ -34,9 +34,7 @@ async def reply_in_group(update: Update, context: TinbaoContext) -> None:
     author = message.reply_to_message.from_user
     if author is None or author.id != context.bot.id:
         return  # people talking among themselves (an admin bot sees every message)
-    sent = await context.uow.outbox.sent_about(
-        context.work.lane, message.reply_to_message.message_id
-    )
+    sent = await context.replied_to(message)
     handler = _routes.get(sent.purpose or "") if sent is not None else None
     if handler is None:
         language = await context.language(update)

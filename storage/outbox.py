@@ -564,6 +564,19 @@ class OutboxRepository:
         row = (await self._session.execute(statement)).first()
         return SentMessage(row[0], row[1], row[2]) if row is not None else None
 
+    async def in_flight(self, lane: str) -> bool:
+        """Whether a call to the chat ``lane`` is being sent: claimed by the sender, and
+        perhaps delivered already, but not yet recorded as sent."""
+        statement = (
+            select(col(OutboxMessage.id))
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.SENDING,
+                col(OutboxMessage.lane) == lane,
+            )
+            .limit(1)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
     async def destination_of(self, row_id: int) -> Destination | None:
         """Where a queued or sent call went, so a later call can edit or answer it there."""
         row = await self._session.get(OutboxMessage, row_id)

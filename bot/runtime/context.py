@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Chat, Update
+from telegram import Chat, Message, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.i18n import normalize_language
 from bot.core.keyring import Keyring
 from bot.domain.services import Services
 from bot.domain.use_case import UseCase
-from storage.outbox import Destination
+from storage.outbox import Destination, SentMessage
 from storage.uow import UnitOfWork
 
 
@@ -32,6 +32,18 @@ class UpdateWork:
     lane: str
     now: datetime
     error: BaseException | None = field(default=None)
+    attempts: int = 0  # times it was tried before (failed or deferred)
+
+
+# A reply to a message the sender has delivered but not yet recorded is handled again after
+# DEFER_DELAY, at most DEFERRALS times (see ``TinbaoContext.replied_to``).
+DEFER_DELAY = timedelta(seconds=0.25)
+DEFERRALS = 3
+
+
+class UpdateDeferred(Exception):
+    """The update depends on what another transaction is about to commit: the inbox worker
+    rolls its transaction back and handles it again after ``DEFER_DELAY``."""
 
 
 _current: ContextVar[UpdateWork] = ContextVar("tinbao_update_work")
@@ -71,6 +83,30 @@ class TinbaoContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     @property
     def uow(self) -> UnitOfWork:
         return current_work().uow
+
+    async def replied_to(self, message: Message) -> SentMessage | None:
+        """What the bot's message that ``message`` replies to was sent for; None when it
+        replies to no message of the bot's sent through the outbox.
+
+        The sender records a message's id in a transaction of its own once Telegram has
+        accepted it, so a quick reply (or one another worker takes) can arrive before that
+        record commits. While a call of this chat is still in flight, the update is deferred
+        (``UpdateDeferred``) rather than answered as a reply to nothing, at most ``DEFERRALS``
+        times: a record that never commits still gets the person an answer."""
+        replied = message.reply_to_message
+        if replied is None:
+            return None
+        work = self.work
+        sent = await work.uow.outbox.sent_about(work.lane, replied.message_id)
+        if (
+            sent is None
+            and replied.from_user is not None
+            and replied.from_user.id == self.bot.id
+            and work.attempts < DEFERRALS
+            and await work.uow.outbox.in_flight(work.lane)
+        ):
+            raise UpdateDeferred
+        return sent
 
     @property
     def services(self) -> Services:

@@ -38,7 +38,15 @@ from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.logs import frames
 from bot.runtime.backoff import Backoff, pause
-from bot.runtime.context import SERVICES_KEY, UpdateWork, begin_work, current_work, end_work
+from bot.runtime.context import (
+    DEFER_DELAY,
+    SERVICES_KEY,
+    UpdateDeferred,
+    UpdateWork,
+    begin_work,
+    current_work,
+    end_work,
+)
 from bot.runtime.lanes import chat_of
 from storage.db import is_unavailable
 from storage.inbox import PendingUpdate
@@ -207,7 +215,13 @@ class InboxDispatcher:
         async with self._storage.transaction() as uow:
             if not await uow.inbox.claim(pending.update_id, now):
                 return None
-            work = UpdateWork(uow=uow, update_id=pending.update_id, lane=pending.lane, now=now)
+            work = UpdateWork(
+                uow=uow,
+                update_id=pending.update_id,
+                lane=pending.lane,
+                now=now,
+                attempts=pending.attempts,
+            )
             token = begin_work(work)
             try:
                 await self._unblock_if_private(pending, work)
@@ -231,6 +245,9 @@ class InboxDispatcher:
 
     async def _failed(self, pending: PendingUpdate, exc: Exception) -> None:
         cause = exc.__cause__ or exc
+        if isinstance(cause, UpdateDeferred):
+            await self._defer(pending)
+            return
         log.error(
             "update %d failed (attempt %d): %s at %s",
             pending.update_id,
@@ -251,6 +268,19 @@ class InboxDispatcher:
                 return
             await uow.inbox.mark_dead(pending.update_id, attempts, type(cause).__name__, now)
             await self._apologise(pending, uow, now)
+
+    async def _defer(self, pending: PendingUpdate) -> None:
+        """Handle the update again after ``DEFER_DELAY`` (its chat's later updates wait), and
+        look for it then rather than at the next idle second."""
+        async with self._storage.transaction() as uow:
+            await uow.inbox.schedule_retry(
+                pending.update_id,
+                pending.attempts + 1,
+                UpdateDeferred.__name__,
+                self._clock.now() + DEFER_DELAY,
+            )
+        loop = asyncio.get_running_loop()
+        loop.call_later(DEFER_DELAY.total_seconds() + 0.05, self.wake)
 
     async def _apologise(self, pending: PendingUpdate, uow: Any, now: Any) -> None:
         """Never leave a person in silence: say something went wrong."""

@@ -137,9 +137,7 @@ async def private_reply(update: Update, context: TinbaoContext) -> bool:
     message = update.effective_message
     if message is None or message.reply_to_message is None:
         return False
-    sent = await context.uow.outbox.sent_about(
-        context.work.lane, message.reply_to_message.message_id
-    )
+    sent = await context.replied_to(message)
     if sent is None or sent.purpose != CLOSE_PROMPT:
         return False
     await close_reply(update, context, sent)

@@ -200,9 +200,7 @@ async def private_reply(update: Update, context: TinbaoContext) -> bool:
     reply, an ordinary message of the conversation (``conversation.private_message``)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.reply_to_message is not None and user is not None
-    sent = await context.uow.outbox.sent_about(
-        context.work.lane, message.reply_to_message.message_id
-    )
+    sent = await context.replied_to(message)
     tip = await tip_by_id(context, tip_id_of(sent.subject if sent else None))
     keyring = context.services.keyring
     admins = context.services.admin_ids

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
 from bot.core.clock import FrozenClock
+from bot.core.i18n import t
 from bot.domain.units.setup import add_province_unit
+from bot.runtime.context import DEFERRALS
 from sandbox.server import SandboxServer
 from storage.uow import Storage
 from tests.support.people import Person, resident
@@ -235,3 +239,95 @@ async def test_in_a_forum_queue_answers_in_the_topic_it_was_asked_in(
         messages = await client.wait_for_bot_messages(forum["id"], 2, timeout=15)
     assert "Không có tin báo" in messages[1]["text"]
     assert messages[1]["message_thread_id"] == topic
+
+
+# A reply can reach the bot before the sender has recorded the message it replies to -------------
+async def _unrecorded(storage: Storage, group_id: int, message_id: int) -> int:
+    """Put the bot's message ``message_id`` back as the sender holds it between Telegram's
+    answer and its record's commit: claimed ("sending", leased far ahead), no message id."""
+    lane = storage.keyring.pseudonym("chat", group_id)
+    async with storage.database.engine.begin() as connection:
+        row_id = (
+            await connection.execute(
+                text("SELECT id FROM outbox_message WHERE lane = :lane AND sent_message_id = :m"),
+                {"lane": lane, "m": message_id},
+            )
+        ).scalar_one()
+        await connection.execute(
+            text(
+                "UPDATE outbox_message SET status = 'sending', sent_message_id = NULL,"
+                " lease_until = :lease WHERE id = :id"
+            ),
+            {"id": row_id, "lease": (datetime.now(UTC) + timedelta(hours=1)).replace(tzinfo=None)},
+        )
+    return int(row_id)
+
+
+async def _recorded(storage: Storage, row_id: int, message_id: int) -> None:
+    async with storage.database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE outbox_message SET status = 'sent', sent_message_id = :m,"
+                " lease_until = NULL WHERE id = :id"
+            ),
+            {"id": row_id, "m": message_id},
+        )
+
+
+async def _inbox_until(storage: Storage, condition: str) -> tuple[str, int]:
+    """The status and attempts of the update that ``condition`` picks, once there is one."""
+    async with asyncio.timeout(15):
+        while True:
+            async with storage.database.engine.connect() as connection:
+                row = (
+                    await connection.execute(
+                        text(f"SELECT status, attempts FROM inbox_update WHERE {condition}")
+                    )
+                ).first()
+            if row is not None:
+                return str(row[0]), int(row[1])
+            await asyncio.sleep(0.05)  # polling the database for a state, not timing it
+
+
+async def _reply_before_record(
+    sandbox: SandboxServer, scene: dict[str, Any], storage: Storage, condition: str
+) -> tuple[tuple[str, int], dict[str, Any]]:
+    """The officer answers the transfer question before its record commits; the record
+    commits once the inbox holds an update as ``condition`` says. Returns that update's
+    status and attempts, and the bot's next message in the group."""
+    lan = await resident(sandbox.client)
+    desk, minh = Desk(sandbox, scene["group"]["id"]), scene["officer"]
+    await file_tip(lan)
+    await sandbox.client.wait_for_bot_messages(desk.group_id, 1, timeout=15)
+    await desk.press(minh, "tip:xfer:1")
+    question = (await sandbox.client.wait_for_bot_messages(desk.group_id, 2, timeout=15))[1]
+    row_id = await _unrecorded(storage, desk.group_id, question["message_id"])
+    await sandbox.client.send_text(
+        desk.group_id, minh.id, "sai gon", reply_to=question["message_id"]
+    )
+    seen = await _inbox_until(storage, condition)
+    await _recorded(storage, row_id, question["message_id"])  # the group's lane goes on
+    answer = (await sandbox.client.wait_for_bot_messages(desk.group_id, 3, timeout=15))[2]
+    return seen, answer
+
+
+async def test_a_reply_that_beats_the_senders_record_is_routed_once_the_record_commits(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
+) -> None:
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        deferred, choices = await _reply_before_record(
+            sandbox, scene, storage, "error = 'UpdateDeferred'"
+        )
+    assert deferred[0] == "pending"
+    assert "tip:xfer:1:c26740" in buttons(choices)
+
+
+async def test_a_reply_whose_message_is_never_recorded_is_still_answered(
+    sandbox: SandboxServer, database_url: str, scene: dict[str, Any], storage: Storage
+) -> None:
+    async with running_service(sandbox, database_url, **FAST_SERVICE):
+        handled, answer = await _reply_before_record(
+            sandbox, scene, storage, "status = 'done' AND attempts > 0"
+        )
+    assert handled == ("done", DEFERRALS)
+    assert answer["text"] == t("group.reply_not_understood", "vi")
